@@ -1,0 +1,64 @@
+//! The Portcullis pages, rendered on the server (SSR) and hydrated in the browser.
+//!
+//! # Layout
+//! - `api`: the data the pages exchange with the server, and the server functions (thin shims
+//!   over [`service::ConsoleService`], which the `server` crate implements)
+//! - `service` (ssr only): the trait the server provides through Leptos context
+//! - `pages`: one page per file
+//!
+//! Every page works as plain HTML forms with JavaScript disabled; once hydrated, the `body`
+//! gets `data-hydrated="true"` (browser tests wait for it) and client-side conveniences start.
+
+pub mod api;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The HTML document around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: routes to the pages.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: this marks the page as hydrated.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="portcullis" href="/pkg/portcullis.css"/>
+        <Title text="Portcullis"/>
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/admin/login") view=pages::admin_login::AdminLogin/>
+                <Route path=path!("/admin/realms/:realm/clients") view=pages::clients::Clients/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,391 @@
+//! The command line (PRODUCT §1, a contract outside tests rely on).
+//!
+//! Every data command opens the database, applies migrations and makes sure the `default`
+//! realm exists, so commands work before the first `serve`. Failures print one line saying
+//! what to fix and exit non-zero; operations are transactional, so nothing is half-written.
+
+use crate::{
+    clock::SystemClock,
+    config::{Config, Flags},
+    manage::{client::NewClient, user::NewUser, ManageError, Manager},
+    startup::{self, Application, StartError},
+    store,
+};
+use clap::{Parser, Subcommand};
+use std::{io::Read, sync::Arc};
+
+/// Portcullis: an OAuth 2.0 / OpenID Connect authorization server.
+#[derive(Debug, Parser)]
+#[command(name = "portcullis", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub flags: Flags,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the server (the default)
+    Serve,
+    /// Apply database migrations and exit
+    Migrate,
+    /// Realms
+    #[command(subcommand)]
+    Realm(RealmCommand),
+    /// Realm users
+    #[command(subcommand)]
+    User(UserCommand),
+    /// OAuth clients
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Admin console accounts
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// `portcullis realm …`
+#[derive(Debug, Subcommand)]
+pub enum RealmCommand {
+    /// Create a realm with fresh signing keys
+    Create {
+        name: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make every token issued before now (or --at) stop working
+    NotBefore {
+        name: String,
+        /// Unix time; default now
+        #[arg(long)]
+        at: Option<i64>,
+    },
+    /// Turn the OAuth clients feature flag on or off
+    OauthClients {
+        name: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+}
+
+/// `portcullis user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a realm user; the password is read from standard input
+    Create {
+        #[arg(long)]
+        realm: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// A realm role (repeatable; created if missing)
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Read the password from standard input
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+/// `portcullis client …`
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Create a client from a template (service, web, spa, native, device)
+    Create {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        #[arg(long)]
+        template: String,
+        /// Default: a generated UUID
+        #[arg(long)]
+        client_id: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// An exact redirect URI (repeatable)
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// An allowed scope (repeatable; created in the realm if missing)
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// A realm role for the service account (repeatable; created if missing)
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// A client role for the service account, as CLIENT_ID:ROLE (repeatable)
+        #[arg(long = "client-role")]
+        client_roles: Vec<String>,
+        /// Access-token lifespan in seconds (default: the realm's, 300)
+        #[arg(long)]
+        access_token_lifespan: Option<i64>,
+        /// Print one JSON object (with the secret, shown only now)
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a realm's clients
+    List {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a client; its tokens stop working at once
+    Delete {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        client_id: String,
+    },
+    /// Disable a client; its tokens stop working at once
+    Disable {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        client_id: String,
+    },
+    /// Enable a client again
+    Enable {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        client_id: String,
+    },
+    /// Make every token the client got before now (or --at) stop working
+    NotBefore {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        client_id: String,
+        /// Unix time; default now
+        #[arg(long)]
+        at: Option<i64>,
+    },
+    /// Issue a new secret (shown once); the old one works for --grace seconds more
+    RegenerateSecret {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        client_id: String,
+        #[arg(long, default_value_t = 0)]
+        grace: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `portcullis admin …`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a superuser of the admin console; the password is read from standard input
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+/// Why a command failed: its message is the one line printed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error(transparent)]
+    Manage(#[from] ManageError),
+    #[error("{0}")]
+    Other(String),
+}
+
+fn read_password() -> Result<String, CliError> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| CliError::Other(format!("cannot read the password from standard input: {e}")))?;
+    let password = s.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&s).to_owned();
+    if password.is_empty() {
+        return Err(CliError::Other("no password on standard input (pipe it in: echo 'secret' | portcullis ...)".into()));
+    }
+    Ok(password)
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    println!("{}", serde_json::to_string(value).unwrap_or_default());
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let config = Config::load(&cli.flags)?;
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Serve = command {
+        return serve(config).await;
+    }
+    if let Command::Migrate = command {
+        let db = store::Db::open(&config.database_url).await.map_err(StartError::from)?;
+        db.migrate().await.map_err(StartError::from)?;
+        println!("migrations applied to {}", store::redact_url(&config.database_url));
+        return Ok(());
+    }
+    let manager = startup::open(&config, Arc::new(SystemClock)).await?;
+    let result = run_admin(&manager, command).await;
+    manager.db.close().await;
+    result
+}
+
+async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
+    const ACTOR: &str = "cli";
+    match command {
+        Command::Serve | Command::Migrate => {}
+        Command::Realm(RealmCommand::Create { name, display_name, json }) => {
+            let realm = m.create_realm(&name, display_name.as_deref(), ACTOR).await?;
+            if json {
+                print_json(&serde_json::json!({"id": realm.id, "name": realm.name, "display_name": realm.display_name}));
+            } else {
+                println!("created realm {}", realm.name);
+            }
+        }
+        Command::Realm(RealmCommand::NotBefore { name, at }) => {
+            let at = m.set_realm_not_before(&name, at, ACTOR).await?;
+            println!("realm {name}: tokens issued before {at} no longer work");
+        }
+        Command::Realm(RealmCommand::OauthClients { name, state }) => {
+            m.set_oauth_clients_enabled(&name, state == "on", ACTOR).await?;
+            println!("realm {name}: OAuth clients {state}");
+        }
+        Command::User(UserCommand::Create { realm, username, email, roles, password_stdin: _ }) => {
+            let password = read_password()?;
+            let id = m.create_user(NewUser { realm, username: username.clone(), email, roles }, password, ACTOR).await?;
+            println!("created user {username} ({id})");
+        }
+        Command::Admin(AdminCommand::Create { username, password_stdin: _ }) => {
+            let password = read_password()?;
+            m.create_admin(&username, password, ACTOR).await?;
+            println!("created admin {username}");
+        }
+        Command::Client(cmd) => run_client(m, cmd).await?,
+    }
+    Ok(())
+}
+
+async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
+    const ACTOR: &str = "cli";
+    match cmd {
+        ClientCommand::Create {
+            realm,
+            template,
+            client_id,
+            name,
+            description,
+            redirect_uris,
+            scopes,
+            roles,
+            client_roles,
+            access_token_lifespan,
+            json,
+        } => {
+            let client_roles = client_roles
+                .iter()
+                .map(|cr| {
+                    cr.split_once(':')
+                        .filter(|(c, r)| !c.is_empty() && !r.is_empty())
+                        .map(|(c, r)| (c.to_owned(), r.to_owned()))
+                        .ok_or_else(|| CliError::Other(format!("invalid --client-role {cr:?}: use CLIENT_ID:ROLE")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let req = NewClient {
+                realm,
+                template,
+                client_id,
+                name,
+                description,
+                redirect_uris,
+                scopes,
+                roles,
+                client_roles,
+                access_token_lifespan,
+            };
+            let created = m.create_client(req, ACTOR).await?;
+            if json {
+                print_json(&created);
+            } else {
+                println!("created {} client {} in realm {}", created.template, created.client_id, created.realm);
+                if let Some(secret) = &created.client_secret {
+                    println!("client secret (shown only now): {secret}");
+                }
+            }
+        }
+        ClientCommand::List { realm, json } => {
+            let realm_row = m.realm_row(&realm).await?;
+            let mut conn = m.db.conn().await.map_err(ManageError::from)?;
+            let rows = store::clients::list(&mut conn, &realm_row.id).await.map_err(ManageError::from)?;
+            if json {
+                let list: Vec<_> = rows
+                    .iter()
+                    .map(|c| serde_json::json!({"client_id": c.client_id, "name": c.name, "template": c.template, "enabled": c.enabled}))
+                    .collect();
+                print_json(&list);
+            } else {
+                for c in rows {
+                    println!("{}\t{}\t{}\t{}", c.client_id, c.template, if c.enabled { "enabled" } else { "disabled" }, c.name);
+                }
+            }
+        }
+        ClientCommand::Delete { realm, client_id } => {
+            m.delete_client(&realm, &client_id, ACTOR).await?;
+            println!("deleted client {client_id}");
+        }
+        ClientCommand::Disable { realm, client_id } => {
+            m.set_client_enabled(&realm, &client_id, false, ACTOR).await?;
+            println!("disabled client {client_id}");
+        }
+        ClientCommand::Enable { realm, client_id } => {
+            m.set_client_enabled(&realm, &client_id, true, ACTOR).await?;
+            println!("enabled client {client_id}");
+        }
+        ClientCommand::NotBefore { realm, client_id, at } => {
+            let at = m.set_client_not_before(&realm, &client_id, at, ACTOR).await?;
+            println!("client {client_id}: tokens issued before {at} no longer work");
+        }
+        ClientCommand::RegenerateSecret { realm, client_id, grace, json } => {
+            let s = m.regenerate_secret(&realm, &client_id, grace, ACTOR).await?;
+            if json {
+                print_json(&serde_json::json!({
+                    "client_id": s.client_id,
+                    "client_secret": s.client_secret,
+                    "previous_secret_valid_until": s.previous_valid_until,
+                }));
+            } else {
+                println!("new client secret (shown only now): {}", s.client_secret);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn serve(config: Config) -> Result<(), CliError> {
+    let app = Application::build(config).await?;
+    let addr = app.local_addr();
+    tracing::info!(public_url = %app.state().public_url, "started");
+    println!("listening on http://{addr}");
+    app.run(shutdown_signal())
+        .await
+        .map_err(|e| CliError::Other(format!("server error: {e}")))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,31 @@
+//! Portcullis: a self-hosted OAuth 2.0 / OpenID Connect authorization server.
+//!
+//! # Layout
+//! - `cli`: the command line (a contract), dispatching to `startup` and `manage`
+//! - `config`: flags → environment → `portcullis.toml` → defaults
+//! - `startup`: opening the database, building the router, running the server
+//! - `state`: what handlers share
+//! - `clock`: injected time
+//! - `crypto`: randomness, argon2id, the master key, JWS signing
+//! - `store`: every SQL statement, one file per table group, for SQLite and PostgreSQL
+//! - `model`: grant types, client templates, scopes and their implications, validation
+//! - `registry`: the in-memory view of realms and clients, kept fresh by the change log
+//! - `manage`: administrative operations (CLI, console, later the REST API)
+//! - `oauth`: the protocol endpoints
+//! - `console`: the admin console's sessions, CSRF, sign-in and page service
+//! - `ratelimit`, `stats`: request limits and token-issuance counters
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod console;
+pub mod crypto;
+pub mod manage;
+pub mod model;
+pub mod oauth;
+pub mod ratelimit;
+pub mod registry;
+pub mod startup;
+pub mod state;
+pub mod stats;
+pub mod store;

@@ -1,0 +1,25 @@
+//! The `portcullis` binary: parse the command line, set up logging, run.
+
+use clap::Parser;
+use portcullis::cli::{self, Cli};
+use std::io::Write;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let filter = std::env::var("PORTCULLIS_LOG").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_else(|_| {
+        if matches!(cli.command, None | Some(cli::Command::Serve)) { "info" } else { "warn" }.into()
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .init();
+    match cli::run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            let line = e.to_string().replace('\n', " ");
+            let _ = writeln!(std::io::stderr(), "error: {line}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

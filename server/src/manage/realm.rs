@@ -1,0 +1,140 @@
+//! Realms: creation (with signing keys and built-in scopes) and not-before.
+
+use super::{on_unique, ManageError, Manager};
+use crate::{
+    crypto::jws::{self, SigningAlg},
+    model::{scope, validate},
+    store::{self, audit::NewAudit, keys::KeyRow, realms::RealmRow},
+};
+
+/// The realm every installation starts with.
+pub const DEFAULT_REALM: &str = "default";
+
+impl Manager {
+    /// Creates a realm with its three signing keys (ES256, RS256, EdDSA) and built-in scopes.
+    pub async fn create_realm(&self, name: &str, display_name: Option<&str>, actor: &str) -> Result<RealmRow, ManageError> {
+        validate::realm_name(name).map_err(ManageError::Invalid)?;
+        let display_name = display_name.unwrap_or(name).trim().to_owned();
+        if display_name.is_empty() || display_name.chars().count() > 200 {
+            return Err(ManageError::Invalid("the display name must be 1-200 characters".into()));
+        }
+        // Key generation (RSA especially) is CPU work: do it before opening the transaction.
+        let generated = tokio::task::spawn_blocking(|| {
+            SigningAlg::ALL.into_iter().map(jws::generate).collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(|e| ManageError::Internal(e.to_string()))?
+        .map_err(|e| ManageError::Internal(e.to_string()))?;
+
+        let now = self.now();
+        let row = RealmRow {
+            id: store::new_id(),
+            name: name.to_owned(),
+            display_name,
+            enabled: true,
+            oauth_clients_enabled: true,
+            access_token_lifespan: 300,
+            refresh_token_lifespan: 30 * 24 * 3600,
+            auth_code_lifespan: 60,
+            id_token_lifespan: 300,
+            device_code_lifespan: 600,
+            device_poll_interval: 5,
+            access_token_alg: SigningAlg::ES256.to_string(),
+            id_token_alg: SigningAlg::RS256.to_string(),
+            password_min_length: 8,
+            bruteforce_max_failures: 5,
+            bruteforce_lockout_seconds: 900,
+            not_before: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        let exists = || format!("realm {name:?} already exists");
+        let mut tx = self.db.begin().await?;
+        if store::realms::by_name(&mut tx, name).await?.is_some() {
+            return Err(ManageError::Conflict(exists()));
+        }
+        store::realms::insert(&mut tx, &row).await.map_err(on_unique(exists))?;
+        for key in generated {
+            store::keys::insert(
+                &mut tx,
+                &KeyRow {
+                    private_key_enc: self.master.seal(&key.pkcs8, key.kid.as_bytes()),
+                    kid: key.kid,
+                    realm_id: row.id.clone(),
+                    alg: key.alg.to_string(),
+                    status: "active".into(),
+                    public_jwk: key.public_jwk.to_string(),
+                    created_at: now,
+                    retire_at: None,
+                },
+            )
+            .await?;
+        }
+        for (name, description) in scope::BUILTIN {
+            store::scopes::ensure(&mut tx, &row.id, name, description, true, now).await?;
+        }
+        let audit = NewAudit { kind: "realm.created", actor, ..Default::default() };
+        self.record(&mut tx, &row.id, "realm", &row.name, audit).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Creates the `default` realm unless it exists. Returns whether it was created.
+    pub async fn ensure_default_realm(&self) -> Result<bool, ManageError> {
+        let mut conn = self.db.conn().await?;
+        if store::realms::by_name(&mut conn, DEFAULT_REALM).await?.is_some() {
+            return Ok(false);
+        }
+        drop(conn);
+        match self.create_realm(DEFAULT_REALM, Some("Default"), "system").await {
+            Ok(_) => Ok(true),
+            // Another process created it between our check and our insert.
+            Err(ManageError::Conflict(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Loads a realm by name or fails with a message naming it.
+    pub async fn realm_row(&self, name: &str) -> Result<RealmRow, ManageError> {
+        let mut conn = self.db.conn().await?;
+        store::realms::by_name(&mut conn, name)
+            .await?
+            .ok_or_else(|| ManageError::NotFound(format!("realm {name:?} does not exist")))
+    }
+
+    /// Sets the realm's not-before to `at` (now when `None`): every token issued before it
+    /// stops working.
+    pub async fn set_realm_not_before(&self, name: &str, at: Option<i64>, actor: &str) -> Result<i64, ManageError> {
+        let realm = self.realm_row(name).await?;
+        let at = at.unwrap_or_else(|| self.now());
+        let mut tx = self.db.begin().await?;
+        store::realms::set_not_before(&mut tx, &realm.id, at, self.now()).await?;
+        let audit = NewAudit {
+            kind: "realm.not_before",
+            actor,
+            detail: Some(serde_json::json!({ "not_before": at })),
+            ..Default::default()
+        };
+        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
+        tx.commit().await?;
+        self.invalidate(&realm.id, "realm", &realm.name);
+        Ok(at)
+    }
+
+    /// Turns the realm's OAuth clients feature flag on or off.
+    pub async fn set_oauth_clients_enabled(&self, name: &str, enabled: bool, actor: &str) -> Result<(), ManageError> {
+        let realm = self.realm_row(name).await?;
+        let mut tx = self.db.begin().await?;
+        store::realms::set_oauth_clients_enabled(&mut tx, &realm.id, enabled, self.now()).await?;
+        let audit = NewAudit {
+            kind: "realm.oauth_clients",
+            actor,
+            detail: Some(serde_json::json!({ "enabled": enabled })),
+            ..Default::default()
+        };
+        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
+        tx.commit().await?;
+        self.invalidate(&realm.id, "realm", &realm.name);
+        Ok(())
+    }
+}

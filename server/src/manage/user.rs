@@ -1,0 +1,99 @@
+//! Realm users and admin-console accounts.
+
+use super::{on_unique, ManageError, Manager};
+use crate::{
+    crypto::password,
+    model::validate,
+    store::{self, admins::AdminRow, audit::NewAudit, users::UserRow},
+};
+
+/// Minimum length of an admin password.
+pub const ADMIN_PASSWORD_MIN: usize = 8;
+
+/// What `user create` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub realm: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub roles: Vec<String>,
+}
+
+impl Manager {
+    /// Creates a realm user with a password checked against the realm's policy.
+    pub async fn create_user(&self, req: NewUser, password: String, actor: &str) -> Result<String, ManageError> {
+        validate::username(&req.username).map_err(ManageError::Invalid)?;
+        if let Some(e) = &req.email {
+            validate::email(e).map_err(ManageError::Invalid)?;
+        }
+        for role in &req.roles {
+            validate::role_name(role).map_err(ManageError::Invalid)?;
+        }
+        let realm = self.realm_row(&req.realm).await?;
+        let min = realm.password_min_length.max(1) as usize;
+        if password.chars().count() < min {
+            return Err(ManageError::Invalid(format!(
+                "the password must be at least {min} characters (realm {:?} policy)",
+                realm.name
+            )));
+        }
+        let hash = password::hash(password).await.map_err(|e| ManageError::Internal(e.to_string()))?;
+        let now = self.now();
+        let user = UserRow {
+            id: store::new_id(),
+            realm_id: realm.id.clone(),
+            username: req.username.clone(),
+            email: req.email.clone(),
+            email_verified: false,
+            first_name: String::new(),
+            last_name: String::new(),
+            password_hash: Some(hash),
+            enabled: true,
+            created_at: now,
+            updated_at: now,
+        };
+        let exists = || format!("a user named {:?} or with that email already exists in realm {:?}", req.username, realm.name);
+        let mut tx = self.db.begin().await?;
+        if store::users::by_username(&mut tx, &realm.id, &req.username).await?.is_some() {
+            return Err(ManageError::Conflict(exists()));
+        }
+        store::users::insert(&mut tx, &user).await.map_err(on_unique(exists))?;
+        for role in &req.roles {
+            let role_id = store::roles::ensure_realm_role(&mut tx, &realm.id, role, now).await?;
+            store::roles::assign_to_user(&mut tx, &user.id, &role_id).await?;
+        }
+        let audit = NewAudit { kind: "user.created", actor, subject: Some(&user.id), ..Default::default() };
+        store::audit::insert(&mut tx, &NewAudit { realm_id: Some(&realm.id), ..audit }, now).await?;
+        tx.commit().await?;
+        Ok(user.id)
+    }
+
+    /// Creates a superuser of the admin console.
+    pub async fn create_admin(&self, username: &str, password: String, actor: &str) -> Result<String, ManageError> {
+        validate::username(username).map_err(ManageError::Invalid)?;
+        if password.chars().count() < ADMIN_PASSWORD_MIN {
+            return Err(ManageError::Invalid(format!("the admin password must be at least {ADMIN_PASSWORD_MIN} characters")));
+        }
+        let hash = password::hash(password).await.map_err(|e| ManageError::Internal(e.to_string()))?;
+        let now = self.now();
+        let admin = AdminRow {
+            id: store::new_id(),
+            username: username.to_owned(),
+            password_hash: hash,
+            superuser: true,
+            enabled: true,
+            created_at: now,
+            updated_at: now,
+        };
+        let exists = || format!("an admin named {username:?} already exists");
+        let mut tx = self.db.begin().await?;
+        if store::admins::by_username(&mut tx, username).await?.is_some() {
+            return Err(ManageError::Conflict(exists()));
+        }
+        store::admins::insert(&mut tx, &admin).await.map_err(on_unique(exists))?;
+        let audit = NewAudit { kind: "admin.created", actor, subject: Some(&admin.id), ..Default::default() };
+        store::audit::insert(&mut tx, &audit, now).await?;
+        tx.commit().await?;
+        Ok(admin.id)
+    }
+}

@@ -1,0 +1,196 @@
+//! JWT access tokens (RFC 9068): issued with the realm's access-token key, `typ: at+jwt`, and
+//! Keycloak's role claims (`realm_access.roles`, `resource_access.{client}.roles`); verified for
+//! introspection, userinfo and revocation against signature, issuer, expiry, revocation,
+//! not-before and the client's continued existence.
+
+use super::error::OAuthError;
+use crate::{
+    crypto::random_token,
+    registry::{Client, Realm},
+    state::AppState,
+    store,
+};
+use serde::{Deserialize, Serialize};
+use std::{collections::BTreeMap, sync::Arc};
+
+/// Keycloak's `{ "roles": [...] }` object.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RoleList {
+    pub roles: Vec<String>,
+}
+
+/// `aud`: one audience or several (RFC 7519 §4.1.3).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The claims of an access token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: Audience,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+    /// Keycloak's token type claim (`Bearer`).
+    #[serde(default)]
+    pub typ: String,
+    pub azp: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realm_access: Option<RoleList>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resource_access: BTreeMap<String, RoleList>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    /// Keycloak's claim naming the client of a service-account token.
+    #[serde(rename = "clientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id_legacy: Option<String>,
+}
+
+/// Who a token is about.
+pub enum Subject<'a> {
+    /// The client's own service account (`client_credentials`).
+    ServiceAccount,
+    /// A realm user (later grants).
+    #[allow(dead_code)]
+    User { id: &'a str, username: &'a str, realm_roles: &'a [String], client_roles: &'a BTreeMap<String, Vec<String>> },
+}
+
+/// An issued access token.
+pub struct Issued {
+    pub token: String,
+    pub claims: AccessClaims,
+    pub expires_in: i64,
+}
+
+/// The `preferred_username` Keycloak gives a client's service account.
+pub fn service_account_username(client_id: &str) -> String {
+    format!("service-account-{client_id}")
+}
+
+/// Signs an access token for `client` about `subject` with `scope`.
+pub fn issue(realm: &Realm, client: &Client, subject: Subject<'_>, scope: String, now: i64) -> Result<Issued, OAuthError> {
+    let lifespan = client.row.access_token_lifespan.unwrap_or(realm.settings.access_token_lifespan);
+    let service_account = matches!(subject, Subject::ServiceAccount);
+    let (sub, username, realm_roles, client_roles) = match subject {
+        Subject::ServiceAccount => (
+            client.row.id.clone(),
+            service_account_username(client.client_id()),
+            &client.realm_roles[..],
+            &client.client_roles,
+        ),
+        Subject::User { id, username, realm_roles, client_roles } => {
+            (id.to_owned(), username.to_owned(), realm_roles, client_roles)
+        }
+    };
+    let resource_access: BTreeMap<String, RoleList> =
+        client_roles.iter().map(|(c, r)| (c.clone(), RoleList { roles: r.clone() })).collect();
+    // The audience is the resource servers whose roles the token carries; with none, the
+    // client itself (RFC 9068 §3 requires an `aud`).
+    let aud = match resource_access.len() {
+        0 => Audience::One(client.client_id().to_owned()),
+        1 => Audience::One(resource_access.keys().next().cloned().unwrap_or_default()),
+        _ => Audience::Many(resource_access.keys().cloned().collect()),
+    };
+    let claims = AccessClaims {
+        iss: realm.issuer.clone(),
+        sub,
+        aud,
+        exp: now + lifespan,
+        iat: now,
+        jti: random_token::<16>(),
+        typ: "Bearer".into(),
+        azp: client.client_id().to_owned(),
+        client_id: client.client_id().to_owned(),
+        scope,
+        realm_access: (!realm_roles.is_empty()).then(|| RoleList { roles: realm_roles.to_vec() }),
+        resource_access,
+        preferred_username: Some(username),
+        client_id_legacy: service_account.then(|| client.client_id().to_owned()),
+    };
+    let signer = realm
+        .keys
+        .signer(realm.access_token_alg())
+        .ok_or_else(|| OAuthError::internal(format!("realm {} has no active {} key", realm.name, realm.access_token_alg())))?;
+    let token = signer.sign("at+jwt", &claims).map_err(OAuthError::internal)?;
+    Ok(Issued { token, claims, expires_in: lifespan })
+}
+
+/// Why a presented access token is not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// Past its `exp`.
+    Expired,
+    /// Anything else: bad signature, wrong issuer, revoked, not-before, client gone.
+    Invalid(&'static str),
+}
+
+/// Longest token accepted for verification.
+const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// Verifies an access token of `realm`, returning its claims and its (still enabled) client.
+pub async fn verify(state: &AppState, realm: &Realm, token: &str) -> Result<(AccessClaims, Arc<Client>), Rejection> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(Rejection::Invalid("token too long"));
+    }
+    let header = jsonwebtoken::decode_header(token).map_err(|_| Rejection::Invalid("malformed token"))?;
+    let typ_ok = header.typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt"));
+    if !typ_ok {
+        return Err(Rejection::Invalid("not an access token"));
+    }
+    let kid = header.kid.as_deref().ok_or(Rejection::Invalid("unknown signing key"))?;
+    let (alg, key) = realm.keys.verifier(kid).ok_or(Rejection::Invalid("unknown signing key"))?;
+    if header.alg != alg.jwt_algorithm() {
+        return Err(Rejection::Invalid("algorithm does not match the key"));
+    }
+    let mut validation = jsonwebtoken::Validation::new(alg.jwt_algorithm());
+    // Expiry is checked below against the injected clock; the audience is the resource
+    // server's business.
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    validation.set_issuer(&[&realm.issuer]);
+    let claims = jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
+        .map_err(|_| Rejection::Invalid("invalid token"))?
+        .claims;
+    let now = state.now();
+    if now >= claims.exp {
+        return Err(Rejection::Expired);
+    }
+    if claims.iat < realm.settings.not_before {
+        return Err(Rejection::Invalid("token issued before the realm's not-before time"));
+    }
+    let client = state
+        .registry
+        .client(realm, &claims.client_id)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "loading client");
+            Rejection::Invalid("client unavailable")
+        })?
+        .filter(|c| c.row.enabled)
+        .ok_or(Rejection::Invalid("client disabled or deleted"))?;
+    if claims.iat < client.row.not_before {
+        return Err(Rejection::Invalid("token issued before the client's not-before time"));
+    }
+    let revoked = async {
+        let mut conn = state.db.conn().await?;
+        store::revocations::is_revoked(&mut conn, &claims.jti).await
+    }
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "checking revocation");
+        Rejection::Invalid("revocation status unavailable")
+    })?;
+    if revoked {
+        return Err(Rejection::Invalid("token revoked"));
+    }
+    Ok((claims, client))
+}

@@ -1,0 +1,89 @@
+//! The protocol endpoints under `/realms/{realm}` (and the Keycloak legacy alias
+//! `/auth/realms/{realm}`).
+//!
+//! [`endpoints`] is the single list of what is served: the router mounts it and discovery
+//! publishes it, so the metadata cannot disagree with the routes.
+//!
+//! # Layout
+//! - `error`: the protocol error enum and its response shape
+//! - `form`: the form extractor (content type, size, repeated parameters)
+//! - `client_auth`: `client_secret_basic | client_secret_post | none`, before any grant
+//! - `grant`: the token endpoint, one file per grant type
+//! - `access_token`: RFC 9068 JWT access tokens, issued and verified
+//! - `discovery`, `jwks`, `introspect`, `revoke`, `userinfo`: one endpoint each
+
+pub mod access_token;
+pub mod client_auth;
+pub mod discovery;
+pub mod error;
+pub mod form;
+pub mod grant;
+pub mod introspect;
+pub mod jwks;
+pub mod revoke;
+pub mod userinfo;
+
+use crate::{registry::Realm, state::AppState};
+use axum::{
+    routing::{get, post, MethodRouter},
+    Router,
+};
+use error::OAuthError;
+use std::sync::Arc;
+
+/// The canonical prefix of a realm's endpoints.
+pub const REALM_PREFIX: &str = "/realms/{realm}";
+/// Keycloak's pre-17 prefix, kept as an alias so existing adapters work unchanged.
+pub const LEGACY_REALM_PREFIX: &str = "/auth/realms/{realm}";
+
+/// Paths below the realm prefix.
+pub mod paths {
+    pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+    pub const TOKEN: &str = "/protocol/openid-connect/token";
+    pub const INTROSPECT: &str = "/protocol/openid-connect/token/introspect";
+    pub const REVOKE: &str = "/protocol/openid-connect/revoke";
+    pub const CERTS: &str = "/protocol/openid-connect/certs";
+    pub const USERINFO: &str = "/protocol/openid-connect/userinfo";
+    /// RFC 8414 §3: the metadata path is inserted before the issuer's path.
+    pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server/realms/{realm}";
+}
+
+/// One served endpoint: its path below the realm prefix, the discovery field that advertises
+/// it (if any), and its handlers.
+pub struct Endpoint {
+    pub path: &'static str,
+    pub metadata: Option<&'static str>,
+    pub route: MethodRouter<AppState>,
+}
+
+/// Every protocol endpoint of a realm.
+pub fn endpoints() -> Vec<Endpoint> {
+    let ep = |path, metadata, route| Endpoint { path, metadata, route };
+    vec![
+        ep(paths::DISCOVERY, None, get(discovery::openid_configuration)),
+        ep(paths::TOKEN, Some("token_endpoint"), post(grant::token)),
+        ep(paths::INTROSPECT, Some("introspection_endpoint"), post(introspect::introspect)),
+        ep(paths::REVOKE, Some("revocation_endpoint"), post(revoke::revoke)),
+        ep(paths::CERTS, Some("jwks_uri"), get(jwks::certs)),
+        ep(paths::USERINFO, Some("userinfo_endpoint"), get(userinfo::userinfo).post(userinfo::userinfo)),
+    ]
+}
+
+/// The protocol router: every endpoint under both prefixes, plus RFC 8414 metadata.
+pub fn router() -> Router<AppState> {
+    let mut router = Router::new().route(paths::OAUTH_METADATA, get(discovery::oauth_authorization_server));
+    for endpoint in endpoints() {
+        for prefix in [REALM_PREFIX, LEGACY_REALM_PREFIX] {
+            router = router.route(&format!("{prefix}{}", endpoint.path), endpoint.route.clone());
+        }
+    }
+    router
+}
+
+/// The enabled realm `name`, or the 404 protocol error.
+pub async fn load_realm(state: &AppState, name: &str) -> Result<Arc<Realm>, OAuthError> {
+    match state.registry.realm(name).await? {
+        Some(realm) if realm.settings.enabled => Ok(realm),
+        _ => Err(OAuthError::realm_not_found()),
+    }
+}

@@ -1,0 +1,76 @@
+//! A client as the protocol sees it: settings parsed once, its valid secrets and its service
+//! account's roles.
+
+use super::LoadError;
+use crate::{
+    model::GrantType,
+    store::{self, clients::{ClientRow, SecretRow}, Executes},
+};
+use std::{collections::BTreeMap, sync::Arc};
+
+/// A loaded client.
+#[derive(Debug)]
+pub struct Client {
+    /// The row's primary key, shared cheaply with counters.
+    pub pk: Arc<str>,
+    pub row: ClientRow,
+    pub grant_types: Vec<GrantType>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub allowed_scopes: Vec<String>,
+    pub default_scopes: Vec<String>,
+    /// Secrets that verify now or will until their grace period ends.
+    pub secrets: Vec<SecretRow>,
+    /// The service account's realm roles.
+    pub realm_roles: Vec<String>,
+    /// The service account's client roles, by owning client id.
+    pub client_roles: BTreeMap<String, Vec<String>>,
+}
+
+impl Client {
+    pub(super) async fn load(c: &mut impl Executes, row: ClientRow) -> Result<Client, LoadError> {
+        let corrupt = |detail: String| LoadError::Corrupt { realm: row.realm_id.clone(), detail };
+        let grant_types = GrantType::parse_list(&row.grant_types).map_err(corrupt)?;
+        let redirect_uris: Vec<String> = serde_json::from_str(&row.redirect_uris).map_err(|e| corrupt(e.to_string()))?;
+        let post_logout_redirect_uris: Vec<String> =
+            serde_json::from_str(&row.post_logout_redirect_uris).map_err(|e| corrupt(e.to_string()))?;
+        let scopes = store::clients::scopes(c, &row.id).await?;
+        // Secrets are loaded with a horizon of "ever valid"; expiry is checked at use.
+        let secrets = store::clients::valid_secrets(c, &row.id, 0).await?;
+        let mut realm_roles = Vec::new();
+        let mut client_roles: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for role in store::roles::of_service_account(c, &row.id).await? {
+            match role.client_id {
+                Some(owner) => client_roles.entry(owner).or_default().push(role.name),
+                None => realm_roles.push(role.name),
+            }
+        }
+        Ok(Client {
+            pk: Arc::from(row.id.as_str()),
+            grant_types,
+            redirect_uris,
+            post_logout_redirect_uris,
+            default_scopes: scopes.iter().filter(|(_, d)| *d).map(|(n, _)| n.clone()).collect(),
+            allowed_scopes: scopes.into_iter().map(|(n, _)| n).collect(),
+            secrets,
+            realm_roles,
+            client_roles,
+            row,
+        })
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.row.client_id
+    }
+
+    /// Whether the client may use `grant`.
+    pub fn allows_grant(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+
+    /// The secrets that verify at `now`.
+    pub fn live_secrets(&self, now: i64) -> impl Iterator<Item = &SecretRow> {
+        self.secrets.iter().filter(move |s| s.expires_at.is_none_or(|t| t > now))
+    }
+}

@@ -1,0 +1,66 @@
+//! The verified-credentials cache (PRODUCT §3): argon2id stays the only thing at rest, and the
+//! token endpoint pays for it once per secret rather than once per request.
+//!
+//! An entry is keyed by HMAC-SHA-256 under a per-process random key of (realm, client id,
+//! presented secret), and names the stored secret it matched. A hit counts only while the
+//! client's current snapshot still lists that secret as live, so regenerating a secret (after
+//! its grace period), disabling or deleting the client ends the fast path the moment the
+//! snapshot is reloaded. The cache holds no secret and no hash an attacker could test offline
+//! without the in-memory key.
+
+use crate::crypto::{hmac_sha256, random_bytes};
+use dashmap::DashMap;
+
+/// How long a verified credential is trusted without running argon2 again.
+const TTL_SECS: i64 = 3600;
+/// A ceiling on entries; reaching it clears the cache (entries are cheap to rebuild).
+const MAX_ENTRIES: usize = 100_000;
+
+struct Entry {
+    secret_id: String,
+    verified_at: i64,
+}
+
+/// See the module documentation.
+pub struct CredentialCache {
+    key: [u8; 32],
+    entries: DashMap<[u8; 32], Entry>,
+}
+
+impl Default for CredentialCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CredentialCache {
+    /// An empty cache with a fresh key.
+    pub fn new() -> Self {
+        Self { key: random_bytes::<32>(), entries: DashMap::new() }
+    }
+
+    /// The lookup key for a presented credential.
+    pub fn fingerprint(&self, realm_id: &str, client_id: &str, secret: &str) -> [u8; 32] {
+        hmac_sha256(&self.key, &[realm_id.as_bytes(), client_id.as_bytes(), secret.as_bytes()])
+    }
+
+    /// Whether a fingerprint was verified recently against a secret that `is_live` accepts.
+    pub fn is_verified(&self, fingerprint: &[u8; 32], now: i64, is_live: impl Fn(&str) -> bool) -> bool {
+        self.entries
+            .get(fingerprint)
+            .is_some_and(|e| now - e.verified_at < TTL_SECS && is_live(&e.secret_id))
+    }
+
+    /// Remembers a successful verification.
+    pub fn insert(&self, fingerprint: [u8; 32], secret_id: String, now: i64) {
+        if self.entries.len() >= MAX_ENTRIES {
+            self.entries.clear();
+        }
+        self.entries.insert(fingerprint, Entry { secret_id, verified_at: now });
+    }
+
+    /// Forgets one fingerprint (its secret no longer verifies).
+    pub fn remove(&self, fingerprint: &[u8; 32]) {
+        self.entries.remove(fingerprint);
+    }
+}

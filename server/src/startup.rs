@@ -1,0 +1,245 @@
+//! Building and running the server: an [`Application`] is made from a [`Config`] and a bound
+//! listener, so tests start it in-process on port 0 with their own clock.
+
+use crate::{
+    clock::{SharedClock, SystemClock},
+    config::{Config, MasterKeySource},
+    console::{self, service::Console, sessions},
+    crypto::master_key::{MasterKey, MasterKeyError},
+    manage::{ManageError, Manager},
+    oauth,
+    ratelimit::Limits,
+    registry::Registry,
+    state::{AppState, Inner},
+    stats::TokenStats,
+    store::{self, Db, OpenError},
+};
+use app::service::SharedConsole;
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    middleware,
+    response::IntoResponse,
+    Router,
+};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use tower_http::{
+    catch_panic::CatchPanicLayer, compression::CompressionLayer, set_header::SetResponseHeaderLayer,
+};
+
+/// Why the server (or a CLI command) could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    MasterKey(#[from] MasterKeyError),
+    #[error(
+        "the master key (fingerprint {found}) is not the one this database was created with \
+         (fingerprint {expected}); point PORTCULLIS_MASTER_KEY or PORTCULLIS_MASTER_KEY_FILE at the original key"
+    )]
+    KeyMismatch { expected: String, found: String },
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("cannot create the default realm: {0}")]
+    DefaultRealm(#[from] ManageError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+}
+
+const KEY_FINGERPRINT: &str = "master_key_fingerprint";
+
+/// Opens the database, applies migrations, loads the master key (checking it against the
+/// database) and makes sure the `default` realm exists. Shared by `serve` and the CLI.
+pub async fn open(config: &Config, clock: SharedClock) -> Result<Manager, StartError> {
+    let db = Db::open(&config.database_url).await?;
+    db.migrate().await?;
+    let master = Arc::new(match &config.master_key {
+        MasterKeySource::Inline(k) => MasterKey::from_base64(k)?,
+        MasterKeySource::File(p) => MasterKey::load_or_create(p)?,
+    });
+    let mut conn = db.conn().await?;
+    match store::meta_get(&mut conn, KEY_FINGERPRINT).await? {
+        Some(expected) if expected != master.fingerprint() => {
+            return Err(StartError::KeyMismatch { expected, found: master.fingerprint().to_owned() })
+        }
+        Some(_) => {}
+        None => store::meta_set(&mut conn, KEY_FINGERPRINT, master.fingerprint()).await?,
+    }
+    drop(conn);
+    let manager = Manager { db, master, clock, registry: None };
+    manager.ensure_default_realm().await?;
+    Ok(manager)
+}
+
+/// A server ready to run.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    sessions: sessions::Store,
+    router: Router,
+}
+
+impl Application {
+    /// Builds the server with the system clock.
+    pub async fn build(config: Config) -> Result<Application, StartError> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Builds the server with `clock` (tests move it by hand).
+    pub async fn build_with_clock(config: Config, clock: SharedClock) -> Result<Application, StartError> {
+        let mut manager = open(&config, clock.clone()).await?;
+        let listener = tokio::net::TcpListener::bind(&config.addr)
+            .await
+            .map_err(|source| StartError::Bind { addr: config.addr.clone(), source })?;
+        let local = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr.clone(), source })?;
+        let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+        let registry = Arc::new(Registry::new(manager.db.clone(), manager.master.clone(), public_url.clone()));
+        manager.registry = Some(registry.clone());
+        let sessions = sessions::Store::open(&manager.db).await?;
+        let leptos = LeptosOptions::builder()
+            .output_name("portcullis")
+            .site_root(config.site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(local)
+            .env(match std::env::var("LEPTOS_ENV").as_deref() {
+                Ok("DEV") => leptos::config::Env::DEV,
+                _ => leptos::config::Env::PROD,
+            })
+            .build();
+        let state = AppState::new(Inner {
+            limits: Limits::new(config.token_rate_limit, config.auth_failure_limit),
+            secure_cookies: public_url.starts_with("https://"),
+            db: manager.db.clone(),
+            clock,
+            registry,
+            manager,
+            stats: TokenStats::default(),
+            leptos,
+            public_url,
+            config,
+        });
+        let router = router(state.clone(), sessions.clone());
+        Ok(Application { listener, state, sessions, router })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The shared state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, running the background tasks alongside.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let tasks = spawn_background(self.state.clone(), self.sessions.clone());
+        let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await;
+        tasks.abort();
+        if let Err(e) = self.state.stats.flush(&self.state.db, self.state.now()).await {
+            tracing::warn!(error = %e, "flushing token counters");
+        }
+        result
+    }
+}
+
+fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>, pages: bool) -> Router<S> {
+    let router = router.layer(SetResponseHeaderLayer::if_not_present(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ));
+    if !pages {
+        return router;
+    }
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'; base-uri 'self'; object-src 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+}
+
+/// The whole router: protocol endpoints (no sessions, no compression) and the pages.
+pub fn router(state: AppState, session_store: sessions::Store) -> Router {
+    let console: SharedConsole = Arc::new(Console { state: state.clone() });
+    let routes = generate_route_list(app::App);
+    let options = state.leptos.clone();
+    let pages: Router<AppState> = Router::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(console.clone()),
+            move || app::shell(options.clone()),
+        )
+        .merge(console::router())
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(middleware::from_fn(console::login::guard))
+        .layer(sessions::layer(session_store, state.secure_cookies))
+        .layer(CompressionLayer::new());
+    let protocol = security_headers(oauth::router(), false);
+    let pages = security_headers(pages, true);
+    protocol
+        .merge(pages)
+        .layer(CatchPanicLayer::custom(|_| {
+            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"error": "server_error"}))).into_response()
+        }))
+        .with_state(state)
+}
+
+/// The change poller, the janitor and the counter flusher.
+fn spawn_background(state: AppState, sessions: sessions::Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last_change = match state.db.conn().await {
+            Ok(mut c) => store::changes::last_id(&mut c).await.unwrap_or(0),
+            Err(_) => 0,
+        };
+        let mut poll = tokio::time::interval(state.config.change_poll_interval);
+        let mut flush = tokio::time::interval(Duration::from_secs(10));
+        let mut janitor = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = poll.tick() => {
+                    if let Err(e) = state.registry.apply_changes(&mut last_change).await {
+                        tracing::warn!(error = %e, "polling the change log");
+                    }
+                }
+                _ = flush.tick() => {
+                    if let Err(e) = state.stats.flush(&state.db, state.now()).await {
+                        tracing::warn!(error = %e, "flushing token counters");
+                    }
+                }
+                _ = janitor.tick() => janitor_pass(&state, &sessions).await,
+            }
+        }
+    })
+}
+
+/// Deletes what has expired: revocations of expired tokens, old change-log rows, sessions.
+async fn janitor_pass(state: &AppState, sessions: &sessions::Store) {
+    let now = state.now();
+    state.limits.purge(now);
+    let result = async {
+        let mut conn = state.db.conn().await?;
+        store::revocations::purge_expired(&mut conn, now).await?;
+        store::changes::purge(&mut conn, now - 24 * 3600).await?;
+        Ok::<_, sqlx::Error>(())
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "janitor");
+    }
+    if let Err(e) = sessions.delete_expired().await {
+        tracing::warn!(error = %e, "deleting expired sessions");
+    }
+}

@@ -1,0 +1,41 @@
+//! `changes`: a log of what other processes must drop from their caches.
+//!
+//! Every change to a realm or client (from the CLI, another instance or this one) appends a
+//! row; each server polls for rows newer than the last it saw. That keeps caches correct across
+//! processes sharing one SQLite file and instances sharing one PostgreSQL.
+
+use super::Executes;
+use crate::on;
+
+/// What changed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChangeRow {
+    pub id: i64,
+    pub realm_id: String,
+    /// `realm` or `client`.
+    pub entity: String,
+    /// For a client, its client id; for a realm, the realm name.
+    pub key: String,
+}
+
+/// Records a change.
+pub async fn record(c: &mut impl Executes, realm_id: &str, entity: &str, key: &str, now: i64) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO changes (realm_id, entity, key, at) VALUES ($1, $2, $3, $4)";
+    on!(c, e => sqlx::query(SQL).bind(realm_id).bind(entity).bind(key).bind(now).execute(e).await.map(|_| ()))
+}
+
+/// Changes after `after`, oldest first.
+pub async fn since(c: &mut impl Executes, after: i64) -> sqlx::Result<Vec<ChangeRow>> {
+    const SQL: &str = "SELECT id, realm_id, entity, key FROM changes WHERE id > $1 ORDER BY id LIMIT 1000";
+    on!(c, e => sqlx::query_as(SQL).bind(after).fetch_all(e).await)
+}
+
+/// The newest change id (0 when none).
+pub async fn last_id(c: &mut impl Executes) -> sqlx::Result<i64> {
+    on!(c, e => sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM changes").fetch_one(e).await.map(|v| v.unwrap_or(0)))
+}
+
+/// Forgets changes older than `before`.
+pub async fn purge(c: &mut impl Executes, before: i64) -> sqlx::Result<u64> {
+    on!(c, e => sqlx::query("DELETE FROM changes WHERE at < $1").bind(before).execute(e).await.map(|r| r.rows_affected()))
+}

@@ -1,0 +1,224 @@
+//! The storage layer: every SQL statement lives below this module, one file per table group,
+//! and the same statements serve SQLite and PostgreSQL.
+//!
+//! Where the dialects differ (identity columns, BLOB vs BYTEA) the difference lives in the
+//! per-dialect migration folders, not in code. A repository function takes `&mut impl Executes`
+//! — a pooled connection or a transaction — and runs its one statement text on whichever
+//! driver is behind it through [`on!`].
+
+pub mod admins;
+pub mod audit;
+pub mod changes;
+pub mod clients;
+pub mod keys;
+pub mod realms;
+pub mod revocations;
+pub mod roles;
+pub mod scopes;
+pub mod stats;
+pub mod users;
+
+use sqlx::{
+    pool::PoolConnection,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction,
+};
+use std::{str::FromStr, time::Duration};
+
+/// The database behind the server: SQLite (the default) or PostgreSQL.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A connection borrowed from either driver: what [`on!`] dispatches on.
+pub enum Ex<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+/// Something statements can run on: a pooled connection or an open transaction.
+pub trait Executes: Send {
+    fn ex(&mut self) -> Ex<'_>;
+}
+
+/// A connection taken from the pool, in autocommit mode.
+pub enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+/// An open transaction; dropped without [`Tx::commit`], it rolls back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Executes for Conn {
+    fn ex(&mut self) -> Ex<'_> {
+        match self {
+            Conn::Sqlite(c) => Ex::Sqlite(c),
+            Conn::Postgres(c) => Ex::Postgres(c),
+        }
+    }
+}
+
+impl Executes for Tx {
+    fn ex(&mut self) -> Ex<'_> {
+        match self {
+            Tx::Sqlite(t) => Ex::Sqlite(t),
+            Tx::Postgres(t) => Ex::Postgres(t),
+        }
+    }
+}
+
+impl Tx {
+    /// Commits the transaction.
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+}
+
+/// Runs `$body` with `$e` bound to the concrete connection of whichever driver `$c` holds.
+/// The body is expanded once per driver, so one statement text serves both.
+#[macro_export]
+macro_rules! on {
+    ($c:expr, $e:ident => $body:expr) => {
+        match $crate::store::Executes::ex($c) {
+            $crate::store::Ex::Sqlite($e) => $body,
+            $crate::store::Ex::Postgres($e) => $body,
+        }
+    };
+}
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("unsupported database URL {0:?} (expected sqlite:PATH or postgres://…)")]
+    Scheme(String),
+    #[error("cannot create the database folder {0}: {1}")]
+    Folder(String, std::io::Error),
+    #[error("cannot connect to the database at {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot apply migrations to {url}: {source}")]
+    Migrate { url: String, source: sqlx::migrate::MigrateError },
+}
+
+/// `url` with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Db {
+    /// Opens a pool for `url`, creating an SQLite file (and its folder) when missing.
+    pub async fn open(url: &str) -> Result<Db, OpenError> {
+        let connect_err = |source| OpenError::Connect { url: redact_url(url), source };
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(opts)
+                .await
+                .map_err(connect_err)?;
+            return Ok(Db::Postgres(pool));
+        }
+        let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+            return Err(OpenError::Scheme(redact_url(url)));
+        };
+        let file = path.split('?').next().unwrap_or_default();
+        if file != ":memory:" {
+            if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| OpenError::Folder(dir.display().to_string(), e))?;
+            }
+        }
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite:{path}"))
+            .map_err(connect_err)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(connect_err)?;
+        Ok(Db::Sqlite(pool))
+    }
+
+    /// Applies the migrations of this database's dialect.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(p).await,
+            Db::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await,
+        }
+    }
+
+    /// A pooled connection in autocommit mode.
+    pub async fn conn(&self) -> sqlx::Result<Conn> {
+        Ok(match self {
+            Db::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
+            Db::Postgres(p) => Conn::Postgres(p.acquire().await?),
+        })
+    }
+
+    /// Opens a transaction.
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn dialect(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// True when `err` is a unique-constraint violation (the same check on both drivers).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// A fresh random id for a row.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A key/value in the `meta` table.
+pub async fn meta_get(c: &mut impl Executes, key: &str) -> sqlx::Result<Option<String>> {
+    on!(c, e => sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(e).await)
+}
+
+/// Sets a key/value in the `meta` table.
+pub async fn meta_set(c: &mut impl Executes, key: &str, value: &str) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO meta (key, value) VALUES ($1, $2) \
+                       ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+    on!(c, e => sqlx::query(SQL).bind(key).bind(value).execute(e).await.map(|_| ()))
+}

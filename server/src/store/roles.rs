@@ -1,0 +1,61 @@
+//! `roles` (realm roles and client roles), `service_account_roles` and `user_roles`.
+
+use super::Executes;
+use crate::on;
+
+/// Creates the realm role if missing; returns its id.
+pub async fn ensure_realm_role(c: &mut impl Executes, realm_id: &str, name: &str, now: i64) -> sqlx::Result<String> {
+    const INSERT: &str = "INSERT INTO roles (id, realm_id, client_pk, name, created_at) \
+                          VALUES ($1, $2, NULL, $3, $4) ON CONFLICT DO NOTHING";
+    const SELECT: &str = "SELECT id FROM roles WHERE realm_id = $1 AND client_pk IS NULL AND name = $2";
+    on!(c, e => {
+        sqlx::query(INSERT).bind(super::new_id()).bind(realm_id).bind(name).bind(now).execute(&mut *e).await?;
+        sqlx::query_scalar(SELECT).bind(realm_id).bind(name).fetch_one(&mut *e).await
+    })
+}
+
+/// Creates the client role if missing; returns its id.
+pub async fn ensure_client_role(c: &mut impl Executes, realm_id: &str, client_pk: &str, name: &str, now: i64) -> sqlx::Result<String> {
+    const INSERT: &str = "INSERT INTO roles (id, realm_id, client_pk, name, created_at) \
+                          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
+    const SELECT: &str = "SELECT id FROM roles WHERE client_pk = $1 AND name = $2";
+    on!(c, e => {
+        sqlx::query(INSERT).bind(super::new_id()).bind(realm_id).bind(client_pk).bind(name).bind(now).execute(&mut *e).await?;
+        sqlx::query_scalar(SELECT).bind(client_pk).bind(name).fetch_one(&mut *e).await
+    })
+}
+
+/// Grants a role to a client's service account.
+pub async fn assign_to_service_account(c: &mut impl Executes, client_pk: &str, role_id: &str) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO service_account_roles (client_pk, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+    on!(c, e => sqlx::query(SQL).bind(client_pk).bind(role_id).execute(e).await.map(|_| ()))
+}
+
+/// Grants a role to a user.
+pub async fn assign_to_user(c: &mut impl Executes, user_id: &str, role_id: &str) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+    on!(c, e => sqlx::query(SQL).bind(user_id).bind(role_id).execute(e).await.map(|_| ()))
+}
+
+/// A granted role: `client_id` is `None` for a realm role, else the owning client's id.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct GrantedRole {
+    pub client_id: Option<String>,
+    pub name: String,
+}
+
+/// The roles of a client's service account.
+pub async fn of_service_account(c: &mut impl Executes, client_pk: &str) -> sqlx::Result<Vec<GrantedRole>> {
+    const SQL: &str = "SELECT oc.client_id AS client_id, r.name AS name FROM service_account_roles sar \
+                       JOIN roles r ON r.id = sar.role_id LEFT JOIN clients oc ON oc.id = r.client_pk \
+                       WHERE sar.client_pk = $1 ORDER BY r.name";
+    on!(c, e => sqlx::query_as(SQL).bind(client_pk).fetch_all(e).await)
+}
+
+/// The roles of a user.
+pub async fn of_user(c: &mut impl Executes, user_id: &str) -> sqlx::Result<Vec<GrantedRole>> {
+    const SQL: &str = "SELECT oc.client_id AS client_id, r.name AS name FROM user_roles ur \
+                       JOIN roles r ON r.id = ur.role_id LEFT JOIN clients oc ON oc.id = r.client_pk \
+                       WHERE ur.user_id = $1 ORDER BY r.name";
+    on!(c, e => sqlx::query_as(SQL).bind(user_id).fetch_all(e).await)
+}
