@@ -18,7 +18,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// The HTML document around the app.
@@ -56,8 +56,14 @@ pub fn App() -> impl IntoView {
         <Title text="Portcullis"/>
         <Router>
             <Routes fallback=pages::not_found::NotFound>
-                <Route path=path!("/admin/login") view=pages::admin_login::AdminLogin/>
-                <Route path=path!("/admin/realms/:realm/clients") view=pages::clients::Clients/>
+                // Async rendering puts every resource's output inline, so forms carry their
+                // CSRF tokens with JavaScript disabled too.
+                <Route path=path!("/admin/login") view=pages::admin_login::AdminLogin ssr=SsrMode::Async/>
+                <Route
+                    path=path!("/admin/realms/:realm/clients")
+                    view=pages::clients::Clients
+                    ssr=SsrMode::Async
+                />
             </Routes>
         </Router>
     }

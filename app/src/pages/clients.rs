@@ -41,6 +41,7 @@ pub fn Clients() -> impl IntoView {
                     name="q"
                     id="client-filter"
                     placeholder="Filter by id, name, template or grant"
+                    value=filter.get_untracked()
                     prop:value=filter
                     on:input=move |ev| set_filter.set(event_target_value(&ev))
                 />

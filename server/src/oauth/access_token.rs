@@ -177,7 +177,8 @@ pub async fn verify(state: &AppState, realm: &Realm, token: &str) -> Result<(Acc
         })?
         .filter(|c| c.row.enabled)
         .ok_or(Rejection::Invalid("client disabled or deleted"))?;
-    if claims.iat < client.row.not_before {
+    // A token older than the client itself belonged to an earlier client with the same id.
+    if claims.iat < client.row.not_before.max(client.row.created_at) {
         return Err(Rejection::Invalid("token issued before the client's not-before time"));
     }
     let revoked = async {
