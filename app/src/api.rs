@@ -40,7 +40,8 @@ pub struct AdminView {
 async fn context() -> Result<(crate::service::SharedConsole, http::request::Parts), ServerFnError> {
     let service = use_context::<crate::service::SharedConsole>()
         .ok_or_else(|| ServerFnError::new("console service missing"))?;
-    let parts = use_context::<http::request::Parts>().ok_or_else(|| ServerFnError::new("request missing"))?;
+    let parts = use_context::<http::request::Parts>()
+        .ok_or_else(|| ServerFnError::new("request missing"))?;
     Ok((service, parts))
 }
 
@@ -55,12 +56,18 @@ pub async fn csrf_token() -> Result<String, ServerFnError> {
 #[server]
 pub async fn current_admin() -> Result<Option<AdminView>, ServerFnError> {
     let (service, parts) = context().await?;
-    service.current_admin(&parts).await.map_err(ServerFnError::new)
+    service
+        .current_admin(&parts)
+        .await
+        .map_err(ServerFnError::new)
 }
 
 /// The clients of a realm (needs a signed-in administrator).
 #[server]
 pub async fn list_clients(realm: String) -> Result<Vec<ClientSummary>, ServerFnError> {
     let (service, parts) = context().await?;
-    service.list_clients(&parts, &realm).await.map_err(ServerFnError::new)
+    service
+        .list_clients(&parts, &realm)
+        .await
+        .map_err(ServerFnError::new)
 }

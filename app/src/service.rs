@@ -14,7 +14,11 @@ pub trait ConsoleService: Send + Sync + 'static {
     /// The signed-in administrator.
     async fn current_admin(&self, request: &Parts) -> Result<Option<AdminView>, String>;
     /// The clients of `realm`; fails unless an administrator is signed in.
-    async fn list_clients(&self, request: &Parts, realm: &str) -> Result<Vec<ClientSummary>, String>;
+    async fn list_clients(
+        &self,
+        request: &Parts,
+        realm: &str,
+    ) -> Result<Vec<ClientSummary>, String>;
 }
 
 /// The service as held in context.

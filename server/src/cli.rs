@@ -199,12 +199,18 @@ pub enum CliError {
 
 fn read_password() -> Result<String, CliError> {
     let mut s = String::new();
-    std::io::stdin()
-        .read_to_string(&mut s)
-        .map_err(|e| CliError::Other(format!("cannot read the password from standard input: {e}")))?;
-    let password = s.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&s).to_owned();
+    std::io::stdin().read_to_string(&mut s).map_err(|e| {
+        CliError::Other(format!("cannot read the password from standard input: {e}"))
+    })?;
+    let password = s
+        .strip_suffix('\n')
+        .map(|p| p.strip_suffix('\r').unwrap_or(p))
+        .unwrap_or(&s)
+        .to_owned();
     if password.is_empty() {
-        return Err(CliError::Other("no password on standard input (pipe it in: echo 'secret' | portcullis ...)".into()));
+        return Err(CliError::Other(
+            "no password on standard input (pipe it in: echo 'secret' | portcullis ...)".into(),
+        ));
     }
     Ok(password)
 }
@@ -221,9 +227,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         return serve(config).await;
     }
     if let Command::Migrate = command {
-        let db = store::Db::open(&config.database_url).await.map_err(StartError::from)?;
+        let db = store::Db::open(&config.database_url)
+            .await
+            .map_err(StartError::from)?;
         db.migrate().await.map_err(StartError::from)?;
-        println!("migrations applied to {}", store::redact_url(&config.database_url));
+        println!(
+            "migrations applied to {}",
+            store::redact_url(&config.database_url)
+        );
         return Ok(());
     }
     let manager = startup::open(&config, Arc::new(SystemClock)).await?;
@@ -236,10 +247,18 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
     const ACTOR: &str = "cli";
     match command {
         Command::Serve | Command::Migrate => {}
-        Command::Realm(RealmCommand::Create { name, display_name, json }) => {
-            let realm = m.create_realm(&name, display_name.as_deref(), ACTOR).await?;
+        Command::Realm(RealmCommand::Create {
+            name,
+            display_name,
+            json,
+        }) => {
+            let realm = m
+                .create_realm(&name, display_name.as_deref(), ACTOR)
+                .await?;
             if json {
-                print_json(&serde_json::json!({"id": realm.id, "name": realm.name, "display_name": realm.display_name}));
+                print_json(
+                    &serde_json::json!({"id": realm.id, "name": realm.name, "display_name": realm.display_name}),
+                );
             } else {
                 println!("created realm {}", realm.name);
             }
@@ -249,15 +268,36 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
             println!("realm {name}: tokens issued before {at} no longer work");
         }
         Command::Realm(RealmCommand::OauthClients { name, state }) => {
-            m.set_oauth_clients_enabled(&name, state == "on", ACTOR).await?;
+            m.set_oauth_clients_enabled(&name, state == "on", ACTOR)
+                .await?;
             println!("realm {name}: OAuth clients {state}");
         }
-        Command::User(UserCommand::Create { realm, username, email, roles, password_stdin: _ }) => {
+        Command::User(UserCommand::Create {
+            realm,
+            username,
+            email,
+            roles,
+            password_stdin: _,
+        }) => {
             let password = read_password()?;
-            let id = m.create_user(NewUser { realm, username: username.clone(), email, roles }, password, ACTOR).await?;
+            let id = m
+                .create_user(
+                    NewUser {
+                        realm,
+                        username: username.clone(),
+                        email,
+                        roles,
+                    },
+                    password,
+                    ACTOR,
+                )
+                .await?;
             println!("created user {username} ({id})");
         }
-        Command::Admin(AdminCommand::Create { username, password_stdin: _ }) => {
+        Command::Admin(AdminCommand::Create {
+            username,
+            password_stdin: _,
+        }) => {
             let password = read_password()?;
             m.create_admin(&username, password, ACTOR).await?;
             println!("created admin {username}");
@@ -289,7 +329,11 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
                     cr.split_once(':')
                         .filter(|(c, r)| !c.is_empty() && !r.is_empty())
                         .map(|(c, r)| (c.to_owned(), r.to_owned()))
-                        .ok_or_else(|| CliError::Other(format!("invalid --client-role {cr:?}: use CLIENT_ID:ROLE")))
+                        .ok_or_else(|| {
+                            CliError::Other(format!(
+                                "invalid --client-role {cr:?}: use CLIENT_ID:ROLE"
+                            ))
+                        })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let req = NewClient {
@@ -308,7 +352,10 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
             if json {
                 print_json(&created);
             } else {
-                println!("created {} client {} in realm {}", created.template, created.client_id, created.realm);
+                println!(
+                    "created {} client {} in realm {}",
+                    created.template, created.client_id, created.realm
+                );
                 if let Some(secret) = &created.client_secret {
                     println!("client secret (shown only now): {secret}");
                 }
@@ -317,7 +364,9 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
         ClientCommand::List { realm, json } => {
             let realm_row = m.realm_row(&realm).await?;
             let mut conn = m.db.conn().await.map_err(ManageError::from)?;
-            let rows = store::clients::list(&mut conn, &realm_row.id).await.map_err(ManageError::from)?;
+            let rows = store::clients::list(&mut conn, &realm_row.id)
+                .await
+                .map_err(ManageError::from)?;
             if json {
                 let list: Vec<_> = rows
                     .iter()
@@ -326,7 +375,13 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
                 print_json(&list);
             } else {
                 for c in rows {
-                    println!("{}\t{}\t{}\t{}", c.client_id, c.template, if c.enabled { "enabled" } else { "disabled" }, c.name);
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        c.client_id,
+                        c.template,
+                        if c.enabled { "enabled" } else { "disabled" },
+                        c.name
+                    );
                 }
             }
         }
@@ -335,19 +390,34 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
             println!("deleted client {client_id}");
         }
         ClientCommand::Disable { realm, client_id } => {
-            m.set_client_enabled(&realm, &client_id, false, ACTOR).await?;
+            m.set_client_enabled(&realm, &client_id, false, ACTOR)
+                .await?;
             println!("disabled client {client_id}");
         }
         ClientCommand::Enable { realm, client_id } => {
-            m.set_client_enabled(&realm, &client_id, true, ACTOR).await?;
+            m.set_client_enabled(&realm, &client_id, true, ACTOR)
+                .await?;
             println!("enabled client {client_id}");
         }
-        ClientCommand::NotBefore { realm, client_id, at } => {
-            let at = m.set_client_not_before(&realm, &client_id, at, ACTOR).await?;
+        ClientCommand::NotBefore {
+            realm,
+            client_id,
+            at,
+        } => {
+            let at = m
+                .set_client_not_before(&realm, &client_id, at, ACTOR)
+                .await?;
             println!("client {client_id}: tokens issued before {at} no longer work");
         }
-        ClientCommand::RegenerateSecret { realm, client_id, grace, json } => {
-            let s = m.regenerate_secret(&realm, &client_id, grace, ACTOR).await?;
+        ClientCommand::RegenerateSecret {
+            realm,
+            client_id,
+            grace,
+            json,
+        } => {
+            let s = m
+                .regenerate_secret(&realm, &client_id, grace, ACTOR)
+                .await?;
             if json {
                 print_json(&serde_json::json!({
                     "client_id": s.client_id,

@@ -25,25 +25,45 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that starts at the system time and moves only when told (tests).
+/// A clock for tests: frozen at the time it was made, or following the system clock, and in
+/// both cases moved forward by hand.
 #[derive(Debug)]
-pub struct ManualClock(AtomicI64);
+pub struct ManualClock {
+    base: AtomicI64,
+    follows_system: bool,
+}
 
 impl ManualClock {
-    /// A manual clock at the current system time.
+    /// A clock frozen at the current system time.
     pub fn new() -> Arc<Self> {
-        Arc::new(Self(AtomicI64::new(SystemClock.now())))
+        Arc::new(Self {
+            base: AtomicI64::new(SystemClock.now()),
+            follows_system: false,
+        })
+    }
+
+    /// A clock that runs with the system clock (for tests that mix in other processes).
+    pub fn following_system() -> Arc<Self> {
+        Arc::new(Self {
+            base: AtomicI64::new(0),
+            follows_system: true,
+        })
     }
 
     /// Moves the clock forward by `secs`.
     pub fn advance(&self, secs: i64) {
-        self.0.fetch_add(secs, Ordering::SeqCst);
+        self.base.fetch_add(secs, Ordering::SeqCst);
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
+        let offset = self.base.load(Ordering::SeqCst);
+        if self.follows_system {
+            SystemClock.now() + offset
+        } else {
+            offset
+        }
     }
 }
 

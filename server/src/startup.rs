@@ -47,7 +47,10 @@ pub enum StartError {
     #[error("cannot create the default realm: {0}")]
     DefaultRealm(#[from] ManageError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
 }
 
 const KEY_FINGERPRINT: &str = "master_key_fingerprint";
@@ -64,13 +67,21 @@ pub async fn open(config: &Config, clock: SharedClock) -> Result<Manager, StartE
     let mut conn = db.conn().await?;
     match store::meta_get(&mut conn, KEY_FINGERPRINT).await? {
         Some(expected) if expected != master.fingerprint() => {
-            return Err(StartError::KeyMismatch { expected, found: master.fingerprint().to_owned() })
+            return Err(StartError::KeyMismatch {
+                expected,
+                found: master.fingerprint().to_owned(),
+            })
         }
         Some(_) => {}
         None => store::meta_set(&mut conn, KEY_FINGERPRINT, master.fingerprint()).await?,
     }
     drop(conn);
-    let manager = Manager { db, master, clock, registry: None };
+    let manager = Manager {
+        db,
+        master,
+        clock,
+        registry: None,
+    };
     manager.ensure_default_realm().await?;
     Ok(manager)
 }
@@ -90,14 +101,30 @@ impl Application {
     }
 
     /// Builds the server with `clock` (tests move it by hand).
-    pub async fn build_with_clock(config: Config, clock: SharedClock) -> Result<Application, StartError> {
+    pub async fn build_with_clock(
+        config: Config,
+        clock: SharedClock,
+    ) -> Result<Application, StartError> {
         let mut manager = open(&config, clock.clone()).await?;
         let listener = tokio::net::TcpListener::bind(&config.addr)
             .await
-            .map_err(|source| StartError::Bind { addr: config.addr.clone(), source })?;
-        let local = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr.clone(), source })?;
-        let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
-        let registry = Arc::new(Registry::new(manager.db.clone(), manager.master.clone(), public_url.clone()));
+            .map_err(|source| StartError::Bind {
+                addr: config.addr.clone(),
+                source,
+            })?;
+        let local = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.addr.clone(),
+            source,
+        })?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}"));
+        let registry = Arc::new(Registry::new(
+            manager.db.clone(),
+            manager.master.clone(),
+            public_url.clone(),
+        ));
         manager.registry = Some(registry.clone());
         let sessions = sessions::Store::open(&manager.db).await?;
         let leptos = LeptosOptions::builder()
@@ -123,12 +150,19 @@ impl Application {
             config,
         });
         let router = router(state.clone(), sessions.clone());
-        Ok(Application { listener, state, sessions, router })
+        Ok(Application {
+            listener,
+            state,
+            sessions,
+            router,
+        })
     }
 
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
     /// The shared state.
@@ -137,13 +171,25 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, running the background tasks alongside.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let tasks = spawn_background(self.state.clone(), self.sessions.clone());
-        let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let result = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         tasks.abort();
-        if let Err(e) = self.state.stats.flush(&self.state.db, self.state.now()).await {
+        if let Err(e) = self
+            .state
+            .stats
+            .flush(&self.state.db, self.state.now())
+            .await
+        {
             tracing::warn!(error = %e, "flushing token counters");
         }
         result
@@ -163,7 +209,10 @@ fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>, pages: 
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("frame-ancestors 'none'; base-uri 'self'; object-src 'none'"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
@@ -172,7 +221,9 @@ fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>, pages: 
 
 /// The whole router: protocol endpoints (no sessions, no compression) and the pages.
 pub fn router(state: AppState, session_store: sessions::Store) -> Router {
-    let console: SharedConsole = Arc::new(Console { state: state.clone() });
+    let console: SharedConsole = Arc::new(Console {
+        state: state.clone(),
+    });
     let routes = generate_route_list(app::App);
     let options = state.leptos.clone();
     let pages: Router<AppState> = Router::new()
@@ -183,7 +234,9 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
             move || app::shell(options.clone()),
         )
         .merge(console::router())
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .layer(middleware::from_fn(console::login::guard))
         .layer(sessions::layer(session_store, state.secure_cookies))
         .layer(CompressionLayer::new());
@@ -192,7 +245,11 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
     protocol
         .merge(pages)
         .layer(CatchPanicLayer::custom(|_| {
-            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"error": "server_error"}))).into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(serde_json::json!({"error": "server_error"})),
+            )
+                .into_response()
         }))
         .with_state(state)
 }

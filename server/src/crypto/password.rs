@@ -15,14 +15,15 @@ fn argon2() -> Argon2<'static> {
 }
 
 /// A hash of a random value, verified against when the account does not exist.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    hash_blocking(&super::random_token::<16>()).unwrap_or_default()
-});
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_blocking(&super::random_token::<16>()).unwrap_or_default());
 
 /// Hashes synchronously; call from blocking contexts (the CLI, `spawn_blocking`).
 pub fn hash_blocking(secret: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(argon2().hash_password(secret.as_bytes(), &salt)?.to_string())
+    Ok(argon2()
+        .hash_password(secret.as_bytes(), &salt)?
+        .to_string())
 }
 
 /// Verifies synchronously. `None` verifies against the dummy hash and fails.
@@ -34,7 +35,10 @@ pub fn verify_blocking(hash: Option<&str>, candidate: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(hash) else {
         return false;
     };
-    argon2().verify_password(candidate.as_bytes(), &parsed).is_ok() && real
+    argon2()
+        .verify_password(candidate.as_bytes(), &parsed)
+        .is_ok()
+        && real
 }
 
 /// Hashes on the blocking thread pool.

@@ -48,7 +48,9 @@ pub struct CreatedClient {
 
 impl std::fmt::Debug for CreatedClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreatedClient").field("client_id", &self.client_id).finish_non_exhaustive()
+        f.debug_struct("CreatedClient")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -67,20 +69,31 @@ fn invalid(msg: String) -> ManageError {
 impl Manager {
     /// Creates a client from a template; returns its id and, for confidential clients, the
     /// secret (the only time it is ever shown).
-    pub async fn create_client(&self, req: NewClient, actor: &str) -> Result<CreatedClient, ManageError> {
+    pub async fn create_client(
+        &self,
+        req: NewClient,
+        actor: &str,
+    ) -> Result<CreatedClient, ManageError> {
         let template: Template = req.template.parse().map_err(invalid)?;
         let defaults = template.defaults();
-        let client_id = req.client_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let client_id = req
+            .client_id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         validate::client_id(&client_id).map_err(invalid)?;
         if !defaults.uses_redirects && !req.redirect_uris.is_empty() {
-            return Err(invalid(format!("{template} clients do not use redirect URIs; remove --redirect-uri")));
+            return Err(invalid(format!(
+                "{template} clients do not use redirect URIs; remove --redirect-uri"
+            )));
         }
         for uri in &req.redirect_uris {
             validate::redirect_uri(uri, template).map_err(invalid)?;
         }
         for s in &req.scopes {
             if !scope::is_scope_token(s) {
-                return Err(invalid(format!("invalid scope {s:?}: no spaces, quotes or backslashes")));
+                return Err(invalid(format!(
+                    "invalid scope {s:?}: no spaces, quotes or backslashes"
+                )));
             }
         }
         if (!req.roles.is_empty() || !req.client_roles.is_empty()) && !defaults.confidential {
@@ -88,7 +101,11 @@ impl Manager {
                 "{template} clients are public and have no service account; roles need a confidential client (service or web)"
             )));
         }
-        for role in req.roles.iter().chain(req.client_roles.iter().map(|(_, r)| r)) {
+        for role in req
+            .roles
+            .iter()
+            .chain(req.client_roles.iter().map(|(_, r)| r))
+        {
             validate::role_name(role).map_err(invalid)?;
         }
         if let Some(l) = req.access_token_lifespan {
@@ -107,17 +124,29 @@ impl Manager {
         // Allowed scopes: the ones asked for, plus the OIDC built-ins for user-facing clients.
         // Defaults (granted when a request names none): a service client's own scopes; for
         // user-facing clients `profile` and `email`, as in Keycloak.
-        let (allowed, default_scopes): (Vec<String>, Vec<String>) = if template == Template::Service {
+        let (allowed, default_scopes): (Vec<String>, Vec<String>) = if template == Template::Service
+        {
             (req.scopes.clone(), req.scopes.clone())
         } else {
-            let mut allowed: Vec<String> = scope::BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
-            allowed.extend(req.scopes.iter().filter(|s| !allowed.contains(s)).cloned().collect::<Vec<_>>());
+            let mut allowed: Vec<String> =
+                scope::BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
+            allowed.extend(
+                req.scopes
+                    .iter()
+                    .filter(|s| !allowed.contains(s))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
             (allowed, vec!["profile".into(), "email".into()])
         };
 
         let secret = defaults.confidential.then(random_token::<32>);
         let secret_hash = match &secret {
-            Some(s) => Some(password::hash(s.clone()).await.map_err(|e| ManageError::Internal(e.to_string()))?),
+            Some(s) => Some(
+                password::hash(s.clone())
+                    .await
+                    .map_err(|e| ManageError::Internal(e.to_string()))?,
+            ),
             None => None,
         };
 
@@ -132,7 +161,8 @@ impl Manager {
             confidential: defaults.confidential,
             enabled: true,
             grant_types: GrantType::format_list(&defaults.grant_types),
-            redirect_uris: serde_json::to_string(&req.redirect_uris).unwrap_or_else(|_| "[]".into()),
+            redirect_uris: serde_json::to_string(&req.redirect_uris)
+                .unwrap_or_else(|_| "[]".into()),
             post_logout_redirect_uris: "[]".into(),
             access_token_lifespan: req.access_token_lifespan,
             refresh_token_lifespan: None,
@@ -147,19 +177,35 @@ impl Manager {
             created_at: now,
             updated_at: now,
         };
-        let exists = || format!("client {client_id:?} already exists in realm {:?}", realm.name);
+        let exists = || {
+            format!(
+                "client {client_id:?} already exists in realm {:?}",
+                realm.name
+            )
+        };
         let mut tx = self.db.begin().await?;
-        if store::clients::by_client_id(&mut tx, &realm.id, &client_id).await?.is_some() {
+        if store::clients::by_client_id(&mut tx, &realm.id, &client_id)
+            .await?
+            .is_some()
+        {
             return Err(ManageError::Conflict(exists()));
         }
-        store::clients::insert(&mut tx, &row).await.map_err(on_unique(exists))?;
+        store::clients::insert(&mut tx, &row)
+            .await
+            .map_err(on_unique(exists))?;
         if let Some(hash) = &secret_hash {
             store::clients::insert_secret(&mut tx, &row.id, &store::new_id(), hash, now).await?;
         }
         for s in &allowed {
-            let description = scope::BUILTIN.iter().find(|(n, _)| n == s).map(|(_, d)| *d).unwrap_or("");
-            let scope_id = store::scopes::ensure(&mut tx, &realm.id, s, description, false, now).await?;
-            store::clients::add_scope(&mut tx, &row.id, &scope_id, default_scopes.contains(s)).await?;
+            let description = scope::BUILTIN
+                .iter()
+                .find(|(n, _)| n == s)
+                .map(|(_, d)| *d)
+                .unwrap_or("");
+            let scope_id =
+                store::scopes::ensure(&mut tx, &realm.id, s, description, false, now).await?;
+            store::clients::add_scope(&mut tx, &row.id, &scope_id, default_scopes.contains(s))
+                .await?;
         }
         for role in &req.roles {
             let role_id = store::roles::ensure_realm_role(&mut tx, &realm.id, role, now).await?;
@@ -171,10 +217,16 @@ impl Manager {
             } else {
                 store::clients::by_client_id(&mut tx, &realm.id, owner)
                     .await?
-                    .ok_or_else(|| invalid(format!("client role {owner}:{role}: no client {owner:?} in realm {:?}", realm.name)))?
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "client role {owner}:{role}: no client {owner:?} in realm {:?}",
+                            realm.name
+                        ))
+                    })?
                     .id
             };
-            let role_id = store::roles::ensure_client_role(&mut tx, &realm.id, &owner_pk, role, now).await?;
+            let role_id =
+                store::roles::ensure_client_role(&mut tx, &realm.id, &owner_pk, role, now).await?;
             store::roles::assign_to_service_account(&mut tx, &row.id, &role_id).await?;
         }
         let audit = NewAudit {
@@ -184,7 +236,8 @@ impl Manager {
             detail: Some(serde_json::json!({ "template": template.as_str() })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "client", &client_id, audit).await?;
+        self.record(&mut tx, &realm.id, "client", &client_id, audit)
+            .await?;
         tx.commit().await?;
         self.invalidate(&realm.id, "client", &client_id);
 
@@ -193,52 +246,97 @@ impl Manager {
             client_secret: secret,
             realm: realm.name,
             template: template.to_string(),
-            kind: if defaults.confidential { "confidential" } else { "public" },
+            kind: if defaults.confidential {
+                "confidential"
+            } else {
+                "public"
+            },
             grant_types: defaults.grant_types.iter().map(|g| g.as_str()).collect(),
             redirect_uris: req.redirect_uris,
             scopes: allowed,
             default_scopes,
-            access_token_lifespan: req.access_token_lifespan.unwrap_or(realm.access_token_lifespan),
+            access_token_lifespan: req
+                .access_token_lifespan
+                .unwrap_or(realm.access_token_lifespan),
         })
     }
 
-    async fn client_row(&self, realm: &str, client_id: &str) -> Result<(RealmRow, ClientRow), ManageError> {
+    async fn client_row(
+        &self,
+        realm: &str,
+        client_id: &str,
+    ) -> Result<(RealmRow, ClientRow), ManageError> {
         let realm = self.realm_row(realm).await?;
         let mut conn = self.db.conn().await?;
         let client = store::clients::by_client_id(&mut conn, &realm.id, client_id)
             .await?
-            .ok_or_else(|| ManageError::NotFound(format!("no client {client_id:?} in realm {:?}", realm.name)))?;
+            .ok_or_else(|| {
+                ManageError::NotFound(format!("no client {client_id:?} in realm {:?}", realm.name))
+            })?;
         Ok((realm, client))
     }
 
     /// Deletes a client. Its tokens stop working at once: the client no longer resolves, so
     /// introspection reports them inactive and userinfo refuses them.
-    pub async fn delete_client(&self, realm: &str, client_id: &str, actor: &str) -> Result<(), ManageError> {
+    pub async fn delete_client(
+        &self,
+        realm: &str,
+        client_id: &str,
+        actor: &str,
+    ) -> Result<(), ManageError> {
         let (realm, client) = self.client_row(realm, client_id).await?;
         let mut tx = self.db.begin().await?;
         store::clients::delete(&mut tx, &client.id).await?;
-        let audit = NewAudit { kind: "client.deleted", actor, client_id: Some(client_id), ..Default::default() };
-        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
+        let audit = NewAudit {
+            kind: "client.deleted",
+            actor,
+            client_id: Some(client_id),
+            ..Default::default()
+        };
+        self.record(&mut tx, &realm.id, "client", client_id, audit)
+            .await?;
         tx.commit().await?;
         self.invalidate(&realm.id, "client", client_id);
         Ok(())
     }
 
     /// Enables or disables a client; a disabled client's tokens stop working at once.
-    pub async fn set_client_enabled(&self, realm: &str, client_id: &str, enabled: bool, actor: &str) -> Result<(), ManageError> {
+    pub async fn set_client_enabled(
+        &self,
+        realm: &str,
+        client_id: &str,
+        enabled: bool,
+        actor: &str,
+    ) -> Result<(), ManageError> {
         let (realm, client) = self.client_row(realm, client_id).await?;
         let mut tx = self.db.begin().await?;
         store::clients::set_enabled(&mut tx, &client.id, enabled, actor, self.now()).await?;
-        let kind = if enabled { "client.enabled" } else { "client.disabled" };
-        let audit = NewAudit { kind, actor, client_id: Some(client_id), ..Default::default() };
-        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
+        let kind = if enabled {
+            "client.enabled"
+        } else {
+            "client.disabled"
+        };
+        let audit = NewAudit {
+            kind,
+            actor,
+            client_id: Some(client_id),
+            ..Default::default()
+        };
+        self.record(&mut tx, &realm.id, "client", client_id, audit)
+            .await?;
         tx.commit().await?;
         self.invalidate(&realm.id, "client", client_id);
         Ok(())
     }
 
     /// Sets the client's not-before to `at` (now when `None`).
-    pub async fn set_client_not_before(&self, realm: &str, client_id: &str, at: Option<i64>, actor: &str) -> Result<i64, ManageError> {
+    pub async fn set_client_not_before(
+        &self,
+        realm: &str,
+        client_id: &str,
+        at: Option<i64>,
+        actor: &str,
+    ) -> Result<i64, ManageError> {
         let (realm, client) = self.client_row(realm, client_id).await?;
         let at = at.unwrap_or_else(|| self.now());
         let mut tx = self.db.begin().await?;
@@ -250,23 +348,36 @@ impl Manager {
             detail: Some(serde_json::json!({ "not_before": at })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
+        self.record(&mut tx, &realm.id, "client", client_id, audit)
+            .await?;
         tx.commit().await?;
         self.invalidate(&realm.id, "client", client_id);
         Ok(at)
     }
 
     /// Issues a new secret. The previous one keeps working for `grace_secs` (0: it stops now).
-    pub async fn regenerate_secret(&self, realm: &str, client_id: &str, grace_secs: i64, actor: &str) -> Result<NewSecret, ManageError> {
+    pub async fn regenerate_secret(
+        &self,
+        realm: &str,
+        client_id: &str,
+        grace_secs: i64,
+        actor: &str,
+    ) -> Result<NewSecret, ManageError> {
         if !(0..=30 * 24 * 3600).contains(&grace_secs) {
-            return Err(invalid("the grace period must be between 0 and 2592000 seconds (30 days)".into()));
+            return Err(invalid(
+                "the grace period must be between 0 and 2592000 seconds (30 days)".into(),
+            ));
         }
         let (realm, client) = self.client_row(realm, client_id).await?;
         if !client.confidential {
-            return Err(invalid(format!("client {client_id:?} is public and has no secret")));
+            return Err(invalid(format!(
+                "client {client_id:?} is public and has no secret"
+            )));
         }
         let secret = random_token::<32>();
-        let hash = password::hash(secret.clone()).await.map_err(|e| ManageError::Internal(e.to_string()))?;
+        let hash = password::hash(secret.clone())
+            .await
+            .map_err(|e| ManageError::Internal(e.to_string()))?;
         let now = self.now();
         let until = now + grace_secs;
         let mut tx = self.db.begin().await?;
@@ -279,7 +390,8 @@ impl Manager {
             detail: Some(serde_json::json!({ "grace_seconds": grace_secs })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
+        self.record(&mut tx, &realm.id, "client", client_id, audit)
+            .await?;
         tx.commit().await?;
         self.invalidate(&realm.id, "client", client_id);
         Ok(NewSecret {

@@ -60,7 +60,12 @@ pub enum Subject<'a> {
     ServiceAccount,
     /// A realm user (later grants).
     #[allow(dead_code)]
-    User { id: &'a str, username: &'a str, realm_roles: &'a [String], client_roles: &'a BTreeMap<String, Vec<String>> },
+    User {
+        id: &'a str,
+        username: &'a str,
+        realm_roles: &'a [String],
+        client_roles: &'a BTreeMap<String, Vec<String>>,
+    },
 }
 
 /// An issued access token.
@@ -76,8 +81,17 @@ pub fn service_account_username(client_id: &str) -> String {
 }
 
 /// Signs an access token for `client` about `subject` with `scope`.
-pub fn issue(realm: &Realm, client: &Client, subject: Subject<'_>, scope: String, now: i64) -> Result<Issued, OAuthError> {
-    let lifespan = client.row.access_token_lifespan.unwrap_or(realm.settings.access_token_lifespan);
+pub fn issue(
+    realm: &Realm,
+    client: &Client,
+    subject: Subject<'_>,
+    scope: String,
+    now: i64,
+) -> Result<Issued, OAuthError> {
+    let lifespan = client
+        .row
+        .access_token_lifespan
+        .unwrap_or(realm.settings.access_token_lifespan);
     let service_account = matches!(subject, Subject::ServiceAccount);
     let (sub, username, realm_roles, client_roles) = match subject {
         Subject::ServiceAccount => (
@@ -86,12 +100,22 @@ pub fn issue(realm: &Realm, client: &Client, subject: Subject<'_>, scope: String
             &client.realm_roles[..],
             &client.client_roles,
         ),
-        Subject::User { id, username, realm_roles, client_roles } => {
-            (id.to_owned(), username.to_owned(), realm_roles, client_roles)
-        }
+        Subject::User {
+            id,
+            username,
+            realm_roles,
+            client_roles,
+        } => (
+            id.to_owned(),
+            username.to_owned(),
+            realm_roles,
+            client_roles,
+        ),
     };
-    let resource_access: BTreeMap<String, RoleList> =
-        client_roles.iter().map(|(c, r)| (c.clone(), RoleList { roles: r.clone() })).collect();
+    let resource_access: BTreeMap<String, RoleList> = client_roles
+        .iter()
+        .map(|(c, r)| (c.clone(), RoleList { roles: r.clone() }))
+        .collect();
     // The audience is the resource servers whose roles the token carries; with none, the
     // client itself (RFC 9068 §3 requires an `aud`).
     let aud = match resource_access.len() {
@@ -110,17 +134,28 @@ pub fn issue(realm: &Realm, client: &Client, subject: Subject<'_>, scope: String
         azp: client.client_id().to_owned(),
         client_id: client.client_id().to_owned(),
         scope,
-        realm_access: (!realm_roles.is_empty()).then(|| RoleList { roles: realm_roles.to_vec() }),
+        realm_access: (!realm_roles.is_empty()).then(|| RoleList {
+            roles: realm_roles.to_vec(),
+        }),
         resource_access,
         preferred_username: Some(username),
         client_id_legacy: service_account.then(|| client.client_id().to_owned()),
     };
-    let signer = realm
-        .keys
-        .signer(realm.access_token_alg())
-        .ok_or_else(|| OAuthError::internal(format!("realm {} has no active {} key", realm.name, realm.access_token_alg())))?;
-    let token = signer.sign("at+jwt", &claims).map_err(OAuthError::internal)?;
-    Ok(Issued { token, claims, expires_in: lifespan })
+    let signer = realm.keys.signer(realm.access_token_alg()).ok_or_else(|| {
+        OAuthError::internal(format!(
+            "realm {} has no active {} key",
+            realm.name,
+            realm.access_token_alg()
+        ))
+    })?;
+    let token = signer
+        .sign("at+jwt", &claims)
+        .map_err(OAuthError::internal)?;
+    Ok(Issued {
+        token,
+        claims,
+        expires_in: lifespan,
+    })
 }
 
 /// Why a presented access token is not accepted.
@@ -136,17 +171,30 @@ pub enum Rejection {
 const MAX_TOKEN_LEN: usize = 16 * 1024;
 
 /// Verifies an access token of `realm`, returning its claims and its (still enabled) client.
-pub async fn verify(state: &AppState, realm: &Realm, token: &str) -> Result<(AccessClaims, Arc<Client>), Rejection> {
+pub async fn verify(
+    state: &AppState,
+    realm: &Realm,
+    token: &str,
+) -> Result<(AccessClaims, Arc<Client>), Rejection> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(Rejection::Invalid("token too long"));
     }
-    let header = jsonwebtoken::decode_header(token).map_err(|_| Rejection::Invalid("malformed token"))?;
-    let typ_ok = header.typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt"));
+    let header =
+        jsonwebtoken::decode_header(token).map_err(|_| Rejection::Invalid("malformed token"))?;
+    let typ_ok = header.typ.as_deref().is_some_and(|t| {
+        t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
+    });
     if !typ_ok {
         return Err(Rejection::Invalid("not an access token"));
     }
-    let kid = header.kid.as_deref().ok_or(Rejection::Invalid("unknown signing key"))?;
-    let (alg, key) = realm.keys.verifier(kid).ok_or(Rejection::Invalid("unknown signing key"))?;
+    let kid = header
+        .kid
+        .as_deref()
+        .ok_or(Rejection::Invalid("unknown signing key"))?;
+    let (alg, key) = realm
+        .keys
+        .verifier(kid)
+        .ok_or(Rejection::Invalid("unknown signing key"))?;
     if header.alg != alg.jwt_algorithm() {
         return Err(Rejection::Invalid("algorithm does not match the key"));
     }
@@ -165,7 +213,9 @@ pub async fn verify(state: &AppState, realm: &Realm, token: &str) -> Result<(Acc
         return Err(Rejection::Expired);
     }
     if claims.iat < realm.settings.not_before {
-        return Err(Rejection::Invalid("token issued before the realm's not-before time"));
+        return Err(Rejection::Invalid(
+            "token issued before the realm's not-before time",
+        ));
     }
     let client = state
         .registry
@@ -177,9 +227,15 @@ pub async fn verify(state: &AppState, realm: &Realm, token: &str) -> Result<(Acc
         })?
         .filter(|c| c.row.enabled)
         .ok_or(Rejection::Invalid("client disabled or deleted"))?;
-    // A token older than the client itself belonged to an earlier client with the same id.
-    if claims.iat < client.row.not_before.max(client.row.created_at) {
-        return Err(Rejection::Invalid("token issued before the client's not-before time"));
+    // A service-account token names its client's row as subject: a token of an earlier,
+    // deleted client with the same id does not come back to life.
+    if claims.client_id_legacy.is_some() && claims.sub != client.row.id {
+        return Err(Rejection::Invalid("client disabled or deleted"));
+    }
+    if claims.iat < client.row.not_before {
+        return Err(Rejection::Invalid(
+            "token issued before the client's not-before time",
+        ));
     }
     let revoked = async {
         let mut conn = state.db.conn().await?;

@@ -22,9 +22,15 @@ async fn metadata(state: &AppState, realm_name: &str) -> Result<Value, OAuthErro
             doc.insert(field.into(), json!(format!("{}{}", realm.issuer, ep.path)));
         }
     }
-    let auth_methods: Vec<&str> = client_auth::SUPPORTED_METHODS.iter().map(|m| m.as_str()).collect();
-    let confidential_methods: Vec<&str> =
-        auth_methods.iter().copied().filter(|m| *m != "none").collect();
+    let auth_methods: Vec<&str> = client_auth::SUPPORTED_METHODS
+        .iter()
+        .map(|m| m.as_str())
+        .collect();
+    let confidential_methods: Vec<&str> = auth_methods
+        .iter()
+        .copied()
+        .filter(|m| *m != "none")
+        .collect();
     let mut scopes: Vec<&String> = realm.scopes.keys().collect();
     scopes.sort();
     let extra = json!({

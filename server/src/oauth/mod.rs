@@ -58,26 +58,51 @@ pub struct Endpoint {
 
 /// Every protocol endpoint of a realm.
 pub fn endpoints() -> Vec<Endpoint> {
-    let ep = |path, metadata, route| Endpoint { path, metadata, route };
+    let ep = |path, metadata, route| Endpoint {
+        path,
+        metadata,
+        route,
+    };
     vec![
         ep(paths::DISCOVERY, None, get(discovery::openid_configuration)),
         ep(paths::TOKEN, Some("token_endpoint"), post(grant::token)),
-        ep(paths::INTROSPECT, Some("introspection_endpoint"), post(introspect::introspect)),
-        ep(paths::REVOKE, Some("revocation_endpoint"), post(revoke::revoke)),
+        ep(
+            paths::INTROSPECT,
+            Some("introspection_endpoint"),
+            post(introspect::introspect),
+        ),
+        ep(
+            paths::REVOKE,
+            Some("revocation_endpoint"),
+            post(revoke::revoke),
+        ),
         ep(paths::CERTS, Some("jwks_uri"), get(jwks::certs)),
-        ep(paths::USERINFO, Some("userinfo_endpoint"), get(userinfo::userinfo).post(userinfo::userinfo)),
+        ep(
+            paths::USERINFO,
+            Some("userinfo_endpoint"),
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        ),
     ]
 }
 
 /// The protocol router: every endpoint under both prefixes, plus RFC 8414 metadata.
 pub fn router() -> Router<AppState> {
-    let mut router = Router::new().route(paths::OAUTH_METADATA, get(discovery::oauth_authorization_server));
+    let mut router = Router::new().route(
+        paths::OAUTH_METADATA,
+        get(discovery::oauth_authorization_server),
+    );
     for endpoint in endpoints() {
         for prefix in [REALM_PREFIX, LEGACY_REALM_PREFIX] {
-            router = router.route(&format!("{prefix}{}", endpoint.path), endpoint.route.clone());
+            router = router.route(
+                &format!("{prefix}{}", endpoint.path),
+                endpoint.route.clone(),
+            );
         }
     }
-    router
+    router.method_not_allowed_fallback(|| async {
+        OAuthError::invalid_request("method not allowed")
+            .with_status(axum::http::StatusCode::METHOD_NOT_ALLOWED)
+    })
 }
 
 /// The enabled realm `name`, or the 404 protocol error.

@@ -21,9 +21,17 @@ pub const EXPIRED_BODY: &str = r#"{"message":"Token claims invalid: [\"exp\"]=\"
 
 /// The 401 for an expired bearer token.
 pub fn expired_response() -> Response {
-    let mut res = (StatusCode::UNAUTHORIZED, no_store_headers(), [(header::CONTENT_TYPE, "application/json")], EXPIRED_BODY)
+    let mut res = (
+        StatusCode::UNAUTHORIZED,
+        no_store_headers(),
+        [(header::CONTENT_TYPE, "application/json")],
+        EXPIRED_BODY,
+    )
         .into_response();
-    res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
+    res.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
     res
 }
 
@@ -33,12 +41,20 @@ pub fn bearer_token(headers: &HeaderMap, body: &[u8]) -> Result<Option<String>, 
     let from_header = match headers.get(header::AUTHORIZATION) {
         None => None,
         Some(v) => {
-            let v = v.to_str().map_err(|_| OAuthError::invalid_request("malformed Authorization header"))?;
+            let v = v
+                .to_str()
+                .map_err(|_| OAuthError::invalid_request("malformed Authorization header"))?;
             match v.split_once(' ') {
-                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+                Some((scheme, token))
+                    if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+                {
                     Some(token.trim().to_owned())
                 }
-                _ => return Err(OAuthError::invalid_request("use the Bearer authentication scheme")),
+                _ => {
+                    return Err(OAuthError::invalid_request(
+                        "use the Bearer authentication scheme",
+                    ))
+                }
             }
         }
     };
@@ -47,14 +63,18 @@ pub fn bearer_token(headers: &HeaderMap, body: &[u8]) -> Result<Option<String>, 
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let from_body = if is_form && !body.is_empty() {
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(body).map_err(|_| OAuthError::invalid_request("malformed form body"))?;
-        super::form::Params::from_pairs(pairs)?.get("access_token").map(str::to_owned)
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+            .map_err(|_| OAuthError::invalid_request("malformed form body"))?;
+        super::form::Params::from_pairs(pairs)?
+            .get("access_token")
+            .map(str::to_owned)
     } else {
         None
     };
     match (from_header, from_body) {
-        (Some(_), Some(_)) => Err(OAuthError::invalid_request("send the token once, not in two places")),
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request(
+            "send the token once, not in two places",
+        )),
         (h, b) => Ok(h.or(b)),
     }
 }

@@ -19,11 +19,16 @@ pub struct KeyRow {
 
 impl std::fmt::Debug for KeyRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyRow").field("kid", &self.kid).field("alg", &self.alg).field("status", &self.status).finish_non_exhaustive()
+        f.debug_struct("KeyRow")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
     }
 }
 
-const COLUMNS: &str = "kid, realm_id, alg, status, private_key_enc, public_jwk, created_at, retire_at";
+const COLUMNS: &str =
+    "kid, realm_id, alg, status, private_key_enc, public_jwk, created_at, retire_at";
 
 /// Inserts a key.
 pub async fn insert(c: &mut impl Executes, k: &KeyRow) -> sqlx::Result<()> {

@@ -4,7 +4,13 @@ use super::Executes;
 use crate::on;
 
 /// Denies `jti` until `expires_at`.
-pub async fn revoke(c: &mut impl Executes, jti: &str, realm_id: &str, expires_at: i64, now: i64) -> sqlx::Result<()> {
+pub async fn revoke(
+    c: &mut impl Executes,
+    jti: &str,
+    realm_id: &str,
+    expires_at: i64,
+    now: i64,
+) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO revoked_tokens (jti, realm_id, expires_at, revoked_at) VALUES ($1, $2, $3, $4) \
                        ON CONFLICT (jti) DO NOTHING";
     on!(c, e => sqlx::query(SQL).bind(jti).bind(realm_id).bind(expires_at).bind(now).execute(e).await.map(|_| ()))

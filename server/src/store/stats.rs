@@ -5,7 +5,14 @@ use super::Executes;
 use crate::on;
 
 /// Adds `n` to one counter.
-pub async fn add(c: &mut impl Executes, realm_id: &str, client_id: &str, grant_type: &str, minute: i64, n: i64) -> sqlx::Result<()> {
+pub async fn add(
+    c: &mut impl Executes,
+    realm_id: &str,
+    client_id: &str,
+    grant_type: &str,
+    minute: i64,
+    n: i64,
+) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO token_stats (realm_id, client_id, grant_type, minute, issued) VALUES ($1, $2, $3, $4, $5) \
                        ON CONFLICT (realm_id, client_id, grant_type, minute) DO UPDATE SET issued = token_stats.issued + excluded.issued";
     on!(c, e => sqlx::query(SQL).bind(realm_id).bind(client_id).bind(grant_type).bind(minute).bind(n).execute(e).await.map(|_| ()))
@@ -13,6 +20,7 @@ pub async fn add(c: &mut impl Executes, realm_id: &str, client_id: &str, grant_t
 
 /// Total tokens issued in a realm since `since` (unix seconds).
 pub async fn issued_since(c: &mut impl Executes, realm_id: &str, since: i64) -> sqlx::Result<i64> {
-    const SQL: &str = "SELECT COALESCE(SUM(issued), 0) FROM token_stats WHERE realm_id = $1 AND minute >= $2";
+    const SQL: &str =
+        "SELECT COALESCE(SUM(issued), 0) FROM token_stats WHERE realm_id = $1 AND minute >= $2";
     on!(c, e => sqlx::query_scalar::<_, i64>(SQL).bind(realm_id).bind(since / 60).fetch_one(e).await)
 }

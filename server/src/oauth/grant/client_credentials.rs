@@ -21,15 +21,28 @@ pub struct Request {
 }
 
 /// Issues the token.
-pub fn handle(state: &AppState, realm: &Realm, client: AuthenticatedClient, req: Request, now: i64) -> Result<TokenResponse, OAuthError> {
+pub fn handle(
+    state: &AppState,
+    realm: &Realm,
+    client: AuthenticatedClient,
+    req: Request,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
     check_allowed(realm, &client, GrantType::ClientCredentials)?;
     if !client.client.row.confidential {
-        return Err(OAuthError::unauthorized_client("public clients cannot use client_credentials"));
+        return Err(OAuthError::unauthorized_client(
+            "public clients cannot use client_credentials",
+        ));
     }
     let client = client.client;
     let scope = resolve_scope(realm, &client, req.scope.as_deref())?.join(" ");
     let issued = access_token::issue(realm, &client, Subject::ServiceAccount, scope, now)?;
-    state.stats.count(&client.pk, &realm.id, client.client_id(), GrantType::ClientCredentials);
+    state.stats.count(
+        &client.pk,
+        &realm.id,
+        client.client_id(),
+        GrantType::ClientCredentials,
+    );
     Ok(TokenResponse {
         access_token: issued.token,
         token_type: "Bearer",

@@ -9,7 +9,11 @@ use super::{
     form::{OAuthForm, Params},
     load_realm,
 };
-use crate::{model::GrantType, registry::{Client, Realm}, state::AppState};
+use crate::{
+    model::GrantType,
+    registry::{Client, Realm},
+    state::AppState,
+};
 use axum::{
     extract::{ConnectInfo, Path, State},
     http::HeaderMap,
@@ -79,36 +83,59 @@ pub async fn token(
     headers: HeaderMap,
     OAuthForm(params): OAuthForm,
 ) -> Result<TokenResponse, OAuthError> {
-    state.limits.admit_token_request(peer.ip()).map_err(OAuthError::rate_limited)?;
+    state
+        .limits
+        .admit_token_request(peer.ip())
+        .map_err(OAuthError::rate_limited)?;
     let realm = load_realm(&state, &realm_name).await?;
     let request = GrantRequest::parse(&params)?;
     let client = client_auth::authenticate(&state, &realm, &headers, &params, peer.ip()).await?;
     let now = state.now();
     match request {
-        GrantRequest::ClientCredentials(req) => client_credentials::handle(&state, &realm, client, req, now),
+        GrantRequest::ClientCredentials(req) => {
+            client_credentials::handle(&state, &realm, client, req, now)
+        }
     }
 }
 
 /// Checks that the realm lets custom clients obtain tokens and that the client may use `grant`.
-pub fn check_allowed(realm: &Realm, client: &AuthenticatedClient, grant: GrantType) -> Result<(), OAuthError> {
+pub fn check_allowed(
+    realm: &Realm,
+    client: &AuthenticatedClient,
+    grant: GrantType,
+) -> Result<(), OAuthError> {
     if !realm.settings.oauth_clients_enabled {
-        return Err(OAuthError::unauthorized_client("OAuth clients are disabled in this realm"));
+        return Err(OAuthError::unauthorized_client(
+            "OAuth clients are disabled in this realm",
+        ));
     }
     if !client.client.allows_grant(grant) {
-        return Err(OAuthError::unauthorized_client(format!("this client may not use the {grant} grant")));
+        return Err(OAuthError::unauthorized_client(format!(
+            "this client may not use the {grant} grant"
+        )));
     }
     Ok(())
 }
 
 /// The scopes to grant: the requested ones if the client is allowed each of them (directly or
 /// by implication), else the client's defaults when none are requested.
-pub fn resolve_scope(realm: &Realm, client: &Client, requested: Option<&str>) -> Result<Vec<String>, OAuthError> {
+pub fn resolve_scope(
+    realm: &Realm,
+    client: &Client,
+    requested: Option<&str>,
+) -> Result<Vec<String>, OAuthError> {
     let Some(requested) = requested else {
         return Ok(client.default_scopes.clone());
     };
-    let scopes = crate::model::scope::parse(requested).ok_or_else(|| OAuthError::invalid_scope("malformed scope"))?;
-    if let Some(denied) = scopes.iter().find(|s| !realm.implications.allows(&client.allowed_scopes, s)) {
-        return Err(OAuthError::invalid_scope(format!("scope {denied:?} is not allowed for this client")));
+    let scopes = crate::model::scope::parse(requested)
+        .ok_or_else(|| OAuthError::invalid_scope("malformed scope"))?;
+    if let Some(denied) = scopes
+        .iter()
+        .find(|s| !realm.implications.allows(&client.allowed_scopes, s))
+    {
+        return Err(OAuthError::invalid_scope(format!(
+            "scope {denied:?} is not allowed for this client"
+        )));
     }
     Ok(scopes)
 }

@@ -1,0 +1,341 @@
+//! `TestApp`: the real router on a random port with a fresh database (a temp SQLite file or a
+//! fresh PostgreSQL database), a manual clock, and typed request helpers.
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use portcullis::{
+    clock::ManualClock,
+    config::{Config, MasterKeySource},
+    manage::{client::NewClient, Manager},
+    startup::Application,
+};
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+use std::{path::PathBuf, sync::Arc};
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each listed `async fn(TestApp)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! db_tests {
+    ($($name:ident),* $(,)?) => {
+        $crate::db_tests!(@with spawn; $($name),*);
+    };
+    // Tests that run other processes (the CLI) use a clock that follows real time.
+    (real_time: $($name:ident),* $(,)?) => {
+        $crate::db_tests!(@with spawn_real_time; $($name),*);
+    };
+    (@with $spawn:ident; $($name:ident),*) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::TestApp::$spawn($crate::helpers::DbKind::Sqlite).await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::TestApp::$spawn($crate::helpers::DbKind::Postgres).await).await
+                }
+            )*
+        }
+    };
+}
+
+/// The PostgreSQL server tests create their databases on.
+pub fn pg_admin_url() -> String {
+    std::env::var("PORTCULLIS_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://portcullis:portcullis@127.0.0.1:5432/postgres".into())
+}
+
+fn random_name() -> String {
+    portcullis::crypto::hex(&portcullis::crypto::random_bytes::<6>())
+}
+
+/// A fresh database: its URL and what removes it.
+pub struct TestDb {
+    pub url: String,
+    pub kind: DbKind,
+    dir: PathBuf,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn new(kind: DbKind) -> TestDb {
+        let dir = std::env::temp_dir().join(format!("portcullis-test-{}", random_name()));
+        std::fs::create_dir_all(&dir).unwrap();
+        match kind {
+            DbKind::Sqlite => TestDb {
+                url: format!("sqlite:{}/db.sqlite", dir.display()),
+                kind,
+                dir,
+                pg_name: None,
+            },
+            DbKind::Postgres => {
+                let name = format!("pc_test_{}", random_name());
+                let admin = pg_admin_url();
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("PostgreSQL is required for the postgres tests ({admin}): {e}")
+                    });
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                let mut url = url::Url::parse(&admin).unwrap();
+                url.set_path(&name);
+                TestDb {
+                    url: url.to_string(),
+                    kind,
+                    dir,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(name) = self.pg_name.take() {
+            // Drop runs outside any runtime we may block: use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    if let Ok(mut c) =
+                        <sqlx::PgConnection as sqlx::Connection>::connect(&pg_admin_url()).await
+                    {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut c)
+                                .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A running server and what a test needs to drive it.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub manager: Manager,
+    pub master_key: String,
+    pub db: TestDb,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A client's credentials.
+#[derive(Debug, Clone)]
+pub struct Creds {
+    pub id: String,
+    pub secret: String,
+}
+
+impl TestApp {
+    /// A server on `kind` with default settings.
+    pub async fn spawn(kind: DbKind) -> TestApp {
+        Self::spawn_with(kind, |_| {}).await
+    }
+
+    /// A server on `kind` whose clock follows real time.
+    pub async fn spawn_real_time(kind: DbKind) -> TestApp {
+        Self::start(kind, |_| {}, ManualClock::following_system()).await
+    }
+
+    /// A server on `kind` with `tweak` applied to its configuration.
+    pub async fn spawn_with(kind: DbKind, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::start(kind, tweak, ManualClock::new()).await
+    }
+
+    async fn start(
+        kind: DbKind,
+        tweak: impl FnOnce(&mut Config),
+        clock: Arc<ManualClock>,
+    ) -> TestApp {
+        let db = TestDb::new(kind).await;
+        let master_key = STANDARD.encode(portcullis::crypto::random_bytes::<32>());
+        let mut config = Config::with_database(&db.url);
+        config.master_key = MasterKeySource::Inline(master_key.clone());
+        tweak(&mut config);
+        let app = Application::build_with_clock(config, clock.clone())
+            .await
+            .expect("server starts");
+        let base = format!("http://{}", app.local_addr());
+        let manager = app.state().manager.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(app.run(async {
+            let _ = rx.await;
+        }));
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        TestApp {
+            base,
+            http,
+            clock,
+            manager,
+            master_key,
+            db,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// `{base}/realms/{realm}{path}`.
+    pub fn realm_url(&self, realm: &str, path: &str) -> String {
+        format!("{}/realms/{realm}{path}", self.base)
+    }
+
+    /// Creates a client in `realm` through the management layer.
+    pub async fn create_client(&self, req: NewClient) -> Creds {
+        let created = self
+            .manager
+            .create_client(req, "test")
+            .await
+            .expect("client created");
+        Creds {
+            id: created.client_id,
+            secret: created.client_secret.unwrap_or_default(),
+        }
+    }
+
+    /// A service client of the default realm allowed `scopes`.
+    pub async fn service_client(&self, id: &str, scopes: &[&str]) -> Creds {
+        self.create_client(NewClient {
+            realm: "default".into(),
+            template: "service".into(),
+            client_id: Some(id.into()),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// POSTs a form to `{realm}{path}` with optional Basic credentials.
+    pub async fn post_form(
+        &self,
+        realm: &str,
+        path: &str,
+        basic: Option<&Creds>,
+        form: &[(&str, &str)],
+    ) -> Response {
+        let mut req = self.http.post(self.realm_url(realm, path)).form(form);
+        if let Some(c) = basic {
+            req = req.basic_auth(&c.id, Some(&c.secret));
+        }
+        req.send().await.unwrap()
+    }
+
+    /// A client_credentials request with client_secret_basic.
+    pub async fn token(&self, creds: &Creds, scope: Option<&str>) -> Response {
+        let mut form = vec![("grant_type", "client_credentials")];
+        if let Some(s) = scope {
+            form.push(("scope", s));
+        }
+        self.post_form("default", TOKEN, Some(creds), &form).await
+    }
+
+    /// A client_credentials access token (asserting success).
+    pub async fn access_token(&self, creds: &Creds) -> String {
+        let res = self.token(creds, None).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Introspects `token` as `caller`, returning the JSON body (asserting 200).
+    pub async fn introspect(&self, caller: &Creds, token: &str) -> Value {
+        let res = self
+            .post_form("default", INTROSPECT, Some(caller), &[("token", token)])
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    /// The CLI binary, pointed at this test's database and master key.
+    pub fn cli(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_portcullis"));
+        cmd.arg("--database-url")
+            .arg(&self.db.url)
+            .env("PORTCULLIS_MASTER_KEY", &self.master_key)
+            .env_remove("DATABASE_URL")
+            .env_remove("PORTCULLIS_DATABASE_URL")
+            .env("PORTCULLIS_LOG", "error");
+        cmd
+    }
+}
+
+pub const TOKEN: &str = "/protocol/openid-connect/token";
+pub const INTROSPECT: &str = "/protocol/openid-connect/token/introspect";
+pub const REVOKE: &str = "/protocol/openid-connect/revoke";
+pub const USERINFO: &str = "/protocol/openid-connect/userinfo";
+pub const CERTS: &str = "/protocol/openid-connect/certs";
+pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+
+/// Asserts an RFC 6749 §5.2 error: status, `error` code, `Cache-Control: no-store`. Returns the body.
+pub async fn assert_oauth_error(res: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(res.status(), status, "status");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], code, "error code in {body}");
+    body
+}
+
+/// Polls `check` every 50 ms until it returns true or `secs` pass.
+pub async fn eventually<F, Fut>(secs: u64, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// Decodes a JWT's payload without verifying it.
+pub fn jwt_claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&portcullis::crypto::b64_decode(payload).unwrap()).unwrap()
+}
+
+/// Decodes a JWT's header.
+pub fn jwt_header(token: &str) -> Value {
+    let header = token.split('.').next().unwrap();
+    serde_json::from_slice(&portcullis::crypto::b64_decode(header).unwrap()).unwrap()
+}

@@ -1,0 +1,17 @@
+//! The one integration-test binary: every area is a module, and every test runs on SQLite and
+//! on PostgreSQL (`db_tests!`). PostgreSQL comes from `PORTCULLIS_TEST_PG_URL` (default
+//! `postgres://portcullis:portcullis@127.0.0.1:5432/postgres`); the postgres tests fail, not
+//! skip, when it is unreachable.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod helpers;
+
+mod cli;
+mod client_credentials;
+mod console;
+mod discovery;
+mod introspection;
+mod lifecycle;
+mod revocation;
+mod token_errors;
+mod userinfo;
