@@ -38,10 +38,9 @@ pub struct AdminView {
 
 #[cfg(feature = "ssr")]
 async fn context() -> Result<(crate::service::SharedConsole, http::request::Parts), ServerFnError> {
-    let service = use_context::<crate::service::SharedConsole>()
-        .ok_or_else(|| ServerFnError::new("console service missing"))?;
-    let parts = use_context::<http::request::Parts>()
-        .ok_or_else(|| ServerFnError::new("request missing"))?;
+    let service =
+        use_context::<crate::service::SharedConsole>().ok_or_else(|| ServerFnError::new("console service missing"))?;
+    let parts = use_context::<http::request::Parts>().ok_or_else(|| ServerFnError::new("request missing"))?;
     Ok((service, parts))
 }
 
@@ -56,18 +55,79 @@ pub async fn csrf_token() -> Result<String, ServerFnError> {
 #[server]
 pub async fn current_admin() -> Result<Option<AdminView>, ServerFnError> {
     let (service, parts) = context().await?;
-    service
-        .current_admin(&parts)
-        .await
-        .map_err(ServerFnError::new)
+    service.current_admin(&parts).await.map_err(ServerFnError::new)
 }
 
 /// The clients of a realm (needs a signed-in administrator).
 #[server]
 pub async fn list_clients(realm: String) -> Result<Vec<ClientSummary>, ServerFnError> {
     let (service, parts) = context().await?;
-    service
-        .list_clients(&parts, &realm)
-        .await
-        .map_err(ServerFnError::new)
+    service.list_clients(&parts, &realm).await.map_err(ServerFnError::new)
+}
+
+/// What the end-user sign-in page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginView {
+    pub realm_display: String,
+    /// The application the user signs in to, when the page serves an authorization request.
+    pub client_name: Option<String>,
+    pub csrf: String,
+    pub login_hint: Option<String>,
+    /// Set when the browser is already signed in to the realm and no request is pending.
+    pub signed_in_as: Option<String>,
+}
+
+/// One scope on the consent page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeView {
+    pub name: String,
+    pub description: String,
+}
+
+/// What the consent page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentView {
+    pub realm_display: String,
+    pub client_name: String,
+    pub client_id: String,
+    pub username: String,
+    pub scopes: Vec<ScopeView>,
+    pub csrf: String,
+}
+
+/// What the logout confirmation page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogoutView {
+    pub realm_display: String,
+    pub csrf: String,
+    pub signed_in_as: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+async fn flow_context() -> Result<(crate::service::SharedFlow, http::request::Parts), ServerFnError> {
+    let service =
+        use_context::<crate::service::SharedFlow>().ok_or_else(|| ServerFnError::new("flow service missing"))?;
+    let parts = use_context::<http::request::Parts>().ok_or_else(|| ServerFnError::new("request missing"))?;
+    Ok((service, parts))
+}
+
+/// The sign-in page's data.
+#[server]
+pub async fn load_login(realm: String, rid: Option<String>) -> Result<LoginView, ServerFnError> {
+    let (service, parts) = flow_context().await?;
+    service.login_view(&parts, &realm, rid.as_deref()).await.map_err(ServerFnError::new)
+}
+
+/// The consent page's data.
+#[server]
+pub async fn load_consent(realm: String, rid: String) -> Result<ConsentView, ServerFnError> {
+    let (service, parts) = flow_context().await?;
+    service.consent_view(&parts, &realm, &rid).await.map_err(ServerFnError::new)
+}
+
+/// The logout page's data.
+#[server]
+pub async fn load_logout(realm: String) -> Result<LogoutView, ServerFnError> {
+    let (service, parts) = flow_context().await?;
+    service.logout_view(&parts, &realm).await.map_err(ServerFnError::new)
 }

@@ -10,6 +10,7 @@
 //! gets `data-hydrated="true"` (browser tests wait for it) and client-side conveniences start.
 
 pub mod api;
+pub mod components;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -65,6 +66,10 @@ pub fn App() -> impl IntoView {
                     view=pages::clients::Clients
                     ssr=SsrMode::Async
                 />
+                <Route path=path!("/realms/:realm/login") view=pages::login::Login ssr=SsrMode::Async/>
+                <Route path=path!("/realms/:realm/consent") view=pages::consent::Consent ssr=SsrMode::Async/>
+                <Route path=path!("/realms/:realm/logout") view=pages::logout::Logout ssr=SsrMode::Async/>
+                <Route path=path!("/realms/:realm/logged-out") view=pages::logout::LoggedOut/>
             </Routes>
         </Router>
     }

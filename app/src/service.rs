@@ -14,12 +14,27 @@ pub trait ConsoleService: Send + Sync + 'static {
     /// The signed-in administrator.
     async fn current_admin(&self, request: &Parts) -> Result<Option<AdminView>, String>;
     /// The clients of `realm`; fails unless an administrator is signed in.
-    async fn list_clients(
-        &self,
-        request: &Parts,
-        realm: &str,
-    ) -> Result<Vec<ClientSummary>, String>;
+    async fn list_clients(&self, request: &Parts, realm: &str) -> Result<Vec<ClientSummary>, String>;
 }
 
 /// The service as held in context.
 pub type SharedConsole = Arc<dyn ConsoleService>;
+
+/// What the end-user pages (sign-in, consent, logout) need from the server.
+#[async_trait::async_trait]
+pub trait FlowService: Send + Sync + 'static {
+    /// The sign-in page of `realm`, for the pending request `rid` if any.
+    async fn login_view(
+        &self,
+        request: &Parts,
+        realm: &str,
+        rid: Option<&str>,
+    ) -> Result<crate::api::LoginView, String>;
+    /// The consent page for the pending request `rid`.
+    async fn consent_view(&self, request: &Parts, realm: &str, rid: &str) -> Result<crate::api::ConsentView, String>;
+    /// The logout confirmation page.
+    async fn logout_view(&self, request: &Parts, realm: &str) -> Result<crate::api::LogoutView, String>;
+}
+
+/// The flow service as held in context.
+pub type SharedFlow = Arc<dyn FlowService>;

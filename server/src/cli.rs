@@ -7,7 +7,11 @@
 use crate::{
     clock::SystemClock,
     config::{Config, Flags},
-    manage::{client::NewClient, user::NewUser, ManageError, Manager},
+    manage::{
+        client::{ClientOptions, NewClient},
+        user::NewUser,
+        ManageError, Manager,
+    },
     startup::{self, Application, StartError},
     store,
 };
@@ -122,6 +126,8 @@ pub enum ClientCommand {
         /// Access-token lifespan in seconds (default: the realm's, 300)
         #[arg(long)]
         access_token_lifespan: Option<i64>,
+        #[command(flatten)]
+        options: ClientFlags,
         /// Print one JSON object (with the secret, shown only now)
         #[arg(long)]
         json: bool,
@@ -172,6 +178,51 @@ pub enum ClientCommand {
     },
 }
 
+/// Overrides of a template's choices.
+#[derive(Debug, clap::Args)]
+pub struct ClientFlags {
+    /// A grant type replacing the template's (repeatable): authorization_code, refresh_token,
+    /// client_credentials, password, implicit, urn:ietf:params:oauth:grant-type:device_code
+    #[arg(long = "grant-type")]
+    grant_types: Vec<String>,
+    /// An exact post-logout redirect URI (repeatable)
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// ID-token signing algorithm: RS256 (default), ES256 or EdDSA
+    #[arg(long)]
+    id_token_alg: Option<String>,
+    /// Refresh-token lifespan in seconds; 0 = never expires (default: the realm's, 30 days)
+    #[arg(long)]
+    refresh_token_lifespan: Option<i64>,
+    /// Seconds a rotated refresh token still returns its successor (default 5)
+    #[arg(long)]
+    refresh_reuse_window: Option<i64>,
+    /// Do not ask users for consent (first-party applications)
+    #[arg(long)]
+    no_consent: bool,
+    /// Keep the same refresh token on every refresh
+    #[arg(long)]
+    no_refresh_rotation: bool,
+    /// Do not require PKCE (confidential clients only)
+    #[arg(long)]
+    no_pkce: bool,
+}
+
+impl From<ClientFlags> for ClientOptions {
+    fn from(f: ClientFlags) -> Self {
+        ClientOptions {
+            grant_types: f.grant_types,
+            post_logout_redirect_uris: f.post_logout_redirect_uris,
+            id_token_alg: f.id_token_alg,
+            refresh_token_lifespan: f.refresh_token_lifespan,
+            refresh_reuse_window: f.refresh_reuse_window,
+            consent_required: f.no_consent.then_some(false),
+            refresh_token_rotation: f.no_refresh_rotation.then_some(false),
+            pkce_required: f.no_pkce.then_some(false),
+        }
+    }
+}
+
 /// `portcullis admin …`
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
@@ -199,14 +250,10 @@ pub enum CliError {
 
 fn read_password() -> Result<String, CliError> {
     let mut s = String::new();
-    std::io::stdin().read_to_string(&mut s).map_err(|e| {
-        CliError::Other(format!("cannot read the password from standard input: {e}"))
-    })?;
-    let password = s
-        .strip_suffix('\n')
-        .map(|p| p.strip_suffix('\r').unwrap_or(p))
-        .unwrap_or(&s)
-        .to_owned();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| CliError::Other(format!("cannot read the password from standard input: {e}")))?;
+    let password = s.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&s).to_owned();
     if password.is_empty() {
         return Err(CliError::Other(
             "no password on standard input (pipe it in: echo 'secret' | portcullis ...)".into(),
@@ -227,14 +274,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         return serve(config).await;
     }
     if let Command::Migrate = command {
-        let db = store::Db::open(&config.database_url)
-            .await
-            .map_err(StartError::from)?;
+        let db = store::Db::open(&config.database_url).await.map_err(StartError::from)?;
         db.migrate().await.map_err(StartError::from)?;
-        println!(
-            "migrations applied to {}",
-            store::redact_url(&config.database_url)
-        );
+        println!("migrations applied to {}", store::redact_url(&config.database_url));
         return Ok(());
     }
     let manager = startup::open(&config, Arc::new(SystemClock)).await?;
@@ -247,14 +289,8 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
     const ACTOR: &str = "cli";
     match command {
         Command::Serve | Command::Migrate => {}
-        Command::Realm(RealmCommand::Create {
-            name,
-            display_name,
-            json,
-        }) => {
-            let realm = m
-                .create_realm(&name, display_name.as_deref(), ACTOR)
-                .await?;
+        Command::Realm(RealmCommand::Create { name, display_name, json }) => {
+            let realm = m.create_realm(&name, display_name.as_deref(), ACTOR).await?;
             if json {
                 print_json(
                     &serde_json::json!({"id": realm.id, "name": realm.name, "display_name": realm.display_name}),
@@ -268,36 +304,16 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
             println!("realm {name}: tokens issued before {at} no longer work");
         }
         Command::Realm(RealmCommand::OauthClients { name, state }) => {
-            m.set_oauth_clients_enabled(&name, state == "on", ACTOR)
-                .await?;
+            m.set_oauth_clients_enabled(&name, state == "on", ACTOR).await?;
             println!("realm {name}: OAuth clients {state}");
         }
-        Command::User(UserCommand::Create {
-            realm,
-            username,
-            email,
-            roles,
-            password_stdin: _,
-        }) => {
+        Command::User(UserCommand::Create { realm, username, email, roles, password_stdin: _ }) => {
             let password = read_password()?;
-            let id = m
-                .create_user(
-                    NewUser {
-                        realm,
-                        username: username.clone(),
-                        email,
-                        roles,
-                    },
-                    password,
-                    ACTOR,
-                )
-                .await?;
+            let id =
+                m.create_user(NewUser { realm, username: username.clone(), email, roles }, password, ACTOR).await?;
             println!("created user {username} ({id})");
         }
-        Command::Admin(AdminCommand::Create {
-            username,
-            password_stdin: _,
-        }) => {
+        Command::Admin(AdminCommand::Create { username, password_stdin: _ }) => {
             let password = read_password()?;
             m.create_admin(&username, password, ACTOR).await?;
             println!("created admin {username}");
@@ -321,6 +337,7 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
             roles,
             client_roles,
             access_token_lifespan,
+            options,
             json,
         } => {
             let client_roles = client_roles
@@ -329,11 +346,7 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
                     cr.split_once(':')
                         .filter(|(c, r)| !c.is_empty() && !r.is_empty())
                         .map(|(c, r)| (c.to_owned(), r.to_owned()))
-                        .ok_or_else(|| {
-                            CliError::Other(format!(
-                                "invalid --client-role {cr:?}: use CLIENT_ID:ROLE"
-                            ))
-                        })
+                        .ok_or_else(|| CliError::Other(format!("invalid --client-role {cr:?}: use CLIENT_ID:ROLE")))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let req = NewClient {
@@ -347,15 +360,13 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
                 roles,
                 client_roles,
                 access_token_lifespan,
+                options: options.into(),
             };
             let created = m.create_client(req, ACTOR).await?;
             if json {
                 print_json(&created);
             } else {
-                println!(
-                    "created {} client {} in realm {}",
-                    created.template, created.client_id, created.realm
-                );
+                println!("created {} client {} in realm {}", created.template, created.client_id, created.realm);
                 if let Some(secret) = &created.client_secret {
                     println!("client secret (shown only now): {secret}");
                 }
@@ -364,9 +375,7 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
         ClientCommand::List { realm, json } => {
             let realm_row = m.realm_row(&realm).await?;
             let mut conn = m.db.conn().await.map_err(ManageError::from)?;
-            let rows = store::clients::list(&mut conn, &realm_row.id)
-                .await
-                .map_err(ManageError::from)?;
+            let rows = store::clients::list(&mut conn, &realm_row.id).await.map_err(ManageError::from)?;
             if json {
                 let list: Vec<_> = rows
                     .iter()
@@ -390,34 +399,19 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
             println!("deleted client {client_id}");
         }
         ClientCommand::Disable { realm, client_id } => {
-            m.set_client_enabled(&realm, &client_id, false, ACTOR)
-                .await?;
+            m.set_client_enabled(&realm, &client_id, false, ACTOR).await?;
             println!("disabled client {client_id}");
         }
         ClientCommand::Enable { realm, client_id } => {
-            m.set_client_enabled(&realm, &client_id, true, ACTOR)
-                .await?;
+            m.set_client_enabled(&realm, &client_id, true, ACTOR).await?;
             println!("enabled client {client_id}");
         }
-        ClientCommand::NotBefore {
-            realm,
-            client_id,
-            at,
-        } => {
-            let at = m
-                .set_client_not_before(&realm, &client_id, at, ACTOR)
-                .await?;
+        ClientCommand::NotBefore { realm, client_id, at } => {
+            let at = m.set_client_not_before(&realm, &client_id, at, ACTOR).await?;
             println!("client {client_id}: tokens issued before {at} no longer work");
         }
-        ClientCommand::RegenerateSecret {
-            realm,
-            client_id,
-            grace,
-            json,
-        } => {
-            let s = m
-                .regenerate_secret(&realm, &client_id, grace, ACTOR)
-                .await?;
+        ClientCommand::RegenerateSecret { realm, client_id, grace, json } => {
+            let s = m.regenerate_secret(&realm, &client_id, grace, ACTOR).await?;
             if json {
                 print_json(&serde_json::json!({
                     "client_id": s.client_id,
@@ -437,9 +431,7 @@ async fn serve(config: Config) -> Result<(), CliError> {
     let addr = app.local_addr();
     tracing::info!(public_url = %app.state().public_url, "started");
     println!("listening on http://{addr}");
-    app.run(shutdown_signal())
-        .await
-        .map_err(|e| CliError::Other(format!("server error: {e}")))
+    app.run(shutdown_signal()).await.map_err(|e| CliError::Other(format!("server error: {e}")))
 }
 
 async fn shutdown_signal() {

@@ -18,10 +18,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
     }
 }
 
@@ -36,18 +33,12 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock frozen at the current system time.
     pub fn new() -> Arc<Self> {
-        Arc::new(Self {
-            base: AtomicI64::new(SystemClock.now()),
-            follows_system: false,
-        })
+        Arc::new(Self { base: AtomicI64::new(SystemClock.now()), follows_system: false })
     }
 
     /// A clock that runs with the system clock (for tests that mix in other processes).
     pub fn following_system() -> Arc<Self> {
-        Arc::new(Self {
-            base: AtomicI64::new(0),
-            follows_system: true,
-        })
+        Arc::new(Self { base: AtomicI64::new(0), follows_system: true })
     }
 
     /// Moves the clock forward by `secs`.

@@ -98,23 +98,13 @@ fn env(name: &str) -> Option<String> {
 }
 
 fn env_num<T: std::str::FromStr>(name: &'static str) -> Result<Option<T>, ConfigError> {
-    env(name)
-        .map(|v| {
-            v.parse()
-                .map_err(|_| ConfigError::Value(name, format!("{v:?} is not a number")))
-        })
-        .transpose()
+    env(name).map(|v| v.parse().map_err(|_| ConfigError::Value(name, format!("{v:?} is not a number")))).transpose()
 }
 
 impl Config {
     /// Resolves flags, environment, file and defaults.
     pub fn load(flags: &Flags) -> Result<Config, ConfigError> {
-        let file = read_file(
-            flags
-                .config
-                .clone()
-                .or_else(|| env("PORTCULLIS_CONFIG").map(PathBuf::from)),
-        )?;
+        let file = read_file(flags.config.clone().or_else(|| env("PORTCULLIS_CONFIG").map(PathBuf::from)))?;
         let database_url = flags
             .database_url
             .clone()
@@ -128,11 +118,7 @@ impl Config {
             .or_else(|| env("PORTCULLIS_ADDR"))
             .or(file.addr)
             .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
-        let public_url = flags
-            .public_url
-            .clone()
-            .or_else(|| env("PORTCULLIS_PUBLIC_URL"))
-            .or(file.public_url);
+        let public_url = flags.public_url.clone().or_else(|| env("PORTCULLIS_PUBLIC_URL")).or(file.public_url);
         if let Some(url) = &public_url {
             validate_public_url(url)?;
         }
@@ -152,22 +138,12 @@ impl Config {
                 .map(PathBuf::from)
                 .or(file.site_root)
                 .unwrap_or_else(|| PathBuf::from("target/site")),
-            log: env("PORTCULLIS_LOG")
-                .or_else(|| env("RUST_LOG"))
-                .or(file.log)
-                .unwrap_or_else(|| "info".into()),
+            log: env("PORTCULLIS_LOG").or_else(|| env("RUST_LOG")).or(file.log).unwrap_or_else(|| "info".into()),
             change_poll_interval: Duration::from_millis(
-                env_num("PORTCULLIS_CHANGE_POLL_MS")?
-                    .or(file.change_poll_ms)
-                    .unwrap_or(1000)
-                    .max(50),
+                env_num("PORTCULLIS_CHANGE_POLL_MS")?.or(file.change_poll_ms).unwrap_or(1000).max(50),
             ),
-            token_rate_limit: env_num("PORTCULLIS_TOKEN_RATE_LIMIT")?
-                .or(file.token_rate_limit)
-                .unwrap_or(0),
-            auth_failure_limit: env_num("PORTCULLIS_AUTH_FAILURE_LIMIT")?
-                .or(file.auth_failure_limit)
-                .unwrap_or(30),
+            token_rate_limit: env_num("PORTCULLIS_TOKEN_RATE_LIMIT")?.or(file.token_rate_limit).unwrap_or(0),
+            auth_failure_limit: env_num("PORTCULLIS_AUTH_FAILURE_LIMIT")?.or(file.auth_failure_limit).unwrap_or(30),
             database_url,
             addr,
             public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
@@ -193,31 +169,18 @@ impl Config {
 
 fn validate_public_url(url: &str) -> Result<(), ConfigError> {
     match url::Url::parse(url) {
-        Ok(u)
-            if matches!(u.scheme(), "http" | "https")
-                && u.host().is_some()
-                && u.query().is_none() =>
-        {
-            Ok(())
-        }
-        _ => Err(ConfigError::Value(
-            "PORTCULLIS_PUBLIC_URL",
-            format!("{url:?} is not an http(s) base URL"),
-        )),
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() && u.query().is_none() => Ok(()),
+        _ => Err(ConfigError::Value("PORTCULLIS_PUBLIC_URL", format!("{url:?} is not an http(s) base URL"))),
     }
 }
 
 /// The key file beside the SQLite database, or `./data/master.key`.
 fn default_key_file(database_url: &str) -> PathBuf {
-    let sqlite_path = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"));
+    let sqlite_path = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"));
     match sqlite_path.map(|p| Path::new(p.split('?').next().unwrap_or_default())) {
-        Some(p) if p.as_os_str() != ":memory:" => p
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .join("master.key"),
+        Some(p) if p.as_os_str() != ":memory:" => {
+            p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("master.key")
+        }
         _ => PathBuf::from("./data/master.key"),
     }
 }
@@ -229,13 +192,10 @@ fn read_file(explicit: Option<PathBuf>) -> Result<FileConfig, ConfigError> {
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(FileConfig::default())
-        }
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
         Err(e) => return Err(ConfigError::Read(path.display().to_string(), e)),
     };
-    toml::from_str(&text)
-        .map_err(|e| ConfigError::Parse(path.display().to_string(), e.message().to_owned()))
+    toml::from_str(&text).map_err(|e| ConfigError::Parse(path.display().to_string(), e.message().to_owned()))
 }
 
 #[cfg(test)]
@@ -244,22 +204,10 @@ mod tests {
 
     #[test]
     fn key_file_sits_beside_the_sqlite_database() {
-        assert_eq!(
-            default_key_file("sqlite:./data/portcullis.db"),
-            PathBuf::from("./data/master.key")
-        );
-        assert_eq!(
-            default_key_file("sqlite:///tmp/x/db.sqlite?mode=rwc"),
-            PathBuf::from("/tmp/x/master.key")
-        );
-        assert_eq!(
-            default_key_file("sqlite:db.sqlite"),
-            PathBuf::from("./master.key")
-        );
-        assert_eq!(
-            default_key_file("postgres://u@h/db"),
-            PathBuf::from("./data/master.key")
-        );
+        assert_eq!(default_key_file("sqlite:./data/portcullis.db"), PathBuf::from("./data/master.key"));
+        assert_eq!(default_key_file("sqlite:///tmp/x/db.sqlite?mode=rwc"), PathBuf::from("/tmp/x/master.key"));
+        assert_eq!(default_key_file("sqlite:db.sqlite"), PathBuf::from("./master.key"));
+        assert_eq!(default_key_file("postgres://u@h/db"), PathBuf::from("./data/master.key"));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! - `manage`: administrative operations (CLI, console, later the REST API)
 //! - `oauth`: the protocol endpoints
 //! - `console`: the admin console's sessions, CSRF, sign-in and page service
+//! - `flow`: end-user sign-in: SSO sessions, pending requests, brute-force guard, page forms
 //! - `ratelimit`, `stats`: request limits and token-issuance counters
 
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod clock;
 pub mod config;
 pub mod console;
 pub mod crypto;
+pub mod flow;
 pub mod manage;
 pub mod model;
 pub mod oauth;

@@ -7,16 +7,9 @@ use std::io::Write;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let filter = std::env::var("PORTCULLIS_LOG")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| {
-            if matches!(cli.command, None | Some(cli::Command::Serve)) {
-                "info"
-            } else {
-                "warn"
-            }
-            .into()
-        });
+    let filter = std::env::var("PORTCULLIS_LOG").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_else(|_| {
+        if matches!(cli.command, None | Some(cli::Command::Serve)) { "info" } else { "warn" }.into()
+    });
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)

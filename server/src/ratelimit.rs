@@ -28,9 +28,7 @@ impl Limits {
             let burst = rate.saturating_mul(NonZeroU32::MIN.saturating_add(1));
             RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
         });
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         Self {
             token,
             failure_limit: failure_limit.max(1),

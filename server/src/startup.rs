@@ -6,6 +6,7 @@ use crate::{
     config::{Config, MasterKeySource},
     console::{self, service::Console, sessions},
     crypto::master_key::{MasterKey, MasterKeyError},
+    flow::service::Flow,
     manage::{ManageError, Manager},
     oauth,
     ratelimit::Limits,
@@ -14,7 +15,7 @@ use crate::{
     stats::TokenStats,
     store::{self, Db, OpenError},
 };
-use app::service::SharedConsole;
+use app::service::{SharedConsole, SharedFlow};
 use axum::{
     http::{header, HeaderValue, StatusCode},
     middleware,
@@ -24,9 +25,7 @@ use axum::{
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
-use tower_http::{
-    catch_panic::CatchPanicLayer, compression::CompressionLayer, set_header::SetResponseHeaderLayer,
-};
+use tower_http::{catch_panic::CatchPanicLayer, compression::CompressionLayer, set_header::SetResponseHeaderLayer};
 
 /// Why the server (or a CLI command) could not start.
 #[derive(Debug, thiserror::Error)]
@@ -47,10 +46,7 @@ pub enum StartError {
     #[error("cannot create the default realm: {0}")]
     DefaultRealm(#[from] ManageError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: String,
-        source: std::io::Error,
-    },
+    Bind { addr: String, source: std::io::Error },
 }
 
 const KEY_FINGERPRINT: &str = "master_key_fingerprint";
@@ -67,21 +63,13 @@ pub async fn open(config: &Config, clock: SharedClock) -> Result<Manager, StartE
     let mut conn = db.conn().await?;
     match store::meta_get(&mut conn, KEY_FINGERPRINT).await? {
         Some(expected) if expected != master.fingerprint() => {
-            return Err(StartError::KeyMismatch {
-                expected,
-                found: master.fingerprint().to_owned(),
-            })
+            return Err(StartError::KeyMismatch { expected, found: master.fingerprint().to_owned() })
         }
         Some(_) => {}
         None => store::meta_set(&mut conn, KEY_FINGERPRINT, master.fingerprint()).await?,
     }
     drop(conn);
-    let manager = Manager {
-        db,
-        master,
-        clock,
-        registry: None,
-    };
+    let manager = Manager { db, master, clock, registry: None };
     manager.ensure_default_realm().await?;
     Ok(manager)
 }
@@ -101,30 +89,14 @@ impl Application {
     }
 
     /// Builds the server with `clock` (tests move it by hand).
-    pub async fn build_with_clock(
-        config: Config,
-        clock: SharedClock,
-    ) -> Result<Application, StartError> {
+    pub async fn build_with_clock(config: Config, clock: SharedClock) -> Result<Application, StartError> {
         let mut manager = open(&config, clock.clone()).await?;
         let listener = tokio::net::TcpListener::bind(&config.addr)
             .await
-            .map_err(|source| StartError::Bind {
-                addr: config.addr.clone(),
-                source,
-            })?;
-        let local = listener.local_addr().map_err(|source| StartError::Bind {
-            addr: config.addr.clone(),
-            source,
-        })?;
-        let public_url = config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{local}"));
-        let registry = Arc::new(Registry::new(
-            manager.db.clone(),
-            manager.master.clone(),
-            public_url.clone(),
-        ));
+            .map_err(|source| StartError::Bind { addr: config.addr.clone(), source })?;
+        let local = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr.clone(), source })?;
+        let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+        let registry = Arc::new(Registry::new(manager.db.clone(), manager.master.clone(), public_url.clone()));
         manager.registry = Some(registry.clone());
         let sessions = sessions::Store::open(&manager.db).await?;
         let leptos = LeptosOptions::builder()
@@ -150,19 +122,12 @@ impl Application {
             config,
         });
         let router = router(state.clone(), sessions.clone());
-        Ok(Application {
-            listener,
-            state,
-            sessions,
-            router,
-        })
+        Ok(Application { listener, state, sessions, router })
     }
 
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
     /// The shared state.
@@ -171,25 +136,13 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, running the background tasks alongside.
-    pub async fn run(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let tasks = spawn_background(self.state.clone(), self.sessions.clone());
-        let result = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await;
         tasks.abort();
-        if let Err(e) = self
-            .state
-            .stats
-            .flush(&self.state.db, self.state.now())
-            .await
-        {
+        if let Err(e) = self.state.stats.flush(&self.state.db, self.state.now()).await {
             tracing::warn!(error = %e, "flushing token counters");
         }
         result
@@ -209,46 +162,38 @@ fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>, pages: 
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("frame-ancestors 'none'; base-uri 'self'; object-src 'none'"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
 }
 
 /// The whole router: protocol endpoints (no sessions, no compression) and the pages.
 pub fn router(state: AppState, session_store: sessions::Store) -> Router {
-    let console: SharedConsole = Arc::new(Console {
-        state: state.clone(),
-    });
+    let console: SharedConsole = Arc::new(Console { state: state.clone() });
+    let flow: SharedFlow = Arc::new(Flow { state: state.clone() });
     let routes = generate_route_list(app::App);
     let options = state.leptos.clone();
-    let pages: Router<AppState> = Router::new()
+    let (api, browser_endpoints) = oauth::routers();
+    let browser: Router<AppState> = Router::new()
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(console.clone()),
+            move || {
+                provide_context(console.clone());
+                provide_context(flow.clone());
+            },
             move || app::shell(options.clone()),
         )
         .merge(console::router())
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        .merge(crate::flow::router())
+        .merge(browser_endpoints)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(middleware::from_fn(console::login::guard))
         .layer(sessions::layer(session_store, state.secure_cookies))
         .layer(CompressionLayer::new());
-    let protocol = security_headers(oauth::router(), false);
-    let pages = security_headers(pages, true);
-    protocol
-        .merge(pages)
+    security_headers(api, false)
+        .merge(security_headers(browser, true))
         .layer(CatchPanicLayer::custom(|_| {
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                axum::Json(serde_json::json!({"error": "server_error"})),
-            )
+            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"error": "server_error"})))
                 .into_response()
         }))
         .with_state(state)
@@ -289,6 +234,10 @@ async fn janitor_pass(state: &AppState, sessions: &sessions::Store) {
     let result = async {
         let mut conn = state.db.conn().await?;
         store::revocations::purge_expired(&mut conn, now).await?;
+        // Codes and rotated refresh tokens are kept a day past their end to recognise replays.
+        store::auth_codes::purge(&mut conn, now - 24 * 3600).await?;
+        store::refresh_tokens::purge(&mut conn, now - 24 * 3600).await?;
+        store::login_failures::purge(&mut conn, now - 24 * 3600).await?;
         store::changes::purge(&mut conn, now - 24 * 3600).await?;
         Ok::<_, sqlx::Error>(())
     }

@@ -1,8 +1,8 @@
 //! The state every handler shares.
 
 use crate::{
-    clock::SharedClock, config::Config, manage::Manager, ratelimit::Limits, registry::Registry,
-    stats::TokenStats, store::Db,
+    clock::SharedClock, config::Config, manage::Manager, ratelimit::Limits, registry::Registry, stats::TokenStats,
+    store::Db,
 };
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;

@@ -32,11 +32,7 @@ impl TokenStats {
         }
         self.pending
             .entry((client_pk.clone(), grant))
-            .or_insert_with(|| Counter {
-                realm_id: realm_id.into(),
-                client_id: client_id.into(),
-                n: AtomicI64::new(0),
-            })
+            .or_insert_with(|| Counter { realm_id: realm_id.into(), client_id: client_id.into(), n: AtomicI64::new(0) })
             .n
             .fetch_add(1, Ordering::Relaxed);
     }
@@ -47,12 +43,7 @@ impl TokenStats {
         for entry in self.pending.iter() {
             let n = entry.n.swap(0, Ordering::Relaxed);
             if n > 0 {
-                batch.push((
-                    entry.realm_id.clone(),
-                    entry.client_id.clone(),
-                    entry.key().1,
-                    n,
-                ));
+                batch.push((entry.realm_id.clone(), entry.client_id.clone(), entry.key().1, n));
             }
         }
         self.pending.retain(|_, c| c.n.load(Ordering::Relaxed) > 0);
@@ -62,16 +53,7 @@ impl TokenStats {
         let mut conn = db.conn().await?;
         for (realm_id, client_id, grant, n) in batch {
             // A realm deleted meanwhile makes the insert fail its foreign key: skip it.
-            if let Err(e) = store::stats::add(
-                &mut conn,
-                &realm_id,
-                &client_id,
-                grant.as_str(),
-                now / 60,
-                n,
-            )
-            .await
-            {
+            if let Err(e) = store::stats::add(&mut conn, &realm_id, &client_id, grant.as_str(), now / 60, n).await {
                 tracing::debug!(error = %e, "dropping token counts");
             }
         }

@@ -1,7 +1,10 @@
 //! The admin console's sign-in page: a plain form posted to `/admin/login`, with the session's
 //! CSRF token. Once hydrated, a button shows or hides the password.
 
-use crate::api::csrf_token;
+use crate::{
+    api::csrf_token,
+    components::{CsrfField, PasswordField},
+};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -21,7 +24,6 @@ pub fn AdminLogin() -> impl IntoView {
     let query = use_query_map();
     let error = move || query.read().get("error").map(|c| error_message(&c));
     let token = Resource::new_blocking(|| (), |_| csrf_token());
-    let (show_password, set_show_password) = signal(false);
     view! {
         <main class="card narrow">
             <h1>"Portcullis"</h1>
@@ -29,34 +31,13 @@ pub fn AdminLogin() -> impl IntoView {
             {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
             <form method="post" action="/admin/login" class="stack">
                 <Suspense>
-                    {move || token.get().map(|t| view! {
-                        <input type="hidden" name="csrf" value=t.unwrap_or_default()/>
-                    })}
+                    {move || token.get().map(|t| view! { <CsrfField token=t.unwrap_or_default()/> })}
                 </Suspense>
                 <label>
                     "Username"
                     <input name="username" autocomplete="username" required autofocus/>
                 </label>
-                <label>
-                    "Password"
-                    <span class="row">
-                        <input
-                            name="password"
-                            type=move || if show_password.get() { "text" } else { "password" }
-                            autocomplete="current-password"
-                            required
-                        />
-                        <button
-                            type="button"
-                            class="secondary"
-                            id="toggle-password"
-                            aria-pressed=move || show_password.get().to_string()
-                            on:click=move |_| set_show_password.update(|v| *v = !*v)
-                        >
-                            {move || if show_password.get() { "Hide" } else { "Show" }}
-                        </button>
-                    </span>
-                </label>
+                <PasswordField autocomplete="current-password"/>
                 <button type="submit">"Sign in"</button>
             </form>
         </main>

@@ -9,12 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 #[component]
 pub fn Clients() -> impl IntoView {
     let params = use_params_map();
-    let realm = move || {
-        params
-            .read()
-            .get("realm")
-            .unwrap_or_else(|| "default".to_owned())
-    };
+    let realm = move || params.read().get("realm").unwrap_or_else(|| "default".to_owned());
     let query = use_query_map();
     let (filter, set_filter) = signal(query.read_untracked().get("q").unwrap_or_default());
     let clients = Resource::new(realm, list_clients);
@@ -67,11 +62,7 @@ fn ClientTable(clients: Vec<ClientSummary>, filter: ReadSignal<String>) -> impl 
     let total = clients.len();
     let visible = Memo::new(move |_| {
         let f = filter.get();
-        clients
-            .iter()
-            .filter(|c| c.matches(&f))
-            .cloned()
-            .collect::<Vec<_>>()
+        clients.iter().filter(|c| c.matches(&f)).cloned().collect::<Vec<_>>()
     });
     view! {
         <p class="muted" id="client-count">

@@ -2,4 +2,8 @@
 
 pub mod admin_login;
 pub mod clients;
+pub mod consent;
+pub mod error;
+pub mod login;
+pub mod logout;
 pub mod not_found;

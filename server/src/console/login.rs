@@ -39,12 +39,7 @@ fn back_with(error: &str) -> Response {
 
 async fn audit(state: &AppState, kind: &str, actor: &str, ip: &SocketAddr) {
     let ip = ip.ip().to_string();
-    let ev = NewAudit {
-        kind,
-        actor,
-        ip: Some(&ip),
-        ..Default::default()
-    };
+    let ev = NewAudit { kind, actor, ip: Some(&ip), ..Default::default() };
     let result = async {
         let mut conn = state.db.conn().await?;
         store::audit::insert(&mut conn, &ev, state.now()).await
@@ -84,11 +79,7 @@ pub async fn sign_in(
             return back_with("invalid");
         }
     };
-    let ok = password::verify(
-        admin.as_ref().map(|a| a.password_hash.clone()),
-        form.password,
-    )
-    .await;
+    let ok = password::verify(admin.as_ref().map(|a| a.password_hash.clone()), form.password).await;
     match admin.filter(|_| ok) {
         Some(admin) => {
             if let Err(e) = session.cycle_id().await {
@@ -122,11 +113,7 @@ pub struct LogoutForm {
 pub async fn sign_out(session: Session, form: Result<Form<LogoutForm>, FormRejection>) -> Response {
     let token = form.ok().and_then(|Form(f)| f.csrf);
     if !csrf::verify(&session, token.as_deref()).await {
-        return (
-            axum::http::StatusCode::FORBIDDEN,
-            "invalid or missing CSRF token",
-        )
-            .into_response();
+        return (axum::http::StatusCode::FORBIDDEN, "invalid or missing CSRF token").into_response();
     }
     if let Err(e) = session.flush().await {
         tracing::error!(error = %e, "ending session");
@@ -150,8 +137,7 @@ async fn signed_in(session: &Session) -> bool {
 /// Sends anonymous visitors of console pages to the sign-in page.
 pub async fn guard(session: Session, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let is_page =
-        req.method() == axum::http::Method::GET && path.starts_with("/admin/") && path != LOGIN;
+    let is_page = req.method() == axum::http::Method::GET && path.starts_with("/admin/") && path != LOGIN;
     if is_page && !signed_in(&session).await {
         return Redirect::to(LOGIN).into_response();
     }

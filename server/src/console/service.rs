@@ -15,10 +15,7 @@ pub struct Console {
 }
 
 fn session(parts: &Parts) -> Result<&Session, String> {
-    parts
-        .extensions
-        .get::<Session>()
-        .ok_or_else(|| "no session".to_owned())
+    parts.extensions.get::<Session>().ok_or_else(|| "no session".to_owned())
 }
 
 fn internal(e: impl std::fmt::Display) -> String {
@@ -28,18 +25,11 @@ fn internal(e: impl std::fmt::Display) -> String {
 
 impl Console {
     async fn admin(&self, parts: &Parts) -> Result<Option<store::admins::AdminRow>, String> {
-        let Some(id) = session(parts)?
-            .get::<String>(ADMIN_ID)
-            .await
-            .map_err(internal)?
-        else {
+        let Some(id) = session(parts)?.get::<String>(ADMIN_ID).await.map_err(internal)? else {
             return Ok(None);
         };
         let mut conn = self.state.db.conn().await.map_err(internal)?;
-        Ok(store::admins::by_id(&mut conn, &id)
-            .await
-            .map_err(internal)?
-            .filter(|a| a.enabled))
+        Ok(store::admins::by_id(&mut conn, &id).await.map_err(internal)?.filter(|a| a.enabled))
     }
 }
 
@@ -55,10 +45,7 @@ impl ConsoleService for Console {
         };
         let mut conn = self.state.db.conn().await.map_err(internal)?;
         let realms = store::realms::list(&mut conn).await.map_err(internal)?;
-        Ok(Some(AdminView {
-            username: admin.username,
-            realms: realms.into_iter().map(|r| r.name).collect(),
-        }))
+        Ok(Some(AdminView { username: admin.username, realms: realms.into_iter().map(|r| r.name).collect() }))
     }
 
     async fn list_clients(&self, parts: &Parts, realm: &str) -> Result<Vec<ClientSummary>, String> {
@@ -69,29 +56,15 @@ impl ConsoleService for Console {
             return Err("you do not have access to this realm".into());
         }
         let mut conn = self.state.db.conn().await.map_err(internal)?;
-        let Some(realm_row) = store::realms::by_name(&mut conn, realm)
-            .await
-            .map_err(internal)?
-        else {
+        let Some(realm_row) = store::realms::by_name(&mut conn, realm).await.map_err(internal)? else {
             return Err(format!("realm {realm:?} does not exist"));
         };
-        let rows = store::clients::list(&mut conn, &realm_row.id)
-            .await
-            .map_err(internal)?;
+        let rows = store::clients::list(&mut conn, &realm_row.id).await.map_err(internal)?;
         Ok(rows
             .into_iter()
             .map(|c| ClientSummary {
-                kind: if c.confidential {
-                    "confidential"
-                } else {
-                    "public"
-                }
-                .into(),
-                grant_types: c
-                    .grant_types
-                    .split_whitespace()
-                    .map(str::to_owned)
-                    .collect(),
+                kind: if c.confidential { "confidential" } else { "public" }.into(),
+                grant_types: c.grant_types.split_whitespace().map(str::to_owned).collect(),
                 client_id: c.client_id,
                 name: c.name,
                 template: c.template,

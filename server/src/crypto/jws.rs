@@ -7,10 +7,7 @@
 use aws_lc_rs::{
     encoding::AsDer,
     rsa::KeySize,
-    signature::{
-        EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING,
-        RSA_PKCS1_SHA256,
-    },
+    signature::{EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING, RSA_PKCS1_SHA256},
 };
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -62,9 +59,7 @@ impl FromStr for SigningAlg {
             "ES256" => Ok(SigningAlg::ES256),
             "RS256" => Ok(SigningAlg::RS256),
             "EdDSA" => Ok(SigningAlg::EdDSA),
-            other => Err(format!(
-                "unsupported signing algorithm {other:?} (expected ES256, RS256 or EdDSA)"
-            )),
+            other => Err(format!("unsupported signing algorithm {other:?} (expected ES256, RS256 or EdDSA)")),
         }
     }
 }
@@ -88,10 +83,7 @@ pub fn generate(alg: SigningAlg) -> Result<GeneratedKey, KeyError> {
     let pkcs8 = match alg {
         SigningAlg::ES256 => {
             let rng = aws_lc_rs::rand::SystemRandom::new();
-            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-                .map_err(|e| err(&e))?
-                .as_ref()
-                .to_vec()
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).map_err(|e| err(&e))?.as_ref().to_vec()
         }
         SigningAlg::RS256 => {
             let pair = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|e| err(&e))?;
@@ -99,10 +91,7 @@ pub fn generate(alg: SigningAlg) -> Result<GeneratedKey, KeyError> {
         }
         SigningAlg::EdDSA => {
             let rng = aws_lc_rs::rand::SystemRandom::new();
-            Ed25519KeyPair::generate_pkcs8(&rng)
-                .map_err(|e| err(&e))?
-                .as_ref()
-                .to_vec()
+            Ed25519KeyPair::generate_pkcs8(&rng).map_err(|e| err(&e))?.as_ref().to_vec()
         }
     };
     let signer = Signer::from_pkcs8("", alg, &pkcs8)?;
@@ -111,12 +100,7 @@ pub fn generate(alg: SigningAlg) -> Result<GeneratedKey, KeyError> {
     public_jwk["kid"] = json!(kid);
     public_jwk["alg"] = json!(alg.as_str());
     public_jwk["use"] = json!("sig");
-    Ok(GeneratedKey {
-        kid,
-        alg,
-        pkcs8,
-        public_jwk,
-    })
+    Ok(GeneratedKey { kid, alg, pkcs8, public_jwk })
 }
 
 /// RFC 7638 JWK thumbprint (SHA-256, base64url) of the required public members.
@@ -141,10 +125,7 @@ pub struct Signer {
 
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Signer")
-            .field("kid", &self.kid)
-            .field("alg", &self.alg)
-            .finish()
+        f.debug_struct("Signer").field("kid", &self.kid).field("alg", &self.alg).finish()
     }
 }
 
@@ -153,20 +134,13 @@ impl Signer {
     pub fn from_pkcs8(kid: &str, alg: SigningAlg, der: &[u8]) -> Result<Self, KeyError> {
         let err = |e: &dyn fmt::Display| KeyError(format!("{alg} key {kid}: {e}"));
         let key = match alg {
-            SigningAlg::ES256 => SignerKey::Ec(
-                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der)
-                    .map_err(|e| err(&e))?,
-            ),
-            SigningAlg::RS256 => SignerKey::Rsa(RsaKeyPair::from_pkcs8(der).map_err(|e| err(&e))?),
-            SigningAlg::EdDSA => {
-                SignerKey::Ed(Ed25519KeyPair::from_pkcs8(der).map_err(|e| err(&e))?)
+            SigningAlg::ES256 => {
+                SignerKey::Ec(EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der).map_err(|e| err(&e))?)
             }
+            SigningAlg::RS256 => SignerKey::Rsa(RsaKeyPair::from_pkcs8(der).map_err(|e| err(&e))?),
+            SigningAlg::EdDSA => SignerKey::Ed(Ed25519KeyPair::from_pkcs8(der).map_err(|e| err(&e))?),
         };
-        Ok(Self {
-            kid: kid.to_owned(),
-            alg,
-            key,
-        })
+        Ok(Self { kid: kid.to_owned(), alg, key })
     }
 
     /// The key id.
@@ -225,8 +199,7 @@ impl Signer {
             SignerKey::Rsa(k) => {
                 let rng = aws_lc_rs::rand::SystemRandom::new();
                 let mut sig = vec![0u8; k.public_modulus_len()];
-                k.sign(&RSA_PKCS1_SHA256, &rng, msg, &mut sig)
-                    .map_err(|e| err(&e))?;
+                k.sign(&RSA_PKCS1_SHA256, &rng, msg, &mut sig).map_err(|e| err(&e))?;
                 Ok(sig)
             }
             SignerKey::Ed(k) => Ok(k.sign(msg).as_ref().to_vec()),
@@ -245,9 +218,7 @@ mod tests {
             let generated = generate(alg).unwrap();
             let signer = Signer::from_pkcs8(&generated.kid, alg, &generated.pkcs8).unwrap();
             assert_eq!(signer.public_members()["kty"], generated.public_jwk["kty"]);
-            let token = signer
-                .sign("at+jwt", &json!({"sub": "x", "exp": 4_000_000_000u64}))
-                .unwrap();
+            let token = signer.sign("at+jwt", &json!({"sub": "x", "exp": 4_000_000_000u64})).unwrap();
             let jwk: Jwk = serde_json::from_value(generated.public_jwk.clone()).unwrap();
             let key = DecodingKey::from_jwk(&jwk).unwrap();
             let header = jsonwebtoken::decode_header(&token).unwrap();
@@ -268,9 +239,6 @@ mod tests {
             "kty": "RSA",
             "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
         });
-        assert_eq!(
-            thumbprint(&members),
-            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
-        );
+        assert_eq!(thumbprint(&members), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     }
 }

@@ -12,13 +12,12 @@ use std::path::Path;
 pub struct MasterKey {
     key: LessSafeKey,
     fingerprint: String,
+    derivation: [u8; 32],
 }
 
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MasterKey")
-            .field("fingerprint", &self.fingerprint)
-            .finish_non_exhaustive()
+        f.debug_struct("MasterKey").field("fingerprint", &self.fingerprint).finish_non_exhaustive()
     }
 }
 
@@ -28,10 +27,7 @@ pub enum MasterKeyError {
     #[error("PORTCULLIS_MASTER_KEY must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)")]
     BadEncoding,
     #[error("cannot read or create the master key file {path}: {source}")]
-    File {
-        path: String,
-        source: std::io::Error,
-    },
+    File { path: String, source: std::io::Error },
     #[error("a sealed value could not be decrypted: wrong master key or corrupted data")]
     Decrypt,
 }
@@ -42,15 +38,15 @@ impl MasterKey {
         // AES-256 accepts any 32-byte key, so this cannot fail.
         #[allow(clippy::expect_used)]
         let unbound = UnboundKey::new(&AES_256_GCM, bytes).expect("a 32-byte AES-256 key");
-        let fingerprint = super::hex(&super::hmac_sha256(
-            bytes,
-            &[b"portcullis master key check"],
-        ))[..16]
-            .to_string();
-        Self {
-            key: LessSafeKey::new(unbound),
-            fingerprint,
-        }
+        let fingerprint = super::hex(&super::hmac_sha256(bytes, &[b"portcullis master key check"]))[..16].to_string();
+        let derivation = super::hmac_sha256(bytes, &[b"portcullis key derivation"]);
+        Self { key: LessSafeKey::new(unbound), fingerprint, derivation }
+    }
+
+    /// A 256-bit key for `purpose`, derived from the master key: the same on every instance
+    /// that shares the master key, independent for each purpose.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        super::hmac_sha256(&self.derivation, &[purpose.as_bytes()])
     }
 
     /// Parses the base64 form used in `PORTCULLIS_MASTER_KEY`.
@@ -65,10 +61,7 @@ impl MasterKey {
 
     /// Reads the key file, creating it (and its folder) with a fresh key if it does not exist.
     pub fn load_or_create(path: &Path) -> Result<Self, MasterKeyError> {
-        let file_err = |source| MasterKeyError::File {
-            path: path.display().to_string(),
-            source,
-        };
+        let file_err = |source| MasterKeyError::File { path: path.display().to_string(), source };
         match std::fs::read_to_string(path) {
             Ok(text) => Self::from_base64(&text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -97,11 +90,7 @@ impl MasterKey {
         // Sealing only fails for inputs larger than GCM allows (64 GiB).
         #[allow(clippy::expect_used)]
         self.key
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce_bytes),
-                Aad::from(context),
-                &mut body,
-            )
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce_bytes), Aad::from(context), &mut body)
             .expect("AES-GCM sealing of a small value");
         out.extend_from_slice(&body);
         out
@@ -115,10 +104,8 @@ impl MasterKey {
         let (nonce, body) = sealed.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| MasterKeyError::Decrypt)?;
         let mut body = body.to_vec();
-        let plain = self
-            .key
-            .open_in_place(nonce, Aad::from(context), &mut body)
-            .map_err(|_| MasterKeyError::Decrypt)?;
+        let plain =
+            self.key.open_in_place(nonce, Aad::from(context), &mut body).map_err(|_| MasterKeyError::Decrypt)?;
         Ok(plain.to_vec())
     }
 }
@@ -127,11 +114,7 @@ impl MasterKey {
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     f.write_all(contents.as_bytes())
 }
 
@@ -150,9 +133,7 @@ mod tests {
         let sealed = key.seal(b"secret", b"kid-1");
         assert_eq!(key.open(&sealed, b"kid-1").unwrap(), b"secret");
         assert!(key.open(&sealed, b"kid-2").is_err());
-        assert!(MasterKey::from_bytes(&[8u8; 32])
-            .open(&sealed, b"kid-1")
-            .is_err());
+        assert!(MasterKey::from_bytes(&[8u8; 32]).open(&sealed, b"kid-1").is_err());
         assert!(key.open(b"short", b"kid-1").is_err());
     }
 

@@ -72,12 +72,10 @@ pub fn token_hash(token: &str) -> String {
 /// Lower-case hexadecimal.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 #[cfg(test)]
@@ -86,10 +84,7 @@ mod tests {
 
     #[test]
     fn hmac_parts_are_length_prefixed() {
-        assert_ne!(
-            hmac_sha256(b"k", &[b"ab", b"c"]),
-            hmac_sha256(b"k", &[b"a", b"bc"])
-        );
+        assert_ne!(hmac_sha256(b"k", &[b"ab", b"c"]), hmac_sha256(b"k", &[b"a", b"bc"]));
     }
 
     #[test]

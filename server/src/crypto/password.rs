@@ -15,15 +15,12 @@ fn argon2() -> Argon2<'static> {
 }
 
 /// A hash of a random value, verified against when the account does not exist.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_blocking(&super::random_token::<16>()).unwrap_or_default());
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_blocking(&super::random_token::<16>()).unwrap_or_default());
 
 /// Hashes synchronously; call from blocking contexts (the CLI, `spawn_blocking`).
 pub fn hash_blocking(secret: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(argon2()
-        .hash_password(secret.as_bytes(), &salt)?
-        .to_string())
+    Ok(argon2().hash_password(secret.as_bytes(), &salt)?.to_string())
 }
 
 /// Verifies synchronously. `None` verifies against the dummy hash and fails.
@@ -35,10 +32,7 @@ pub fn verify_blocking(hash: Option<&str>, candidate: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(hash) else {
         return false;
     };
-    argon2()
-        .verify_password(candidate.as_bytes(), &parsed)
-        .is_ok()
-        && real
+    argon2().verify_password(candidate.as_bytes(), &parsed).is_ok() && real
 }
 
 /// Hashes on the blocking thread pool.
@@ -48,9 +42,7 @@ pub async fn hash(secret: String) -> Result<String, anyhow::Error> {
 
 /// Verifies on the blocking thread pool. `None` burns the same time and fails.
 pub async fn verify(hash: Option<String>, candidate: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_blocking(hash.as_deref(), &candidate))
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify_blocking(hash.as_deref(), &candidate)).await.unwrap_or(false)
 }
 
 #[cfg(test)]

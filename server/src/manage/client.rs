@@ -27,6 +27,26 @@ pub struct NewClient {
     /// Client roles for the service account, as `(owning client id, role)`.
     pub client_roles: Vec<(String, String)>,
     pub access_token_lifespan: Option<i64>,
+    /// Overrides of the template's choices.
+    pub options: ClientOptions,
+}
+
+/// Settings that override a template's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// Grant types replacing the template's (e.g. add `password` or `implicit`).
+    pub grant_types: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// ES256, RS256 or EdDSA; default the realm's (RS256).
+    pub id_token_alg: Option<String>,
+    /// Seconds; 0 means refresh tokens never expire.
+    pub refresh_token_lifespan: Option<i64>,
+    /// Seconds in which a rotated refresh token still returns its successor.
+    pub refresh_reuse_window: Option<i64>,
+    pub consent_required: Option<bool>,
+    pub refresh_token_rotation: Option<bool>,
+    /// Confidential clients only: public clients always use PKCE.
+    pub pkce_required: Option<bool>,
 }
 
 /// A created client; `client_secret` is shown once and never stored.
@@ -48,9 +68,7 @@ pub struct CreatedClient {
 
 impl std::fmt::Debug for CreatedClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreatedClient")
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
+        f.debug_struct("CreatedClient").field("client_id", &self.client_id).finish_non_exhaustive()
     }
 }
 
@@ -69,31 +87,24 @@ fn invalid(msg: String) -> ManageError {
 impl Manager {
     /// Creates a client from a template; returns its id and, for confidential clients, the
     /// secret (the only time it is ever shown).
-    pub async fn create_client(
-        &self,
-        req: NewClient,
-        actor: &str,
-    ) -> Result<CreatedClient, ManageError> {
+    pub async fn create_client(&self, req: NewClient, actor: &str) -> Result<CreatedClient, ManageError> {
         let template: Template = req.template.parse().map_err(invalid)?;
-        let defaults = template.defaults();
-        let client_id = req
-            .client_id
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let defaults = apply_options(template, &req.options)?;
+        let client_id = req.client_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         validate::client_id(&client_id).map_err(invalid)?;
+        for uri in &req.options.post_logout_redirect_uris {
+            validate::redirect_uri(uri, template)
+                .map_err(|e| invalid(e.replace("redirect URI", "post-logout redirect URI")))?;
+        }
         if !defaults.uses_redirects && !req.redirect_uris.is_empty() {
-            return Err(invalid(format!(
-                "{template} clients do not use redirect URIs; remove --redirect-uri"
-            )));
+            return Err(invalid(format!("{template} clients do not use redirect URIs; remove --redirect-uri")));
         }
         for uri in &req.redirect_uris {
             validate::redirect_uri(uri, template).map_err(invalid)?;
         }
         for s in &req.scopes {
             if !scope::is_scope_token(s) {
-                return Err(invalid(format!(
-                    "invalid scope {s:?}: no spaces, quotes or backslashes"
-                )));
+                return Err(invalid(format!("invalid scope {s:?}: no spaces, quotes or backslashes")));
             }
         }
         if (!req.roles.is_empty() || !req.client_roles.is_empty()) && !defaults.confidential {
@@ -101,11 +112,7 @@ impl Manager {
                 "{template} clients are public and have no service account; roles need a confidential client (service or web)"
             )));
         }
-        for role in req
-            .roles
-            .iter()
-            .chain(req.client_roles.iter().map(|(_, r)| r))
-        {
+        for role in req.roles.iter().chain(req.client_roles.iter().map(|(_, r)| r)) {
             validate::role_name(role).map_err(invalid)?;
         }
         if let Some(l) = req.access_token_lifespan {
@@ -124,29 +131,17 @@ impl Manager {
         // Allowed scopes: the ones asked for, plus the OIDC built-ins for user-facing clients.
         // Defaults (granted when a request names none): a service client's own scopes; for
         // user-facing clients `profile` and `email`, as in Keycloak.
-        let (allowed, default_scopes): (Vec<String>, Vec<String>) = if template == Template::Service
-        {
+        let (allowed, default_scopes): (Vec<String>, Vec<String>) = if template == Template::Service {
             (req.scopes.clone(), req.scopes.clone())
         } else {
-            let mut allowed: Vec<String> =
-                scope::BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
-            allowed.extend(
-                req.scopes
-                    .iter()
-                    .filter(|s| !allowed.contains(s))
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            );
+            let mut allowed: Vec<String> = scope::BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
+            allowed.extend(req.scopes.iter().filter(|s| !allowed.contains(s)).cloned().collect::<Vec<_>>());
             (allowed, vec!["profile".into(), "email".into()])
         };
 
         let secret = defaults.confidential.then(random_token::<32>);
         let secret_hash = match &secret {
-            Some(s) => Some(
-                password::hash(s.clone())
-                    .await
-                    .map_err(|e| ManageError::Internal(e.to_string()))?,
-            ),
+            Some(s) => Some(password::hash(s.clone()).await.map_err(|e| ManageError::Internal(e.to_string()))?),
             None => None,
         };
 
@@ -161,51 +156,35 @@ impl Manager {
             confidential: defaults.confidential,
             enabled: true,
             grant_types: GrantType::format_list(&defaults.grant_types),
-            redirect_uris: serde_json::to_string(&req.redirect_uris)
+            redirect_uris: serde_json::to_string(&req.redirect_uris).unwrap_or_else(|_| "[]".into()),
+            post_logout_redirect_uris: serde_json::to_string(&req.options.post_logout_redirect_uris)
                 .unwrap_or_else(|_| "[]".into()),
-            post_logout_redirect_uris: "[]".into(),
             access_token_lifespan: req.access_token_lifespan,
-            refresh_token_lifespan: None,
+            refresh_token_lifespan: req.options.refresh_token_lifespan,
             refresh_token_rotation: defaults.refresh_token_rotation,
-            refresh_reuse_window: 5,
+            refresh_reuse_window: req.options.refresh_reuse_window.unwrap_or(5),
             pkce_required: defaults.pkce_required,
             consent_required: defaults.consent_required,
-            id_token_alg: None,
+            id_token_alg: req.options.id_token_alg.clone(),
             not_before: 0,
             created_by: actor.to_owned(),
             updated_by: actor.to_owned(),
             created_at: now,
             updated_at: now,
         };
-        let exists = || {
-            format!(
-                "client {client_id:?} already exists in realm {:?}",
-                realm.name
-            )
-        };
+        let exists = || format!("client {client_id:?} already exists in realm {:?}", realm.name);
         let mut tx = self.db.begin().await?;
-        if store::clients::by_client_id(&mut tx, &realm.id, &client_id)
-            .await?
-            .is_some()
-        {
+        if store::clients::by_client_id(&mut tx, &realm.id, &client_id).await?.is_some() {
             return Err(ManageError::Conflict(exists()));
         }
-        store::clients::insert(&mut tx, &row)
-            .await
-            .map_err(on_unique(exists))?;
+        store::clients::insert(&mut tx, &row).await.map_err(on_unique(exists))?;
         if let Some(hash) = &secret_hash {
             store::clients::insert_secret(&mut tx, &row.id, &store::new_id(), hash, now).await?;
         }
         for s in &allowed {
-            let description = scope::BUILTIN
-                .iter()
-                .find(|(n, _)| n == s)
-                .map(|(_, d)| *d)
-                .unwrap_or("");
-            let scope_id =
-                store::scopes::ensure(&mut tx, &realm.id, s, description, false, now).await?;
-            store::clients::add_scope(&mut tx, &row.id, &scope_id, default_scopes.contains(s))
-                .await?;
+            let description = scope::BUILTIN.iter().find(|(n, _)| n == s).map(|(_, d)| *d).unwrap_or("");
+            let scope_id = store::scopes::ensure(&mut tx, &realm.id, s, description, false, now).await?;
+            store::clients::add_scope(&mut tx, &row.id, &scope_id, default_scopes.contains(s)).await?;
         }
         for role in &req.roles {
             let role_id = store::roles::ensure_realm_role(&mut tx, &realm.id, role, now).await?;
@@ -218,15 +197,11 @@ impl Manager {
                 store::clients::by_client_id(&mut tx, &realm.id, owner)
                     .await?
                     .ok_or_else(|| {
-                        invalid(format!(
-                            "client role {owner}:{role}: no client {owner:?} in realm {:?}",
-                            realm.name
-                        ))
+                        invalid(format!("client role {owner}:{role}: no client {owner:?} in realm {:?}", realm.name))
                     })?
                     .id
             };
-            let role_id =
-                store::roles::ensure_client_role(&mut tx, &realm.id, &owner_pk, role, now).await?;
+            let role_id = store::roles::ensure_client_role(&mut tx, &realm.id, &owner_pk, role, now).await?;
             store::roles::assign_to_service_account(&mut tx, &row.id, &role_id).await?;
         }
         let audit = NewAudit {
@@ -236,8 +211,7 @@ impl Manager {
             detail: Some(serde_json::json!({ "template": template.as_str() })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "client", &client_id, audit)
-            .await?;
+        self.record(&mut tx, &realm.id, "client", &client_id, audit).await?;
         tx.commit().await?;
         self.invalidate(&realm.id, "client", &client_id);
 
@@ -246,55 +220,32 @@ impl Manager {
             client_secret: secret,
             realm: realm.name,
             template: template.to_string(),
-            kind: if defaults.confidential {
-                "confidential"
-            } else {
-                "public"
-            },
+            kind: if defaults.confidential { "confidential" } else { "public" },
             grant_types: defaults.grant_types.iter().map(|g| g.as_str()).collect(),
             redirect_uris: req.redirect_uris,
             scopes: allowed,
             default_scopes,
-            access_token_lifespan: req
-                .access_token_lifespan
-                .unwrap_or(realm.access_token_lifespan),
+            access_token_lifespan: req.access_token_lifespan.unwrap_or(realm.access_token_lifespan),
         })
     }
 
-    async fn client_row(
-        &self,
-        realm: &str,
-        client_id: &str,
-    ) -> Result<(RealmRow, ClientRow), ManageError> {
+    async fn client_row(&self, realm: &str, client_id: &str) -> Result<(RealmRow, ClientRow), ManageError> {
         let realm = self.realm_row(realm).await?;
         let mut conn = self.db.conn().await?;
         let client = store::clients::by_client_id(&mut conn, &realm.id, client_id)
             .await?
-            .ok_or_else(|| {
-                ManageError::NotFound(format!("no client {client_id:?} in realm {:?}", realm.name))
-            })?;
+            .ok_or_else(|| ManageError::NotFound(format!("no client {client_id:?} in realm {:?}", realm.name)))?;
         Ok((realm, client))
     }
 
     /// Deletes a client. Its tokens stop working at once: the client no longer resolves, so
     /// introspection reports them inactive and userinfo refuses them.
-    pub async fn delete_client(
-        &self,
-        realm: &str,
-        client_id: &str,
-        actor: &str,
-    ) -> Result<(), ManageError> {
+    pub async fn delete_client(&self, realm: &str, client_id: &str, actor: &str) -> Result<(), ManageError> {
         let (realm, client) = self.client_row(realm, client_id).await?;
         let mut tx = self.db.begin().await?;
         store::clients::delete(&mut tx, &client.id).await?;
-        let audit = NewAudit {
-            kind: "client.deleted",
-            actor,
-            client_id: Some(client_id),
-            ..Default::default()
-        };
-        self.record(&mut tx, &realm.id, "client", client_id, audit)
-            .await?;
+        let audit = NewAudit { kind: "client.deleted", actor, client_id: Some(client_id), ..Default::default() };
+        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
         tx.commit().await?;
         self.invalidate(&realm.id, "client", client_id);
         Ok(())
@@ -311,19 +262,9 @@ impl Manager {
         let (realm, client) = self.client_row(realm, client_id).await?;
         let mut tx = self.db.begin().await?;
         store::clients::set_enabled(&mut tx, &client.id, enabled, actor, self.now()).await?;
-        let kind = if enabled {
-            "client.enabled"
-        } else {
-            "client.disabled"
-        };
-        let audit = NewAudit {
-            kind,
-            actor,
-            client_id: Some(client_id),
-            ..Default::default()
-        };
-        self.record(&mut tx, &realm.id, "client", client_id, audit)
-            .await?;
+        let kind = if enabled { "client.enabled" } else { "client.disabled" };
+        let audit = NewAudit { kind, actor, client_id: Some(client_id), ..Default::default() };
+        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
         tx.commit().await?;
         self.invalidate(&realm.id, "client", client_id);
         Ok(())
@@ -348,8 +289,7 @@ impl Manager {
             detail: Some(serde_json::json!({ "not_before": at })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "client", client_id, audit)
-            .await?;
+        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
         tx.commit().await?;
         self.invalidate(&realm.id, "client", client_id);
         Ok(at)
@@ -364,20 +304,14 @@ impl Manager {
         actor: &str,
     ) -> Result<NewSecret, ManageError> {
         if !(0..=30 * 24 * 3600).contains(&grace_secs) {
-            return Err(invalid(
-                "the grace period must be between 0 and 2592000 seconds (30 days)".into(),
-            ));
+            return Err(invalid("the grace period must be between 0 and 2592000 seconds (30 days)".into()));
         }
         let (realm, client) = self.client_row(realm, client_id).await?;
         if !client.confidential {
-            return Err(invalid(format!(
-                "client {client_id:?} is public and has no secret"
-            )));
+            return Err(invalid(format!("client {client_id:?} is public and has no secret")));
         }
         let secret = random_token::<32>();
-        let hash = password::hash(secret.clone())
-            .await
-            .map_err(|e| ManageError::Internal(e.to_string()))?;
+        let hash = password::hash(secret.clone()).await.map_err(|e| ManageError::Internal(e.to_string()))?;
         let now = self.now();
         let until = now + grace_secs;
         let mut tx = self.db.begin().await?;
@@ -390,8 +324,7 @@ impl Manager {
             detail: Some(serde_json::json!({ "grace_seconds": grace_secs })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "client", client_id, audit)
-            .await?;
+        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
         tx.commit().await?;
         self.invalidate(&realm.id, "client", client_id);
         Ok(NewSecret {
@@ -400,4 +333,48 @@ impl Manager {
             previous_valid_until: (grace_secs > 0).then_some(until),
         })
     }
+}
+
+/// The template's defaults with `options` applied and checked.
+fn apply_options(
+    template: Template,
+    o: &ClientOptions,
+) -> Result<crate::model::template::TemplateDefaults, ManageError> {
+    let mut d = template.defaults();
+    if !o.grant_types.is_empty() {
+        let grants: Vec<GrantType> =
+            o.grant_types.iter().map(|g| g.parse()).collect::<Result<_, _>>().map_err(invalid)?;
+        if !d.confidential && grants.contains(&GrantType::ClientCredentials) {
+            return Err(invalid(format!("{template} clients are public and cannot use client_credentials")));
+        }
+        d.uses_redirects |= grants.iter().any(|g| matches!(g, GrantType::AuthorizationCode | GrantType::Implicit));
+        d.grant_types = grants;
+    }
+    if let Some(alg) = &o.id_token_alg {
+        alg.parse::<crate::crypto::jws::SigningAlg>().map_err(invalid)?;
+    }
+    if let Some(l) = o.refresh_token_lifespan {
+        if !(0..=10 * 365 * 24 * 3600).contains(&l) {
+            return Err(invalid("--refresh-token-lifespan must be between 0 (never expires) and 10 years".into()));
+        }
+    }
+    if let Some(w) = o.refresh_reuse_window {
+        if !(0..=60).contains(&w) {
+            return Err(invalid("--refresh-reuse-window must be between 0 and 60 seconds".into()));
+        }
+    }
+    if let Some(c) = o.consent_required {
+        d.consent_required = c;
+    }
+    if let Some(r) = o.refresh_token_rotation {
+        d.refresh_token_rotation = r;
+    }
+    match o.pkce_required {
+        Some(false) if !d.confidential => {
+            return Err(invalid(format!("{template} clients are public and always use PKCE")));
+        }
+        Some(p) => d.pkce_required = p,
+        None => {}
+    }
+    Ok(d)
 }

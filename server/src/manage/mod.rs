@@ -34,9 +34,7 @@ pub enum ManageError {
 }
 
 /// Turns a unique-constraint violation into `Conflict(message)`.
-pub(crate) fn on_unique(
-    message: impl FnOnce() -> String,
-) -> impl FnOnce(sqlx::Error) -> ManageError {
+pub(crate) fn on_unique(message: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> ManageError {
     move |e| {
         if store::is_unique_violation(&e) {
             ManageError::Conflict(message())
@@ -73,15 +71,7 @@ impl Manager {
         audit: NewAudit<'_>,
     ) -> Result<(), ManageError> {
         let now = self.now();
-        store::audit::insert(
-            tx,
-            &NewAudit {
-                realm_id: Some(realm_id),
-                ..audit
-            },
-            now,
-        )
-        .await?;
+        store::audit::insert(tx, &NewAudit { realm_id: Some(realm_id), ..audit }, now).await?;
         store::changes::record(tx, realm_id, entity, key, now).await?;
         Ok(())
     }

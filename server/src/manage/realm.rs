@@ -21,16 +21,11 @@ impl Manager {
         validate::realm_name(name).map_err(ManageError::Invalid)?;
         let display_name = display_name.unwrap_or(name).trim().to_owned();
         if display_name.is_empty() || display_name.chars().count() > 200 {
-            return Err(ManageError::Invalid(
-                "the display name must be 1-200 characters".into(),
-            ));
+            return Err(ManageError::Invalid("the display name must be 1-200 characters".into()));
         }
         // Key generation (RSA especially) is CPU work: do it before opening the transaction.
         let generated = tokio::task::spawn_blocking(|| {
-            SigningAlg::ALL
-                .into_iter()
-                .map(jws::generate)
-                .collect::<Result<Vec<_>, _>>()
+            SigningAlg::ALL.into_iter().map(jws::generate).collect::<Result<Vec<_>, _>>()
         })
         .await
         .map_err(|e| ManageError::Internal(e.to_string()))?
@@ -63,9 +58,7 @@ impl Manager {
         if store::realms::by_name(&mut tx, name).await?.is_some() {
             return Err(ManageError::Conflict(exists()));
         }
-        store::realms::insert(&mut tx, &row)
-            .await
-            .map_err(on_unique(exists))?;
+        store::realms::insert(&mut tx, &row).await.map_err(on_unique(exists))?;
         for key in generated {
             store::keys::insert(
                 &mut tx,
@@ -85,13 +78,8 @@ impl Manager {
         for (name, description) in scope::BUILTIN {
             store::scopes::ensure(&mut tx, &row.id, name, description, true, now).await?;
         }
-        let audit = NewAudit {
-            kind: "realm.created",
-            actor,
-            ..Default::default()
-        };
-        self.record(&mut tx, &row.id, "realm", &row.name, audit)
-            .await?;
+        let audit = NewAudit { kind: "realm.created", actor, ..Default::default() };
+        self.record(&mut tx, &row.id, "realm", &row.name, audit).await?;
         tx.commit().await?;
         Ok(row)
     }
@@ -99,17 +87,11 @@ impl Manager {
     /// Creates the `default` realm unless it exists. Returns whether it was created.
     pub async fn ensure_default_realm(&self) -> Result<bool, ManageError> {
         let mut conn = self.db.conn().await?;
-        if store::realms::by_name(&mut conn, DEFAULT_REALM)
-            .await?
-            .is_some()
-        {
+        if store::realms::by_name(&mut conn, DEFAULT_REALM).await?.is_some() {
             return Ok(false);
         }
         drop(conn);
-        match self
-            .create_realm(DEFAULT_REALM, Some("Default"), "system")
-            .await
-        {
+        match self.create_realm(DEFAULT_REALM, Some("Default"), "system").await {
             Ok(_) => Ok(true),
             // Another process created it between our check and our insert.
             Err(ManageError::Conflict(_)) => Ok(false),
@@ -127,12 +109,7 @@ impl Manager {
 
     /// Sets the realm's not-before to `at` (now when `None`): every token issued before it
     /// stops working.
-    pub async fn set_realm_not_before(
-        &self,
-        name: &str,
-        at: Option<i64>,
-        actor: &str,
-    ) -> Result<i64, ManageError> {
+    pub async fn set_realm_not_before(&self, name: &str, at: Option<i64>, actor: &str) -> Result<i64, ManageError> {
         let realm = self.realm_row(name).await?;
         let at = at.unwrap_or_else(|| self.now());
         let mut tx = self.db.begin().await?;
@@ -143,20 +120,14 @@ impl Manager {
             detail: Some(serde_json::json!({ "not_before": at })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "realm", &realm.name, audit)
-            .await?;
+        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
         tx.commit().await?;
         self.invalidate(&realm.id, "realm", &realm.name);
         Ok(at)
     }
 
     /// Turns the realm's OAuth clients feature flag on or off.
-    pub async fn set_oauth_clients_enabled(
-        &self,
-        name: &str,
-        enabled: bool,
-        actor: &str,
-    ) -> Result<(), ManageError> {
+    pub async fn set_oauth_clients_enabled(&self, name: &str, enabled: bool, actor: &str) -> Result<(), ManageError> {
         let realm = self.realm_row(name).await?;
         let mut tx = self.db.begin().await?;
         store::realms::set_oauth_clients_enabled(&mut tx, &realm.id, enabled, self.now()).await?;
@@ -166,8 +137,7 @@ impl Manager {
             detail: Some(serde_json::json!({ "enabled": enabled })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "realm", &realm.name, audit)
-            .await?;
+        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
         tx.commit().await?;
         self.invalidate(&realm.id, "realm", &realm.name);
         Ok(())

@@ -21,12 +21,7 @@ pub struct NewUser {
 
 impl Manager {
     /// Creates a realm user with a password checked against the realm's policy.
-    pub async fn create_user(
-        &self,
-        req: NewUser,
-        password: String,
-        actor: &str,
-    ) -> Result<String, ManageError> {
+    pub async fn create_user(&self, req: NewUser, password: String, actor: &str) -> Result<String, ManageError> {
         validate::username(&req.username).map_err(ManageError::Invalid)?;
         if let Some(e) = &req.email {
             validate::email(e).map_err(ManageError::Invalid)?;
@@ -42,9 +37,7 @@ impl Manager {
                 realm.name
             )));
         }
-        let hash = password::hash(password)
-            .await
-            .map_err(|e| ManageError::Internal(e.to_string()))?;
+        let hash = password::hash(password).await.map_err(|e| ManageError::Internal(e.to_string()))?;
         let now = self.now();
         let user = UserRow {
             id: store::new_id(),
@@ -59,61 +52,32 @@ impl Manager {
             created_at: now,
             updated_at: now,
         };
-        let exists = || {
-            format!(
-                "a user named {:?} or with that email already exists in realm {:?}",
-                req.username, realm.name
-            )
-        };
+        let exists =
+            || format!("a user named {:?} or with that email already exists in realm {:?}", req.username, realm.name);
         let mut tx = self.db.begin().await?;
-        if store::users::by_username(&mut tx, &realm.id, &req.username)
-            .await?
-            .is_some()
-        {
+        if store::users::by_username(&mut tx, &realm.id, &req.username).await?.is_some() {
             return Err(ManageError::Conflict(exists()));
         }
-        store::users::insert(&mut tx, &user)
-            .await
-            .map_err(on_unique(exists))?;
+        store::users::insert(&mut tx, &user).await.map_err(on_unique(exists))?;
         for role in &req.roles {
             let role_id = store::roles::ensure_realm_role(&mut tx, &realm.id, role, now).await?;
             store::roles::assign_to_user(&mut tx, &user.id, &role_id).await?;
         }
-        let audit = NewAudit {
-            kind: "user.created",
-            actor,
-            subject: Some(&user.id),
-            ..Default::default()
-        };
-        store::audit::insert(
-            &mut tx,
-            &NewAudit {
-                realm_id: Some(&realm.id),
-                ..audit
-            },
-            now,
-        )
-        .await?;
+        let audit = NewAudit { kind: "user.created", actor, subject: Some(&user.id), ..Default::default() };
+        store::audit::insert(&mut tx, &NewAudit { realm_id: Some(&realm.id), ..audit }, now).await?;
         tx.commit().await?;
         Ok(user.id)
     }
 
     /// Creates a superuser of the admin console.
-    pub async fn create_admin(
-        &self,
-        username: &str,
-        password: String,
-        actor: &str,
-    ) -> Result<String, ManageError> {
+    pub async fn create_admin(&self, username: &str, password: String, actor: &str) -> Result<String, ManageError> {
         validate::username(username).map_err(ManageError::Invalid)?;
         if password.chars().count() < ADMIN_PASSWORD_MIN {
             return Err(ManageError::Invalid(format!(
                 "the admin password must be at least {ADMIN_PASSWORD_MIN} characters"
             )));
         }
-        let hash = password::hash(password)
-            .await
-            .map_err(|e| ManageError::Internal(e.to_string()))?;
+        let hash = password::hash(password).await.map_err(|e| ManageError::Internal(e.to_string()))?;
         let now = self.now();
         let admin = AdminRow {
             id: store::new_id(),
@@ -126,21 +90,11 @@ impl Manager {
         };
         let exists = || format!("an admin named {username:?} already exists");
         let mut tx = self.db.begin().await?;
-        if store::admins::by_username(&mut tx, username)
-            .await?
-            .is_some()
-        {
+        if store::admins::by_username(&mut tx, username).await?.is_some() {
             return Err(ManageError::Conflict(exists()));
         }
-        store::admins::insert(&mut tx, &admin)
-            .await
-            .map_err(on_unique(exists))?;
-        let audit = NewAudit {
-            kind: "admin.created",
-            actor,
-            subject: Some(&admin.id),
-            ..Default::default()
-        };
+        store::admins::insert(&mut tx, &admin).await.map_err(on_unique(exists))?;
+        let audit = NewAudit { kind: "admin.created", actor, subject: Some(&admin.id), ..Default::default() };
         store::audit::insert(&mut tx, &audit, now).await?;
         tx.commit().await?;
         Ok(admin.id)

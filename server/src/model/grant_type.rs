@@ -33,10 +33,7 @@ impl GrantType {
 
     /// Formats a list for storage.
     pub fn format_list(list: &[GrantType]) -> String {
-        list.iter()
-            .map(|g| g.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
+        list.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(" ")
     }
 }
 

@@ -2,6 +2,8 @@
 //! templates, scopes and their implication rules, identifier and URI validation.
 
 pub mod grant_type;
+pub mod pkce;
+pub mod redirect;
 pub mod scope;
 pub mod template;
 pub mod validate;

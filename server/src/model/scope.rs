@@ -25,9 +25,7 @@ pub const PROJECT_PREFIX: &str = "project-";
 pub fn is_scope_token(token: &str) -> bool {
     !token.is_empty()
         && token.len() <= 200
-        && token
-            .bytes()
-            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+        && token.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
 }
 
 /// Parses a `scope` parameter into its distinct tokens, in order of first appearance.

@@ -97,11 +97,7 @@ impl FromStr for Template {
             "spa" => Template::Spa,
             "native" => Template::Native,
             "device" => Template::Device,
-            other => {
-                return Err(format!(
-                    "unknown template {other:?} (expected service, web, spa, native or device)"
-                ))
-            }
+            other => return Err(format!("unknown template {other:?} (expected service, web, spa, native or device)")),
         })
     }
 }

@@ -6,20 +6,18 @@ use super::Template;
 pub fn realm_name(name: &str) -> Result<(), String> {
     let ok = (1..=63).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     ok.then_some(()).ok_or_else(|| {
-        format!("invalid realm name {name:?}: use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        format!(
+            "invalid realm name {name:?}: use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
     })
 }
 
 /// A client id: 1–128 printable ASCII characters without spaces, quotes or backslashes.
 pub fn client_id(id: &str) -> Result<(), String> {
     let ok = (1..=128).contains(&id.len())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '\'' | '<' | '>'));
+        && id.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '\'' | '<' | '>'));
     ok.then_some(()).ok_or_else(|| {
         format!("invalid client id {id:?}: use 1-128 printable ASCII characters without spaces or quotes")
     })
@@ -27,18 +25,14 @@ pub fn client_id(id: &str) -> Result<(), String> {
 
 /// A username (realm users and admins): 1–255 characters, no control characters or spaces.
 pub fn username(name: &str) -> Result<(), String> {
-    let ok = (1..=255).contains(&name.chars().count())
-        && !name.chars().any(|c| c.is_control() || c.is_whitespace());
-    ok.then_some(())
-        .ok_or_else(|| format!("invalid username {name:?}: use 1-255 characters without spaces"))
+    let ok = (1..=255).contains(&name.chars().count()) && !name.chars().any(|c| c.is_control() || c.is_whitespace());
+    ok.then_some(()).ok_or_else(|| format!("invalid username {name:?}: use 1-255 characters without spaces"))
 }
 
 /// A role name: 1–100 characters, no control characters or spaces.
 pub fn role_name(name: &str) -> Result<(), String> {
-    let ok = (1..=100).contains(&name.chars().count())
-        && !name.chars().any(|c| c.is_control() || c.is_whitespace());
-    ok.then_some(())
-        .ok_or_else(|| format!("invalid role name {name:?}: use 1-100 characters without spaces"))
+    let ok = (1..=100).contains(&name.chars().count()) && !name.chars().any(|c| c.is_control() || c.is_whitespace());
+    ok.then_some(()).ok_or_else(|| format!("invalid role name {name:?}: use 1-100 characters without spaces"))
 }
 
 /// A plausible email address (one `@`, something on both sides, no spaces).
@@ -46,8 +40,7 @@ pub fn email(email: &str) -> Result<(), String> {
     let ok = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && matches!(email.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !d.contains('@'));
-    ok.then_some(())
-        .ok_or_else(|| format!("invalid email address {email:?}"))
+    ok.then_some(()).ok_or_else(|| format!("invalid email address {email:?}"))
 }
 
 /// Whether `host` names the local machine (development redirects may use plain http there).

@@ -1,14 +1,15 @@
 //! JWT access tokens (RFC 9068): issued with the realm's access-token key, `typ: at+jwt`, and
-//! Keycloak's role claims (`realm_access.roles`, `resource_access.{client}.roles`); verified for
-//! introspection, userinfo and revocation against signature, issuer, expiry, revocation,
-//! not-before and the client's continued existence.
+//! Keycloak's claims (`realm_access.roles`, `resource_access.{client}.roles`, `sid`); verified for
+//! introspection, userinfo and revocation against signature, issuer, expiry, revocation (of the
+//! token, its refresh family or its SSO session), not-before, and the continued existence of its
+//! client and user.
 
 use super::error::OAuthError;
 use crate::{
     crypto::random_token,
     registry::{Client, Realm},
     state::AppState,
-    store,
+    store::{self, revocations},
 };
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, sync::Arc};
@@ -35,12 +36,17 @@ pub struct AccessClaims {
     pub aud: Audience,
     pub exp: i64,
     pub iat: i64,
+    /// For tokens of a refresh family, `{family}.{random}`: revoking the family revokes them.
     pub jti: String,
     /// Keycloak's token type claim (`Bearer`).
     #[serde(default)]
     pub typ: String,
     pub azp: String,
     pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
     #[serde(default)]
     pub scope: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -49,23 +55,52 @@ pub struct AccessClaims {
     pub resource_access: BTreeMap<String, RoleList>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
     /// Keycloak's claim naming the client of a service-account token.
     #[serde(rename = "clientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id_legacy: Option<String>,
+}
+
+impl AccessClaims {
+    /// Whether the token is about the client's own service account.
+    pub fn is_service_account(&self) -> bool {
+        self.client_id_legacy.is_some()
+    }
+
+    /// The refresh family the token belongs to, if any.
+    pub fn family(&self) -> Option<&str> {
+        self.jti.split_once('.').map(|(f, _)| f)
+    }
+
+    /// Whether the token was granted `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scope.split(' ').any(|s| s == scope)
+    }
+}
+
+/// A realm user as tokens describe them.
+pub struct UserSubject<'a> {
+    pub id: &'a str,
+    pub username: &'a str,
+    pub email: Option<&'a str>,
+    pub email_verified: bool,
+    pub realm_roles: &'a [String],
+    pub client_roles: &'a BTreeMap<String, Vec<String>>,
+    pub session_id: &'a str,
+    pub auth_time: i64,
+    /// The refresh family this token is issued in.
+    pub family_id: &'a str,
 }
 
 /// Who a token is about.
 pub enum Subject<'a> {
     /// The client's own service account (`client_credentials`).
     ServiceAccount,
-    /// A realm user (later grants).
-    #[allow(dead_code)]
-    User {
-        id: &'a str,
-        username: &'a str,
-        realm_roles: &'a [String],
-        client_roles: &'a BTreeMap<String, Vec<String>>,
-    },
+    /// A realm user.
+    User(UserSubject<'a>),
 }
 
 /// An issued access token.
@@ -88,74 +123,66 @@ pub fn issue(
     scope: String,
     now: i64,
 ) -> Result<Issued, OAuthError> {
-    let lifespan = client
-        .row
-        .access_token_lifespan
-        .unwrap_or(realm.settings.access_token_lifespan);
-    let service_account = matches!(subject, Subject::ServiceAccount);
-    let (sub, username, realm_roles, client_roles) = match subject {
-        Subject::ServiceAccount => (
-            client.row.id.clone(),
-            service_account_username(client.client_id()),
-            &client.realm_roles[..],
-            &client.client_roles,
-        ),
-        Subject::User {
-            id,
-            username,
-            realm_roles,
-            client_roles,
-        } => (
-            id.to_owned(),
-            username.to_owned(),
-            realm_roles,
-            client_roles,
-        ),
-    };
-    let resource_access: BTreeMap<String, RoleList> = client_roles
-        .iter()
-        .map(|(c, r)| (c.clone(), RoleList { roles: r.clone() }))
-        .collect();
-    // The audience is the resource servers whose roles the token carries; with none, the
-    // client itself (RFC 9068 §3 requires an `aud`).
-    let aud = match resource_access.len() {
-        0 => Audience::One(client.client_id().to_owned()),
-        1 => Audience::One(resource_access.keys().next().cloned().unwrap_or_default()),
-        _ => Audience::Many(resource_access.keys().cloned().collect()),
-    };
-    let claims = AccessClaims {
+    let lifespan = client.row.access_token_lifespan.unwrap_or(realm.settings.access_token_lifespan);
+    let scopes: Vec<&str> = scope.split(' ').collect();
+    let mut claims = AccessClaims {
         iss: realm.issuer.clone(),
-        sub,
-        aud,
+        sub: String::new(),
+        aud: Audience::One(client.client_id().to_owned()),
         exp: now + lifespan,
         iat: now,
         jti: random_token::<16>(),
         typ: "Bearer".into(),
         azp: client.client_id().to_owned(),
         client_id: client.client_id().to_owned(),
-        scope,
-        realm_access: (!realm_roles.is_empty()).then(|| RoleList {
-            roles: realm_roles.to_vec(),
-        }),
-        resource_access,
-        preferred_username: Some(username),
-        client_id_legacy: service_account.then(|| client.client_id().to_owned()),
+        sid: None,
+        auth_time: None,
+        scope: scope.clone(),
+        realm_access: None,
+        resource_access: BTreeMap::new(),
+        preferred_username: None,
+        email: None,
+        email_verified: None,
+        client_id_legacy: None,
     };
-    let signer = realm.keys.signer(realm.access_token_alg()).ok_or_else(|| {
-        OAuthError::internal(format!(
-            "realm {} has no active {} key",
-            realm.name,
-            realm.access_token_alg()
-        ))
-    })?;
-    let token = signer
-        .sign("at+jwt", &claims)
-        .map_err(OAuthError::internal)?;
-    Ok(Issued {
-        token,
-        claims,
-        expires_in: lifespan,
-    })
+    let (realm_roles, client_roles) = match subject {
+        Subject::ServiceAccount => {
+            claims.sub = client.row.id.clone();
+            claims.preferred_username = Some(service_account_username(client.client_id()));
+            claims.client_id_legacy = Some(client.client_id().to_owned());
+            (&client.realm_roles[..], &client.client_roles)
+        }
+        Subject::User(user) => {
+            claims.sub = user.id.to_owned();
+            claims.jti = format!("{}.{}", user.family_id, claims.jti);
+            claims.sid = Some(user.session_id.to_owned());
+            claims.auth_time = Some(user.auth_time);
+            if scopes.contains(&"profile") || scopes.contains(&"openid") {
+                claims.preferred_username = Some(user.username.to_owned());
+            }
+            if scopes.contains(&"email") {
+                claims.email = user.email.map(str::to_owned);
+                claims.email_verified = Some(user.email_verified);
+            }
+            (user.realm_roles, user.client_roles)
+        }
+    };
+    claims.realm_access = (!realm_roles.is_empty()).then(|| RoleList { roles: realm_roles.to_vec() });
+    claims.resource_access = client_roles.iter().map(|(c, r)| (c.clone(), RoleList { roles: r.clone() })).collect();
+    // The audience is the resource servers whose roles the token carries; with none, the
+    // client itself (RFC 9068 §3 requires an `aud`).
+    claims.aud = match claims.resource_access.len() {
+        0 => Audience::One(client.client_id().to_owned()),
+        1 => Audience::One(claims.resource_access.keys().next().cloned().unwrap_or_default()),
+        _ => Audience::Many(claims.resource_access.keys().cloned().collect()),
+    };
+    let alg = realm.access_token_alg();
+    let signer = realm
+        .keys
+        .signer(alg)
+        .ok_or_else(|| OAuthError::internal(format!("realm {} has no active {alg} key", realm.name)))?;
+    let token = signer.sign("at+jwt", &claims).map_err(OAuthError::internal)?;
+    Ok(Issued { token, claims, expires_in: lifespan })
 }
 
 /// Why a presented access token is not accepted.
@@ -163,38 +190,35 @@ pub fn issue(
 pub enum Rejection {
     /// Past its `exp`.
     Expired,
-    /// Anything else: bad signature, wrong issuer, revoked, not-before, client gone.
+    /// Anything else: bad signature, wrong issuer, revoked, not-before, client or user gone.
     Invalid(&'static str),
 }
 
 /// Longest token accepted for verification.
 const MAX_TOKEN_LEN: usize = 16 * 1024;
 
+fn unavailable(what: &'static str) -> impl Fn(sqlx::Error) -> Rejection {
+    move |e| {
+        tracing::error!(error = %e, "{what}");
+        Rejection::Invalid("token status unavailable")
+    }
+}
+
 /// Verifies an access token of `realm`, returning its claims and its (still enabled) client.
-pub async fn verify(
-    state: &AppState,
-    realm: &Realm,
-    token: &str,
-) -> Result<(AccessClaims, Arc<Client>), Rejection> {
+pub async fn verify(state: &AppState, realm: &Realm, token: &str) -> Result<(AccessClaims, Arc<Client>), Rejection> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(Rejection::Invalid("token too long"));
     }
-    let header =
-        jsonwebtoken::decode_header(token).map_err(|_| Rejection::Invalid("malformed token"))?;
-    let typ_ok = header.typ.as_deref().is_some_and(|t| {
-        t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
-    });
+    let header = jsonwebtoken::decode_header(token).map_err(|_| Rejection::Invalid("malformed token"))?;
+    let typ_ok = header
+        .typ
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt"));
     if !typ_ok {
         return Err(Rejection::Invalid("not an access token"));
     }
-    let kid = header
-        .kid
-        .as_deref()
-        .ok_or(Rejection::Invalid("unknown signing key"))?;
-    let (alg, key) = realm
-        .keys
-        .verifier(kid)
-        .ok_or(Rejection::Invalid("unknown signing key"))?;
+    let kid = header.kid.as_deref().ok_or(Rejection::Invalid("unknown signing key"))?;
+    let (alg, key) = realm.keys.verifier(kid).ok_or(Rejection::Invalid("unknown signing key"))?;
     if header.alg != alg.jwt_algorithm() {
         return Err(Rejection::Invalid("algorithm does not match the key"));
     }
@@ -213,9 +237,7 @@ pub async fn verify(
         return Err(Rejection::Expired);
     }
     if claims.iat < realm.settings.not_before {
-        return Err(Rejection::Invalid(
-            "token issued before the realm's not-before time",
-        ));
+        return Err(Rejection::Invalid("token issued before the realm's not-before time"));
     }
     let client = state
         .registry
@@ -223,31 +245,32 @@ pub async fn verify(
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "loading client");
-            Rejection::Invalid("client unavailable")
+            Rejection::Invalid("token status unavailable")
         })?
         .filter(|c| c.row.enabled)
         .ok_or(Rejection::Invalid("client disabled or deleted"))?;
     // A service-account token names its client's row as subject: a token of an earlier,
     // deleted client with the same id does not come back to life.
-    if claims.client_id_legacy.is_some() && claims.sub != client.row.id {
+    if claims.is_service_account() && claims.sub != client.row.id {
         return Err(Rejection::Invalid("client disabled or deleted"));
     }
     if claims.iat < client.row.not_before {
-        return Err(Rejection::Invalid(
-            "token issued before the client's not-before time",
-        ));
+        return Err(Rejection::Invalid("token issued before the client's not-before time"));
     }
-    let revoked = async {
-        let mut conn = state.db.conn().await?;
-        store::revocations::is_revoked(&mut conn, &claims.jti).await
-    }
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "checking revocation");
-        Rejection::Invalid("revocation status unavailable")
-    })?;
-    if revoked {
+    let mut conn = state.db.conn().await.map_err(unavailable("connecting"))?;
+    let family = claims.family().map(revocations::family_marker).unwrap_or_default();
+    let session = claims.sid.as_deref().map(revocations::session_marker).unwrap_or_default();
+    if revocations::any_revoked(&mut conn, [&claims.jti, &family, &session])
+        .await
+        .map_err(unavailable("revocations"))?
+    {
         return Err(Rejection::Invalid("token revoked"));
+    }
+    if !claims.is_service_account() {
+        let user = store::users::by_id(&mut conn, &claims.sub).await.map_err(unavailable("loading user"))?;
+        if !user.is_some_and(|u| u.enabled && u.realm_id == realm.id) {
+            return Err(Rejection::Invalid("user disabled or deleted"));
+        }
     }
     Ok((claims, client))
 }

@@ -37,11 +37,8 @@ impl AuthMethod {
 }
 
 /// Every method this server accepts, for discovery.
-pub const SUPPORTED_METHODS: [AuthMethod; 3] = [
-    AuthMethod::ClientSecretBasic,
-    AuthMethod::ClientSecretPost,
-    AuthMethod::None,
-];
+pub const SUPPORTED_METHODS: [AuthMethod; 3] =
+    [AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost, AuthMethod::None];
 
 /// A client that has proven who it is (or, for a public client, named itself).
 #[derive(Debug, Clone)]
@@ -72,62 +69,40 @@ fn presented(headers: &HeaderMap, params: &Params) -> Result<Presented, OAuthErr
     let basic = match headers.get(header::AUTHORIZATION) {
         None => None,
         Some(value) => {
-            let value = value
-                .to_str()
-                .map_err(|_| OAuthError::invalid_client("malformed Authorization header"))?;
+            let value = value.to_str().map_err(|_| OAuthError::invalid_client("malformed Authorization header"))?;
             let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
             if !scheme.eq_ignore_ascii_case("basic") {
-                return Err(OAuthError::invalid_client(
-                    "unsupported authentication scheme; use Basic",
-                ));
+                return Err(OAuthError::invalid_client("unsupported authentication scheme; use Basic"));
             }
             let decoded = STANDARD
                 .decode(rest.trim())
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
                 .ok_or_else(|| OAuthError::invalid_client("malformed Basic credentials"))?;
-            let (id, secret) = decoded
-                .split_once(':')
-                .ok_or_else(|| OAuthError::invalid_client("malformed Basic credentials"))?;
+            let (id, secret) =
+                decoded.split_once(':').ok_or_else(|| OAuthError::invalid_client("malformed Basic credentials"))?;
             Some((decode_component(id)?, decode_component(secret)?))
         }
     };
     match basic {
         Some((id, secret)) => {
             if params.get("client_secret").is_some() {
-                return Err(OAuthError::invalid_request(
-                    "use one client authentication method, not several",
-                ));
+                return Err(OAuthError::invalid_request("use one client authentication method, not several"));
             }
             if params.get("client_id").is_some_and(|p| p != id) {
-                return Err(OAuthError::invalid_request(
-                    "client_id does not match the Basic credentials",
-                ));
+                return Err(OAuthError::invalid_request("client_id does not match the Basic credentials"));
             }
             if id.is_empty() {
                 return Err(OAuthError::invalid_client(FAILED));
             }
-            Ok(Presented {
-                client_id: id,
-                secret: Some(secret),
-                method: AuthMethod::ClientSecretBasic,
-            })
+            Ok(Presented { client_id: id, secret: Some(secret), method: AuthMethod::ClientSecretBasic })
         }
         None => {
-            let id = params
-                .get("client_id")
-                .ok_or_else(|| OAuthError::invalid_client("client authentication required"))?;
+            let id =
+                params.get("client_id").ok_or_else(|| OAuthError::invalid_client("client authentication required"))?;
             let secret = params.get("client_secret").map(str::to_owned);
-            let method = if secret.is_some() {
-                AuthMethod::ClientSecretPost
-            } else {
-                AuthMethod::None
-            };
-            Ok(Presented {
-                client_id: id.to_owned(),
-                secret,
-                method,
-            })
+            let method = if secret.is_some() { AuthMethod::ClientSecretPost } else { AuthMethod::None };
+            Ok(Presented { client_id: id.to_owned(), secret, method })
         }
     }
 }
@@ -141,21 +116,14 @@ pub async fn authenticate(
     ip: IpAddr,
 ) -> Result<AuthenticatedClient, OAuthError> {
     let now = state.now();
-    state
-        .limits
-        .check_failures(ip, now)
-        .map_err(OAuthError::rate_limited)?;
+    state.limits.check_failures(ip, now).map_err(OAuthError::rate_limited)?;
     let presented = presented(headers, params)?;
     tracing::Span::current().record("client_id", presented.client_id.as_str());
     let result = verify(state, realm, &presented, now).await;
     if let Err(e) = &result {
         if e.code == super::error::ErrorCode::InvalidClient {
             state.limits.record_failure(ip, now);
-            let (db, realm_id, client_id) = (
-                state.db.clone(),
-                realm.id.clone(),
-                presented.client_id.clone(),
-            );
+            let (db, realm_id, client_id) = (state.db.clone(), realm.id.clone(), presented.client_id.clone());
             let ip = ip.to_string();
             tokio::spawn(async move {
                 let Ok(mut conn) = db.conn().await else {
@@ -178,12 +146,7 @@ pub async fn authenticate(
     result
 }
 
-async fn verify(
-    state: &AppState,
-    realm: &Realm,
-    p: &Presented,
-    now: i64,
-) -> Result<AuthenticatedClient, OAuthError> {
+async fn verify(state: &AppState, realm: &Realm, p: &Presented, now: i64) -> Result<AuthenticatedClient, OAuthError> {
     let client = state
         .registry
         .client(realm, &p.client_id)
@@ -193,29 +156,18 @@ async fn verify(
     let method = p.method;
     match (&p.secret, client.row.confidential) {
         (None, false) => Ok(AuthenticatedClient { client, method }),
-        (Some(_), false) => Err(OAuthError::invalid_client(
-            "public clients do not authenticate with a secret",
-        )),
+        (Some(_), false) => Err(OAuthError::invalid_client("public clients do not authenticate with a secret")),
         (None, true) => Err(OAuthError::invalid_client("client authentication required")),
         (Some(secret), true) => {
             let cache = &state.registry.credentials;
             let fingerprint = cache.fingerprint(&realm.id, &p.client_id, secret);
-            if cache.is_verified(&fingerprint, now, |id| {
-                client.live_secrets(now).any(|s| s.id == id)
-            }) {
+            if cache.is_verified(&fingerprint, now, |id| client.live_secrets(now).any(|s| s.id == id)) {
                 return Ok(AuthenticatedClient { client, method });
             }
             cache.remove(&fingerprint);
-            let _permit = state
-                .limits
-                .hashing
-                .acquire()
-                .await
-                .map_err(OAuthError::internal)?;
-            let candidates: Vec<(String, String)> = client
-                .live_secrets(now)
-                .map(|s| (s.id.clone(), s.hash.clone()))
-                .collect();
+            let _permit = state.limits.hashing.acquire().await.map_err(OAuthError::internal)?;
+            let candidates: Vec<(String, String)> =
+                client.live_secrets(now).map(|s| (s.id.clone(), s.hash.clone())).collect();
             for (id, hash) in candidates {
                 if password::verify(Some(hash), secret.clone()).await {
                     cache.insert(fingerprint, id, now);
@@ -233,13 +185,7 @@ mod tests {
     use axum::http::HeaderValue;
 
     fn params(pairs: &[(&str, &str)]) -> Params {
-        Params::from_pairs(
-            pairs
-                .iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect(),
-        )
-        .unwrap()
+        Params::from_pairs(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()).unwrap()
     }
 
     fn basic(v: &str) -> HeaderMap {
@@ -261,19 +207,13 @@ mod tests {
     #[test]
     fn two_methods_at_once_are_refused() {
         let h = basic(&format!("Basic {}", STANDARD.encode("a:b")));
-        let e = presented(&h, &params(&[("client_secret", "b")]))
-            .err()
-            .unwrap();
+        let e = presented(&h, &params(&[("client_secret", "b")])).err().unwrap();
         assert_eq!(e.code.as_str(), "invalid_request");
     }
 
     #[test]
     fn malformed_headers_are_invalid_client() {
-        for v in [
-            "Basic !!!",
-            "Bearer xyz",
-            &format!("Basic {}", STANDARD.encode("nocolon")),
-        ] {
+        for v in ["Basic !!!", "Bearer xyz", &format!("Basic {}", STANDARD.encode("nocolon"))] {
             let e = presented(&basic(v), &params(&[])).err().unwrap();
             assert_eq!(e.code.as_str(), "invalid_client", "{v}");
         }

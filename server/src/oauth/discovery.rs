@@ -2,8 +2,8 @@
 //! [`super::endpoints`], the grant dispatcher's list and the client-auth methods, so what is
 //! advertised is exactly what is served.
 
-use super::{client_auth, endpoints, error::OAuthError, grant, load_realm};
-use crate::{crypto::jws::SigningAlg, state::AppState};
+use super::{authorize, client_auth, endpoints, error::OAuthError, grant, load_realm};
+use crate::{crypto::jws::SigningAlg, model::GrantType, state::AppState};
 use axum::{
     extract::{Path, State},
     http::header,
@@ -22,20 +22,18 @@ async fn metadata(state: &AppState, realm_name: &str) -> Result<Value, OAuthErro
             doc.insert(field.into(), json!(format!("{}{}", realm.issuer, ep.path)));
         }
     }
-    let auth_methods: Vec<&str> = client_auth::SUPPORTED_METHODS
-        .iter()
-        .map(|m| m.as_str())
-        .collect();
-    let confidential_methods: Vec<&str> = auth_methods
-        .iter()
-        .copied()
-        .filter(|m| *m != "none")
-        .collect();
+    let auth_methods: Vec<&str> = client_auth::SUPPORTED_METHODS.iter().map(|m| m.as_str()).collect();
+    let confidential_methods: Vec<&str> = auth_methods.iter().copied().filter(|m| *m != "none").collect();
     let mut scopes: Vec<&String> = realm.scopes.keys().collect();
     scopes.sort();
+    let mut grants: Vec<&str> = grant::SUPPORTED.iter().map(|g| g.as_str()).collect();
+    grants.push(GrantType::Implicit.as_str());
     let extra = json!({
-        "grant_types_supported": grant::SUPPORTED.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
-        "response_types_supported": [],
+        "grant_types_supported": grants,
+        "response_types_supported": authorize::RESPONSE_TYPES,
+        "response_modes_supported": authorize::RESPONSE_MODES,
+        "prompt_values_supported": authorize::PROMPTS,
+        "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": confidential_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
@@ -43,8 +41,13 @@ async fn metadata(state: &AppState, realm_name: &str) -> Result<Value, OAuthErro
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": SigningAlg::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "access_token_signing_alg_values_supported": [realm.access_token_alg().as_str()],
-        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "jti", "azp", "client_id", "scope",
-                             "preferred_username", "realm_access", "resource_access"],
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid", "jti",
+                             "client_id", "scope", "preferred_username", "name", "given_name", "family_name", "email",
+                             "email_verified", "realm_access", "resource_access"],
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "authorization_response_iss_parameter_supported": true,
     });
     if let Value::Object(extra) = extra {
         doc.extend(extra);

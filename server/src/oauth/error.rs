@@ -80,12 +80,7 @@ pub struct OAuthError {
 impl OAuthError {
     /// An error with a human-readable description.
     pub fn new(code: ErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
-        Self {
-            code,
-            description: Some(description.into()),
-            status: None,
-            retry_after: None,
-        }
+        Self { code, description: Some(description.into()), status: None, retry_after: None }
     }
 
     /// `invalid_request`.
@@ -120,17 +115,13 @@ impl OAuthError {
 
     /// A 404 for an unknown realm.
     pub fn realm_not_found() -> Self {
-        Self::new(ErrorCode::InvalidRequest, "realm does not exist")
-            .with_status(StatusCode::NOT_FOUND)
+        Self::new(ErrorCode::InvalidRequest, "realm does not exist").with_status(StatusCode::NOT_FOUND)
     }
 
     /// A request refused by a rate limit: 429 with `Retry-After`.
     pub fn rate_limited(retry_after: u64) -> Self {
-        let mut e = Self::new(
-            ErrorCode::TemporarilyUnavailable,
-            "too many requests; retry later",
-        )
-        .with_status(StatusCode::TOO_MANY_REQUESTS);
+        let mut e = Self::new(ErrorCode::TemporarilyUnavailable, "too many requests; retry later")
+            .with_status(StatusCode::TOO_MANY_REQUESTS);
         e.retry_after = Some(retry_after.max(1));
         e
     }
@@ -174,9 +165,7 @@ pub fn no_store_headers() -> [(header::HeaderName, HeaderValue); 2] {
 }
 
 fn quoted(s: &str) -> String {
-    s.chars()
-        .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
-        .collect()
+    s.chars().filter(|c| *c != '"' && *c != '\\' && !c.is_control()).collect()
 }
 
 impl IntoResponse for OAuthError {
@@ -203,8 +192,7 @@ impl IntoResponse for OAuthError {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
         if let Some(secs) = self.retry_after {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         res
     }

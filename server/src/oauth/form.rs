@@ -27,8 +27,7 @@ impl Params {
 
     /// The value of `name`, or `invalid_request` naming it.
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
-        self.get(name)
-            .ok_or_else(|| OAuthError::invalid_request(format!("missing parameter: {name}")))
+        self.get(name).ok_or_else(|| OAuthError::invalid_request(format!("missing parameter: {name}")))
     }
 
     /// Parses `pairs`, rejecting repeats and dropping empty values.
@@ -36,9 +35,7 @@ impl Params {
         let mut map = BTreeMap::new();
         for (k, v) in pairs {
             if map.contains_key(&k) {
-                return Err(OAuthError::invalid_request(format!(
-                    "parameter {k:?} is repeated"
-                )));
+                return Err(OAuthError::invalid_request(format!("parameter {k:?} is repeated")));
             }
             if !v.is_empty() {
                 map.insert(k, v);
@@ -53,8 +50,8 @@ impl Params {
 
     /// Parses a query string with the same rules.
     pub fn from_query(query: &str) -> Result<Self, OAuthError> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
-            .map_err(|_| OAuthError::invalid_request("malformed query string"))?;
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(query).map_err(|_| OAuthError::invalid_request("malformed query string"))?;
         Self::from_pairs(pairs)
     }
 }
@@ -66,31 +63,21 @@ impl<S: Send + Sync> FromRequest<S> for OAuthForm {
     type Rejection = OAuthError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
+        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
         let mime = content_type.split(';').next().unwrap_or_default().trim();
         if !mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-            return Err(OAuthError::invalid_request(
-                "the request body must be application/x-www-form-urlencoded",
-            ));
+            return Err(OAuthError::invalid_request("the request body must be application/x-www-form-urlencoded"));
         }
-        if let Some(len) = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        if let Some(len) =
+            req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
         {
             if len > MAX_BODY {
                 return Err(too_large());
             }
         }
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY)
-            .await
-            .map_err(|_| too_large())?;
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| OAuthError::invalid_request("malformed form body"))?;
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY).await.map_err(|_| too_large())?;
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| OAuthError::invalid_request("malformed form body"))?;
         Ok(OAuthForm(Params::from_pairs(pairs)?))
     }
 }
@@ -106,13 +93,8 @@ mod tests {
 
     #[test]
     fn repeated_and_empty_parameters() {
-        let p = |v: &[(&str, &str)]| {
-            Params::from_pairs(
-                v.iter()
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .collect(),
-            )
-        };
+        let p =
+            |v: &[(&str, &str)]| Params::from_pairs(v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect());
         assert!(p(&[("a", "1"), ("a", "2")]).is_err());
         assert!(p(&[("a", ""), ("a", "2")]).is_err());
         let ok = p(&[("a", "1"), ("b", "")]).unwrap();

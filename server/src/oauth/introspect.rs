@@ -30,9 +30,7 @@ pub async fn introspect(
     let realm = load_realm(&state, &realm_name).await?;
     let caller = client_auth::authenticate(&state, &realm, &headers, &params, peer.ip()).await?;
     if caller.method == AuthMethod::None {
-        return Err(OAuthError::invalid_client(
-            "introspection requires a confidential client",
-        ));
+        return Err(OAuthError::invalid_client("introspection requires a confidential client"));
     }
     let token = params.require("token")?;
     let body = match access_token::verify(&state, &realm, token).await {

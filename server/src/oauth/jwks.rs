@@ -9,16 +9,10 @@ use axum::{
 };
 
 /// `GET {realm}/protocol/openid-connect/certs`.
-pub async fn certs(
-    State(state): State<AppState>,
-    Path(realm): Path<String>,
-) -> Result<impl IntoResponse, OAuthError> {
+pub async fn certs(State(state): State<AppState>, Path(realm): Path<String>) -> Result<impl IntoResponse, OAuthError> {
     let realm = load_realm(&state, &realm).await?;
     Ok((
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::CACHE_CONTROL, "public, max-age=60"),
-        ],
+        [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=60")],
         realm.keys.jwks().to_owned(),
     ))
 }

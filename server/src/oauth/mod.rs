@@ -13,14 +13,17 @@
 //! - `discovery`, `jwks`, `introspect`, `revoke`, `userinfo`: one endpoint each
 
 pub mod access_token;
+pub mod authorize;
 pub mod client_auth;
 pub mod discovery;
 pub mod error;
 pub mod form;
 pub mod grant;
+pub mod id_token;
 pub mod introspect;
 pub mod jwks;
 pub mod revoke;
+pub mod tokens;
 pub mod userinfo;
 
 use crate::{registry::Realm, state::AppState};
@@ -39,6 +42,8 @@ pub const LEGACY_REALM_PREFIX: &str = "/auth/realms/{realm}";
 /// Paths below the realm prefix.
 pub mod paths {
     pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+    pub const AUTH: &str = "/protocol/openid-connect/auth";
+    pub const LOGOUT: &str = "/protocol/openid-connect/logout";
     pub const TOKEN: &str = "/protocol/openid-connect/token";
     pub const INTROSPECT: &str = "/protocol/openid-connect/token/introspect";
     pub const REVOKE: &str = "/protocol/openid-connect/revoke";
@@ -49,60 +54,53 @@ pub mod paths {
 }
 
 /// One served endpoint: its path below the realm prefix, the discovery field that advertises
-/// it (if any), and its handlers.
+/// it (if any), its handlers, and whether browsers use it (then it gets the session layer).
 pub struct Endpoint {
     pub path: &'static str,
     pub metadata: Option<&'static str>,
     pub route: MethodRouter<AppState>,
+    pub browser: bool,
 }
 
 /// Every protocol endpoint of a realm.
 pub fn endpoints() -> Vec<Endpoint> {
-    let ep = |path, metadata, route| Endpoint {
-        path,
-        metadata,
-        route,
-    };
+    let ep = |path, metadata, route| Endpoint { path, metadata, route, browser: false };
+    let browser = |path, metadata, route| Endpoint { path, metadata, route, browser: true };
     vec![
         ep(paths::DISCOVERY, None, get(discovery::openid_configuration)),
+        browser(paths::AUTH, Some("authorization_endpoint"), get(authorize::authorize).post(authorize::authorize)),
         ep(paths::TOKEN, Some("token_endpoint"), post(grant::token)),
-        ep(
-            paths::INTROSPECT,
-            Some("introspection_endpoint"),
-            post(introspect::introspect),
-        ),
-        ep(
-            paths::REVOKE,
-            Some("revocation_endpoint"),
-            post(revoke::revoke),
-        ),
+        ep(paths::INTROSPECT, Some("introspection_endpoint"), post(introspect::introspect)),
+        ep(paths::REVOKE, Some("revocation_endpoint"), post(revoke::revoke)),
         ep(paths::CERTS, Some("jwks_uri"), get(jwks::certs)),
-        ep(
-            paths::USERINFO,
-            Some("userinfo_endpoint"),
-            get(userinfo::userinfo).post(userinfo::userinfo),
+        ep(paths::USERINFO, Some("userinfo_endpoint"), get(userinfo::userinfo).post(userinfo::userinfo)),
+        browser(
+            paths::LOGOUT,
+            Some("end_session_endpoint"),
+            get(crate::flow::logout::end_session).post(crate::flow::logout::end_session),
         ),
     ]
 }
 
-/// The protocol router: every endpoint under both prefixes, plus RFC 8414 metadata.
-pub fn router() -> Router<AppState> {
-    let mut router = Router::new().route(
-        paths::OAUTH_METADATA,
-        get(discovery::oauth_authorization_server),
-    );
+/// The protocol routers, every endpoint under both prefixes: `(api, browser)`. The API router
+/// (plus RFC 8414 metadata) carries no session; the browser endpoints get the session layer.
+pub fn routers() -> (Router<AppState>, Router<AppState>) {
+    let mut api = Router::new().route(paths::OAUTH_METADATA, get(discovery::oauth_authorization_server));
+    let mut browser = Router::new();
     for endpoint in endpoints() {
         for prefix in [REALM_PREFIX, LEGACY_REALM_PREFIX] {
-            router = router.route(
-                &format!("{prefix}{}", endpoint.path),
-                endpoint.route.clone(),
-            );
+            let path = format!("{prefix}{}", endpoint.path);
+            if endpoint.browser {
+                browser = browser.route(&path, endpoint.route.clone());
+            } else {
+                api = api.route(&path, endpoint.route.clone());
+            }
         }
     }
-    router.method_not_allowed_fallback(|| async {
-        OAuthError::invalid_request("method not allowed")
-            .with_status(axum::http::StatusCode::METHOD_NOT_ALLOWED)
-    })
+    let api = api.method_not_allowed_fallback(|| async {
+        OAuthError::invalid_request("method not allowed").with_status(axum::http::StatusCode::METHOD_NOT_ALLOWED)
+    });
+    (api, browser)
 }
 
 /// The enabled realm `name`, or the 404 protocol error.

@@ -29,9 +29,7 @@ pub async fn revoke(
     // token_type_hint is only a hint (§2.1); an access token is recognised by its form.
     if let Ok((claims, _)) = access_token::verify(&state, &realm, token).await {
         if claims.client_id != caller.client.client_id() {
-            return Err(OAuthError::unauthorized_client(
-                "the token was not issued to this client",
-            ));
+            return Err(OAuthError::unauthorized_client("the token was not issued to this client"));
         }
         let now = state.now();
         let mut tx = state.db.begin().await?;

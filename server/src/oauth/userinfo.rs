@@ -21,17 +21,10 @@ pub const EXPIRED_BODY: &str = r#"{"message":"Token claims invalid: [\"exp\"]=\"
 
 /// The 401 for an expired bearer token.
 pub fn expired_response() -> Response {
-    let mut res = (
-        StatusCode::UNAUTHORIZED,
-        no_store_headers(),
-        [(header::CONTENT_TYPE, "application/json")],
-        EXPIRED_BODY,
-    )
-        .into_response();
-    res.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer error=\"invalid_token\""),
-    );
+    let mut res =
+        (StatusCode::UNAUTHORIZED, no_store_headers(), [(header::CONTENT_TYPE, "application/json")], EXPIRED_BODY)
+            .into_response();
+    res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
     res
 }
 
@@ -41,20 +34,12 @@ pub fn bearer_token(headers: &HeaderMap, body: &[u8]) -> Result<Option<String>, 
     let from_header = match headers.get(header::AUTHORIZATION) {
         None => None,
         Some(v) => {
-            let v = v
-                .to_str()
-                .map_err(|_| OAuthError::invalid_request("malformed Authorization header"))?;
+            let v = v.to_str().map_err(|_| OAuthError::invalid_request("malformed Authorization header"))?;
             match v.split_once(' ') {
-                Some((scheme, token))
-                    if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-                {
+                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
                     Some(token.trim().to_owned())
                 }
-                _ => {
-                    return Err(OAuthError::invalid_request(
-                        "use the Bearer authentication scheme",
-                    ))
-                }
+                _ => return Err(OAuthError::invalid_request("use the Bearer authentication scheme")),
             }
         }
     };
@@ -63,18 +48,14 @@ pub fn bearer_token(headers: &HeaderMap, body: &[u8]) -> Result<Option<String>, 
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let from_body = if is_form && !body.is_empty() {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-            .map_err(|_| OAuthError::invalid_request("malformed form body"))?;
-        super::form::Params::from_pairs(pairs)?
-            .get("access_token")
-            .map(str::to_owned)
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(body).map_err(|_| OAuthError::invalid_request("malformed form body"))?;
+        super::form::Params::from_pairs(pairs)?.get("access_token").map(str::to_owned)
     } else {
         None
     };
     match (from_header, from_body) {
-        (Some(_), Some(_)) => Err(OAuthError::invalid_request(
-            "send the token once, not in two places",
-        )),
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request("send the token once, not in two places")),
         (h, b) => Ok(h.or(b)),
     }
 }
@@ -102,14 +83,20 @@ pub async fn userinfo(
     };
     match access_token::verify(&state, &realm, &token).await {
         Ok((claims, client)) => {
-            let mut info = json!({ "sub": claims.sub });
-            if let Some(u) = &claims.preferred_username {
-                info["preferred_username"] = json!(u);
+            let mut info = serde_json::Map::new();
+            info.insert("sub".into(), json!(claims.sub));
+            if claims.is_service_account() {
+                info.insert("preferred_username".into(), json!(claims.preferred_username));
+                info.insert("client_id".into(), json!(client.client_id()));
+            } else {
+                let mut conn = state.db.conn().await?;
+                let user = crate::store::users::by_id(&mut conn, &claims.sub).await?;
+                let scopes: Vec<String> = claims.scope.split(' ').map(str::to_owned).collect();
+                if let Some(user) = user {
+                    info.extend(super::id_token::user_claims(&user, &scopes));
+                }
             }
-            if claims.client_id_legacy.is_some() {
-                info["client_id"] = json!(client.client_id());
-            }
-            Ok((no_store_headers(), Json(info)).into_response())
+            Ok((no_store_headers(), Json(serde_json::Value::Object(info))).into_response())
         }
         Err(Rejection::Expired) => Ok(expired_response()),
         Err(Rejection::Invalid(why)) => Err(OAuthError::invalid_token(why)),

@@ -33,37 +33,22 @@ pub struct Client {
 
 impl Client {
     pub(super) async fn load(c: &mut impl Executes, row: ClientRow) -> Result<Client, LoadError> {
-        let corrupt = |detail: String| LoadError::Corrupt {
-            realm: row.realm_id.clone(),
-            detail,
-        };
+        let corrupt = |detail: String| LoadError::Corrupt { realm: row.realm_id.clone(), detail };
         let grant_types = GrantType::parse_list(&row.grant_types).map_err(corrupt)?;
         let redirect_uris: Vec<String> =
             serde_json::from_str(&row.redirect_uris).map_err(|e| corrupt(e.to_string()))?;
         let post_logout_redirect_uris: Vec<String> =
-            serde_json::from_str(&row.post_logout_redirect_uris)
-                .map_err(|e| corrupt(e.to_string()))?;
+            serde_json::from_str(&row.post_logout_redirect_uris).map_err(|e| corrupt(e.to_string()))?;
         let scopes = store::clients::scopes(c, &row.id).await?;
         // Secrets are loaded with a horizon of "ever valid"; expiry is checked at use.
         let secrets = store::clients::valid_secrets(c, &row.id, 0).await?;
-        let mut realm_roles = Vec::new();
-        let mut client_roles: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for role in store::roles::of_service_account(c, &row.id).await? {
-            match role.client_id {
-                Some(owner) => client_roles.entry(owner).or_default().push(role.name),
-                None => realm_roles.push(role.name),
-            }
-        }
+        let (realm_roles, client_roles) = store::roles::split(store::roles::of_service_account(c, &row.id).await?);
         Ok(Client {
             pk: Arc::from(row.id.as_str()),
             grant_types,
             redirect_uris,
             post_logout_redirect_uris,
-            default_scopes: scopes
-                .iter()
-                .filter(|(_, d)| *d)
-                .map(|(n, _)| n.clone())
-                .collect(),
+            default_scopes: scopes.iter().filter(|(_, d)| *d).map(|(n, _)| n.clone()).collect(),
             allowed_scopes: scopes.into_iter().map(|(n, _)| n).collect(),
             secrets,
             realm_roles,
@@ -84,8 +69,6 @@ impl Client {
 
     /// The secrets that verify at `now`.
     pub fn live_secrets(&self, now: i64) -> impl Iterator<Item = &SecretRow> {
-        self.secrets
-            .iter()
-            .filter(move |s| s.expires_at.is_none_or(|t| t > now))
+        self.secrets.iter().filter(move |s| s.expires_at.is_none_or(|t| t > now))
     }
 }

@@ -36,30 +36,17 @@ impl Default for CredentialCache {
 impl CredentialCache {
     /// An empty cache with a fresh key.
     pub fn new() -> Self {
-        Self {
-            key: random_bytes::<32>(),
-            entries: DashMap::new(),
-        }
+        Self { key: random_bytes::<32>(), entries: DashMap::new() }
     }
 
     /// The lookup key for a presented credential.
     pub fn fingerprint(&self, realm_id: &str, client_id: &str, secret: &str) -> [u8; 32] {
-        hmac_sha256(
-            &self.key,
-            &[realm_id.as_bytes(), client_id.as_bytes(), secret.as_bytes()],
-        )
+        hmac_sha256(&self.key, &[realm_id.as_bytes(), client_id.as_bytes(), secret.as_bytes()])
     }
 
     /// Whether a fingerprint was verified recently against a secret that `is_live` accepts.
-    pub fn is_verified(
-        &self,
-        fingerprint: &[u8; 32],
-        now: i64,
-        is_live: impl Fn(&str) -> bool,
-    ) -> bool {
-        self.entries
-            .get(fingerprint)
-            .is_some_and(|e| now - e.verified_at < TTL_SECS && is_live(&e.secret_id))
+    pub fn is_verified(&self, fingerprint: &[u8; 32], now: i64, is_live: impl Fn(&str) -> bool) -> bool {
+        self.entries.get(fingerprint).is_some_and(|e| now - e.verified_at < TTL_SECS && is_live(&e.secret_id))
     }
 
     /// Remembers a successful verification.
@@ -67,13 +54,7 @@ impl CredentialCache {
         if self.entries.len() >= MAX_ENTRIES {
             self.entries.clear();
         }
-        self.entries.insert(
-            fingerprint,
-            Entry {
-                secret_id,
-                verified_at: now,
-            },
-        );
+        self.entries.insert(fingerprint, Entry { secret_id, verified_at: now });
     }
 
     /// Forgets one fingerprint (its secret no longer verifies).

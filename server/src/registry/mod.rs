@@ -83,11 +83,7 @@ impl Registry {
     }
 
     /// The client `client_id` of `realm`, if it exists.
-    pub async fn client(
-        &self,
-        realm: &Realm,
-        client_id: &str,
-    ) -> Result<Option<Arc<Client>>, LoadError> {
+    pub async fn client(&self, realm: &Realm, client_id: &str) -> Result<Option<Arc<Client>>, LoadError> {
         let key = (realm.id.clone(), client_id.to_owned());
         if let Some(c) = self.clients.get(&key) {
             return Ok(Some(c.clone()));
@@ -114,8 +110,7 @@ impl Registry {
     /// Drops one client.
     pub fn invalidate_client(&self, realm_id: &str, client_id: &str) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
-        self.clients
-            .remove(&(realm_id.to_owned(), client_id.to_owned()));
+        self.clients.remove(&(realm_id.to_owned(), client_id.to_owned()));
     }
 
     /// Applies the change log after `*last`, advancing it. Returns how many changes applied.

@@ -27,9 +27,7 @@ pub struct Realm {
 
 impl std::fmt::Debug for Realm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Realm")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
+        f.debug_struct("Realm").field("name", &self.name).finish_non_exhaustive()
     }
 }
 
@@ -65,10 +63,7 @@ impl Realm {
         master: &MasterKey,
         public_url: &str,
     ) -> Result<Realm, LoadError> {
-        let corrupt = |detail: String| LoadError::Corrupt {
-            realm: settings.name.clone(),
-            detail,
-        };
+        let corrupt = |detail: String| LoadError::Corrupt { realm: settings.name.clone(), detail };
         let rows = store::keys::published(c, &settings.id).await?;
         let mut signers = HashMap::new();
         let mut verifiers = HashMap::new();
@@ -77,47 +72,32 @@ impl Realm {
             let alg: SigningAlg = row.alg.parse().map_err(corrupt)?;
             let jwk_value: serde_json::Value =
                 serde_json::from_str(&row.public_jwk).map_err(|e| corrupt(e.to_string()))?;
-            let jwk: Jwk =
-                serde_json::from_value(jwk_value.clone()).map_err(|e| corrupt(e.to_string()))?;
+            let jwk: Jwk = serde_json::from_value(jwk_value.clone()).map_err(|e| corrupt(e.to_string()))?;
             let decoding = DecodingKey::from_jwk(&jwk).map_err(|e| corrupt(e.to_string()))?;
             verifiers.insert(row.kid.clone(), (alg, decoding));
             jwks.push(jwk_value);
             // Rows come newest first: the first active key of an algorithm signs.
             if row.status == "active" && !signers.contains_key(&alg) {
-                let der = master
-                    .open(&row.private_key_enc, row.kid.as_bytes())
-                    .map_err(|e| corrupt(e.to_string()))?;
-                let signer =
-                    Signer::from_pkcs8(&row.kid, alg, &der).map_err(|e| corrupt(e.to_string()))?;
+                let der = master.open(&row.private_key_enc, row.kid.as_bytes()).map_err(|e| corrupt(e.to_string()))?;
+                let signer = Signer::from_pkcs8(&row.kid, alg, &der).map_err(|e| corrupt(e.to_string()))?;
                 signers.insert(alg, signer);
             }
         }
         let scopes = store::scopes::list(c, &settings.id).await?;
-        let implications =
-            Implications::from_pairs(store::scopes::implications(c, &settings.id).await?);
+        let implications = Implications::from_pairs(store::scopes::implications(c, &settings.id).await?);
         Ok(Realm {
             id: settings.id.clone(),
             name: settings.name.clone(),
             issuer: format!("{public_url}/realms/{}", settings.name),
-            keys: KeySet {
-                signers,
-                verifiers,
-                jwks: serde_json::json!({ "keys": jwks }).to_string(),
-            },
+            keys: KeySet { signers, verifiers, jwks: serde_json::json!({ "keys": jwks }).to_string() },
             implications,
-            scopes: scopes
-                .into_iter()
-                .map(|s| (s.name, s.description))
-                .collect(),
+            scopes: scopes.into_iter().map(|s| (s.name, s.description)).collect(),
             settings,
         })
     }
 
     /// The algorithm access tokens are signed with.
     pub fn access_token_alg(&self) -> SigningAlg {
-        self.settings
-            .access_token_alg
-            .parse()
-            .unwrap_or(SigningAlg::ES256)
+        self.settings.access_token_alg.parse().unwrap_or(SigningAlg::ES256)
     }
 }

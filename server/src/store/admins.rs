@@ -17,10 +17,7 @@ pub struct AdminRow {
 
 impl std::fmt::Debug for AdminRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AdminRow")
-            .field("id", &self.id)
-            .field("username", &self.username)
-            .finish_non_exhaustive()
+        f.debug_struct("AdminRow").field("id", &self.id).field("username", &self.username).finish_non_exhaustive()
     }
 }
 

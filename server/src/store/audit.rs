@@ -31,27 +31,17 @@ pub struct NewAudit<'a> {
 
 /// Appends an event.
 pub async fn insert(c: &mut impl Executes, ev: &NewAudit<'_>, now: i64) -> sqlx::Result<()> {
-    const SQL: &str =
-        "INSERT INTO audit_events (realm_id, at, kind, actor, client_id, subject, ip, detail) \
+    const SQL: &str = "INSERT INTO audit_events (realm_id, at, kind, actor, client_id, subject, ip, detail) \
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    let detail = ev
-        .detail
-        .as_ref()
-        .map(|d| d.to_string())
-        .unwrap_or_else(|| "{}".into());
+    let detail = ev.detail.as_ref().map(|d| d.to_string()).unwrap_or_else(|| "{}".into());
     on!(c, e => sqlx::query(SQL).bind(ev.realm_id).bind(now).bind(ev.kind).bind(ev.actor)
         .bind(ev.client_id).bind(ev.subject).bind(ev.ip).bind(&detail)
         .execute(e).await.map(|_| ()))
 }
 
 /// The newest events of a realm (or of the whole instance when `realm_id` is `None`).
-pub async fn recent(
-    c: &mut impl Executes,
-    realm_id: Option<&str>,
-    limit: i64,
-) -> sqlx::Result<Vec<AuditRow>> {
-    const SQL: &str =
-        "SELECT id, realm_id, at, kind, actor, client_id, subject, ip, detail FROM audit_events \
+pub async fn recent(c: &mut impl Executes, realm_id: Option<&str>, limit: i64) -> sqlx::Result<Vec<AuditRow>> {
+    const SQL: &str = "SELECT id, realm_id, at, kind, actor, client_id, subject, ip, detail FROM audit_events \
                        WHERE ($1 IS NULL OR realm_id = $1) ORDER BY id DESC LIMIT $2";
     on!(c, e => sqlx::query_as(SQL).bind(realm_id).bind(limit).fetch_all(e).await)
 }

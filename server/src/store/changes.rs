@@ -19,21 +19,14 @@ pub struct ChangeRow {
 }
 
 /// Records a change.
-pub async fn record(
-    c: &mut impl Executes,
-    realm_id: &str,
-    entity: &str,
-    key: &str,
-    now: i64,
-) -> sqlx::Result<()> {
+pub async fn record(c: &mut impl Executes, realm_id: &str, entity: &str, key: &str, now: i64) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO changes (realm_id, entity, key, at) VALUES ($1, $2, $3, $4)";
     on!(c, e => sqlx::query(SQL).bind(realm_id).bind(entity).bind(key).bind(now).execute(e).await.map(|_| ()))
 }
 
 /// Changes after `after`, oldest first.
 pub async fn since(c: &mut impl Executes, after: i64) -> sqlx::Result<Vec<ChangeRow>> {
-    const SQL: &str =
-        "SELECT id, realm_id, entity, key FROM changes WHERE id > $1 ORDER BY id LIMIT 1000";
+    const SQL: &str = "SELECT id, realm_id, entity, key FROM changes WHERE id > $1 ORDER BY id LIMIT 1000";
     on!(c, e => sqlx::query_as(SQL).bind(after).fetch_all(e).await)
 }
 

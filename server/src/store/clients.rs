@@ -58,11 +58,7 @@ pub async fn insert(c: &mut impl Executes, r: &ClientRow) -> sqlx::Result<()> {
 }
 
 /// The client `client_id` of the realm `realm_id`.
-pub async fn by_client_id(
-    c: &mut impl Executes,
-    realm_id: &str,
-    client_id: &str,
-) -> sqlx::Result<Option<ClientRow>> {
+pub async fn by_client_id(c: &mut impl Executes, realm_id: &str, client_id: &str) -> sqlx::Result<Option<ClientRow>> {
     let sql = format!("SELECT {COLUMNS} FROM clients WHERE realm_id = $1 AND client_id = $2");
     on!(c, e => sqlx::query_as(&sql).bind(realm_id).bind(client_id).fetch_optional(e).await)
 }
@@ -79,28 +75,14 @@ pub async fn delete(c: &mut impl Executes, pk: &str) -> sqlx::Result<u64> {
 }
 
 /// Enables or disables a client.
-pub async fn set_enabled(
-    c: &mut impl Executes,
-    pk: &str,
-    enabled: bool,
-    by: &str,
-    now: i64,
-) -> sqlx::Result<u64> {
-    const SQL: &str =
-        "UPDATE clients SET enabled = $2, updated_by = $3, updated_at = $4 WHERE id = $1";
+pub async fn set_enabled(c: &mut impl Executes, pk: &str, enabled: bool, by: &str, now: i64) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE clients SET enabled = $2, updated_by = $3, updated_at = $4 WHERE id = $1";
     on!(c, e => sqlx::query(SQL).bind(pk).bind(enabled).bind(by).bind(now).execute(e).await.map(|r| r.rows_affected()))
 }
 
 /// Sets the client's not-before time.
-pub async fn set_not_before(
-    c: &mut impl Executes,
-    pk: &str,
-    at: i64,
-    by: &str,
-    now: i64,
-) -> sqlx::Result<u64> {
-    const SQL: &str =
-        "UPDATE clients SET not_before = $2, updated_by = $3, updated_at = $4 WHERE id = $1";
+pub async fn set_not_before(c: &mut impl Executes, pk: &str, at: i64, by: &str, now: i64) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE clients SET not_before = $2, updated_by = $3, updated_at = $4 WHERE id = $1";
     on!(c, e => sqlx::query(SQL).bind(pk).bind(at).bind(by).bind(now).execute(e).await.map(|r| r.rows_affected()))
 }
 
@@ -116,33 +98,18 @@ pub struct SecretRow {
 
 impl std::fmt::Debug for SecretRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SecretRow")
-            .field("id", &self.id)
-            .field("expires_at", &self.expires_at)
-            .finish_non_exhaustive()
+        f.debug_struct("SecretRow").field("id", &self.id).field("expires_at", &self.expires_at).finish_non_exhaustive()
     }
 }
 
 /// Stores a new secret hash.
-pub async fn insert_secret(
-    c: &mut impl Executes,
-    client_pk: &str,
-    id: &str,
-    hash: &str,
-    now: i64,
-) -> sqlx::Result<()> {
-    const SQL: &str =
-        "INSERT INTO client_secrets (id, client_pk, hash, created_at) VALUES ($1, $2, $3, $4)";
+pub async fn insert_secret(c: &mut impl Executes, client_pk: &str, id: &str, hash: &str, now: i64) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO client_secrets (id, client_pk, hash, created_at) VALUES ($1, $2, $3, $4)";
     on!(c, e => sqlx::query(SQL).bind(id).bind(client_pk).bind(hash).bind(now).execute(e).await.map(|_| ()))
 }
 
 /// Marks every current secret as superseded, valid until `until`, and forgets expired ones.
-pub async fn supersede_secrets(
-    c: &mut impl Executes,
-    client_pk: &str,
-    until: i64,
-    now: i64,
-) -> sqlx::Result<()> {
+pub async fn supersede_secrets(c: &mut impl Executes, client_pk: &str, until: i64, now: i64) -> sqlx::Result<()> {
     on!(c, e => {
         sqlx::query("DELETE FROM client_secrets WHERE client_pk = $1 AND expires_at IS NOT NULL AND expires_at <= $2")
             .bind(client_pk).bind(now).execute(&mut *e).await?;
@@ -152,23 +119,14 @@ pub async fn supersede_secrets(
 }
 
 /// The client's secrets that still verify at `now`.
-pub async fn valid_secrets(
-    c: &mut impl Executes,
-    client_pk: &str,
-    now: i64,
-) -> sqlx::Result<Vec<SecretRow>> {
+pub async fn valid_secrets(c: &mut impl Executes, client_pk: &str, now: i64) -> sqlx::Result<Vec<SecretRow>> {
     const SQL: &str = "SELECT id, hash, created_at, expires_at FROM client_secrets \
                        WHERE client_pk = $1 AND (expires_at IS NULL OR expires_at > $2) ORDER BY created_at DESC";
     on!(c, e => sqlx::query_as(SQL).bind(client_pk).bind(now).fetch_all(e).await)
 }
 
 /// Allows a scope for a client (as a default scope when `is_default`).
-pub async fn add_scope(
-    c: &mut impl Executes,
-    client_pk: &str,
-    scope_id: &str,
-    is_default: bool,
-) -> sqlx::Result<()> {
+pub async fn add_scope(c: &mut impl Executes, client_pk: &str, scope_id: &str, is_default: bool) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO client_scopes (client_pk, scope_id, is_default) VALUES ($1, $2, $3) \
                        ON CONFLICT (client_pk, scope_id) DO UPDATE SET is_default = excluded.is_default";
     on!(c, e => sqlx::query(SQL).bind(client_pk).bind(scope_id).bind(is_default).execute(e).await.map(|_| ()))
@@ -176,8 +134,7 @@ pub async fn add_scope(
 
 /// The client's allowed scopes: `(name, is_default)`.
 pub async fn scopes(c: &mut impl Executes, client_pk: &str) -> sqlx::Result<Vec<(String, bool)>> {
-    const SQL: &str =
-        "SELECT s.name, cs.is_default FROM client_scopes cs JOIN scopes s ON s.id = cs.scope_id \
+    const SQL: &str = "SELECT s.name, cs.is_default FROM client_scopes cs JOIN scopes s ON s.id = cs.scope_id \
                        WHERE cs.client_pk = $1 ORDER BY s.name";
     on!(c, e => sqlx::query_as(SQL).bind(client_pk).fetch_all(e).await)
 }

@@ -27,8 +27,7 @@ impl std::fmt::Debug for KeyRow {
     }
 }
 
-const COLUMNS: &str =
-    "kid, realm_id, alg, status, private_key_enc, public_jwk, created_at, retire_at";
+const COLUMNS: &str = "kid, realm_id, alg, status, private_key_enc, public_jwk, created_at, retire_at";
 
 /// Inserts a key.
 pub async fn insert(c: &mut impl Executes, k: &KeyRow) -> sqlx::Result<()> {
@@ -41,6 +40,8 @@ pub async fn insert(c: &mut impl Executes, k: &KeyRow) -> sqlx::Result<()> {
 
 /// The realm's keys that are not retired, newest first.
 pub async fn published(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<KeyRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM signing_keys WHERE realm_id = $1 AND status <> 'retired' ORDER BY created_at DESC, kid");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM signing_keys WHERE realm_id = $1 AND status <> 'retired' ORDER BY created_at DESC, kid"
+    );
     on!(c, e => sqlx::query_as(&sql).bind(realm_id).fetch_all(e).await)
 }

@@ -8,14 +8,19 @@
 
 pub mod admins;
 pub mod audit;
+pub mod auth_codes;
 pub mod changes;
 pub mod clients;
+pub mod consents;
 pub mod keys;
+pub mod login_failures;
 pub mod realms;
+pub mod refresh_tokens;
 pub mod revocations;
 pub mod roles;
 pub mod scopes;
 pub mod stats;
+pub mod user_sessions;
 pub mod users;
 
 use sqlx::{
@@ -106,10 +111,7 @@ pub enum OpenError {
     #[error("cannot connect to the database at {url}: {source}")]
     Connect { url: String, source: sqlx::Error },
     #[error("cannot apply migrations to {url}: {source}")]
-    Migrate {
-        url: String,
-        source: sqlx::migrate::MigrateError,
-    },
+    Migrate { url: String, source: sqlx::migrate::MigrateError },
 }
 
 /// `url` with any password replaced, for messages and logs.
@@ -126,10 +128,7 @@ pub fn redact_url(url: &str) -> String {
 impl Db {
     /// Opens a pool for `url`, creating an SQLite file (and its folder) when missing.
     pub async fn open(url: &str) -> Result<Db, OpenError> {
-        let connect_err = |source| OpenError::Connect {
-            url: redact_url(url),
-            source,
-        };
+        let connect_err = |source| OpenError::Connect { url: redact_url(url), source };
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
             let pool = PgPoolOptions::new()
@@ -140,20 +139,13 @@ impl Db {
                 .map_err(connect_err)?;
             return Ok(Db::Postgres(pool));
         }
-        let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        else {
+        let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
             return Err(OpenError::Scheme(redact_url(url)));
         };
         let file = path.split('?').next().unwrap_or_default();
         if file != ":memory:" {
-            if let Some(dir) = std::path::Path::new(file)
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| OpenError::Folder(dir.display().to_string(), e))?;
+            if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| OpenError::Folder(dir.display().to_string(), e))?;
             }
         }
         let opts = SqliteConnectOptions::from_str(&format!("sqlite:{path}"))

@@ -63,23 +63,13 @@ pub async fn list(c: &mut impl Executes) -> sqlx::Result<Vec<RealmRow>> {
 }
 
 /// Sets the realm's not-before time: tokens issued before it stop working.
-pub async fn set_not_before(
-    c: &mut impl Executes,
-    id: &str,
-    at: i64,
-    now: i64,
-) -> sqlx::Result<u64> {
+pub async fn set_not_before(c: &mut impl Executes, id: &str, at: i64, now: i64) -> sqlx::Result<u64> {
     const SQL: &str = "UPDATE realms SET not_before = $2, updated_at = $3 WHERE id = $1";
     on!(c, e => sqlx::query(SQL).bind(id).bind(at).bind(now).execute(e).await.map(|r| r.rows_affected()))
 }
 
 /// Turns the OAuth clients feature flag on or off.
-pub async fn set_oauth_clients_enabled(
-    c: &mut impl Executes,
-    id: &str,
-    on_: bool,
-    now: i64,
-) -> sqlx::Result<u64> {
+pub async fn set_oauth_clients_enabled(c: &mut impl Executes, id: &str, on_: bool, now: i64) -> sqlx::Result<u64> {
     const SQL: &str = "UPDATE realms SET oauth_clients_enabled = $2, updated_at = $3 WHERE id = $1";
     on!(c, e => sqlx::query(SQL).bind(id).bind(on_).bind(now).execute(e).await.map(|r| r.rows_affected()))
 }

@@ -4,16 +4,10 @@ use super::Executes;
 use crate::on;
 
 /// Creates the realm role if missing; returns its id.
-pub async fn ensure_realm_role(
-    c: &mut impl Executes,
-    realm_id: &str,
-    name: &str,
-    now: i64,
-) -> sqlx::Result<String> {
+pub async fn ensure_realm_role(c: &mut impl Executes, realm_id: &str, name: &str, now: i64) -> sqlx::Result<String> {
     const INSERT: &str = "INSERT INTO roles (id, realm_id, client_pk, name, created_at) \
                           VALUES ($1, $2, NULL, $3, $4) ON CONFLICT DO NOTHING";
-    const SELECT: &str =
-        "SELECT id FROM roles WHERE realm_id = $1 AND client_pk IS NULL AND name = $2";
+    const SELECT: &str = "SELECT id FROM roles WHERE realm_id = $1 AND client_pk IS NULL AND name = $2";
     on!(c, e => {
         sqlx::query(INSERT).bind(super::new_id()).bind(realm_id).bind(name).bind(now).execute(&mut *e).await?;
         sqlx::query_scalar(SELECT).bind(realm_id).bind(name).fetch_one(&mut *e).await
@@ -38,23 +32,14 @@ pub async fn ensure_client_role(
 }
 
 /// Grants a role to a client's service account.
-pub async fn assign_to_service_account(
-    c: &mut impl Executes,
-    client_pk: &str,
-    role_id: &str,
-) -> sqlx::Result<()> {
+pub async fn assign_to_service_account(c: &mut impl Executes, client_pk: &str, role_id: &str) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO service_account_roles (client_pk, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
     on!(c, e => sqlx::query(SQL).bind(client_pk).bind(role_id).execute(e).await.map(|_| ()))
 }
 
 /// Grants a role to a user.
-pub async fn assign_to_user(
-    c: &mut impl Executes,
-    user_id: &str,
-    role_id: &str,
-) -> sqlx::Result<()> {
-    const SQL: &str =
-        "INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+pub async fn assign_to_user(c: &mut impl Executes, user_id: &str, role_id: &str) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
     on!(c, e => sqlx::query(SQL).bind(user_id).bind(role_id).execute(e).await.map(|_| ()))
 }
 
@@ -66,10 +51,7 @@ pub struct GrantedRole {
 }
 
 /// The roles of a client's service account.
-pub async fn of_service_account(
-    c: &mut impl Executes,
-    client_pk: &str,
-) -> sqlx::Result<Vec<GrantedRole>> {
+pub async fn of_service_account(c: &mut impl Executes, client_pk: &str) -> sqlx::Result<Vec<GrantedRole>> {
     const SQL: &str = "SELECT oc.client_id AS client_id, r.name AS name FROM service_account_roles sar \
                        JOIN roles r ON r.id = sar.role_id LEFT JOIN clients oc ON oc.id = r.client_pk \
                        WHERE sar.client_pk = $1 ORDER BY r.name";
@@ -82,4 +64,17 @@ pub async fn of_user(c: &mut impl Executes, user_id: &str) -> sqlx::Result<Vec<G
                        JOIN roles r ON r.id = ur.role_id LEFT JOIN clients oc ON oc.id = r.client_pk \
                        WHERE ur.user_id = $1 ORDER BY r.name";
     on!(c, e => sqlx::query_as(SQL).bind(user_id).fetch_all(e).await)
+}
+
+/// Splits granted roles into realm roles and client roles by owning client id.
+pub fn split(roles: Vec<GrantedRole>) -> (Vec<String>, std::collections::BTreeMap<String, Vec<String>>) {
+    let mut realm_roles = Vec::new();
+    let mut client_roles: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for role in roles {
+        match role.client_id {
+            Some(owner) => client_roles.entry(owner).or_default().push(role.name),
+            None => realm_roles.push(role.name),
+        }
+    }
+    (realm_roles, client_roles)
 }

@@ -21,8 +21,7 @@ pub async fn ensure(
     builtin: bool,
     now: i64,
 ) -> sqlx::Result<String> {
-    const INSERT: &str =
-        "INSERT INTO scopes (id, realm_id, name, description, builtin, created_at) \
+    const INSERT: &str = "INSERT INTO scopes (id, realm_id, name, description, builtin, created_at) \
                           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
     const SELECT: &str = "SELECT id FROM scopes WHERE realm_id = $1 AND name = $2";
     on!(c, e => {
@@ -34,26 +33,18 @@ pub async fn ensure(
 
 /// The realm's scopes, by name.
 pub async fn list(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<ScopeRow>> {
-    const SQL: &str =
-        "SELECT id, name, description, builtin FROM scopes WHERE realm_id = $1 ORDER BY name";
+    const SQL: &str = "SELECT id, name, description, builtin FROM scopes WHERE realm_id = $1 ORDER BY name";
     on!(c, e => sqlx::query_as(SQL).bind(realm_id).fetch_all(e).await)
 }
 
 /// Records that holding `scope_id` also grants `implied_id`.
-pub async fn add_implication(
-    c: &mut impl Executes,
-    scope_id: &str,
-    implied_id: &str,
-) -> sqlx::Result<()> {
+pub async fn add_implication(c: &mut impl Executes, scope_id: &str, implied_id: &str) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO scope_implications (scope_id, implied_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
     on!(c, e => sqlx::query(SQL).bind(scope_id).bind(implied_id).execute(e).await.map(|_| ()))
 }
 
 /// The realm's explicit implications as `(scope, implied scope)` names.
-pub async fn implications(
-    c: &mut impl Executes,
-    realm_id: &str,
-) -> sqlx::Result<Vec<(String, String)>> {
+pub async fn implications(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<(String, String)>> {
     const SQL: &str = "SELECT s.name, i.name FROM scope_implications si \
                        JOIN scopes s ON s.id = si.scope_id JOIN scopes i ON i.id = si.implied_id \
                        WHERE s.realm_id = $1";

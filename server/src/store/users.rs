@@ -21,10 +21,7 @@ pub struct UserRow {
 
 impl std::fmt::Debug for UserRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserRow")
-            .field("id", &self.id)
-            .field("username", &self.username)
-            .finish_non_exhaustive()
+        f.debug_struct("UserRow").field("id", &self.id).field("username", &self.username).finish_non_exhaustive()
     }
 }
 
@@ -42,11 +39,7 @@ pub async fn insert(c: &mut impl Executes, u: &UserRow) -> sqlx::Result<()> {
 }
 
 /// The user `username` of a realm.
-pub async fn by_username(
-    c: &mut impl Executes,
-    realm_id: &str,
-    username: &str,
-) -> sqlx::Result<Option<UserRow>> {
+pub async fn by_username(c: &mut impl Executes, realm_id: &str, username: &str) -> sqlx::Result<Option<UserRow>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE realm_id = $1 AND username = $2");
     on!(c, e => sqlx::query_as(&sql).bind(realm_id).bind(username).fetch_optional(e).await)
 }

@@ -22,18 +22,8 @@ fn run(cmd: &mut std::process::Command) -> Output {
 }
 
 fn run_stdin(cmd: &mut std::process::Command, input: &str) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -48,27 +38,12 @@ fn one_line_error(out: &Output) -> String {
 async fn count_clients(app: &TestApp) -> usize {
     let realm = app.manager.realm_row("default").await.unwrap();
     let mut conn = app.manager.db.conn().await.unwrap();
-    portcullis::store::clients::list(&mut conn, &realm.id)
-        .await
-        .unwrap()
-        .len()
+    portcullis::store::clients::list(&mut conn, &realm.id).await.unwrap().len()
 }
 
 async fn client_create_json_then_curl_flow(app: TestApp) {
-    let out = run(app.cli().args([
-        "client",
-        "create",
-        "--realm",
-        "default",
-        "--template",
-        "service",
-        "--json",
-    ]));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(app.cli().args(["client", "create", "--realm", "default", "--template", "service", "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let created: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     let creds = Creds {
         id: created["client_id"].as_str().unwrap().to_owned(),
@@ -78,35 +53,17 @@ async fn client_create_json_then_curl_flow(app: TestApp) {
     assert_eq!(created["type"], "confidential");
     let token = app.access_token(&creds).await;
     assert_eq!(app.introspect(&creds, &token).await["active"], true);
-    assert_eq!(
-        app.post_form("default", REVOKE, Some(&creds), &[("token", &token)])
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.introspect(&creds, &token).await,
-        json!({"active": false})
-    );
+    assert_eq!(app.post_form("default", REVOKE, Some(&creds), &[("token", &token)]).await.status(), StatusCode::OK);
+    assert_eq!(app.introspect(&creds, &token).await, json!({"active": false}));
     // Public templates print no secret.
-    let out = run(app.cli().args([
-        "client",
-        "create",
-        "--template",
-        "device",
-        "--client-id",
-        "tv",
-        "--json",
-    ]));
+    let out = run(app.cli().args(["client", "create", "--template", "device", "--client-id", "tv", "--json"]));
     let created: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(created["client_id"], "tv");
     assert!(created.get("client_secret").is_none());
     // Every template works.
-    for (t, uri) in [
-        ("web", "https://app.example.com/cb"),
-        ("spa", "http://localhost:5173/cb"),
-        ("native", "http://127.0.0.1/cb"),
-    ] {
+    for (t, uri) in
+        [("web", "https://app.example.com/cb"), ("spa", "http://localhost:5173/cb"), ("native", "http://127.0.0.1/cb")]
+    {
         let out = run(app.cli().args([
             "client",
             "create",
@@ -118,11 +75,7 @@ async fn client_create_json_then_curl_flow(app: TestApp) {
             uri,
             "--json",
         ]));
-        assert!(
-            out.status.success(),
-            "{t}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{t}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
 
@@ -130,91 +83,15 @@ async fn bad_input_exits_nonzero_with_one_line_and_writes_nothing(app: TestApp) 
     app.service_client("taken", &[]).await;
     let before = count_clients(&app).await;
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (
-            vec!["client", "create", "--template", "robot"],
-            "unknown template",
-        ),
-        (
-            vec![
-                "client",
-                "create",
-                "--template",
-                "service",
-                "--client-id",
-                "taken",
-            ],
-            "already exists",
-        ),
-        (
-            vec![
-                "client",
-                "create",
-                "--template",
-                "web",
-                "--redirect-uri",
-                "not a uri",
-            ],
-            "invalid redirect URI",
-        ),
-        (
-            vec![
-                "client",
-                "create",
-                "--template",
-                "web",
-                "--redirect-uri",
-                "http://example.com/cb",
-            ],
-            "https",
-        ),
-        (
-            vec![
-                "client",
-                "create",
-                "--template",
-                "service",
-                "--redirect-uri",
-                "https://x.example/cb",
-            ],
-            "redirect",
-        ),
-        (
-            vec!["client", "create", "--template", "spa", "--role", "admin"],
-            "public",
-        ),
-        (
-            vec![
-                "client",
-                "create",
-                "--realm",
-                "nope",
-                "--template",
-                "service",
-            ],
-            "does not exist",
-        ),
-        (
-            vec![
-                "client",
-                "create",
-                "--template",
-                "service",
-                "--access-token-lifespan",
-                "0",
-            ],
-            "lifespan",
-        ),
-        (
-            vec![
-                "client",
-                "create",
-                "--template",
-                "service",
-                "--scope",
-                "bad\"scope",
-            ],
-            "scope",
-        ),
+        (vec!["client", "create", "--template", "robot"], "unknown template"),
+        (vec!["client", "create", "--template", "service", "--client-id", "taken"], "already exists"),
+        (vec!["client", "create", "--template", "web", "--redirect-uri", "not a uri"], "invalid redirect URI"),
+        (vec!["client", "create", "--template", "web", "--redirect-uri", "http://example.com/cb"], "https"),
+        (vec!["client", "create", "--template", "service", "--redirect-uri", "https://x.example/cb"], "redirect"),
+        (vec!["client", "create", "--template", "spa", "--role", "admin"], "public"),
+        (vec!["client", "create", "--realm", "nope", "--template", "service"], "does not exist"),
+        (vec!["client", "create", "--template", "service", "--access-token-lifespan", "0"], "lifespan"),
+        (vec!["client", "create", "--template", "service", "--scope", "bad\"scope"], "scope"),
         (vec!["client", "delete", "ghost"], "no client"),
     ];
     for (args, expect) in cases {
@@ -223,60 +100,27 @@ async fn bad_input_exits_nonzero_with_one_line_and_writes_nothing(app: TestApp) 
     }
     assert_eq!(count_clients(&app).await, before, "nothing was written");
     // An unreachable database is a one-line error too.
-    let out = run(
-        std::process::Command::new(env!("CARGO_BIN_EXE_portcullis")).args([
-            "--database-url",
-            "postgres://nobody:secret@127.0.0.1:1/none",
-            "client",
-            "create",
-            "--template",
-            "service",
-        ]),
-    );
+    let out = run(std::process::Command::new(env!("CARGO_BIN_EXE_portcullis")).args([
+        "--database-url",
+        "postgres://nobody:secret@127.0.0.1:1/none",
+        "client",
+        "create",
+        "--template",
+        "service",
+    ]));
     let err = one_line_error(&out);
-    assert!(
-        err.contains("cannot connect") && !err.contains("secret"),
-        "{err}"
-    );
+    assert!(err.contains("cannot connect") && !err.contains("secret"), "{err}");
 }
 
 async fn realm_user_and_admin_commands(app: TestApp) {
-    let out = run(app.cli().args([
-        "realm",
-        "create",
-        "acme",
-        "--display-name",
-        "Acme Inc",
-        "--json",
-    ]));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(app.cli().args(["realm", "create", "acme", "--display-name", "Acme Inc", "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let realm: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(realm["name"], "acme");
-    let res = app
-        .http
-        .get(app.realm_url("acme", CERTS))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.json::<Value>().await.unwrap()["keys"]
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
-    assert!(
-        one_line_error(&run(app.cli().args(["realm", "create", "acme"])))
-            .contains("already exists")
-    );
-    assert!(
-        one_line_error(&run(app.cli().args(["realm", "create", "bad name"])))
-            .contains("invalid realm name")
-    );
+    let res = app.http.get(app.realm_url("acme", CERTS)).send().await.unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["keys"].as_array().unwrap().len(), 3);
+    assert!(one_line_error(&run(app.cli().args(["realm", "create", "acme"]))).contains("already exists"));
+    assert!(one_line_error(&run(app.cli().args(["realm", "create", "bad name"]))).contains("invalid realm name"));
 
     let ok = run_stdin(
         app.cli().args([
@@ -294,84 +138,34 @@ async fn realm_user_and_admin_commands(app: TestApp) {
         ]),
         "correct horse battery\n",
     );
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     let realm = app.manager.realm_row("acme").await.unwrap();
     let mut conn = app.manager.db.conn().await.unwrap();
-    let alice = portcullis::store::users::by_username(&mut conn, &realm.id, "alice")
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(alice
-        .password_hash
-        .as_deref()
-        .unwrap()
-        .starts_with("$argon2id$"));
-    assert!(portcullis::crypto::password::verify_blocking(
-        alice.password_hash.as_deref(),
-        "correct horse battery"
-    ));
-    let roles = portcullis::store::roles::of_user(&mut conn, &alice.id)
-        .await
-        .unwrap();
+    let alice = portcullis::store::users::by_username(&mut conn, &realm.id, "alice").await.unwrap().unwrap();
+    assert!(alice.password_hash.as_deref().unwrap().starts_with("$argon2id$"));
+    assert!(portcullis::crypto::password::verify_blocking(alice.password_hash.as_deref(), "correct horse battery"));
+    let roles = portcullis::store::roles::of_user(&mut conn, &alice.id).await.unwrap();
     assert_eq!(roles[0].name, "staff");
     let short = run_stdin(
-        app.cli().args([
-            "user",
-            "create",
-            "--realm",
-            "acme",
-            "--username",
-            "bob",
-            "--password-stdin",
-        ]),
+        app.cli().args(["user", "create", "--realm", "acme", "--username", "bob", "--password-stdin"]),
         "short\n",
     );
     assert!(one_line_error(&short).contains("at least 8"));
     let dup = run_stdin(
-        app.cli().args([
-            "user",
-            "create",
-            "--realm",
-            "acme",
-            "--username",
-            "alice",
-            "--password-stdin",
-        ]),
+        app.cli().args(["user", "create", "--realm", "acme", "--username", "alice", "--password-stdin"]),
         "another long one\n",
     );
     assert!(one_line_error(&dup).contains("already exists"));
-    let empty = run_stdin(
-        app.cli().args([
-            "user",
-            "create",
-            "--realm",
-            "acme",
-            "--username",
-            "carol",
-            "--password-stdin",
-        ]),
-        "",
-    );
+    let empty =
+        run_stdin(app.cli().args(["user", "create", "--realm", "acme", "--username", "carol", "--password-stdin"]), "");
     assert!(one_line_error(&empty).contains("password"));
 
     let admin = run_stdin(
-        app.cli()
-            .args(["admin", "create", "--username", "root", "--password-stdin"]),
+        app.cli().args(["admin", "create", "--username", "root", "--password-stdin"]),
         "a long admin password\n",
     );
-    assert!(
-        admin.status.success(),
-        "{}",
-        String::from_utf8_lossy(&admin.stderr)
-    );
-    let row = portcullis::store::admins::by_username(&mut conn, "root")
-        .await
-        .unwrap()
-        .unwrap();
+    assert!(admin.status.success(), "{}", String::from_utf8_lossy(&admin.stderr));
+    let row = portcullis::store::admins::by_username(&mut conn, "root").await.unwrap().unwrap();
     assert!(row.password_hash.starts_with("$argon2id$") && row.superuser);
 }
 
@@ -381,67 +175,33 @@ async fn cli_changes_reach_the_running_server(app: TestApp) {
     // Populate the server's caches first, so what follows must invalidate them.
     assert_eq!(app.introspect(&svc, &token).await["active"], true);
 
-    let out = run(app
-        .cli()
-        .args(["client", "regenerate-secret", "svc", "--json"]));
+    let out = run(app.cli().args(["client", "regenerate-secret", "svc", "--json"]));
     assert!(out.status.success());
     let new: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let renewed = Creds {
-        id: "svc".into(),
-        secret: new["client_secret"].as_str().unwrap().to_owned(),
-    };
+    let renewed = Creds { id: "svc".into(), secret: new["client_secret"].as_str().unwrap().to_owned() };
     assert!(
-        eventually(5, || async {
-            app.token(&svc, None).await.status() == StatusCode::UNAUTHORIZED
-        })
-        .await,
+        eventually(5, || async { app.token(&svc, None).await.status() == StatusCode::UNAUTHORIZED }).await,
         "old secret refused"
     );
     assert_eq!(app.token(&renewed, None).await.status(), StatusCode::OK);
 
     let rs = app.service_client("rs", &[]).await;
-    assert!(run(app.cli().args(["client", "disable", "svc"]))
-        .status
-        .success());
-    assert!(
-        eventually(5, || async {
-            app.introspect(&rs, &token).await["active"] == false
-        })
-        .await,
-        "disabled via CLI"
-    );
-    assert!(run(app.cli().args(["client", "enable", "svc"]))
-        .status
-        .success());
-    assert!(
-        eventually(5, || async {
-            app.introspect(&rs, &token).await["active"] == true
-        })
-        .await,
-        "enabled via CLI"
-    );
+    assert!(run(app.cli().args(["client", "disable", "svc"])).status.success());
+    assert!(eventually(5, || async { app.introspect(&rs, &token).await["active"] == false }).await, "disabled via CLI");
+    assert!(run(app.cli().args(["client", "enable", "svc"])).status.success());
+    assert!(eventually(5, || async { app.introspect(&rs, &token).await["active"] == true }).await, "enabled via CLI");
 
     // The CLI sets not-before to its own (real) now: let that be a second after the token.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert!(run(app.cli().args(["client", "not-before", "svc"]))
-        .status
-        .success());
+    assert!(run(app.cli().args(["client", "not-before", "svc"])).status.success());
     assert!(
-        eventually(5, || async {
-            app.introspect(&rs, &token).await["active"] == false
-        })
-        .await,
+        eventually(5, || async { app.introspect(&rs, &token).await["active"] == false }).await,
         "not-before via CLI"
     );
 
-    assert!(run(app.cli().args(["client", "delete", "svc"]))
-        .status
-        .success());
+    assert!(run(app.cli().args(["client", "delete", "svc"])).status.success());
     assert!(
-        eventually(5, || async {
-            app.token(&renewed, None).await.status() == StatusCode::UNAUTHORIZED
-        })
-        .await,
+        eventually(5, || async { app.token(&renewed, None).await.status() == StatusCode::UNAUTHORIZED }).await,
         "deleted via CLI"
     );
 }
@@ -459,28 +219,12 @@ async fn serve_prints_listening_line_and_creates_the_default_realm() {
         .unwrap();
     let started = std::time::Instant::now();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("contract line")
-        .to_owned();
-    assert!(
-        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
-        "{url}"
-    );
-    let res = reqwest::get(format!(
-        "{url}/realms/default/.well-known/openid-configuration"
-    ))
-    .await
-    .unwrap();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("listening on ").expect("contract line").to_owned();
+    assert!(url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"), "{url}");
+    let res = reqwest::get(format!("{url}/realms/default/.well-known/openid-configuration")).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(
-        res.json::<Value>().await.unwrap()["issuer"],
-        format!("{url}/realms/default").as_str()
-    );
+    assert_eq!(res.json::<Value>().await.unwrap()["issuer"], format!("{url}/realms/default").as_str());
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
     child.kill().unwrap();
     let _ = child.wait();

@@ -28,61 +28,35 @@ async fn basic_auth_token_validates_against_the_jwks(app: TestApp) {
     assert_eq!(body["expires_in"], 300);
     assert_eq!(body["scope"], "read:dataset");
     assert_eq!(body["not-before-policy"], 0);
-    assert!(
-        body.get("refresh_token").is_none(),
-        "client_credentials issues no refresh token"
-    );
+    assert!(body.get("refresh_token").is_none(), "client_credentials issues no refresh token");
     assert!(body.get("id_token").is_none());
     let token = body["access_token"].as_str().unwrap();
 
     let header = jwt_header(token);
     assert_eq!(header["typ"], "at+jwt");
     assert_eq!(header["alg"], "ES256");
-    let jwks: JwkSet = app
-        .http
-        .get(app.realm_url("default", CERTS))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let jwk = jwks
-        .find(header["kid"].as_str().unwrap())
-        .expect("kid is published");
+    let jwks: JwkSet = app.http.get(app.realm_url("default", CERTS)).send().await.unwrap().json().await.unwrap();
+    let jwk = jwks.find(header["kid"].as_str().unwrap()).expect("kid is published");
     let mut validation = Validation::new(jsonwebtoken::Algorithm::ES256);
     validation.set_issuer(&[format!("{}/realms/default", app.base)]);
     validation.set_audience(&["svc"]);
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "iat"]);
-    let claims =
-        jsonwebtoken::decode::<Value>(token, &DecodingKey::from_jwk(jwk).unwrap(), &validation)
-            .expect("signature, issuer and audience validate")
-            .claims;
+    let claims = jsonwebtoken::decode::<Value>(token, &DecodingKey::from_jwk(jwk).unwrap(), &validation)
+        .expect("signature, issuer and audience validate")
+        .claims;
     assert_eq!(claims["client_id"], "svc");
     assert_eq!(claims["azp"], "svc");
     assert_eq!(claims["scope"], "read:dataset");
     assert_eq!(claims["preferred_username"], "service-account-svc");
-    assert_eq!(
-        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
-        300
-    );
+    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 300);
     assert!(claims["jti"].as_str().unwrap().len() >= 20);
     assert!(claims["sub"].as_str().is_some_and(|s| !s.is_empty()));
 
     // A tampered token does not validate.
     let mut parts: Vec<&str> = token.split('.').collect();
-    let forged = portcullis::crypto::b64(
-        serde_json::to_string(&serde_json::json!({"sub": "x"}))
-            .unwrap()
-            .as_bytes(),
-    );
+    let forged = portcullis::crypto::b64(serde_json::to_string(&serde_json::json!({"sub": "x"})).unwrap().as_bytes());
     parts[1] = &forged;
-    assert!(jsonwebtoken::decode::<Value>(
-        &parts.join("."),
-        &DecodingKey::from_jwk(jwk).unwrap(),
-        &validation
-    )
-    .is_err());
+    assert!(jsonwebtoken::decode::<Value>(&parts.join("."), &DecodingKey::from_jwk(jwk).unwrap(), &validation).is_err());
 }
 
 async fn client_secret_post_works(app: TestApp) {
@@ -92,20 +66,13 @@ async fn client_secret_post_works(app: TestApp) {
             "default",
             TOKEN,
             None,
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &creds.id),
-                ("client_secret", &creds.secret),
-            ],
+            &[("grant_type", "client_credentials"), ("client_id", &creds.id), ("client_secret", &creds.secret)],
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["scope"], "");
-    assert_eq!(
-        jwt_claims(body["access_token"].as_str().unwrap())["client_id"],
-        "svc"
-    );
+    assert_eq!(jwt_claims(body["access_token"].as_str().unwrap())["client_id"], "svc");
 }
 
 async fn per_client_lifespan_sets_expiry(app: TestApp) {
@@ -121,10 +88,7 @@ async fn per_client_lifespan_sets_expiry(app: TestApp) {
     let body: Value = app.token(&creds, None).await.json().await.unwrap();
     assert_eq!(body["expires_in"], 60);
     let claims = jwt_claims(body["access_token"].as_str().unwrap());
-    assert_eq!(
-        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
-        60
-    );
+    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 60);
 }
 
 async fn roles_appear_in_keycloak_claims(app: TestApp) {
@@ -141,27 +105,15 @@ async fn roles_appear_in_keycloak_claims(app: TestApp) {
         })
         .await;
     let claims = jwt_claims(&app.access_token(&creds).await);
-    let mut realm_roles: Vec<&str> = claims["realm_access"]["roles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect();
+    let mut realm_roles: Vec<&str> =
+        claims["realm_access"]["roles"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
     realm_roles.sort();
     assert_eq!(realm_roles, ["auditor", "reader"]);
-    assert_eq!(
-        claims["resource_access"]["reports-api"]["roles"],
-        serde_json::json!(["export"])
-    );
+    assert_eq!(claims["resource_access"]["reports-api"]["roles"], serde_json::json!(["export"]));
     assert_eq!(claims["aud"], "reports-api");
     // Introspection reports the same roles.
-    let intro = app
-        .introspect(&creds, &app.access_token(&creds).await)
-        .await;
-    assert_eq!(
-        intro["resource_access"]["reports-api"]["roles"],
-        serde_json::json!(["export"])
-    );
+    let intro = app.introspect(&creds, &app.access_token(&creds).await).await;
+    assert_eq!(intro["resource_access"]["reports-api"]["roles"], serde_json::json!(["export"]));
 }
 
 async fn scope_implication_rules(app: TestApp) {
@@ -170,75 +122,31 @@ async fn scope_implication_rules(app: TestApp) {
     let global_writer = app.service_client("gwriter", &["write:global"]).await;
     let ok = |res: reqwest::Response| async move {
         assert_eq!(res.status(), StatusCode::OK);
-        res.json::<Value>().await.unwrap()["scope"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        res.json::<Value>().await.unwrap()["scope"].as_str().unwrap().to_owned()
     };
+    assert_eq!(ok(app.token(&writer, Some("read:dataset")).await).await, "read:dataset");
+    assert_eq!(ok(app.token(&writer, Some("write:dataset read:dataset")).await).await, "write:dataset read:dataset");
+    let denied =
+        assert_oauth_error(app.token(&writer, Some("read:report")).await, StatusCode::BAD_REQUEST, "invalid_scope")
+            .await;
+    assert!(denied["error_description"].as_str().unwrap().contains("read:report"));
+    assert_oauth_error(app.token(&writer, Some("write:report")).await, StatusCode::BAD_REQUEST, "invalid_scope").await;
+    assert_eq!(ok(app.token(&global_reader, Some("read:report read:profile")).await).await, "read:report read:profile");
+    assert_oauth_error(app.token(&global_reader, Some("write:report")).await, StatusCode::BAD_REQUEST, "invalid_scope")
+        .await;
     assert_eq!(
-        ok(app.token(&writer, Some("read:dataset")).await).await,
-        "read:dataset"
-    );
-    assert_eq!(
-        ok(app.token(&writer, Some("write:dataset read:dataset")).await).await,
-        "write:dataset read:dataset"
-    );
-    let denied = assert_oauth_error(
-        app.token(&writer, Some("read:report")).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_scope",
-    )
-    .await;
-    assert!(denied["error_description"]
-        .as_str()
-        .unwrap()
-        .contains("read:report"));
-    assert_oauth_error(
-        app.token(&writer, Some("write:report")).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_scope",
-    )
-    .await;
-    assert_eq!(
-        ok(app
-            .token(&global_reader, Some("read:report read:profile"))
-            .await)
-        .await,
-        "read:report read:profile"
-    );
-    assert_oauth_error(
-        app.token(&global_reader, Some("write:report")).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_scope",
-    )
-    .await;
-    assert_eq!(
-        ok(app
-            .token(&global_writer, Some("write:report read:dataset"))
-            .await)
-        .await,
+        ok(app.token(&global_writer, Some("write:report read:dataset")).await).await,
         "write:report read:dataset"
     );
     // Project scopes are never implied; an unknown project is invalid_scope.
-    assert_oauth_error(
-        app.token(&global_writer, Some("project-42")).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_scope",
-    )
-    .await;
+    assert_oauth_error(app.token(&global_writer, Some("project-42")).await, StatusCode::BAD_REQUEST, "invalid_scope")
+        .await;
     // A malformed scope is invalid_scope too.
-    assert_oauth_error(
-        app.token(&writer, Some("read:\"x\"")).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_scope",
-    )
-    .await;
+    assert_oauth_error(app.token(&writer, Some("read:\"x\"")).await, StatusCode::BAD_REQUEST, "invalid_scope").await;
 }
 
 async fn default_scopes_when_none_requested(app: TestApp) {
-    let creds = app
-        .service_client("svc", &["read:dataset", "write:report"])
-        .await;
+    let creds = app.service_client("svc", &["read:dataset", "write:report"]).await;
     let body: Value = app.token(&creds, None).await.json().await.unwrap();
     assert_eq!(body["scope"], "read:dataset write:report");
 }
@@ -246,24 +154,10 @@ async fn default_scopes_when_none_requested(app: TestApp) {
 async fn realm_flag_off_refuses_custom_clients(app: TestApp) {
     let creds = app.service_client("svc", &[]).await;
     assert_eq!(app.token(&creds, None).await.status(), StatusCode::OK);
-    app.manager
-        .set_oauth_clients_enabled("default", false, "test")
-        .await
-        .unwrap();
-    let body = assert_oauth_error(
-        app.token(&creds, None).await,
-        StatusCode::BAD_REQUEST,
-        "unauthorized_client",
-    )
-    .await;
-    assert!(body["error_description"]
-        .as_str()
-        .unwrap()
-        .contains("disabled"));
-    app.manager
-        .set_oauth_clients_enabled("default", true, "test")
-        .await
-        .unwrap();
+    app.manager.set_oauth_clients_enabled("default", false, "test").await.unwrap();
+    let body = assert_oauth_error(app.token(&creds, None).await, StatusCode::BAD_REQUEST, "unauthorized_client").await;
+    assert!(body["error_description"].as_str().unwrap().contains("disabled"));
+    app.manager.set_oauth_clients_enabled("default", true, "test").await.unwrap();
     assert_eq!(app.token(&creds, None).await.status(), StatusCode::OK);
 }
 
@@ -277,12 +171,7 @@ async fn clients_without_the_grant_are_refused(app: TestApp) {
             ..Default::default()
         })
         .await;
-    assert_oauth_error(
-        app.token(&web, None).await,
-        StatusCode::BAD_REQUEST,
-        "unauthorized_client",
-    )
-    .await;
+    assert_oauth_error(app.token(&web, None).await, StatusCode::BAD_REQUEST, "unauthorized_client").await;
     app.create_client(NewClient {
         realm: "default".into(),
         template: "spa".into(),
@@ -291,13 +180,7 @@ async fn clients_without_the_grant_are_refused(app: TestApp) {
         ..Default::default()
     })
     .await;
-    let res = app
-        .post_form(
-            "default",
-            TOKEN,
-            None,
-            &[("grant_type", "client_credentials"), ("client_id", "spa")],
-        )
-        .await;
+    let res =
+        app.post_form("default", TOKEN, None, &[("grant_type", "client_credentials"), ("client_id", "spa")]).await;
     assert_oauth_error(res, StatusCode::BAD_REQUEST, "unauthorized_client").await;
 }

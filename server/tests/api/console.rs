@@ -12,101 +12,54 @@ crate::db_tests!(
 );
 
 fn csrf_of(html: &str) -> String {
-    let start =
-        html.find("name=\"csrf\" value=\"").expect("csrf field") + "name=\"csrf\" value=\"".len();
+    let start = html.find("name=\"csrf\" value=\"").expect("csrf field") + "name=\"csrf\" value=\"".len();
     html[start..].split('"').next().unwrap().to_owned()
 }
 
 async fn create_admin(app: &TestApp) {
-    app.manager
-        .create_admin("root", "a long admin password".into(), "test")
-        .await
-        .unwrap();
+    app.manager.create_admin("root", "a long admin password".into(), "test").await.unwrap();
 }
 
 async fn sign_in(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
-    let page = app
-        .http
-        .get(format!("{}/admin/login", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.http.get(format!("{}/admin/login", app.base)).send().await.unwrap().text().await.unwrap();
     let csrf = csrf_of(&page);
     app.http
         .post(format!("{}/admin/login", app.base))
-        .form(&[
-            ("username", username),
-            ("password", password),
-            ("csrf", &csrf),
-        ])
+        .form(&[("username", username), ("password", password), ("csrf", &csrf)])
         .send()
         .await
         .unwrap()
 }
 
 async fn sign_in_page_sets_a_safe_cookie_and_a_csrf_field(app: TestApp) {
-    let res = app
-        .http
-        .get(format!("{}/admin/login", app.base))
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.get(format!("{}/admin/login", app.base)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let cookie = res.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = res.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("portcullis_session="), "{cookie}");
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
-    let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let csp = res.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
     assert!(csp.contains("frame-ancestors 'none'"));
     let html = res.text().await.unwrap();
     let form = &html[html.find("<form").unwrap()..html.find("</form>").unwrap()];
-    assert!(
-        form.contains("type=\"hidden\" name=\"csrf\""),
-        "the CSRF field is inside the form: {form}"
-    );
+    assert!(form.contains("type=\"hidden\" name=\"csrf\""), "the CSRF field is inside the form: {form}");
     assert_eq!(csrf_of(form).len(), 43);
 }
 
 async fn anonymous_visitors_are_sent_to_sign_in(app: TestApp) {
     for path in ["/admin", "/admin/realms/default/clients"] {
-        let res = app
-            .http
-            .get(format!("{}{path}", app.base))
-            .send()
-            .await
-            .unwrap();
+        let res = app.http.get(format!("{}{path}", app.base)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
         assert_eq!(res.headers()[header::LOCATION], "/admin/login");
     }
     // The data behind the page is refused too.
-    let res = app
-        .http
-        .post(format!("{}/api/list_clients", app.base))
-        .form(&[("realm", "default")])
-        .send()
-        .await
-        .unwrap();
+    let res =
+        app.http.post(format!("{}/api/list_clients", app.base)).form(&[("realm", "default")]).send().await.unwrap();
     assert!(!res.status().is_success());
 }
 
 async fn sign_in_checks_csrf_and_credentials_with_one_message(app: TestApp) {
     create_admin(&app).await;
-    app.http
-        .get(format!("{}/admin/login", app.base))
-        .send()
-        .await
-        .unwrap();
+    app.http.get(format!("{}/admin/login", app.base)).send().await.unwrap();
     let res = app
         .http
         .post(format!("{}/admin/login", app.base))
@@ -114,90 +67,34 @@ async fn sign_in_checks_csrf_and_credentials_with_one_message(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        res.headers()[header::LOCATION],
-        "/admin/login?error=csrf",
-        "no CSRF token, no sign-in"
-    );
+    assert_eq!(res.headers()[header::LOCATION], "/admin/login?error=csrf", "no CSRF token, no sign-in");
     let wrong = sign_in(&app, "root", "wrong password").await;
     let unknown = sign_in(&app, "nobody", "wrong password").await;
-    assert_eq!(
-        wrong.headers()[header::LOCATION],
-        "/admin/login?error=invalid"
-    );
-    assert_eq!(
-        unknown.headers()[header::LOCATION],
-        "/admin/login?error=invalid",
-        "same answer for unknown users"
-    );
-    let page = app
-        .http
-        .get(format!("{}/admin/login?error=invalid", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    assert_eq!(wrong.headers()[header::LOCATION], "/admin/login?error=invalid");
+    assert_eq!(unknown.headers()[header::LOCATION], "/admin/login?error=invalid", "same answer for unknown users");
+    let page =
+        app.http.get(format!("{}/admin/login?error=invalid", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Invalid username or password."));
     let mut conn = app.manager.db.conn().await.unwrap();
-    let events = portcullis::store::audit::recent(&mut conn, None, 20)
-        .await
-        .unwrap();
-    assert_eq!(
-        events
-            .iter()
-            .filter(|e| e.kind == "admin.login_failed")
-            .count(),
-        2
-    );
+    let events = portcullis::store::audit::recent(&mut conn, None, 20).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.kind == "admin.login_failed").count(), 2);
 }
 
 async fn signed_in_admin_sees_the_clients_and_can_sign_out(app: TestApp) {
     create_admin(&app).await;
     app.service_client("alpha-service", &[]).await;
     app.service_client("beta-service", &[]).await;
-    let before = app
-        .http
-        .get(format!("{}/admin/login", app.base))
-        .send()
-        .await
-        .unwrap();
-    let anon_cookie = before.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let before = app.http.get(format!("{}/admin/login", app.base)).send().await.unwrap();
+    let anon_cookie = before.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
     let res = sign_in(&app, "root", "a long admin password").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        res.headers()[header::LOCATION],
-        "/admin/realms/default/clients"
-    );
-    let new_cookie = res.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    assert_eq!(res.headers()[header::LOCATION], "/admin/realms/default/clients");
+    let new_cookie = res.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
     assert_ne!(anon_cookie, new_cookie, "the session id changes at sign-in");
 
-    let html = app
-        .http
-        .get(format!("{}/admin/realms/default/clients", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        html.contains("data-client-id=\"alpha-service\"")
-            && html.contains("data-client-id=\"beta-service\"")
-    );
+    let html =
+        app.http.get(format!("{}/admin/realms/default/clients", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-client-id=\"alpha-service\"") && html.contains("data-client-id=\"beta-service\""));
     assert!(html.contains("2 of 2 clients"));
     let filtered = app
         .http
@@ -209,19 +106,12 @@ async fn signed_in_admin_sees_the_clients_and_can_sign_out(app: TestApp) {
         .await
         .unwrap();
     assert!(
-        filtered.contains("data-client-id=\"beta-service\"")
-            && !filtered.contains("data-client-id=\"alpha-service\"")
+        filtered.contains("data-client-id=\"beta-service\"") && !filtered.contains("data-client-id=\"alpha-service\"")
     );
     assert!(filtered.contains("1 of 2 clients"));
 
     // Sign out needs the CSRF token, then the pages are closed again.
-    let res = app
-        .http
-        .post(format!("{}/admin/logout", app.base))
-        .form(&[("csrf", "forged")])
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.post(format!("{}/admin/logout", app.base)).form(&[("csrf", "forged")]).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = app
         .http
@@ -231,11 +121,6 @@ async fn signed_in_admin_sees_the_clients_and_can_sign_out(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.headers()[header::LOCATION], "/admin/login");
-    let res = app
-        .http
-        .get(format!("{}/admin/realms/default/clients", app.base))
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.get(format!("{}/admin/realms/default/clients", app.base)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }

@@ -14,70 +14,34 @@ crate::db_tests!(
 
 async fn discovery_matches_the_routes_on_both_prefixes(app: TestApp) {
     for prefix in ["/realms/default", "/auth/realms/default"] {
-        let res = app
-            .http
-            .get(format!("{}{prefix}{DISCOVERY}", app.base))
-            .send()
-            .await
-            .unwrap();
+        let res = app.http.get(format!("{}{prefix}{DISCOVERY}", app.base)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         let doc: Value = res.json().await.unwrap();
         let issuer = format!("{}/realms/default", app.base);
         assert_eq!(doc["issuer"], issuer.as_str());
         assert_eq!(doc["token_endpoint"], format!("{issuer}{TOKEN}").as_str());
-        assert_eq!(
-            doc["introspection_endpoint"],
-            format!("{issuer}{INTROSPECT}").as_str()
-        );
-        assert_eq!(
-            doc["revocation_endpoint"],
-            format!("{issuer}{REVOKE}").as_str()
-        );
-        assert_eq!(
-            doc["userinfo_endpoint"],
-            format!("{issuer}{USERINFO}").as_str()
-        );
+        assert_eq!(doc["introspection_endpoint"], format!("{issuer}{INTROSPECT}").as_str());
+        assert_eq!(doc["revocation_endpoint"], format!("{issuer}{REVOKE}").as_str());
+        assert_eq!(doc["userinfo_endpoint"], format!("{issuer}{USERINFO}").as_str());
         assert_eq!(doc["jwks_uri"], format!("{issuer}{CERTS}").as_str());
-        assert_eq!(
-            doc["grant_types_supported"],
-            serde_json::json!(["client_credentials"])
-        );
-        let methods = doc["token_endpoint_auth_methods_supported"]
-            .as_array()
-            .unwrap();
+        assert_eq!(doc["grant_types_supported"], serde_json::json!(["client_credentials"]));
+        let methods = doc["token_endpoint_auth_methods_supported"].as_array().unwrap();
         for m in ["client_secret_basic", "client_secret_post", "none"] {
             assert!(methods.iter().any(|v| v == m), "{m}");
         }
         let scopes = doc["scopes_supported"].as_array().unwrap();
         assert!(scopes.iter().any(|s| s == "openid"));
         // Every advertised endpoint is served under the same prefix (no 404 on its path).
-        for field in [
-            "token_endpoint",
-            "introspection_endpoint",
-            "revocation_endpoint",
-            "userinfo_endpoint",
-            "jwks_uri",
-        ] {
+        for field in
+            ["token_endpoint", "introspection_endpoint", "revocation_endpoint", "userinfo_endpoint", "jwks_uri"]
+        {
             let url = doc[field].as_str().unwrap();
             let get = app.http.get(url).send().await.unwrap().status();
-            let post = app
-                .http
-                .post(url)
-                .form(&[("x", "y")])
-                .send()
-                .await
-                .unwrap()
-                .status();
-            assert!(
-                get != StatusCode::NOT_FOUND && post != StatusCode::NOT_FOUND,
-                "{field} {url} is not served"
-            );
+            let post = app.http.post(url).form(&[("x", "y")]).send().await.unwrap().status();
+            assert!(get != StatusCode::NOT_FOUND && post != StatusCode::NOT_FOUND, "{field} {url} is not served");
             let alias = url.replace("/realms/", "/auth/realms/");
             let alias_get = app.http.get(&alias).send().await.unwrap().status();
-            assert!(
-                alias_get != StatusCode::NOT_FOUND,
-                "{field} alias {alias} is not served"
-            );
+            assert!(alias_get != StatusCode::NOT_FOUND, "{field} alias {alias} is not served");
         }
     }
 }
@@ -85,53 +49,27 @@ async fn discovery_matches_the_routes_on_both_prefixes(app: TestApp) {
 async fn rfc8414_metadata_is_served(app: TestApp) {
     let res = app
         .http
-        .get(format!(
-            "{}/.well-known/oauth-authorization-server/realms/default",
-            app.base
-        ))
+        .get(format!("{}/.well-known/oauth-authorization-server/realms/default", app.base))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let doc: Value = res.json().await.unwrap();
-    assert_eq!(
-        doc["issuer"],
-        format!("{}/realms/default", app.base).as_str()
-    );
+    assert_eq!(doc["issuer"], format!("{}/realms/default", app.base).as_str());
     assert!(doc["token_endpoint"].is_string());
 }
 
 async fn unknown_realm_is_a_json_404(app: TestApp) {
-    let res = app
-        .http
-        .get(app.realm_url("nope", DISCOVERY))
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.get(app.realm_url("nope", DISCOVERY)).send().await.unwrap();
     let body = assert_oauth_error(res, StatusCode::NOT_FOUND, "invalid_request").await;
     assert_eq!(body["error_description"], "realm does not exist");
-    let creds = Creds {
-        id: "x".into(),
-        secret: "y".into(),
-    };
-    let res = app
-        .post_form(
-            "nope",
-            TOKEN,
-            Some(&creds),
-            &[("grant_type", "client_credentials")],
-        )
-        .await;
+    let creds = Creds { id: "x".into(), secret: "y".into() };
+    let res = app.post_form("nope", TOKEN, Some(&creds), &[("grant_type", "client_credentials")]).await;
     assert_oauth_error(res, StatusCode::NOT_FOUND, "invalid_request").await;
 }
 
 async fn jwks_publishes_three_algorithms_without_private_parts(app: TestApp) {
-    let res = app
-        .http
-        .get(app.realm_url("default", CERTS))
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.get(app.realm_url("default", CERTS)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let jwks: Value = res.json().await.unwrap();
     let keys = jwks["keys"].as_array().unwrap();
@@ -142,56 +80,19 @@ async fn jwks_publishes_three_algorithms_without_private_parts(app: TestApp) {
         assert_eq!(k["use"], "sig");
         assert!(k["kid"].as_str().unwrap().len() >= 40);
         for private in ["d", "p", "q", "dp", "dq", "qi"] {
-            assert!(
-                k.get(private).is_none(),
-                "private member {private} published"
-            );
+            assert!(k.get(private).is_none(), "private member {private} published");
         }
     }
 }
 
 async fn each_realm_has_its_own_keys(app: TestApp) {
-    app.manager
-        .create_realm("acme", Some("Acme"), "test")
-        .await
-        .unwrap();
+    app.manager.create_realm("acme", Some("Acme"), "test").await.unwrap();
     let kids = |jwks: Value| -> Vec<String> {
-        jwks["keys"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k["kid"].as_str().unwrap().to_owned())
-            .collect()
+        jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
     };
-    let a = kids(
-        app.http
-            .get(app.realm_url("default", CERTS))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap(),
-    );
-    let b = kids(
-        app.http
-            .get(app.realm_url("acme", CERTS))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap(),
-    );
+    let a = kids(app.http.get(app.realm_url("default", CERTS)).send().await.unwrap().json().await.unwrap());
+    let b = kids(app.http.get(app.realm_url("acme", CERTS)).send().await.unwrap().json().await.unwrap());
     assert!(a.iter().all(|k| !b.contains(k)));
-    let doc: Value = app
-        .http
-        .get(app.realm_url("acme", DISCOVERY))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.http.get(app.realm_url("acme", DISCOVERY)).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["issuer"], format!("{}/realms/acme", app.base).as_str());
 }

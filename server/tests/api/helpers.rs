@@ -72,32 +72,17 @@ impl TestDb {
         let dir = std::env::temp_dir().join(format!("portcullis-test-{}", random_name()));
         std::fs::create_dir_all(&dir).unwrap();
         match kind {
-            DbKind::Sqlite => TestDb {
-                url: format!("sqlite:{}/db.sqlite", dir.display()),
-                kind,
-                dir,
-                pg_name: None,
-            },
+            DbKind::Sqlite => TestDb { url: format!("sqlite:{}/db.sqlite", dir.display()), kind, dir, pg_name: None },
             DbKind::Postgres => {
                 let name = format!("pc_test_{}", random_name());
                 let admin = pg_admin_url();
                 let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
                     .await
-                    .unwrap_or_else(|e| {
-                        panic!("PostgreSQL is required for the postgres tests ({admin}): {e}")
-                    });
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .await
-                    .unwrap();
+                    .unwrap_or_else(|e| panic!("PostgreSQL is required for the postgres tests ({admin}): {e}"));
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
                 let mut url = url::Url::parse(&admin).unwrap();
                 url.set_path(&name);
-                TestDb {
-                    url: url.to_string(),
-                    kind,
-                    dir,
-                    pg_name: Some(name),
-                }
+                TestDb { url: url.to_string(), kind, dir, pg_name: Some(name) }
             }
         }
     }
@@ -109,18 +94,11 @@ impl Drop for TestDb {
         if let Some(name) = self.pg_name.take() {
             // Drop runs outside any runtime we may block: use a thread with its own.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                 rt.block_on(async {
-                    if let Ok(mut c) =
-                        <sqlx::PgConnection as sqlx::Connection>::connect(&pg_admin_url()).await
-                    {
+                    if let Ok(mut c) = <sqlx::PgConnection as sqlx::Connection>::connect(&pg_admin_url()).await {
                         let _ =
-                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                                .execute(&mut c)
-                                .await;
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;
                     }
                 });
             })
@@ -171,39 +149,22 @@ impl TestApp {
         Self::start(kind, tweak, ManualClock::new()).await
     }
 
-    async fn start(
-        kind: DbKind,
-        tweak: impl FnOnce(&mut Config),
-        clock: Arc<ManualClock>,
-    ) -> TestApp {
+    async fn start(kind: DbKind, tweak: impl FnOnce(&mut Config), clock: Arc<ManualClock>) -> TestApp {
         let db = TestDb::new(kind).await;
         let master_key = STANDARD.encode(portcullis::crypto::random_bytes::<32>());
         let mut config = Config::with_database(&db.url);
         config.master_key = MasterKeySource::Inline(master_key.clone());
         tweak(&mut config);
-        let app = Application::build_with_clock(config, clock.clone())
-            .await
-            .expect("server starts");
+        let app = Application::build_with_clock(config, clock.clone()).await.expect("server starts");
         let base = format!("http://{}", app.local_addr());
         let manager = app.state().manager.clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
         tokio::spawn(app.run(async {
             let _ = rx.await;
         }));
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        TestApp {
-            base,
-            http,
-            clock,
-            manager,
-            master_key,
-            db,
-            shutdown: Some(tx),
-        }
+        let http =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+        TestApp { base, http, clock, manager, master_key, db, shutdown: Some(tx) }
     }
 
     /// `{base}/realms/{realm}{path}`.
@@ -213,15 +174,8 @@ impl TestApp {
 
     /// Creates a client in `realm` through the management layer.
     pub async fn create_client(&self, req: NewClient) -> Creds {
-        let created = self
-            .manager
-            .create_client(req, "test")
-            .await
-            .expect("client created");
-        Creds {
-            id: created.client_id,
-            secret: created.client_secret.unwrap_or_default(),
-        }
+        let created = self.manager.create_client(req, "test").await.expect("client created");
+        Creds { id: created.client_id, secret: created.client_secret.unwrap_or_default() }
     }
 
     /// A service client of the default realm allowed `scopes`.
@@ -237,13 +191,7 @@ impl TestApp {
     }
 
     /// POSTs a form to `{realm}{path}` with optional Basic credentials.
-    pub async fn post_form(
-        &self,
-        realm: &str,
-        path: &str,
-        basic: Option<&Creds>,
-        form: &[(&str, &str)],
-    ) -> Response {
+    pub async fn post_form(&self, realm: &str, path: &str, basic: Option<&Creds>, form: &[(&str, &str)]) -> Response {
         let mut req = self.http.post(self.realm_url(realm, path)).form(form);
         if let Some(c) = basic {
             req = req.basic_auth(&c.id, Some(&c.secret));
@@ -264,17 +212,12 @@ impl TestApp {
     pub async fn access_token(&self, creds: &Creds) -> String {
         let res = self.token(creds, None).await;
         assert_eq!(res.status(), StatusCode::OK);
-        res.json::<Value>().await.unwrap()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
     }
 
     /// Introspects `token` as `caller`, returning the JSON body (asserting 200).
     pub async fn introspect(&self, caller: &Creds, token: &str) -> Value {
-        let res = self
-            .post_form("default", INTROSPECT, Some(caller), &[("token", token)])
-            .await;
+        let res = self.post_form("default", INTROSPECT, Some(caller), &[("token", token)]).await;
         assert_eq!(res.status(), StatusCode::OK);
         res.json().await.unwrap()
     }
@@ -303,10 +246,7 @@ pub const DISCOVERY: &str = "/.well-known/openid-configuration";
 pub async fn assert_oauth_error(res: Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(res.status(), status, "status");
     assert_eq!(res.headers()["cache-control"], "no-store");
-    assert!(res.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("application/json"));
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"], code, "error code in {body}");
     body
@@ -338,4 +278,173 @@ pub fn jwt_claims(token: &str) -> Value {
 pub fn jwt_header(token: &str) -> Value {
     let header = token.split('.').next().unwrap();
     serde_json::from_slice(&portcullis::crypto::b64_decode(header).unwrap()).unwrap()
+}
+
+/// A PKCE verifier and its S256 challenge.
+pub struct Pkce {
+    pub verifier: String,
+    pub challenge: String,
+}
+
+impl Pkce {
+    pub fn new() -> Pkce {
+        let verifier = portcullis::crypto::random_token::<32>();
+        let challenge = portcullis::crypto::b64(&portcullis::crypto::sha256(verifier.as_bytes()));
+        Pkce { verifier, challenge }
+    }
+}
+
+/// The query parameters of a redirect `Location` (from its query, or its fragment).
+pub fn redirect_params(location: &str) -> std::collections::HashMap<String, String> {
+    let url = url::Url::parse(location).unwrap();
+    let mut map: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    if let Some(f) = url.fragment() {
+        map.extend(url::form_urlencoded::parse(f.as_bytes()).into_owned());
+    }
+    map
+}
+
+/// The hidden `name` field's value in an HTML page.
+pub fn hidden_field(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    Some(html[start..].split('"').next()?.replace("&amp;", "&"))
+}
+
+impl TestApp {
+    /// A fresh browser: its own cookie jar, no automatic redirects.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap()
+    }
+
+    /// Creates a user in the default realm.
+    pub async fn create_user(&self, username: &str, password: &str) -> String {
+        self.manager
+            .create_user(
+                portcullis::manage::user::NewUser {
+                    realm: "default".into(),
+                    username: username.into(),
+                    email: Some(format!("{username}@example.com")),
+                    roles: vec!["staff".into()],
+                },
+                password.into(),
+                "test",
+            )
+            .await
+            .unwrap()
+    }
+
+    /// Creates a user-facing client of `template` in the default realm.
+    pub async fn app_client(
+        &self,
+        template: &str,
+        id: &str,
+        redirect: &str,
+        options: portcullis::manage::client::ClientOptions,
+    ) -> Creds {
+        self.create_client(NewClient {
+            realm: "default".into(),
+            template: template.into(),
+            client_id: Some(id.into()),
+            name: Some(format!("The {id} app")),
+            redirect_uris: vec![redirect.into()],
+            scopes: vec!["read:dataset".into()],
+            options,
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// `GET {realm}/protocol/openid-connect/auth?{query}` in `browser`.
+    pub async fn auth_request(&self, browser: &reqwest::Client, query: &[(&str, &str)]) -> Response {
+        let url =
+            url::Url::parse_with_params(&self.realm_url("default", "/protocol/openid-connect/auth"), query).unwrap();
+        browser.get(url).send().await.unwrap()
+    }
+
+    /// Follows a same-site `Location` (a page of ours) and returns the body.
+    pub async fn follow(&self, browser: &reqwest::Client, res: &Response) -> (StatusCode, String) {
+        let location = res.headers()["location"].to_str().unwrap();
+        let url = if location.starts_with('/') { format!("{}{location}", self.base) } else { location.to_owned() };
+        let page = browser.get(url).send().await.unwrap();
+        (page.status(), page.text().await.unwrap())
+    }
+
+    /// Submits the sign-in page reached by `res` (a redirect to it). Returns the response.
+    pub async fn sign_in(&self, browser: &reqwest::Client, res: &Response, username: &str, password: &str) -> Response {
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.starts_with("/realms/default/login"), "expected the sign-in page, got {location}");
+        let (_, html) = self.follow(browser, res).await;
+        let csrf = hidden_field(&html, "csrf").expect("csrf field");
+        let mut form = vec![("username", username.to_owned()), ("password", password.to_owned()), ("csrf", csrf)];
+        if let Some(rid) = hidden_field(&html, "rid") {
+            form.push(("rid", rid));
+        }
+        browser
+            .post(format!("{}/realms/default/login-actions/authenticate", self.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Answers the consent page reached by `res` with `decision` (`allow` or `deny`).
+    pub async fn consent(&self, browser: &reqwest::Client, res: &Response, decision: &str) -> Response {
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.starts_with("/realms/default/consent"), "expected the consent page, got {location}");
+        let (_, html) = self.follow(browser, res).await;
+        let form = [
+            ("csrf", hidden_field(&html, "csrf").expect("csrf")),
+            ("rid", hidden_field(&html, "rid").expect("rid")),
+            ("decision", decision.to_owned()),
+        ];
+        browser.post(format!("{}/realms/default/login-actions/consent", self.base)).form(&form).send().await.unwrap()
+    }
+
+    /// The whole browser part of a code flow: authorize, sign in, consent. Returns the final
+    /// redirect's parameters.
+    pub async fn code_flow(
+        &self,
+        browser: &reqwest::Client,
+        query: &[(&str, &str)],
+        user: (&str, &str),
+    ) -> std::collections::HashMap<String, String> {
+        let mut res = self.auth_request(browser, query).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "authorize: {:?}", res.headers().get("location"));
+        if res.headers()["location"].to_str().unwrap().starts_with("/realms/default/login") {
+            res = self.sign_in(browser, &res, user.0, user.1).await;
+        }
+        if res.headers()["location"].to_str().unwrap().starts_with("/realms/default/consent") {
+            res = self.consent(browser, &res, "allow").await;
+        }
+        redirect_params(res.headers()["location"].to_str().unwrap())
+    }
+
+    /// Exchanges a code at the token endpoint.
+    pub async fn exchange(&self, client: &Creds, code: &str, redirect_uri: &str, verifier: Option<&str>) -> Response {
+        let mut form = vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri)];
+        if let Some(v) = verifier {
+            form.push(("code_verifier", v));
+        }
+        if client.secret.is_empty() {
+            form.push(("client_id", &client.id));
+            self.post_form("default", TOKEN, None, &form).await
+        } else {
+            self.post_form("default", TOKEN, Some(client), &form).await
+        }
+    }
+
+    /// A refresh request.
+    pub async fn refresh(&self, client: &Creds, refresh_token: &str, scope: Option<&str>) -> Response {
+        let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token)];
+        if let Some(s) = scope {
+            form.push(("scope", s));
+        }
+        if client.secret.is_empty() {
+            form.push(("client_id", &client.id));
+            self.post_form("default", TOKEN, None, &form).await
+        } else {
+            self.post_form("default", TOKEN, Some(client), &form).await
+        }
+    }
 }

@@ -18,12 +18,7 @@ async fn active_token_reports_its_claims(app: TestApp) {
     let rs = app.service_client("resource-server", &[]).await;
     let token = app.access_token(&svc).await;
     let res = app
-        .post_form(
-            "default",
-            INTROSPECT,
-            Some(&rs),
-            &[("token", &token), ("token_type_hint", "access_token")],
-        )
+        .post_form("default", INTROSPECT, Some(&rs), &[("token", &token), ("token_type_hint", "access_token")])
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["cache-control"], "no-store");
@@ -58,24 +53,11 @@ async fn expired_token_is_inactive(app: TestApp) {
 
 async fn garbage_and_foreign_tokens_are_inactive(app: TestApp) {
     let svc = app.service_client("svc", &[]).await;
-    for token in [
-        "garbage",
-        "a.b.c",
-        "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
-        &"x".repeat(20_000),
-    ] {
-        assert_eq!(
-            app.introspect(&svc, token).await,
-            json!({"active": false}),
-            "{}",
-            &token[..token.len().min(20)]
-        );
+    for token in ["garbage", "a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", &"x".repeat(20_000)] {
+        assert_eq!(app.introspect(&svc, token).await, json!({"active": false}), "{}", &token[..token.len().min(20)]);
     }
     // A token of another realm is not active here.
-    app.manager
-        .create_realm("other", None, "test")
-        .await
-        .unwrap();
+    app.manager.create_realm("other", None, "test").await.unwrap();
     let other = app
         .create_client(NewClient {
             realm: "other".into(),
@@ -84,51 +66,24 @@ async fn garbage_and_foreign_tokens_are_inactive(app: TestApp) {
             ..Default::default()
         })
         .await;
-    let res = app
-        .post_form(
-            "other",
-            TOKEN,
-            Some(&other),
-            &[("grant_type", "client_credentials")],
-        )
-        .await;
-    let foreign = res.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        app.introspect(&svc, &foreign).await,
-        json!({"active": false})
-    );
+    let res = app.post_form("other", TOKEN, Some(&other), &[("grant_type", "client_credentials")]).await;
+    let foreign = res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.introspect(&svc, &foreign).await, json!({"active": false}));
     // An "alg: none" token carrying a valid kid is still refused.
     let good = app.access_token(&svc).await;
     let kid = jwt_header(&good)["kid"].as_str().unwrap().to_owned();
-    let header = portcullis::crypto::b64(
-        json!({"alg": "none", "typ": "at+jwt", "kid": kid})
-            .to_string()
-            .as_bytes(),
-    );
+    let header = portcullis::crypto::b64(json!({"alg": "none", "typ": "at+jwt", "kid": kid}).to_string().as_bytes());
     let payload = good.split('.').nth(1).unwrap();
-    assert_eq!(
-        app.introspect(&svc, &format!("{header}.{payload}.")).await,
-        json!({"active": false})
-    );
+    assert_eq!(app.introspect(&svc, &format!("{header}.{payload}.")).await, json!({"active": false}));
 }
 
 async fn caller_must_be_an_authenticated_confidential_client(app: TestApp) {
     let svc = app.service_client("svc", &[]).await;
     let token = app.access_token(&svc).await;
-    let res = app
-        .post_form("default", INTROSPECT, None, &[("token", &token)])
-        .await;
+    let res = app.post_form("default", INTROSPECT, None, &[("token", &token)]).await;
     assert_oauth_error(res, StatusCode::UNAUTHORIZED, "invalid_client").await;
-    let wrong = Creds {
-        id: "svc".into(),
-        secret: "nope".into(),
-    };
-    let res = app
-        .post_form("default", INTROSPECT, Some(&wrong), &[("token", &token)])
-        .await;
+    let wrong = Creds { id: "svc".into(), secret: "nope".into() };
+    let res = app.post_form("default", INTROSPECT, Some(&wrong), &[("token", &token)]).await;
     assert_oauth_error(res, StatusCode::UNAUTHORIZED, "invalid_client").await;
     app.create_client(NewClient {
         realm: "default".into(),
@@ -138,14 +93,7 @@ async fn caller_must_be_an_authenticated_confidential_client(app: TestApp) {
         ..Default::default()
     })
     .await;
-    let res = app
-        .post_form(
-            "default",
-            INTROSPECT,
-            None,
-            &[("token", &token), ("client_id", "spa")],
-        )
-        .await;
+    let res = app.post_form("default", INTROSPECT, None, &[("token", &token), ("client_id", "spa")]).await;
     assert_oauth_error(res, StatusCode::UNAUTHORIZED, "invalid_client").await;
     let res = app.post_form("default", INTROSPECT, Some(&svc), &[]).await;
     assert_oauth_error(res, StatusCode::BAD_REQUEST, "invalid_request").await;

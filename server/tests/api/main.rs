@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod authorization_code;
 mod cli;
 mod client_credentials;
 mod console;

@@ -30,19 +30,12 @@ pub fn handle(
 ) -> Result<TokenResponse, OAuthError> {
     check_allowed(realm, &client, GrantType::ClientCredentials)?;
     if !client.client.row.confidential {
-        return Err(OAuthError::unauthorized_client(
-            "public clients cannot use client_credentials",
-        ));
+        return Err(OAuthError::unauthorized_client("public clients cannot use client_credentials"));
     }
     let client = client.client;
     let scope = resolve_scope(realm, &client, req.scope.as_deref())?.join(" ");
     let issued = access_token::issue(realm, &client, Subject::ServiceAccount, scope, now)?;
-    state.stats.count(
-        &client.pk,
-        &realm.id,
-        client.client_id(),
-        GrantType::ClientCredentials,
-    );
+    state.stats.count(&client.pk, &realm.id, client.client_id(), GrantType::ClientCredentials);
     Ok(TokenResponse {
         access_token: issued.token,
         token_type: "Bearer",
@@ -52,5 +45,6 @@ pub fn handle(
         id_token: None,
         scope: issued.claims.scope,
         not_before_policy: not_before_policy(realm, &client),
+        session_state: None,
     })
 }

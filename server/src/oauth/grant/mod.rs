@@ -1,7 +1,10 @@
 //! The token endpoint (RFC 6749 §3.2): parse the typed request, authenticate the client once,
 //! then dispatch to the grant's module. Nothing grant-specific lives here.
 
+pub mod authorization_code;
 pub mod client_credentials;
+pub mod password;
+pub mod refresh_token;
 
 use super::{
     client_auth::{self, AuthenticatedClient},
@@ -24,14 +27,21 @@ use serde::{de::value::MapDeserializer, Deserialize, Serialize};
 use std::net::SocketAddr;
 
 /// The grant types this endpoint serves, for dispatch and discovery.
-pub const SUPPORTED: &[GrantType] = &[GrantType::ClientCredentials];
+pub const SUPPORTED: &[GrantType] =
+    &[GrantType::AuthorizationCode, GrantType::ClientCredentials, GrantType::RefreshToken, GrantType::Password];
 
 /// A token request, tagged by `grant_type`. Unknown parameters are ignored (RFC 6749 §3.2).
 #[derive(Debug, Deserialize)]
 #[serde(tag = "grant_type")]
 pub enum GrantRequest {
+    #[serde(rename = "authorization_code")]
+    AuthorizationCode(authorization_code::Request),
     #[serde(rename = "client_credentials")]
     ClientCredentials(client_credentials::Request),
+    #[serde(rename = "refresh_token")]
+    RefreshToken(refresh_token::Request),
+    #[serde(rename = "password")]
+    Password(password::Request),
 }
 
 impl GrantRequest {
@@ -44,9 +54,8 @@ impl GrantRequest {
                 format!("grant type {grant:?} is not supported"),
             ));
         }
-        let map = MapDeserializer::<_, serde::de::value::Error>::new(
-            params.0.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        );
+        let map =
+            MapDeserializer::<_, serde::de::value::Error>::new(params.0.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         GrantRequest::deserialize(map).map_err(|e| OAuthError::invalid_request(e.to_string()))
     }
 }
@@ -66,6 +75,9 @@ pub struct TokenResponse {
     pub scope: String,
     #[serde(rename = "not-before-policy")]
     pub not_before_policy: i64,
+    /// Keycloak's name for the SSO session id (`sid`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_state: Option<String>,
 }
 
 impl IntoResponse for TokenResponse {
@@ -83,59 +95,39 @@ pub async fn token(
     headers: HeaderMap,
     OAuthForm(params): OAuthForm,
 ) -> Result<TokenResponse, OAuthError> {
-    state
-        .limits
-        .admit_token_request(peer.ip())
-        .map_err(OAuthError::rate_limited)?;
+    state.limits.admit_token_request(peer.ip()).map_err(OAuthError::rate_limited)?;
     let realm = load_realm(&state, &realm_name).await?;
     let request = GrantRequest::parse(&params)?;
     let client = client_auth::authenticate(&state, &realm, &headers, &params, peer.ip()).await?;
     let now = state.now();
     match request {
-        GrantRequest::ClientCredentials(req) => {
-            client_credentials::handle(&state, &realm, client, req, now)
-        }
+        GrantRequest::AuthorizationCode(req) => authorization_code::handle(&state, &realm, client, req, now).await,
+        GrantRequest::ClientCredentials(req) => client_credentials::handle(&state, &realm, client, req, now),
+        GrantRequest::RefreshToken(req) => refresh_token::handle(&state, &realm, client, req, now).await,
+        GrantRequest::Password(req) => password::handle(&state, &realm, client, req, peer.ip(), now).await,
     }
 }
 
 /// Checks that the realm lets custom clients obtain tokens and that the client may use `grant`.
-pub fn check_allowed(
-    realm: &Realm,
-    client: &AuthenticatedClient,
-    grant: GrantType,
-) -> Result<(), OAuthError> {
+pub fn check_allowed(realm: &Realm, client: &AuthenticatedClient, grant: GrantType) -> Result<(), OAuthError> {
     if !realm.settings.oauth_clients_enabled {
-        return Err(OAuthError::unauthorized_client(
-            "OAuth clients are disabled in this realm",
-        ));
+        return Err(OAuthError::unauthorized_client("OAuth clients are disabled in this realm"));
     }
     if !client.client.allows_grant(grant) {
-        return Err(OAuthError::unauthorized_client(format!(
-            "this client may not use the {grant} grant"
-        )));
+        return Err(OAuthError::unauthorized_client(format!("this client may not use the {grant} grant")));
     }
     Ok(())
 }
 
 /// The scopes to grant: the requested ones if the client is allowed each of them (directly or
 /// by implication), else the client's defaults when none are requested.
-pub fn resolve_scope(
-    realm: &Realm,
-    client: &Client,
-    requested: Option<&str>,
-) -> Result<Vec<String>, OAuthError> {
+pub fn resolve_scope(realm: &Realm, client: &Client, requested: Option<&str>) -> Result<Vec<String>, OAuthError> {
     let Some(requested) = requested else {
         return Ok(client.default_scopes.clone());
     };
-    let scopes = crate::model::scope::parse(requested)
-        .ok_or_else(|| OAuthError::invalid_scope("malformed scope"))?;
-    if let Some(denied) = scopes
-        .iter()
-        .find(|s| !realm.implications.allows(&client.allowed_scopes, s))
-    {
-        return Err(OAuthError::invalid_scope(format!(
-            "scope {denied:?} is not allowed for this client"
-        )));
+    let scopes = crate::model::scope::parse(requested).ok_or_else(|| OAuthError::invalid_scope("malformed scope"))?;
+    if let Some(denied) = scopes.iter().find(|s| !realm.implications.allows(&client.allowed_scopes, s)) {
+        return Err(OAuthError::invalid_scope(format!("scope {denied:?} is not allowed for this client")));
     }
     Ok(scopes)
 }

@@ -1,0 +1,103 @@
+//! `POST /realms/{realm}/login-actions/authenticate`: the sign-in form. Checks the CSRF token
+//! and the password (behind `brute_force`), starts the SSO session with a new session id, then
+//! continues the pending authorization request.
+
+use super::{brute_force, paths, pending, realm_path, sso};
+use crate::{
+    console::csrf,
+    oauth::authorize::{self, error_page},
+    state::AppState,
+    store::{self, audit::NewAudit},
+};
+use axum::{
+    extract::{rejection::FormRejection, ConnectInfo, Path, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+/// The sign-in form.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    csrf: Option<String>,
+    rid: Option<String>,
+}
+
+/// Back to the sign-in page with an error code (and the request id, to keep going).
+fn back(realm: &str, rid: Option<&str>, error: &str, retry: Option<i64>) -> Response {
+    let mut url = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(r) = rid {
+        url.append_pair("rid", r);
+    }
+    url.append_pair("error", error);
+    if let Some(s) = retry {
+        url.append_pair("retry", &s.to_string());
+    }
+    Redirect::to(&format!("{}?{}", realm_path(realm, paths::LOGIN_PAGE), url.finish())).into_response()
+}
+
+/// Handles the form.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    Path(realm_name): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    session: Session,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return back(&realm_name, None, "invalid", None);
+    };
+    let rid = form.rid.as_deref().filter(|r| !r.is_empty());
+    if !csrf::verify(&session, form.csrf.as_deref()).await {
+        return back(&realm_name, rid, "csrf", None);
+    }
+    let realm = match state.registry.realm(&realm_name).await {
+        Ok(Some(r)) if r.settings.enabled => r,
+        _ => return error_page(StatusCode::NOT_FOUND, "Unknown realm", "This realm does not exist."),
+    };
+    let now = state.now();
+    let pending = match rid {
+        Some(r) => match pending::get(&session, r, now).await {
+            Some(p) => Some(p),
+            None => return back(&realm_name, None, "expired", None),
+        },
+        None => None,
+    };
+    let ip = peer.ip().to_string();
+    let user = match brute_force::password_login(&state, &realm, &form.username, &form.password, &ip).await {
+        Ok(u) => u,
+        Err(e) => return back(&realm_name, rid, e.code(), e.retry_after()),
+    };
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    if let Err(e) = sso::start(&state, &session, &user, &ip, user_agent).await {
+        tracing::error!(error = %e, "starting SSO session");
+        return back(&realm_name, rid, "internal", None);
+    }
+    if let Ok(mut conn) = state.db.conn().await {
+        let ev = NewAudit {
+            realm_id: Some(&realm.id),
+            kind: "user.login",
+            actor: &user.username,
+            subject: Some(&user.id),
+            ip: Some(&ip),
+            ..Default::default()
+        };
+        if let Err(e) = store::audit::insert(&mut conn, &ev, now).await {
+            tracing::warn!(error = %e, "cannot record audit event");
+        }
+    }
+    match (pending, rid) {
+        (Some(pending::Pending::Authorize(mut req)), Some(rid)) => {
+            // The sign-in just made satisfies prompt=login.
+            req.prompt_login = false;
+            authorize::proceed(&state, &session, &realm, Some(rid), req).await
+        }
+        _ => Redirect::to(&realm_path(&realm_name, paths::LOGIN_PAGE)).into_response(),
+    }
+}

@@ -1,0 +1,198 @@
+//! RP-initiated logout (OIDC RP-Initiated Logout 1.0). With a valid `id_token_hint` the session
+//! ends at once; without one the user confirms on a page (a third party cannot sign them out).
+//! `post_logout_redirect_uri` must be registered for the client, exactly; otherwise the user
+//! sees an error page, never a redirect.
+
+use super::{paths, realm_path, sso};
+use crate::{
+    console::csrf,
+    oauth::{authorize::error_page, form::Params},
+    registry::Realm,
+    state::AppState,
+    store::{self, audit::NewAudit},
+};
+use axum::{
+    body::Bytes,
+    extract::{rejection::FormRejection, Path, RawQuery, State},
+    http::{HeaderMap, Method, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+const PENDING: &str = "logout.pending";
+
+/// Where to go after a confirmed logout.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AfterLogout {
+    redirect: Option<String>,
+    state: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct HintClaims {
+    aud: serde_json::Value,
+    #[serde(default)]
+    sid: Option<String>,
+}
+
+/// Verifies an ID token of this realm, ignoring its expiry (a hint may be old).
+fn verify_hint(realm: &Realm, token: &str) -> Option<HintClaims> {
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    let (alg, key) = realm.keys.verifier(header.kid.as_deref()?)?;
+    // An access token is not an ID token.
+    if header.alg != alg.jwt_algorithm() || header.typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("at+jwt")) {
+        return None;
+    }
+    let mut v = jsonwebtoken::Validation::new(alg.jwt_algorithm());
+    v.validate_exp = false;
+    v.validate_aud = false;
+    v.required_spec_claims.clear();
+    v.set_issuer(&[&realm.issuer]);
+    jsonwebtoken::decode::<HintClaims>(token, key, &v).ok().map(|d| d.claims)
+}
+
+fn first_audience(aud: &serde_json::Value) -> Option<String> {
+    match aud {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Array(a) => a.first().and_then(|v| v.as_str()).map(str::to_owned),
+        _ => None,
+    }
+}
+
+fn bad(message: &str) -> Response {
+    error_page(StatusCode::BAD_REQUEST, "Cannot sign out", message)
+}
+
+/// `GET|POST {realm}/protocol/openid-connect/logout`.
+pub async fn end_session(
+    State(state): State<AppState>,
+    Path(realm_name): Path<String>,
+    session: Session,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let realm = match state.registry.realm(&realm_name).await {
+        Ok(Some(r)) if r.settings.enabled => r,
+        _ => return error_page(StatusCode::NOT_FOUND, "Unknown realm", "This realm does not exist."),
+    };
+    let params = if method == Method::POST {
+        let is_form = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let pairs: Option<Vec<(String, String)>> = is_form.then(|| serde_urlencoded::from_bytes(&body).ok()).flatten();
+        match pairs.map(Params::from_pairs) {
+            Some(Ok(p)) => p,
+            _ => return bad("The request is malformed."),
+        }
+    } else {
+        match Params::from_query(query.as_deref().unwrap_or_default()) {
+            Ok(p) => p,
+            Err(_) => return bad("The request is malformed."),
+        }
+    };
+    let hint = match params.get("id_token_hint") {
+        Some(t) => match verify_hint(&realm, t) {
+            Some(h) => Some(h),
+            None => return bad("The id_token_hint is not a valid ID token of this realm."),
+        },
+        None => None,
+    };
+    let hint_client = hint.as_ref().and_then(|h| first_audience(&h.aud));
+    let client_id = match (params.get("client_id"), hint_client.as_deref()) {
+        (Some(a), Some(b)) if a != b => return bad("client_id does not match the id_token_hint."),
+        (a, b) => a.or(b).map(str::to_owned),
+    };
+    let redirect = match params.get("post_logout_redirect_uri") {
+        None => None,
+        Some(uri) => {
+            let Some(client_id) = &client_id else {
+                return bad("post_logout_redirect_uri needs id_token_hint or client_id.");
+            };
+            let client = state.registry.client(&realm, client_id).await.ok().flatten();
+            if !client.is_some_and(|c| c.post_logout_redirect_uris.iter().any(|r| r == uri)) {
+                return bad("post_logout_redirect_uri is not registered for this application.");
+            }
+            Some(uri.to_owned())
+        }
+    };
+    let after = AfterLogout { redirect, state: params.get("state").map(str::to_owned) };
+    match hint {
+        Some(h) => {
+            if let Some(sid) = &h.sid {
+                if let Err(e) = sso::end_session(&state, &realm.id, sid).await {
+                    tracing::error!(error = %e, "ending session");
+                }
+            }
+            finish(&state, &session, &realm, after).await
+        }
+        None => {
+            if session.insert(PENDING, &after).await.is_err() {
+                return bad("Your session could not be saved.");
+            }
+            Redirect::to(&realm_path(&realm.name, paths::LOGOUT_PAGE)).into_response()
+        }
+    }
+}
+
+/// The confirmation form.
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    csrf: Option<String>,
+}
+
+/// `POST /realms/{realm}/login-actions/logout`.
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path(realm_name): Path<String>,
+    session: Session,
+    form: Result<Form<ConfirmForm>, FormRejection>,
+) -> Response {
+    let token = form.ok().and_then(|Form(f)| f.csrf);
+    if !csrf::verify(&session, token.as_deref()).await {
+        return error_page(StatusCode::FORBIDDEN, "Form expired", "The form has expired. Go back and try again.");
+    }
+    let realm = match state.registry.realm(&realm_name).await {
+        Ok(Some(r)) => r,
+        _ => return error_page(StatusCode::NOT_FOUND, "Unknown realm", "This realm does not exist."),
+    };
+    let after = session
+        .remove::<AfterLogout>(PENDING)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(AfterLogout { redirect: None, state: None });
+    finish(&state, &session, &realm, after).await
+}
+
+/// Ends the browser's SSO session in the realm and goes where the client asked.
+async fn finish(state: &AppState, session: &Session, realm: &Realm, after: AfterLogout) -> Response {
+    if let Some(sid) = sso::forget(session, &realm.id).await {
+        if let Err(e) = sso::end_session(state, &realm.id, &sid).await {
+            tracing::error!(error = %e, "ending session");
+        }
+        if let Ok(mut conn) = state.db.conn().await {
+            let ev = NewAudit {
+                realm_id: Some(&realm.id),
+                kind: "user.logout",
+                actor: "user",
+                subject: Some(&sid),
+                ..Default::default()
+            };
+            let _ = store::audit::insert(&mut conn, &ev, state.now()).await;
+        }
+    }
+    match after.redirect.and_then(|r| url::Url::parse(&r).ok()) {
+        Some(mut url) => {
+            if let Some(s) = after.state {
+                url.query_pairs_mut().append_pair("state", &s);
+            }
+            Redirect::to(url.as_str()).into_response()
+        }
+        None => Redirect::to(&realm_path(&realm.name, paths::LOGGED_OUT_PAGE)).into_response(),
+    }
+}

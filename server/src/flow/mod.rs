@@ -1,0 +1,44 @@
+//! The browser side of signing in: SSO sessions, pending authorization requests, the
+//! brute-force guard, and the form handlers behind the login, consent and logout pages.
+//!
+//! # Layout
+//! - `sso`: who is signed in to which realm in this browser (tower-sessions + `user_sessions`)
+//! - `pending`: validated authorization requests waiting for sign-in or consent
+//! - `brute_force`: password sign-in with growing delays and temporary lockout
+//! - `login`, `consent`, `logout`: `POST /realms/{realm}/login-actions/*`
+//! - `service`: what the Leptos pages read (`app::service::FlowService`)
+
+pub mod brute_force;
+pub mod consent;
+pub mod login;
+pub mod logout;
+pub mod pending;
+pub mod service;
+pub mod sso;
+
+use crate::state::AppState;
+use axum::{routing::post, Router};
+
+/// Paths of the pages (Leptos routes) and their form handlers, below `/realms/{realm}`.
+pub mod paths {
+    pub const LOGIN_PAGE: &str = "/login";
+    pub const CONSENT_PAGE: &str = "/consent";
+    pub const LOGOUT_PAGE: &str = "/logout";
+    pub const LOGGED_OUT_PAGE: &str = "/logged-out";
+    pub const AUTHENTICATE: &str = "/login-actions/authenticate";
+    pub const CONSENT: &str = "/login-actions/consent";
+    pub const LOGOUT: &str = "/login-actions/logout";
+}
+
+/// `/realms/{realm}{path}`, for redirects.
+pub fn realm_path(realm: &str, path: &str) -> String {
+    format!("/realms/{realm}{path}")
+}
+
+/// The form handlers.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(&format!("/realms/{{realm}}{}", paths::AUTHENTICATE), post(login::authenticate))
+        .route(&format!("/realms/{{realm}}{}", paths::CONSENT), post(consent::decide))
+        .route(&format!("/realms/{{realm}}{}", paths::LOGOUT), post(logout::confirm))
+}

@@ -1,0 +1,98 @@
+//! Single sign-on: the browser's session (tower-sessions) remembers, per realm, which SSO
+//! session it holds; the SSO session itself is a `user_sessions` row, so logout, refresh tokens
+//! and `sid` claims all refer to one thing.
+
+use crate::{
+    state::AppState,
+    store::{self, user_sessions::UserSessionRow, users::UserRow},
+};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+/// What the browser session holds for one realm.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SsoRef {
+    pub session_id: String,
+    pub user_id: String,
+    pub auth_time: i64,
+}
+
+fn key(realm_id: &str) -> String {
+    format!("sso.{realm_id}")
+}
+
+/// A live SSO session and its user.
+#[derive(Debug, Clone)]
+pub struct Sso {
+    pub session_id: String,
+    pub auth_time: i64,
+    pub user: UserRow,
+}
+
+/// The browser's SSO session in `realm_id`, if it is still live and its user still enabled.
+pub async fn current(state: &AppState, session: &Session, realm_id: &str) -> Result<Option<Sso>, sqlx::Error> {
+    let Ok(Some(sso)) = session.get::<SsoRef>(&key(realm_id)).await else {
+        return Ok(None);
+    };
+    let mut conn = state.db.conn().await?;
+    let live = store::user_sessions::active(&mut conn, &sso.session_id).await?.is_some();
+    let user = store::users::by_id(&mut conn, &sso.user_id).await?.filter(|u| u.enabled);
+    match (live, user) {
+        (true, Some(user)) => Ok(Some(Sso { session_id: sso.session_id, auth_time: sso.auth_time, user })),
+        _ => {
+            let _ = session.remove::<SsoRef>(&key(realm_id)).await;
+            Ok(None)
+        }
+    }
+}
+
+/// Starts an SSO session for `user` (a new browser session id first: no fixation).
+pub async fn start(
+    state: &AppState,
+    session: &Session,
+    user: &UserRow,
+    ip: &str,
+    user_agent: Option<&str>,
+) -> Result<SsoRef, String> {
+    let now = state.now();
+    let row = new_session_row(user, now, ip, user_agent);
+    let mut conn = state.db.conn().await.map_err(|e| e.to_string())?;
+    store::user_sessions::insert(&mut conn, &row).await.map_err(|e| e.to_string())?;
+    session.cycle_id().await.map_err(|e| e.to_string())?;
+    let sso = SsoRef { session_id: row.id, user_id: user.id.clone(), auth_time: now };
+    session.insert(&key(&user.realm_id), &sso).await.map_err(|e| e.to_string())?;
+    Ok(sso)
+}
+
+/// A new `user_sessions` row (also used by the password grant, which has no browser).
+pub fn new_session_row(user: &UserRow, now: i64, ip: &str, user_agent: Option<&str>) -> UserSessionRow {
+    UserSessionRow {
+        id: store::new_id(),
+        realm_id: user.realm_id.clone(),
+        user_id: user.id.clone(),
+        auth_time: now,
+        created_at: now,
+        last_seen_at: now,
+        ended_at: None,
+        ip: Some(ip.to_owned()),
+        user_agent: user_agent.map(|u| u.chars().take(300).collect()),
+    }
+}
+
+/// Forgets the browser's SSO session in `realm_id`, returning its id.
+pub async fn forget(session: &Session, realm_id: &str) -> Option<String> {
+    session.remove::<SsoRef>(&key(realm_id)).await.ok().flatten().map(|s| s.session_id)
+}
+
+/// Ends an SSO session everywhere: the row, its online refresh tokens, and (by marker) every
+/// access token that carries its `sid`.
+pub async fn end_session(state: &AppState, realm_id: &str, session_id: &str) -> Result<(), sqlx::Error> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    store::user_sessions::end(&mut tx, session_id, now).await?;
+    store::refresh_tokens::revoke_session(&mut tx, session_id, now).await?;
+    // Access tokens live at most a day (the longest lifespan a client may set).
+    let marker = store::revocations::session_marker(session_id);
+    store::revocations::revoke(&mut tx, &marker, realm_id, now + 24 * 3600, now).await?;
+    tx.commit().await
+}

@@ -1,0 +1,141 @@
+//! The authorization code grant (RFC 6749 §4.1.3, RFC 7636 §4.5, OIDC Core §3.1.3).
+//!
+//! The code is redeemed atomically (one `UPDATE … WHERE used_at IS NULL RETURNING`), bound to
+//! its client, redirect URI and PKCE challenge, and valid for the realm's code lifespan (60 s).
+//! A second redemption fails and revokes everything the first one issued (RFC 6749 §4.1.2,
+//! RFC 9700 §4.5): the refresh family, and by marker its access tokens.
+
+use super::{check_allowed, TokenResponse};
+use crate::{
+    crypto::{random_token, token_hash},
+    model::{pkce, GrantType},
+    oauth::{
+        client_auth::AuthenticatedClient,
+        error::OAuthError,
+        tokens::{self, RefreshPlan, UserGrant},
+    },
+    registry::Realm,
+    state::AppState,
+    store::{self, audit::NewAudit},
+};
+use serde::Deserialize;
+
+/// The grant's parameters.
+#[derive(Debug, Deserialize)]
+pub struct Request {
+    pub code: String,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+}
+
+const INVALID: &str = "the authorization code is invalid, expired or already used";
+
+/// Revokes a refresh family and, by marker, the access tokens issued in it.
+pub async fn revoke_family(tx: &mut store::Tx, realm_id: &str, family_id: &str, now: i64) -> Result<(), sqlx::Error> {
+    store::refresh_tokens::revoke_family(tx, family_id, now).await?;
+    let marker = store::revocations::family_marker(family_id);
+    // Access tokens live at most a day (the longest lifespan a client may set).
+    store::revocations::revoke(tx, &marker, realm_id, now + 24 * 3600, now).await
+}
+
+/// Exchanges the code.
+pub async fn handle(
+    state: &AppState,
+    realm: &Realm,
+    client: AuthenticatedClient,
+    req: Request,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
+    check_allowed(realm, &client, GrantType::AuthorizationCode)?;
+    let client = client.client;
+    let code_hash = token_hash(&req.code);
+    let family_id = random_token::<16>();
+    let mut tx = state.db.begin().await?;
+    let Some(code) = store::auth_codes::redeem(&mut tx, &code_hash, &family_id, now).await? else {
+        if let Some(used) = store::auth_codes::get(&mut tx, &code_hash).await? {
+            if let (Some(_), Some(family)) = (used.used_at, &used.family_id) {
+                if used.client_pk == client.row.id {
+                    revoke_family(&mut tx, &realm.id, family, now).await?;
+                    let ev = NewAudit {
+                        realm_id: Some(&realm.id),
+                        kind: "code.replayed",
+                        actor: client.client_id(),
+                        client_id: Some(client.client_id()),
+                        subject: Some(&used.user_id),
+                        ..Default::default()
+                    };
+                    store::audit::insert(&mut tx, &ev, now).await?;
+                    tx.commit().await?;
+                    return Err(OAuthError::invalid_grant(
+                        "the authorization code was already used; the tokens issued for it are revoked",
+                    ));
+                }
+            }
+        }
+        return Err(OAuthError::invalid_grant(INVALID));
+    };
+    // From here on the code is spent, whatever the outcome: a failed attempt with a stolen code
+    // must not leave it redeemable.
+    let failure = check(&code, &client.row.id, &req, now);
+    let user = store::users::by_id(&mut tx, &code.user_id).await?.filter(|u| u.enabled);
+    let session_live = store::user_sessions::active(&mut tx, &code.session_id).await?.is_some();
+    let failure = failure.or_else(|| match (&user, session_live) {
+        (None, _) => Some(OAuthError::invalid_grant("the user is disabled or deleted")),
+        (_, false) => Some(OAuthError::invalid_grant("the sign-in session has ended")),
+        _ => None,
+    });
+    let (Some(user), None) = (user, failure.clone()) else {
+        tx.commit().await?;
+        return Err(failure.unwrap_or_else(|| OAuthError::invalid_grant(INVALID)));
+    };
+    let scopes: Vec<String> = code.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let refresh = if tokens::issues_refresh(&client) {
+        RefreshPlan::Store {
+            token: random_token::<32>(),
+            family_scope: code.scope.clone(),
+            offline: scopes.iter().any(|s| s == "offline_access"),
+        }
+    } else {
+        RefreshPlan::None
+    };
+    let grant = UserGrant {
+        realm,
+        client: &client,
+        user: &user,
+        session_id: &code.session_id,
+        auth_time: code.auth_time,
+        scopes: &scopes,
+        nonce: code.nonce.as_deref(),
+        family_id: &family_id,
+        grant: GrantType::AuthorizationCode,
+    };
+    let response = tokens::issue(state, &mut tx, grant, refresh, now).await?;
+    tx.commit().await?;
+    Ok(response)
+}
+
+/// The checks of RFC 6749 §4.1.3 and RFC 7636 §4.6, in the order an attacker learns least.
+fn check(code: &store::auth_codes::AuthCodeRow, client_pk: &str, req: &Request, now: i64) -> Option<OAuthError> {
+    if code.client_pk != client_pk {
+        return Some(OAuthError::invalid_grant(INVALID));
+    }
+    if code.expires_at <= now {
+        return Some(OAuthError::invalid_grant(INVALID));
+    }
+    match (&code.code_challenge, &req.code_verifier) {
+        (Some(challenge), Some(verifier)) if pkce::verify_s256(verifier, challenge) => {}
+        (Some(_), _) => return Some(OAuthError::invalid_grant("PKCE verification failed")),
+        // A verifier without a challenge is a downgrade attempt (RFC 9700 §4.8.2).
+        (None, Some(_)) => return Some(OAuthError::invalid_grant("no PKCE challenge was sent for this code")),
+        (None, None) => {}
+    }
+    match &req.redirect_uri {
+        Some(uri) if uri != &code.redirect_uri => {
+            Some(OAuthError::invalid_grant("redirect_uri does not match the authorization request"))
+        }
+        // RFC 6749 §4.1.3: required when the authorization request carried one, unless PKCE
+        // binds the code to its client (as OAuth 2.1 allows).
+        None if code.code_challenge.is_none() => Some(OAuthError::invalid_request("missing parameter: redirect_uri")),
+        _ => None,
+    }
+}

@@ -1,0 +1,151 @@
+//! The refresh token grant (RFC 6749 §6) with rotation and replay detection (RFC 9700 §4.14).
+//!
+//! Every use rotates the token (one atomic `UPDATE … WHERE rotated_at IS NULL`). A rotated token
+//! presented again within the client's reuse window (default 5 s) gets the same successor — two
+//! tabs refreshing at once stay signed in — and after it, the whole family is revoked. The scope
+//! may only narrow; the token is bound to its client; online tokens die with their SSO session.
+
+use super::{authorization_code::revoke_family, check_allowed, TokenResponse};
+use crate::{
+    crypto::token_hash,
+    model::GrantType,
+    oauth::{
+        client_auth::AuthenticatedClient,
+        error::OAuthError,
+        tokens::{self, RefreshPlan, UserGrant},
+    },
+    registry::{Client, Realm},
+    state::AppState,
+    store::{self, audit::NewAudit, refresh_tokens::RefreshRow},
+};
+use serde::Deserialize;
+
+/// The grant's parameters.
+#[derive(Debug, Deserialize)]
+pub struct Request {
+    pub refresh_token: String,
+    pub scope: Option<String>,
+}
+
+const INVALID: &str = "the refresh token is invalid, expired or revoked";
+
+/// Refreshes.
+pub async fn handle(
+    state: &AppState,
+    realm: &Realm,
+    client: AuthenticatedClient,
+    req: Request,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
+    check_allowed(realm, &client, GrantType::RefreshToken)?;
+    let client = client.client;
+    let hash = token_hash(&req.refresh_token);
+    let mut tx = state.db.begin().await?;
+
+    if !client.row.refresh_token_rotation {
+        let row = store::refresh_tokens::get(&mut tx, &hash)
+            .await?
+            .filter(|r| r.client_pk == client.row.id && r.revoked_at.is_none());
+        let row = row.ok_or_else(|| OAuthError::invalid_grant(INVALID))?;
+        let expires_at = row.expires_at;
+        let plan = RefreshPlan::Existing { token: req.refresh_token.clone(), expires_at };
+        return finish(state, tx, realm, &client, &row, req.scope.as_deref(), plan, now).await;
+    }
+
+    let successor = tokens::successor_of(state, &req.refresh_token);
+    let successor_hash = token_hash(&successor);
+    if let Some(row) = store::refresh_tokens::rotate(&mut tx, &hash, &successor_hash, now).await? {
+        if row.client_pk != client.row.id {
+            // Someone else's token: undo the rotation, tell nothing.
+            drop(tx);
+            return Err(OAuthError::invalid_grant(INVALID));
+        }
+        let plan = RefreshPlan::Store { token: successor, family_scope: row.scope.clone(), offline: row.offline };
+        return finish(state, tx, realm, &client, &row, req.scope.as_deref(), plan, now).await;
+    }
+
+    // Not rotatable: unknown, revoked, or already rotated.
+    let Some(row) = store::refresh_tokens::get(&mut tx, &hash).await?.filter(|r| r.client_pk == client.row.id) else {
+        return Err(OAuthError::invalid_grant(INVALID));
+    };
+    let (Some(rotated_at), None) = (row.rotated_at, row.revoked_at) else {
+        return Err(OAuthError::invalid_grant(INVALID));
+    };
+    if now - rotated_at <= client.row.refresh_reuse_window
+        && row.successor_hash.as_deref() == Some(successor_hash.as_str())
+    {
+        let next = store::refresh_tokens::get(&mut tx, &successor_hash).await?;
+        if let Some(next) = next.filter(|n| n.rotated_at.is_none() && n.revoked_at.is_none()) {
+            let plan = RefreshPlan::Existing { token: successor, expires_at: next.expires_at };
+            return finish(state, tx, realm, &client, &row, req.scope.as_deref(), plan, now).await;
+        }
+    }
+    // A rotated token came back: it was stolen, or the client is broken. Revoke the family.
+    revoke_family(&mut tx, &realm.id, &row.family_id, now).await?;
+    let ev = NewAudit {
+        realm_id: Some(&realm.id),
+        kind: "refresh.reused",
+        actor: client.client_id(),
+        client_id: Some(client.client_id()),
+        subject: Some(&row.user_id),
+        ..Default::default()
+    };
+    store::audit::insert(&mut tx, &ev, now).await?;
+    tx.commit().await?;
+    Err(OAuthError::invalid_grant("the refresh token was already used; its session has been revoked"))
+}
+
+/// Validates the family's state and issues the new token set.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    state: &AppState,
+    mut tx: store::Tx,
+    realm: &Realm,
+    client: &Client,
+    row: &RefreshRow,
+    requested_scope: Option<&str>,
+    plan: RefreshPlan,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
+    if row.expires_at.is_some_and(|e| e <= now) {
+        return Err(OAuthError::invalid_grant(INVALID));
+    }
+    let granted: Vec<String> = row.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let scopes = match requested_scope {
+        None => granted,
+        Some(requested) => {
+            let requested =
+                crate::model::scope::parse(requested).ok_or_else(|| OAuthError::invalid_scope("malformed scope"))?;
+            if let Some(extra) = requested.iter().find(|s| !granted.contains(s)) {
+                return Err(OAuthError::invalid_scope(format!(
+                    "scope {extra:?} was not granted; a refresh may only narrow the scope"
+                )));
+            }
+            requested
+        }
+    };
+    if row.issued_at < realm.settings.not_before || row.issued_at < client.row.not_before {
+        return Err(OAuthError::invalid_grant("the refresh token was issued before the not-before time"));
+    }
+    let user = store::users::by_id(&mut tx, &row.user_id).await?.filter(|u| u.enabled);
+    let Some(user) = user else {
+        return Err(OAuthError::invalid_grant("the user is disabled or deleted"));
+    };
+    if !row.offline && store::user_sessions::active(&mut tx, &row.session_id).await?.is_none() {
+        return Err(OAuthError::invalid_grant("the sign-in session has ended"));
+    }
+    let grant = UserGrant {
+        realm,
+        client,
+        user: &user,
+        session_id: &row.session_id,
+        auth_time: row.auth_time,
+        scopes: &scopes,
+        nonce: None,
+        family_id: &row.family_id,
+        grant: GrantType::RefreshToken,
+    };
+    let response = tokens::issue(state, &mut tx, grant, plan, now).await?;
+    tx.commit().await?;
+    Ok(response)
+}

@@ -1,0 +1,146 @@
+//! The token set a user grant ends in (authorization code, refresh, password, device): an
+//! access token in the grant's refresh family, a refresh token when the client may refresh, and
+//! an ID token when `openid` was granted.
+
+use super::{
+    access_token::{self, Subject, UserSubject},
+    error::OAuthError,
+    grant::{not_before_policy, TokenResponse},
+    id_token::{self, IdTokenRequest},
+};
+use crate::{
+    model::GrantType,
+    registry::{Client, Realm},
+    state::AppState,
+    store::{self, refresh_tokens::RefreshRow, users::UserRow, Tx},
+};
+use std::collections::BTreeMap;
+
+/// Who and what a user grant is for.
+pub struct UserGrant<'a> {
+    pub realm: &'a Realm,
+    pub client: &'a Client,
+    pub user: &'a UserRow,
+    pub session_id: &'a str,
+    pub auth_time: i64,
+    /// The scopes of this access token.
+    pub scopes: &'a [String],
+    pub nonce: Option<&'a str>,
+    pub family_id: &'a str,
+    /// Which grant, for the counters.
+    pub grant: GrantType,
+}
+
+/// What to do about the refresh token.
+pub enum RefreshPlan {
+    /// Issue none (the client may not use the refresh grant).
+    None,
+    /// Store and return this new token; `family_scope` is what the family was granted.
+    Store { token: String, family_scope: String, offline: bool },
+    /// Return a token that already exists (rotation off, or the reuse window).
+    Existing { token: String, expires_at: Option<i64> },
+}
+
+/// The refresh-token lifespan for `client` in seconds; 0 means it never expires.
+pub fn refresh_lifespan(realm: &Realm, client: &Client) -> i64 {
+    client.row.refresh_token_lifespan.unwrap_or(realm.settings.refresh_token_lifespan).max(0)
+}
+
+/// Whether the client gets refresh tokens.
+pub fn issues_refresh(client: &Client) -> bool {
+    client.allows_grant(GrantType::RefreshToken)
+}
+
+/// Issues the token set, storing a new refresh token in `tx`.
+pub async fn issue(
+    state: &AppState,
+    tx: &mut Tx,
+    g: UserGrant<'_>,
+    refresh: RefreshPlan,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
+    let (realm_roles, client_roles) = user_roles(tx, &g.user.id).await?;
+    let scope = g.scopes.join(" ");
+    let subject = Subject::User(UserSubject {
+        id: &g.user.id,
+        username: &g.user.username,
+        email: g.user.email.as_deref(),
+        email_verified: g.user.email_verified,
+        realm_roles: &realm_roles,
+        client_roles: &client_roles,
+        session_id: g.session_id,
+        auth_time: g.auth_time,
+        family_id: g.family_id,
+    });
+    let access = access_token::issue(g.realm, g.client, subject, scope.clone(), now)?;
+    let (refresh_token, refresh_expires_in) = match refresh {
+        RefreshPlan::None => (None, None),
+        RefreshPlan::Store { token, family_scope, offline } => {
+            let lifespan = refresh_lifespan(g.realm, g.client);
+            let row = RefreshRow {
+                token_hash: crate::crypto::token_hash(&token),
+                family_id: g.family_id.to_owned(),
+                realm_id: g.realm.id.clone(),
+                client_pk: g.client.row.id.clone(),
+                user_id: g.user.id.clone(),
+                session_id: g.session_id.to_owned(),
+                scope: family_scope,
+                auth_time: g.auth_time,
+                offline,
+                issued_at: now,
+                expires_at: (lifespan > 0).then_some(now + lifespan),
+                rotated_at: None,
+                successor_hash: None,
+                revoked_at: None,
+            };
+            store::refresh_tokens::insert(tx, &row).await?;
+            (Some(token), Some(lifespan))
+        }
+        RefreshPlan::Existing { token, expires_at } => (Some(token), Some(expires_at.map_or(0, |e| (e - now).max(1)))),
+    };
+    let id_token = if g.scopes.iter().any(|s| s == "openid") {
+        Some(id_token::issue(
+            g.realm,
+            g.client,
+            IdTokenRequest {
+                user: g.user,
+                session_id: g.session_id,
+                auth_time: g.auth_time,
+                nonce: g.nonce,
+                scopes: g.scopes,
+                access_token: &access.token,
+                now,
+            },
+        )?)
+    } else {
+        None
+    };
+    state.stats.count(&g.client.pk, &g.realm.id, g.client.client_id(), g.grant);
+    Ok(TokenResponse {
+        access_token: access.token,
+        token_type: "Bearer",
+        expires_in: access.expires_in,
+        refresh_token,
+        refresh_expires_in,
+        id_token,
+        scope,
+        not_before_policy: not_before_policy(g.realm, g.client),
+        session_state: Some(g.session_id.to_owned()),
+    })
+}
+
+/// The successor of a refresh token: derived from it with a key only the servers hold, so a
+/// racing request with the same token inside the reuse window gets the very same successor
+/// without the server ever storing a token in the clear.
+pub fn successor_of(state: &AppState, token: &str) -> String {
+    let key = state.manager.master.derive("refresh-token-successor");
+    crate::crypto::b64(&crate::crypto::hmac_sha256(&key, &[token.as_bytes()]))
+}
+
+/// A user's realm roles and client roles (by owning client id).
+pub async fn user_roles(
+    c: &mut impl store::Executes,
+    user_id: &str,
+) -> Result<(Vec<String>, BTreeMap<String, Vec<String>>), sqlx::Error> {
+    Ok(store::roles::split(store::roles::of_user(c, user_id).await?))
+}

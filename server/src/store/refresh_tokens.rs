@@ -1,0 +1,77 @@
+//! `refresh_tokens`: opaque refresh tokens by hash, in rotation families.
+
+use super::Executes;
+use crate::on;
+
+/// A refresh token.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RefreshRow {
+    pub token_hash: String,
+    pub family_id: String,
+    pub realm_id: String,
+    pub client_pk: String,
+    pub user_id: String,
+    pub session_id: String,
+    pub scope: String,
+    pub auth_time: i64,
+    pub offline: bool,
+    pub issued_at: i64,
+    /// `None`: never expires.
+    pub expires_at: Option<i64>,
+    pub rotated_at: Option<i64>,
+    pub successor_hash: Option<String>,
+    pub revoked_at: Option<i64>,
+}
+
+const COLUMNS: &str = "token_hash, family_id, realm_id, client_pk, user_id, session_id, scope, \
+    auth_time, offline, issued_at, expires_at, rotated_at, successor_hash, revoked_at";
+
+/// Stores a new refresh token.
+pub async fn insert(c: &mut impl Executes, r: &RefreshRow) -> sqlx::Result<()> {
+    let sql = format!("INSERT INTO refresh_tokens ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)");
+    on!(c, e => sqlx::query(&sql)
+        .bind(&r.token_hash).bind(&r.family_id).bind(&r.realm_id).bind(&r.client_pk).bind(&r.user_id)
+        .bind(&r.session_id).bind(&r.scope).bind(r.auth_time).bind(r.offline).bind(r.issued_at)
+        .bind(r.expires_at).bind(r.rotated_at).bind(&r.successor_hash).bind(r.revoked_at)
+        .execute(e).await.map(|_| ()))
+}
+
+/// Rotates the token in one statement: of two racing rotations exactly one gets the row.
+pub async fn rotate(
+    c: &mut impl Executes,
+    token_hash: &str,
+    successor_hash: &str,
+    now: i64,
+) -> sqlx::Result<Option<RefreshRow>> {
+    let sql = format!(
+        "UPDATE refresh_tokens SET rotated_at = $2, successor_hash = $3 \
+         WHERE token_hash = $1 AND rotated_at IS NULL AND revoked_at IS NULL RETURNING {COLUMNS}"
+    );
+    on!(c, e => sqlx::query_as(&sql).bind(token_hash).bind(now).bind(successor_hash).fetch_optional(e).await)
+}
+
+/// The token, whatever its state.
+pub async fn get(c: &mut impl Executes, token_hash: &str) -> sqlx::Result<Option<RefreshRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
+    on!(c, e => sqlx::query_as(&sql).bind(token_hash).fetch_optional(e).await)
+}
+
+/// Revokes every token of a family.
+pub async fn revoke_family(c: &mut impl Executes, family_id: &str, now: i64) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL";
+    on!(c, e => sqlx::query(SQL).bind(family_id).bind(now).execute(e).await.map(|r| r.rows_affected()))
+}
+
+/// Revokes the online (non-offline) tokens of an SSO session; returns their families.
+pub async fn revoke_session(c: &mut impl Executes, session_id: &str, now: i64) -> sqlx::Result<Vec<String>> {
+    const SQL: &str = "UPDATE refresh_tokens SET revoked_at = $2 \
+                       WHERE session_id = $1 AND offline = FALSE AND revoked_at IS NULL RETURNING family_id";
+    on!(c, e => sqlx::query_scalar(SQL).bind(session_id).bind(now).fetch_all(e).await)
+}
+
+/// Deletes tokens that expired, or were revoked or rotated, before `before`.
+pub async fn purge(c: &mut impl Executes, before: i64) -> sqlx::Result<u64> {
+    const SQL: &str = "DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at < $1) \
+                       OR (revoked_at IS NOT NULL AND revoked_at < $1)";
+    on!(c, e => sqlx::query(SQL).bind(before).execute(e).await.map(|r| r.rows_affected()))
+}
