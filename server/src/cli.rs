@@ -29,6 +29,8 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per process: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start the server (the default)
@@ -96,6 +98,7 @@ pub enum UserCommand {
 }
 
 /// `portcullis client …`
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// Create a client from a template (service, web, spa, native, device)

@@ -327,7 +327,7 @@ async fn other_errors_redirect_with_state_and_iss(app: TestApp) {
     setup(&app).await;
     let browser = app.browser();
     let pkce = Pkce::new();
-    let base = vec![
+    let base = [
         ("client_id", "webapp"),
         ("redirect_uri", WEB_CB),
         ("state", "st"),

@@ -24,7 +24,15 @@ async fn discovery_matches_the_routes_on_both_prefixes(app: TestApp) {
         assert_eq!(doc["revocation_endpoint"], format!("{issuer}{REVOKE}").as_str());
         assert_eq!(doc["userinfo_endpoint"], format!("{issuer}{USERINFO}").as_str());
         assert_eq!(doc["jwks_uri"], format!("{issuer}{CERTS}").as_str());
-        assert_eq!(doc["grant_types_supported"], serde_json::json!(["client_credentials"]));
+        assert_eq!(
+            doc["grant_types_supported"],
+            serde_json::json!(["authorization_code", "client_credentials", "refresh_token", "password", "implicit"])
+        );
+        assert_eq!(doc["response_types_supported"], serde_json::json!(["code", "token", "id_token token"]));
+        assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+        assert_eq!(doc["authorization_endpoint"], format!("{issuer}/protocol/openid-connect/auth").as_str());
+        assert_eq!(doc["end_session_endpoint"], format!("{issuer}/protocol/openid-connect/logout").as_str());
+        assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
         let methods = doc["token_endpoint_auth_methods_supported"].as_array().unwrap();
         for m in ["client_secret_basic", "client_secret_post", "none"] {
             assert!(methods.iter().any(|v| v == m), "{m}");

@@ -13,6 +13,8 @@ mod console;
 mod discovery;
 mod introspection;
 mod lifecycle;
+mod refresh;
 mod revocation;
+mod sign_in;
 mod token_errors;
 mod userinfo;

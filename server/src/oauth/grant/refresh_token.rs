@@ -71,7 +71,7 @@ pub async fn handle(
     let (Some(rotated_at), None) = (row.rotated_at, row.revoked_at) else {
         return Err(OAuthError::invalid_grant(INVALID));
     };
-    if now - rotated_at <= client.row.refresh_reuse_window
+    if now - rotated_at < client.row.refresh_reuse_window
         && row.successor_hash.as_deref() == Some(successor_hash.as_str())
     {
         let next = store::refresh_tokens::get(&mut tx, &successor_hash).await?;
