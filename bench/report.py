@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Helpers for bench/run.sh.
+
+    report.py check-token KIND URL CLIENT_ID CLIENT_SECRET
+        One client_credentials request (client_secret_basic). KIND is `jwt` (access_token must be
+        a three-part JWS; its alg is printed) or `opaque` (must be a short string without dots).
+        Exits non-zero with the response on any failure.
+
+    report.py table RESULTS_JSON OUT_MD
+        Reads the collected results and writes the Markdown report (also printed to stdout).
+        Exits 3 if BENCH_STRICT=1 and any target was missed.
+"""
+import base64
+import json
+import os
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+
+def check_token(kind, url, client_id, secret):
+    cred = f"{urllib.parse.quote(client_id, safe='')}:{urllib.parse.quote(secret, safe='')}"
+    req = urllib.request.Request(
+        url,
+        data=b"grant_type=client_credentials",
+        headers={
+            "Authorization": "Basic " + base64.b64encode(cred.encode()).decode(),
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        },
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            status, body = resp.status, resp.read()
+    except urllib.error.HTTPError as e:
+        status, body = e.code, e.read()
+    except OSError as e:
+        sys.exit(f"check-token: POST {url} failed: {e}")
+    if status != 200:
+        sys.exit(f"check-token: POST {url} returned {status}: {body[:500]!r}")
+    try:
+        token = json.loads(body)["access_token"]
+    except (ValueError, KeyError, TypeError):
+        sys.exit(f"check-token: no access_token in response from {url}: {body[:500]!r}")
+    parts = token.split(".")
+    if kind == "jwt":
+        if len(parts) != 3 or not all(parts[:2]):
+            sys.exit(f"check-token: expected a JWT access token from {url}, got {token[:80]!r}")
+        header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
+        print(f"jwt alg={header.get('alg')} len={len(token)}")
+    elif kind == "opaque":
+        if len(parts) != 1 or not 16 <= len(token) <= 128:
+            sys.exit(f"check-token: expected a short opaque access token from {url}, got {token[:80]!r}")
+        print(f"opaque len={len(token)}")
+    else:
+        sys.exit(f"check-token: unknown kind {kind}")
+
+
+def mb(kb):
+    return kb / 1024.0
+
+
+def fmt(x, digits=2):
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def table(results_path, out_path):
+    r = json.load(open(results_path))
+    s = r["settings"]
+    runs = r["runs"]
+    keys = ["portcullis", "node_opaque", "node_jwt"]
+
+    def median_run(rs):
+        ordered = sorted(rs, key=lambda x: x["wrk"]["requests_per_sec"])
+        return ordered[(len(ordered) - 1) // 2]
+
+    targets = [median_run(runs[k]) for k in keys]
+    ours = targets[0]
+    rows = []
+    hdr = ("| target | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | non-200 | socket errors "
+           "| idle RSS MB | RSS after load MB | start s | server CPU | wrk CPU | other CPU |")
+    rows.append(hdr)
+    rows.append("|" + "---|" * hdr.count(" | ") + "---|")
+    for t in targets:
+        w = t["wrk"]
+        lat = w["latency_ms"]
+        se = sum(w["socket_errors"].values())
+        rows.append(
+            f"| {t['name']} | {w['requests_per_sec']:,.0f} | {lat['p50']:.2f} | {lat['p90']:.2f} "
+            f"| {lat['p99']:.2f} | {lat['p99_9']:.2f} | {w['non_200']} | {se} "
+            f"| {mb(t['idle_rss_kb']):.1f} | {mb(t['load_rss_kb']):.1f} | {fmt(t.get('start_s'), 3)} "
+            f"| {fmt(t.get('server_cpu_cores'))} | {fmt(t.get('wrk_cpu_cores'))} "
+            f"| {fmt(t.get('other_cpu_cores'))} |"
+        )
+
+    all_runs = [x for k in keys for x in runs[k]]
+    busiest = max(x.get("other_cpu_cores", 0) for x in all_runs)
+    by = {t["key"]: t for t in targets}
+    rps = {k: v["wrk"]["requests_per_sec"] for k, v in by.items()}
+    ratio_opaque = rps["portcullis"] / rps["node_opaque"] if rps["node_opaque"] else float("inf")
+    ratio_jwt = rps["portcullis"] / rps["node_jwt"] if rps["node_jwt"] else float("inf")
+    ours_clean = all(x["wrk"]["non_200"] == 0 and sum(x["wrk"]["socket_errors"].values()) == 0
+                     for x in runs["portcullis"])
+    peers_clean = all(x["wrk"]["non_200"] == 0 for k in ("node_opaque", "node_jwt") for x in runs[k])
+
+    p99 = ours["wrk"]["latency_ms"]["p99"]
+    idle = mb(ours["idle_rss_kb"])
+    start = ours["start_s"]
+    conns = int(s["connections"])
+    checks = [
+        (f"req/s ≥ 5× node-oidc-provider (opaque): {ratio_opaque:.2f}×", ratio_opaque >= 5 and ours_clean),
+        (f"req/s ≥ 10× node-oidc-provider (JWT): {ratio_jwt:.2f}×", ratio_jwt >= 10 and ours_clean),
+        (f"p99 ≤ 5 ms at 32 connections: {p99:.2f} ms at {conns} connections"
+         + ("" if conns == 32 else " (not the 32-connection setting: not comparable)"),
+         p99 <= 5 and conns == 32 and ours_clean),
+        (f"idle RSS ≤ 30 MB: {idle:.1f} MB", idle <= 30),
+        (f"start to first served request ≤ 0.3 s: median {start:.3f} s over {r['start_runs']} restarts",
+         start <= 0.3),
+    ]
+
+    m = r["machine"]
+    lines = [
+        "# Token endpoint benchmark: Portcullis vs node-oidc-provider",
+        "",
+        f"{r['date']} · Portcullis {r['portcullis_rev']} · oidc-provider {r['oidc_provider_version']} "
+        f"· node {r['node_version']} · {r['wrk_version']}",
+        "",
+        "`POST …/token` with `grant_type=client_credentials` and `client_secret_basic`, "
+        "same wrk settings for every target, one target loaded at a time on this machine "
+        "(the other servers stay up, idle).",
+        "",
+        *rows,
+        "",
+        f"Ratios (req/s): **Portcullis / node opaque = {ratio_opaque:.2f}×**, "
+        f"**Portcullis / node JWT = {ratio_jwt:.2f}×**",
+        "",
+        "CPU columns: cores used during the measured run (CPU seconds / wall seconds) by the server "
+        "process, by wrk, and by everything else on the machine (other jobs, hypervisor steal).",
+        "",
+    ]
+    if r["rounds"] > 1:
+        lines += [f"Median of {r['rounds']} rounds (each round measures every target once, in turn); "
+                  "per round, req/s:", "",
+                  "| round | Portcullis | node opaque | node JWT | ratio opaque | ratio JWT |",
+                  "|---|---|---|---|---|---|"]
+        for i in range(r["rounds"]):
+            a, b, c = (runs[k][i]["wrk"]["requests_per_sec"] for k in keys)
+            lines.append(f"| {i + 1} | {a:,.0f} | {b:,.0f} | {c:,.0f} | {a / b:.2f}× | {a / c:.2f}× |")
+        lines.append("")
+    if busiest > 0.3:
+        lines += [f"**WARNING: other processes used up to {busiest:.2f} cores during a measured run; "
+                  "the machine was busy, so treat these numbers as noisy and rerun.**", ""]
+    lines += [
+        "## Targets",
+        "",
+        *[f"- {'PASS' if ok else 'MISS'} {text}" for text, ok in checks],
+        "",
+    ]
+    if not ours_clean:
+        lines += ["**WARNING: Portcullis had failed requests during the run; its throughput "
+                  "and latency checks are marked MISS.**", ""]
+    if not peers_clean:
+        lines += ["**WARNING: a node-oidc-provider run had non-200 responses; its req/s is not "
+                  "a clean baseline.**", ""]
+    lines += [
+        "## Start-up and memory (Portcullis)",
+        "",
+        f"- first start (creates the SQLite database, runs migrations, generates keys): "
+        f"{fmt(r.get('first_start_s'), 3)} s",
+        f"- restarts on the migrated database: {', '.join(f'{x:.3f}' for x in r['start_samples'])} s "
+        f"(median {start:.3f} s); start = process spawn until the first 200 from discovery",
+        "- idle RSS = VmRSS about " + str(s["settle_s"]) + " s after start, before any token request; "
+        "after load = VmRSS right after the measured run (peak VmHWM "
+        f"{mb(ours['peak_rss_kb']):.1f} MB)",
+        "",
+        "## Machine and settings",
+        "",
+        f"- CPU: {m['cpu_model']} · nproc {m['nproc']} · {m['mem_total']} RAM · {m['kernel']}",
+        f"- load average before: {m['load_before']} · after: {m['load_after']}",
+        f"- wrk: `-t{s['threads']} -c{s['connections']} -d{s['duration']} --latency -s bench/token.lua`, "
+        f"a warm-up run of {s['warmup']} (same -t/-c) before each target's first measured run",
+        f"- DURATION={s['duration']} CONNECTIONS={s['connections']} THREADS={s['threads']} "
+        f"WARMUP={s['warmup']} START_RUNS={r['start_runs']} ROUNDS={r['rounds']}",
+        "- Portcullis: release build, SQLite, `PORTCULLIS_LOG=warn`, client from template `service` "
+        "(ES256 JWT access tokens)",
+        "- node-oidc-provider: one process, in-memory adapter; opaque = default access tokens; "
+        "JWT = resourceIndicators with accessTokenFormat `jwt`, ES256",
+        f"- wrk and the server share the same {m['nproc']} cores: server + wrk + other CPU is close "
+        f"to {m['nproc']} when the machine is saturated.",
+        "",
+    ]
+    text = "\n".join(lines)
+    with open(out_path, "w") as f:
+        f.write(text)
+    print(text)
+    if os.environ.get("BENCH_STRICT") == "1" and not all(ok for _, ok in checks):
+        sys.exit(3)
+
+
+def main():
+    if len(sys.argv) >= 2 and sys.argv[1] == "check-token" and len(sys.argv) == 6:
+        check_token(*sys.argv[2:])
+    elif len(sys.argv) >= 2 and sys.argv[1] == "table" and len(sys.argv) == 4:
+        table(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
