@@ -131,3 +131,32 @@ pub async fn load_logout(realm: String) -> Result<LogoutView, ServerFnError> {
     let (service, parts) = flow_context().await?;
     service.logout_view(&parts, &realm).await.map_err(ServerFnError::new)
 }
+
+/// The device confirmation screen (RFC 8628 §5.4: say who asks, for what, when, from where).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceConfirm {
+    pub client_name: String,
+    pub client_id: String,
+    pub username: String,
+    pub scopes: Vec<ScopeView>,
+    /// When the device asked, e.g. `2026-11-23 14:02 UTC (2 minutes ago)`.
+    pub requested_at: String,
+    /// The address the device asked from.
+    pub requester_ip: String,
+}
+
+/// What the device page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceView {
+    pub realm_display: String,
+    pub csrf: String,
+    /// Set when `rid` names a request waiting for approval in this browser.
+    pub confirm: Option<DeviceConfirm>,
+}
+
+/// The device page's data.
+#[server]
+pub async fn load_device(realm: String, rid: Option<String>) -> Result<DeviceView, ServerFnError> {
+    let (service, parts) = flow_context().await?;
+    service.device_view(&parts, &realm, rid.as_deref()).await.map_err(ServerFnError::new)
+}

@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/realms/:realm/consent") view=pages::consent::Consent ssr=SsrMode::Async/>
                 <Route path=path!("/realms/:realm/logout") view=pages::logout::Logout ssr=SsrMode::Async/>
                 <Route path=path!("/realms/:realm/logged-out") view=pages::logout::LoggedOut/>
+                <Route path=path!("/realms/:realm/device") view=pages::device::Device ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -34,6 +34,13 @@ pub trait FlowService: Send + Sync + 'static {
     async fn consent_view(&self, request: &Parts, realm: &str, rid: &str) -> Result<crate::api::ConsentView, String>;
     /// The logout confirmation page.
     async fn logout_view(&self, request: &Parts, realm: &str) -> Result<crate::api::LogoutView, String>;
+    /// The device page, with the request `rid` waiting for approval if any.
+    async fn device_view(
+        &self,
+        request: &Parts,
+        realm: &str,
+        rid: Option<&str>,
+    ) -> Result<crate::api::DeviceView, String>;
 }
 
 /// The flow service as held in context.

@@ -238,6 +238,7 @@ async fn janitor_pass(state: &AppState, sessions: &sessions::Store) {
         store::auth_codes::purge(&mut conn, now - 24 * 3600).await?;
         store::refresh_tokens::purge(&mut conn, now - 24 * 3600).await?;
         store::login_failures::purge(&mut conn, now - 24 * 3600).await?;
+        store::device_codes::purge(&mut conn, now - 24 * 3600).await?;
         store::changes::purge(&mut conn, now - 24 * 3600).await?;
         Ok::<_, sqlx::Error>(())
     }

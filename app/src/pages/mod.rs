@@ -3,6 +3,7 @@
 pub mod admin_login;
 pub mod clients;
 pub mod consent;
+pub mod device;
 pub mod error;
 pub mod login;
 pub mod logout;

@@ -8,7 +8,7 @@ use crate::{
     crypto::password,
     registry::Realm,
     state::AppState,
-    store::{self, audit::NewAudit, login_failures::FailureRow, users::UserRow},
+    store::{self, audit::NewAudit, login_failures::FailureRow, users::UserRow, Executes},
 };
 
 /// Why a sign-in failed.
@@ -74,6 +74,54 @@ fn internal(e: sqlx::Error) -> LoginError {
     LoginError::Internal
 }
 
+/// Refuses when `key` is locked, or (with `delay`) when it failed too recently.
+pub async fn check(
+    c: &mut impl Executes,
+    realm_id: &str,
+    key: &str,
+    lockout: i64,
+    with_delay: bool,
+    now: i64,
+) -> Result<(), LoginError> {
+    let Some(f) = store::login_failures::get(c, realm_id, key).await.map_err(internal)? else {
+        return Ok(());
+    };
+    if let Some(until) = f.locked_until.filter(|u| *u > now) {
+        return Err(LoginError::Locked(until - now));
+    }
+    let ready_at = f.last_failure + delay(f.failures);
+    if with_delay && now - f.last_failure < lockout && now < ready_at {
+        return Err(LoginError::Wait(ready_at - now));
+    }
+    Ok(())
+}
+
+/// Counts a failure against `key`; `limit` failures within `lockout` seconds lock it for
+/// `lockout` seconds. Returns whether it is now locked.
+pub async fn count_failure(
+    c: &mut impl Executes,
+    realm_id: &str,
+    key: &str,
+    limit: i64,
+    lockout: i64,
+    now: i64,
+) -> Result<bool, LoginError> {
+    let prev = store::login_failures::get(c, realm_id, key).await.map_err(internal)?;
+    let failures = match prev {
+        Some(p) if now - p.last_failure < lockout && p.locked_until.is_none_or(|u| u > now) => p.failures + 1,
+        _ => 1,
+    };
+    let locked_until = (failures >= limit).then_some(now + lockout);
+    let row = FailureRow { failures, last_failure: now, locked_until };
+    store::login_failures::put(c, realm_id, key, &row).await.map_err(internal)?;
+    Ok(locked_until.is_some())
+}
+
+/// Forgets the failures of `key`.
+pub async fn clear(c: &mut impl Executes, realm_id: &str, key: &str) -> Result<(), LoginError> {
+    store::login_failures::clear(c, realm_id, key).await.map_err(internal)
+}
+
 /// Checks `username`/`password` in `realm` from `ip`.
 pub async fn password_login(
     state: &AppState,
@@ -88,66 +136,45 @@ pub async fn password_login(
     let user_key = format!("user:{}", username.to_lowercase());
     let ip_key = format!("ip:{ip}");
     let mut conn = state.db.conn().await.map_err(internal)?;
-    for key in [&ip_key, &user_key] {
-        if let Some(f) = store::login_failures::get(&mut conn, &realm.id, key).await.map_err(internal)? {
-            if let Some(until) = f.locked_until.filter(|u| *u > now) {
-                return Err(LoginError::Locked(until - now));
-            }
-            let fresh = now - f.last_failure < lockout;
-            let ready_at = f.last_failure + delay(f.failures);
-            if key == &user_key && fresh && now < ready_at {
-                return Err(LoginError::Wait(ready_at - now));
-            }
-        }
-    }
+    check(&mut conn, &realm.id, &ip_key, lockout, false, now).await?;
+    check(&mut conn, &realm.id, &user_key, lockout, true, now).await?;
     let user = store::users::by_username(&mut conn, &realm.id, username).await.map_err(internal)?;
     let hash = user.as_ref().filter(|u| u.enabled).and_then(|u| u.password_hash.clone());
     drop(conn);
     if password::verify(hash, password.to_owned()).await {
         if let Some(user) = user.clone().filter(|u| u.enabled) {
             let mut conn = state.db.conn().await.map_err(internal)?;
-            store::login_failures::clear(&mut conn, &realm.id, &user_key).await.map_err(internal)?;
+            clear(&mut conn, &realm.id, &user_key).await?;
             return Ok(user);
         }
     }
     let mut conn = state.db.conn().await.map_err(internal)?;
-    let mut locked = None;
-    for (key, limit) in [(&user_key, max), (&ip_key, max * IP_FACTOR)] {
-        let prev = store::login_failures::get(&mut conn, &realm.id, key).await.map_err(internal)?;
-        let failures = match prev {
-            Some(p) if now - p.last_failure < lockout && p.locked_until.is_none_or(|u| u > now) => p.failures + 1,
-            _ => 1,
-        };
-        let locked_until = (failures >= limit).then_some(now + lockout);
-        if locked_until.is_some() && locked.is_none() {
-            locked = Some((key.clone(), lockout));
-        }
-        let row = FailureRow { failures, last_failure: now, locked_until };
-        store::login_failures::put(&mut conn, &realm.id, key, &row).await.map_err(internal)?;
-    }
-    let detail = serde_json::json!({ "username": username });
+    let user_locked = count_failure(&mut conn, &realm.id, &user_key, max, lockout, now).await?;
+    let ip_locked = count_failure(&mut conn, &realm.id, &ip_key, max * IP_FACTOR, lockout, now).await?;
+    let subject = user.as_ref().map(|u| u.id.as_str());
     let ev = NewAudit {
         realm_id: Some(&realm.id),
         kind: "user.login_failed",
         actor: username,
-        subject: user.as_ref().map(|u| u.id.as_str()),
+        subject,
         ip: Some(ip),
-        detail: Some(detail),
+        detail: Some(serde_json::json!({ "username": username })),
         ..Default::default()
     };
     store::audit::insert(&mut conn, &ev, now).await.map_err(internal)?;
-    if let Some((key, secs)) = locked {
+    if user_locked || ip_locked {
+        let counter = if user_locked { &user_key } else { &ip_key };
         let ev = NewAudit {
             realm_id: Some(&realm.id),
             kind: "user.locked",
             actor: "system",
-            subject: user.as_ref().map(|u| u.id.as_str()),
+            subject,
             ip: Some(ip),
-            detail: Some(serde_json::json!({ "counter": key, "seconds": secs })),
+            detail: Some(serde_json::json!({ "counter": counter, "seconds": lockout })),
             ..Default::default()
         };
         store::audit::insert(&mut conn, &ev, now).await.map_err(internal)?;
-        return Err(LoginError::Locked(secs));
+        return Err(LoginError::Locked(lockout));
     }
     Err(LoginError::Invalid)
 }

@@ -98,6 +98,9 @@ pub async fn authenticate(
             req.prompt_login = false;
             authorize::proceed(&state, &session, &realm, Some(rid), req).await
         }
+        (Some(pending::Pending::Device(_)), Some(rid)) => {
+            Redirect::to(&format!("{}?rid={rid}", realm_path(&realm_name, paths::DEVICE_PAGE))).into_response()
+        }
         _ => Redirect::to(&realm_path(&realm_name, paths::LOGIN_PAGE)).into_response(),
     }
 }

@@ -5,11 +5,12 @@
 //! - `sso`: who is signed in to which realm in this browser (tower-sessions + `user_sessions`)
 //! - `pending`: validated authorization requests waiting for sign-in or consent
 //! - `brute_force`: password sign-in with growing delays and temporary lockout
-//! - `login`, `consent`, `logout`: `POST /realms/{realm}/login-actions/*`
+//! - `login`, `consent`, `logout`, `device`: `POST /realms/{realm}/login-actions/*`
 //! - `service`: what the Leptos pages read (`app::service::FlowService`)
 
 pub mod brute_force;
 pub mod consent;
+pub mod device;
 pub mod login;
 pub mod logout;
 pub mod pending;
@@ -28,6 +29,9 @@ pub mod paths {
     pub const AUTHENTICATE: &str = "/login-actions/authenticate";
     pub const CONSENT: &str = "/login-actions/consent";
     pub const LOGOUT: &str = "/login-actions/logout";
+    pub const DEVICE_PAGE: &str = "/device";
+    pub const DEVICE_CODE: &str = "/login-actions/device";
+    pub const DEVICE_DECISION: &str = "/login-actions/device-decision";
 }
 
 /// `/realms/{realm}{path}`, for redirects.
@@ -41,4 +45,6 @@ pub fn router() -> Router<AppState> {
         .route(&format!("/realms/{{realm}}{}", paths::AUTHENTICATE), post(login::authenticate))
         .route(&format!("/realms/{{realm}}{}", paths::CONSENT), post(consent::decide))
         .route(&format!("/realms/{{realm}}{}", paths::LOGOUT), post(logout::confirm))
+        .route(&format!("/realms/{{realm}}{}", paths::DEVICE_CODE), post(device::enter_code))
+        .route(&format!("/realms/{{realm}}{}", paths::DEVICE_DECISION), post(device::decide))
 }

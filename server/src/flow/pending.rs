@@ -47,10 +47,28 @@ pub struct AuthRequest {
     pub created_at: i64,
 }
 
+/// A device authorization request (RFC 8628) whose user code was entered in this browser.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeviceApproval {
+    pub device_code_hash: String,
+    pub client_id: String,
+    pub created_at: i64,
+}
+
 /// Something waiting for the user.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Pending {
     Authorize(AuthRequest),
+    Device(DeviceApproval),
+}
+
+impl Pending {
+    fn created_at(&self) -> i64 {
+        match self {
+            Pending::Authorize(r) => r.created_at,
+            Pending::Device(d) => d.created_at,
+        }
+    }
 }
 
 fn key(rid: &str) -> String {
@@ -75,8 +93,7 @@ pub async fn get(session: &Session, rid: &str, now: i64) -> Option<Pending> {
         return None;
     }
     let pending = session.get::<Pending>(&key(rid)).await.ok().flatten()?;
-    let Pending::Authorize(req) = &pending;
-    (now - req.created_at < TTL_SECS).then_some(pending)
+    (now - pending.created_at() < TTL_SECS).then_some(pending)
 }
 
 /// Removes the pending request `rid`.

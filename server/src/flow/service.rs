@@ -1,9 +1,9 @@
 //! What the end-user pages read: the server's implementation of `app::service::FlowService`.
 
 use super::{pending, sso};
-use crate::{console::csrf, registry::Realm, state::AppState};
+use crate::{console::csrf, registry::Realm, state::AppState, store};
 use app::{
-    api::{ConsentView, LoginView, LogoutView, ScopeView},
+    api::{ConsentView, DeviceConfirm, DeviceView, LoginView, LogoutView, ScopeView},
     service::FlowService,
 };
 use http::request::Parts;
@@ -24,6 +24,38 @@ fn internal(e: impl std::fmt::Display) -> String {
     "Something went wrong. Please try again.".to_owned()
 }
 
+/// Each scope with the description the realm gives it.
+fn scope_views(realm: &Realm, scopes: impl IntoIterator<Item = String>) -> Vec<ScopeView> {
+    scopes
+        .into_iter()
+        .map(|s| ScopeView {
+            description: realm.scopes.get(&s).filter(|d| !d.is_empty()).cloned().unwrap_or_else(|| s.clone()),
+            name: s,
+        })
+        .collect()
+}
+
+/// `2026-11-23 14:02 UTC (2 minutes ago)`.
+pub fn describe_time(ts: i64, now: i64) -> String {
+    let (days, secs) = (ts.div_euclid(86_400), ts.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let ago = match (now - ts).max(0) {
+        s if s < 60 => "just now".to_owned(),
+        s if s < 120 => "1 minute ago".to_owned(),
+        s => format!("{} minutes ago", s / 60),
+    };
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC ({ago})", secs / 3600, secs % 3600 / 60)
+}
+
 impl Flow {
     async fn realm(&self, name: &str) -> Result<Arc<Realm>, String> {
         match self.state.registry.realm(name).await {
@@ -42,12 +74,18 @@ impl FlowService for Flow {
         let csrf = csrf::token(session).await.map_err(internal)?;
         let (mut client_name, mut login_hint) = (None, None);
         if let Some(rid) = rid {
-            let Some(pending::Pending::Authorize(req)) = pending::get(session, rid, self.state.now()).await else {
-                return Err("This sign-in request has expired. Go back to the application and start again.".into());
+            let client_id = match pending::get(session, rid, self.state.now()).await {
+                Some(pending::Pending::Authorize(req)) => {
+                    login_hint = req.login_hint;
+                    req.client_id
+                }
+                Some(pending::Pending::Device(d)) => d.client_id,
+                None => {
+                    return Err("This sign-in request has expired. Go back to the application and start again.".into())
+                }
             };
-            let client = self.state.registry.client(&realm, &req.client_id).await.map_err(internal)?;
+            let client = self.state.registry.client(&realm, &client_id).await.map_err(internal)?;
             client_name = client.map(|c| c.row.name.clone());
-            login_hint = req.login_hint;
         }
         let signed_in_as = match rid {
             None => sso::current(&self.state, session, &realm.id).await.map_err(internal)?.map(|s| s.user.username),
@@ -71,14 +109,7 @@ impl FlowService for Flow {
         };
         let sso = sso::current(&self.state, session, &realm.id).await.map_err(internal)?.ok_or_else(expired)?;
         let client = self.state.registry.client(&realm, &req.client_id).await.map_err(internal)?.ok_or_else(expired)?;
-        let scopes = req
-            .scopes
-            .iter()
-            .map(|s| ScopeView {
-                name: s.clone(),
-                description: realm.scopes.get(s).filter(|d| !d.is_empty()).cloned().unwrap_or_else(|| s.clone()),
-            })
-            .collect();
+        let scopes = scope_views(&realm, req.scopes.iter().cloned());
         Ok(ConsentView {
             realm_display: realm.settings.display_name.clone(),
             client_name: client.row.name.clone(),
@@ -99,5 +130,49 @@ impl FlowService for Flow {
             csrf: csrf::token(session).await.map_err(internal)?,
             signed_in_as,
         })
+    }
+
+    async fn device_view(&self, parts: &Parts, realm: &str, rid: Option<&str>) -> Result<DeviceView, String> {
+        let session = session(parts)?;
+        let realm = self.realm(realm).await?;
+        let csrf = csrf::token(session).await.map_err(internal)?;
+        let now = self.state.now();
+        let mut confirm = None;
+        if let Some(rid) = rid {
+            if let Some(pending::Pending::Device(d)) = pending::get(session, rid, now).await {
+                let sso = sso::current(&self.state, session, &realm.id).await.map_err(internal)?;
+                let mut conn = self.state.db.conn().await.map_err(internal)?;
+                let row = store::device_codes::get(&mut conn, &d.device_code_hash).await.map_err(internal)?;
+                let client = self.state.registry.client(&realm, &d.client_id).await.map_err(internal)?;
+                if let (Some(sso), Some(row), Some(client)) = (sso, row, client) {
+                    if row.status == "pending" && row.expires_at > now {
+                        confirm = Some(DeviceConfirm {
+                            client_name: client.row.name.clone(),
+                            client_id: client.client_id().to_owned(),
+                            username: sso.user.username,
+                            scopes: scope_views(
+                                &realm,
+                                row.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned),
+                            ),
+                            requested_at: describe_time(row.created_at, now),
+                            requester_ip: row.requester_ip,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(DeviceView { realm_display: realm.settings.display_name.clone(), csrf, confirm })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_time;
+
+    #[test]
+    fn times_are_utc_civil_dates() {
+        assert_eq!(describe_time(0, 30), "1970-01-01 00:00 UTC (just now)");
+        assert_eq!(describe_time(1_795_439_675, 1_795_439_675 + 150), "2026-11-23 13:14 UTC (2 minutes ago)");
+        assert_eq!(describe_time(951_782_400, 951_782_400), "2000-02-29 00:00 UTC (just now)");
     }
 }

@@ -6,6 +6,7 @@ pub mod pkce;
 pub mod redirect;
 pub mod scope;
 pub mod template;
+pub mod user_code;
 pub mod validate;
 
 pub use grant_type::GrantType;

@@ -15,6 +15,7 @@
 pub mod access_token;
 pub mod authorize;
 pub mod client_auth;
+pub mod device;
 pub mod discovery;
 pub mod error;
 pub mod form;
@@ -43,6 +44,7 @@ pub const LEGACY_REALM_PREFIX: &str = "/auth/realms/{realm}";
 pub mod paths {
     pub const DISCOVERY: &str = "/.well-known/openid-configuration";
     pub const AUTH: &str = "/protocol/openid-connect/auth";
+    pub const DEVICE_AUTH: &str = "/protocol/openid-connect/auth/device";
     pub const LOGOUT: &str = "/protocol/openid-connect/logout";
     pub const TOKEN: &str = "/protocol/openid-connect/token";
     pub const INTROSPECT: &str = "/protocol/openid-connect/token/introspect";
@@ -69,6 +71,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     vec![
         ep(paths::DISCOVERY, None, get(discovery::openid_configuration)),
         browser(paths::AUTH, Some("authorization_endpoint"), get(authorize::authorize).post(authorize::authorize)),
+        ep(paths::DEVICE_AUTH, Some("device_authorization_endpoint"), post(device::device_authorization)),
         ep(paths::TOKEN, Some("token_endpoint"), post(grant::token)),
         ep(paths::INTROSPECT, Some("introspection_endpoint"), post(introspect::introspect)),
         ep(paths::REVOKE, Some("revocation_endpoint"), post(revoke::revoke)),

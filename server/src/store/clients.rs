@@ -138,3 +138,9 @@ pub async fn scopes(c: &mut impl Executes, client_pk: &str) -> sqlx::Result<Vec<
                        WHERE cs.client_pk = $1 ORDER BY s.name";
     on!(c, e => sqlx::query_as(SQL).bind(client_pk).fetch_all(e).await)
 }
+
+/// The client with primary key `pk`.
+pub async fn by_pk(c: &mut impl Executes, pk: &str) -> sqlx::Result<Option<ClientRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM clients WHERE id = $1");
+    on!(c, e => sqlx::query_as(&sql).bind(pk).fetch_optional(e).await)
+}

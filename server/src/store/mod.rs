@@ -12,6 +12,7 @@ pub mod auth_codes;
 pub mod changes;
 pub mod clients;
 pub mod consents;
+pub mod device_codes;
 pub mod keys;
 pub mod login_failures;
 pub mod realms;

@@ -26,7 +26,14 @@ async fn discovery_matches_the_routes_on_both_prefixes(app: TestApp) {
         assert_eq!(doc["jwks_uri"], format!("{issuer}{CERTS}").as_str());
         assert_eq!(
             doc["grant_types_supported"],
-            serde_json::json!(["authorization_code", "client_credentials", "refresh_token", "password", "implicit"])
+            serde_json::json!([
+                "authorization_code",
+                "client_credentials",
+                "refresh_token",
+                "urn:ietf:params:oauth:grant-type:device_code",
+                "password",
+                "implicit"
+            ])
         );
         assert_eq!(doc["response_types_supported"], serde_json::json!(["code", "token", "id_token token"]));
         assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));

@@ -3,6 +3,7 @@
 
 pub mod authorization_code;
 pub mod client_credentials;
+pub mod device_code;
 pub mod password;
 pub mod refresh_token;
 
@@ -27,8 +28,13 @@ use serde::{de::value::MapDeserializer, Deserialize, Serialize};
 use std::net::SocketAddr;
 
 /// The grant types this endpoint serves, for dispatch and discovery.
-pub const SUPPORTED: &[GrantType] =
-    &[GrantType::AuthorizationCode, GrantType::ClientCredentials, GrantType::RefreshToken, GrantType::Password];
+pub const SUPPORTED: &[GrantType] = &[
+    GrantType::AuthorizationCode,
+    GrantType::ClientCredentials,
+    GrantType::RefreshToken,
+    GrantType::DeviceCode,
+    GrantType::Password,
+];
 
 /// A token request, tagged by `grant_type`. Unknown parameters are ignored (RFC 6749 §3.2).
 #[derive(Debug, Deserialize)]
@@ -40,6 +46,8 @@ pub enum GrantRequest {
     ClientCredentials(client_credentials::Request),
     #[serde(rename = "refresh_token")]
     RefreshToken(refresh_token::Request),
+    #[serde(rename = "urn:ietf:params:oauth:grant-type:device_code")]
+    DeviceCode(device_code::Request),
     #[serde(rename = "password")]
     Password(password::Request),
 }
@@ -104,6 +112,7 @@ pub async fn token(
         GrantRequest::AuthorizationCode(req) => authorization_code::handle(&state, &realm, client, req, now).await,
         GrantRequest::ClientCredentials(req) => client_credentials::handle(&state, &realm, client, req, now),
         GrantRequest::RefreshToken(req) => refresh_token::handle(&state, &realm, client, req, now).await,
+        GrantRequest::DeviceCode(req) => device_code::handle(&state, &realm, client, req, now).await,
         GrantRequest::Password(req) => password::handle(&state, &realm, client, req, peer.ip(), now).await,
     }
 }
