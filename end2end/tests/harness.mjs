@@ -4,7 +4,8 @@
 // last resort, when the Node process exits.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -52,6 +53,38 @@ export function checkBuilt() {
   }
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_BIN)`);
+  }
+  warnIfStale(wasm);
+}
+
+/** The newest modification time (ms) of the files under `dir`, or 0. */
+function newestMtime(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    newest = Math.max(newest, statSync(join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+let staleWarned = false;
+/**
+ * The server renders the pages from the `app` crate it was compiled with, the browser hydrates
+ * them with the WASM bundle: when `app/` changed after the bundle was built (e.g. a plain
+ * `cargo build` of the server since), the two disagree and hydration panics ("A hydration error
+ * occurred… expected a marker node"). Says so up front instead of leaving a puzzling failure.
+ */
+function warnIfStale(wasm) {
+  if (staleWarned || process.env.PORTCULLIS_BIN || process.env.LEPTOS_SITE_ROOT) return;
+  const built = statSync(wasm).mtimeMs;
+  const sources = Math.max(...['app', 'frontend', 'style'].map((d) => newestMtime(join(ROOT, d))));
+  if (sources > built) {
+    staleWarned = true;
+    process.stderr.write(
+      `warning: ${wasm} is older than the sources in app/, frontend/ or style/: ` +
+        'hydration may fail on pages that changed; run cargo leptos build first\n',
+    );
   }
 }
 
@@ -225,5 +258,66 @@ export function watchConsole(page) {
     clear: () => {
       messages.length = 0;
     },
+  };
+}
+
+/**
+ * A stand-in for a client application's redirect endpoint: an HTTP server on 127.0.0.1 (random
+ * port) that answers every request with a small HTML page and records the full URL. It never
+ * exchanges anything: the test reads the code from the recorded URL. Returns
+ * `{ origin, url(path), requests, next(path), close }`; `next(path)` resolves with the `URL` of
+ * the next request to `path` (one already received and not yet taken counts).
+ */
+export async function startCallbackServer() {
+  const requests = [];
+  const waiting = [];
+  const taken = new Set();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, `http://${req.headers.host}`);
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
+    const entry = { method: req.method, url };
+    requests.push(entry);
+    const i = waiting.findIndex((w) => w.path === url.pathname);
+    if (i >= 0) {
+      taken.add(entry);
+      const [w] = waiting.splice(i, 1);
+      w.resolve(url);
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Callback</title></head>' +
+      '<body><p id="callback">The application received the response.</p></body></html>');
+  });
+  await new Promise((res, rej) => {
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', res);
+  });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return {
+    origin,
+    url: (path) => `${origin}${path}`,
+    requests,
+    /** The next request to `path`, as a URL; rejects after `timeout` ms. */
+    next(path, timeout = 15_000) {
+      const ready = requests.find((r) => r.url.pathname === path && !taken.has(r));
+      if (ready) {
+        taken.add(ready);
+        return Promise.resolve(ready.url);
+      }
+      return new Promise((resolve, reject) => {
+        const w = { path, resolve: (u) => { clearTimeout(timer); resolve(u); } };
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(w), 1);
+          reject(new Error(`no request to ${origin}${path} within ${timeout} ms`));
+        }, timeout);
+        waiting.push(w);
+      });
+    },
+    close: () => new Promise((res) => {
+      server.closeAllConnections?.();
+      server.close(() => res());
+    }),
   };
 }
