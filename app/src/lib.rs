@@ -7,7 +7,7 @@
 //! - `pages`: one page per file
 //!
 //! Every page works as plain HTML forms with JavaScript disabled; once hydrated, the `body`
-//! gets `data-hydrated="true"` (browser tests wait for it) and client-side conveniences start.
+//! gets `data-hydrated="true"` from `frontend` once hydration returned (browser tests wait for it) and client-side conveniences start.
 
 pub mod api;
 pub mod components;
@@ -47,12 +47,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser: this marks the page as hydrated.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Stylesheet id="portcullis" href="/pkg/portcullis.css"/>
         <Title text="Portcullis"/>
