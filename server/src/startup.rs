@@ -20,6 +20,7 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     middleware,
     response::IntoResponse,
+    serve::ListenerExt,
     Router,
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
@@ -138,7 +139,11 @@ impl Application {
     /// Serves until `shutdown` resolves, running the background tasks alongside.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let tasks = spawn_background(self.state.clone(), self.sessions.clone());
-        let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+        // Small responses: send them at once rather than wait for Nagle.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let result = axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
         tasks.abort();

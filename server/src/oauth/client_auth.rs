@@ -164,16 +164,27 @@ async fn verify(state: &AppState, realm: &Realm, p: &Presented, now: i64) -> Res
             if cache.is_verified(&fingerprint, now, |id| client.live_secrets(now).any(|s| s.id == id)) {
                 return Ok(AuthenticatedClient { client, method });
             }
-            cache.remove(&fingerprint);
+            // One verification per distinct credential at a time: concurrent first requests with
+            // the same secret wait for the first one's result instead of each running argon2.
+            let flight = cache.in_flight(fingerprint);
+            let _turn = flight.lock().await;
+            let live = |id: &str| client.live_secrets(now).any(|s| s.id == id);
+            if cache.is_verified(&fingerprint, now, live) {
+                cache.landed(&fingerprint);
+                return Ok(AuthenticatedClient { client, method });
+            }
             let _permit = state.limits.hashing.acquire().await.map_err(OAuthError::internal)?;
             let candidates: Vec<(String, String)> =
                 client.live_secrets(now).map(|s| (s.id.clone(), s.hash.clone())).collect();
             for (id, hash) in candidates {
+                cache.count_verification();
                 if password::verify(Some(hash), secret.clone()).await {
                     cache.insert(fingerprint, id, now);
+                    cache.landed(&fingerprint);
                     return Ok(AuthenticatedClient { client, method });
                 }
             }
+            cache.landed(&fingerprint);
             Err(OAuthError::invalid_client(FAILED))
         }
     }

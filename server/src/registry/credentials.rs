@@ -10,6 +10,7 @@
 
 use crate::crypto::{hmac_sha256, random_bytes};
 use dashmap::DashMap;
+use std::sync::Arc;
 
 /// How long a verified credential is trusted without running argon2 again.
 const TTL_SECS: i64 = 3600;
@@ -25,6 +26,10 @@ struct Entry {
 pub struct CredentialCache {
     key: [u8; 32],
     entries: DashMap<[u8; 32], Entry>,
+    /// Verifications under way, so a burst of first requests runs argon2 once.
+    in_flight: DashMap<[u8; 32], Arc<tokio::sync::Mutex<()>>>,
+    /// How many argon2 verifications ran (a health metric, and what tests check).
+    verifications: std::sync::atomic::AtomicU64,
 }
 
 impl Default for CredentialCache {
@@ -36,7 +41,12 @@ impl Default for CredentialCache {
 impl CredentialCache {
     /// An empty cache with a fresh key.
     pub fn new() -> Self {
-        Self { key: random_bytes::<32>(), entries: DashMap::new() }
+        Self {
+            key: random_bytes::<32>(),
+            entries: DashMap::new(),
+            in_flight: DashMap::new(),
+            verifications: Default::default(),
+        }
     }
 
     /// The lookup key for a presented credential.
@@ -60,5 +70,26 @@ impl CredentialCache {
     /// Forgets one fingerprint (its secret no longer verifies).
     pub fn remove(&self, fingerprint: &[u8; 32]) {
         self.entries.remove(fingerprint);
+    }
+
+    /// The lock serialising verifications of one fingerprint.
+    pub fn in_flight(&self, fingerprint: [u8; 32]) -> Arc<tokio::sync::Mutex<()>> {
+        self.in_flight.entry(fingerprint).or_default().clone()
+    }
+
+    /// Forgets the lock of a fingerprint once nobody else waits on it.
+    pub fn landed(&self, fingerprint: &[u8; 32]) {
+        // The map holds one reference and the caller another.
+        self.in_flight.remove_if(fingerprint, |_, lock| Arc::strong_count(lock) <= 2);
+    }
+
+    /// Counts an argon2 verification.
+    pub fn count_verification(&self) {
+        self.verifications.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many argon2 verifications have run.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

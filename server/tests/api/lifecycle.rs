@@ -13,6 +13,7 @@ crate::db_tests!(
     realm_not_before_invalidates_every_older_token,
     regenerated_secret_replaces_the_cached_one,
     regenerated_secret_grace_period,
+    a_burst_of_first_requests_runs_argon2_once,
 );
 
 async fn disabling_a_client_stops_its_tokens_at_once(app: TestApp) {
@@ -102,4 +103,16 @@ async fn regenerated_secret_grace_period(app: TestApp) {
     })
     .await;
     assert!(app.manager.regenerate_secret("default", "tv", 0, "test").await.is_err());
+}
+
+/// Regression: 32 concurrent first requests with one secret each ran argon2 (19 MiB apiece),
+/// pushing memory past 500 MB. Now the first verifies and the rest wait for its result.
+async fn a_burst_of_first_requests_runs_argon2_once(app: TestApp) {
+    let svc = app.service_client("svc", &[]).await;
+    let before = app.manager.registry.as_ref().unwrap().credentials.verifications();
+    let burst = (0..16).map(|_| app.token(&svc, None));
+    let statuses: Vec<StatusCode> = futures::future::join_all(burst).await.into_iter().map(|r| r.status()).collect();
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+    let after = app.manager.registry.as_ref().unwrap().credentials.verifications();
+    assert_eq!(after - before, 1, "one argon2 verification for the whole burst");
 }
