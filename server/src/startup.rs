@@ -17,7 +17,7 @@ use crate::{
 };
 use app::service::{SharedConsole, SharedFlow};
 use axum::{
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderValue, Method, StatusCode},
     middleware,
     response::IntoResponse,
     serve::ListenerExt,
@@ -26,7 +26,12 @@ use axum::{
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
-use tower_http::{catch_panic::CatchPanicLayer, compression::CompressionLayer, set_header::SetResponseHeaderLayer};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    cors::{self, CorsLayer},
+    set_header::SetResponseHeaderLayer,
+};
 
 /// Why the server (or a CLI command) could not start.
 #[derive(Debug, thiserror::Error)]
@@ -195,7 +200,15 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
         .layer(middleware::from_fn(console::login::guard))
         .layer(sessions::layer(session_store, state.secure_cookies))
         .layer(CompressionLayer::new());
-    security_headers(api, false)
+    // The API endpoints authenticate with what the request carries (client secret, code and
+    // verifier, refresh or bearer token), never with cookies, so any origin may call them: SPAs
+    // need that for the token endpoint. No credentials mode, so no cookie ever rides along.
+    let cors = CorsLayer::new()
+        .allow_origin(cors::Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600));
+    security_headers(api.layer(cors), false)
         .merge(security_headers(browser, true))
         .layer(CatchPanicLayer::custom(|_| {
             (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"error": "server_error"})))

@@ -15,6 +15,7 @@ crate::db_tests!(
     default_scopes_when_none_requested,
     realm_flag_off_refuses_custom_clients,
     clients_without_the_grant_are_refused,
+    api_endpoints_allow_cross_origin_calls_without_credentials,
 );
 
 async fn basic_auth_token_validates_against_the_jwks(app: TestApp) {
@@ -183,4 +184,36 @@ async fn clients_without_the_grant_are_refused(app: TestApp) {
     let res =
         app.post_form("default", TOKEN, None, &[("grant_type", "client_credentials"), ("client_id", "spa")]).await;
     assert_oauth_error(res, StatusCode::BAD_REQUEST, "unauthorized_client").await;
+}
+
+async fn api_endpoints_allow_cross_origin_calls_without_credentials(app: TestApp) {
+    let creds = app.service_client("svc", &[]).await;
+    let origin = "https://spa.example.com";
+    let preflight = app
+        .http
+        .request(reqwest::Method::OPTIONS, app.realm_url("default", TOKEN))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    assert!(preflight.headers()["access-control-allow-methods"].to_str().unwrap().contains("POST"));
+    assert!(preflight.headers().get("access-control-allow-credentials").is_none(), "never with cookies");
+    let res = app
+        .http
+        .post(app.realm_url("default", TOKEN))
+        .header("Origin", origin)
+        .basic_auth(&creds.id, Some(&creds.secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    // The pages, which do use cookies, are not shared with other origins.
+    let page = app.http.get(format!("{}/admin/login", app.base)).header("Origin", origin).send().await.unwrap();
+    assert!(page.headers().get("access-control-allow-origin").is_none());
 }
