@@ -79,21 +79,8 @@ pub async fn end_session(
         Ok(Some(r)) if r.settings.enabled => r,
         _ => return error_page(StatusCode::NOT_FOUND, "Unknown realm", "This realm does not exist."),
     };
-    let params = if method == Method::POST {
-        let is_form = headers
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        let pairs: Option<Vec<(String, String)>> = is_form.then(|| serde_urlencoded::from_bytes(&body).ok()).flatten();
-        match pairs.map(Params::from_pairs) {
-            Some(Ok(p)) => p,
-            _ => return bad("The request is malformed."),
-        }
-    } else {
-        match Params::from_query(query.as_deref().unwrap_or_default()) {
-            Ok(p) => p,
-            Err(_) => return bad("The request is malformed."),
-        }
+    let Ok(params) = Params::from_get_or_post(&method, &headers, query.as_deref(), &body) else {
+        return bad("The request is malformed.");
     };
     let hint = match params.get("id_token_hint") {
         Some(t) => match verify_hint(&realm, t) {

@@ -106,24 +106,6 @@ pub fn redirect_with(uri: &str, mode: ResponseMode, params: &[(&str, String)]) -
     Redirect::to(url.as_str()).into_response()
 }
 
-fn params_of(method: &Method, headers: &HeaderMap, query: Option<&str>, body: &[u8]) -> Result<Params, Refusal> {
-    let bad = |e: OAuthError| Refusal::page("Invalid request", e.description.unwrap_or_default());
-    if method == Method::POST {
-        let is_form = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if !is_form {
-            return Err(Refusal::page("Invalid request", "The request must be a form post."));
-        }
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-            .map_err(|_| Refusal::page("Invalid request", "The request is malformed."))?;
-        Params::from_pairs(pairs).map_err(bad)
-    } else {
-        Params::from_query(query.unwrap_or_default()).map_err(bad)
-    }
-}
-
 /// Validates an authorization request up to the point where it can wait for the user.
 pub fn validate(realm: &Realm, client: Option<&Client>, p: &Params, now: i64) -> Result<AuthRequest, Refusal> {
     let client_id = p
@@ -281,9 +263,12 @@ pub async fn authorize(
         Err(e) => return internal(e),
     };
     let now = state.now();
-    let params = match params_of(&method, &headers, query.as_deref(), &body) {
+    let params = match Params::from_get_or_post(&method, &headers, query.as_deref(), &body) {
         Ok(p) => p,
-        Err(r) => return r.into_response(&realm.issuer),
+        Err(e) => {
+            let message = e.description.unwrap_or(Cow::Borrowed("The request is malformed."));
+            return Refusal::page("Invalid request", message).into_response(&realm.issuer);
+        }
     };
     let client = match params.get("client_id") {
         Some(id) => match state.registry.client(&realm, id).await {

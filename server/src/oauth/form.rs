@@ -54,6 +54,29 @@ impl Params {
             serde_urlencoded::from_str(query).map_err(|_| OAuthError::invalid_request("malformed query string"))?;
         Self::from_pairs(pairs)
     }
+
+    /// The parameters of an endpoint that takes both `GET` (query) and `POST` (form body), as
+    /// the authorization and logout endpoints do.
+    pub fn from_get_or_post(
+        method: &axum::http::Method,
+        headers: &axum::http::HeaderMap,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> Result<Self, OAuthError> {
+        if method != axum::http::Method::POST {
+            return Self::from_query(query.unwrap_or_default());
+        }
+        let is_form = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(OAuthError::invalid_request("the request must be a form post"));
+        }
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(body).map_err(|_| OAuthError::invalid_request("malformed form body"))?;
+        Self::from_pairs(pairs)
+    }
 }
 
 /// `Form`-like extractor yielding [`Params`].

@@ -41,6 +41,21 @@ pub enum RefreshPlan {
     Existing { token: String, expires_at: Option<i64> },
 }
 
+impl RefreshPlan {
+    /// A new family for a fresh grant of `scopes`, or none when the client may not refresh.
+    /// `offline_access` makes the family outlive the SSO session.
+    pub fn new_family(client: &Client, scopes: &[String]) -> RefreshPlan {
+        if !issues_refresh(client) {
+            return RefreshPlan::None;
+        }
+        RefreshPlan::Store {
+            token: crate::crypto::random_token::<32>(),
+            family_scope: scopes.join(" "),
+            offline: scopes.iter().any(|s| s == "offline_access"),
+        }
+    }
+}
+
 /// The refresh-token lifespan for `client` in seconds; 0 means it never expires.
 pub fn refresh_lifespan(realm: &Realm, client: &Client) -> i64 {
     client.row.refresh_token_lifespan.unwrap_or(realm.settings.refresh_token_lifespan).max(0)

@@ -89,15 +89,7 @@ pub async fn handle(
         return Err(failure.unwrap_or_else(|| OAuthError::invalid_grant(INVALID)));
     };
     let scopes: Vec<String> = code.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
-    let refresh = if tokens::issues_refresh(&client) {
-        RefreshPlan::Store {
-            token: random_token::<32>(),
-            family_scope: code.scope.clone(),
-            offline: scopes.iter().any(|s| s == "offline_access"),
-        }
-    } else {
-        RefreshPlan::None
-    };
+    let refresh = RefreshPlan::new_family(&client, &scopes);
     let grant = UserGrant {
         realm,
         client: &client,

@@ -74,15 +74,7 @@ pub async fn handle(
             };
             let scopes: Vec<String> = row.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
             let family_id = random_token::<16>();
-            let refresh = if tokens::issues_refresh(&client) {
-                RefreshPlan::Store {
-                    token: random_token::<32>(),
-                    family_scope: row.scope.clone(),
-                    offline: scopes.iter().any(|s| s == "offline_access"),
-                }
-            } else {
-                RefreshPlan::None
-            };
+            let refresh = RefreshPlan::new_family(&client, &scopes);
             let grant = UserGrant {
                 realm,
                 client: &client,

@@ -61,15 +61,7 @@ pub async fn handle(
         detail: Some(serde_json::json!({ "grant": "password" })),
     };
     store::audit::insert(&mut tx, &ev, now).await?;
-    let refresh = if tokens::issues_refresh(&client) {
-        RefreshPlan::Store {
-            token: random_token::<32>(),
-            family_scope: scopes.join(" "),
-            offline: scopes.iter().any(|s| s == "offline_access"),
-        }
-    } else {
-        RefreshPlan::None
-    };
+    let refresh = RefreshPlan::new_family(&client, &scopes);
     let grant = UserGrant {
         realm,
         client: &client,
