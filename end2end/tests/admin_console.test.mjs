@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { launchBrowser, startServer, watchConsole } from './harness.mjs';
+import { launchBrowser, startServer, waitHydrated, watchConsole } from './harness.mjs';
 
 const ADMIN = 'admin';
 const PASSWORD = 'correct horse battery';
@@ -89,7 +89,7 @@ describe('admin console, JavaScript on', () => {
 
   it('the login page hydrates and the toggle reveals the password', async () => {
     await page.goto(`${server.baseUrl}/admin/login`);
-    await page.waitForSelector('body[data-hydrated="true"]');
+    await waitHydrated(page);
     const password = page.locator('input[name=password]');
     const toggle = page.locator('#toggle-password');
     await password.fill('s3cret-value');
@@ -111,7 +111,7 @@ describe('admin console, JavaScript on', () => {
   it('signing in lists the realm clients', async () => {
     await signIn(page, ADMIN, PASSWORD);
     assert.equal(pathAndQuery(page), CLIENTS_PATH);
-    await page.waitForSelector('body[data-hydrated="true"]');
+    await waitHydrated(page);
     assert.deepEqual(await visibleRowIds(page), [...CLIENTS].sort());
     assert.equal((await page.textContent('#client-count')).trim(), `${CLIENTS.length} of ${CLIENTS.length} clients`);
     assert.equal((await page.textContent('#admin-name')).trim(), ADMIN);
@@ -122,7 +122,7 @@ describe('admin console, JavaScript on', () => {
 
   it('typing in the filter narrows the rows without a navigation', async () => {
     assert.equal(pathAndQuery(page), CLIENTS_PATH);
-    await page.waitForSelector('body[data-hydrated="true"]');
+    await waitHydrated(page);
     let navigations = 0;
     const onNav = (frame) => {
       if (frame === page.mainFrame()) navigations += 1;

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { launchBrowser, startCallbackServer, startServer, watchConsole } from './harness.mjs';
+import { launchBrowser, startCallbackServer, startServer, waitHydrated, watchConsole } from './harness.mjs';
 
 const REALM = 'default';
 const USERS = {
@@ -199,7 +199,7 @@ describe('code flow with PKCE, JavaScript on, openid-client on the client side',
     assert.equal(new URL(hop.url()).pathname, `/realms/${REALM}/protocol/openid-connect/auth`);
     assert.equal((await hop.response()).status(), 303);
 
-    await page.waitForSelector('body[data-hydrated="true"]');
+    await waitHydrated(page);
     assert.equal((await page.textContent('#client-name')).trim(), SPA.name);
     assert.equal(await page.inputValue('form input[type=hidden][name=rid]'), rid);
     assert.match(await page.inputValue('form input[type=hidden][name=csrf]'), /^\S{16,}$/);
@@ -228,7 +228,7 @@ describe('code flow with PKCE, JavaScript on, openid-client on the client side',
   it('signing in leads to the consent page, with the client name and the requested scopes', async () => {
     await submitSignIn(page, 'alice', USERS.alice.password);
     assert.equal(pathOf(page), `/realms/${REALM}/consent`);
-    await page.waitForSelector('body[data-hydrated="true"]');
+    await waitHydrated(page);
     assert.equal((await page.textContent('#client-name')).trim(), SPA.name);
     const scopes = await consentScopes(page);
     assert.deepEqual(scopes.map((s) => s.name), ['email', 'openid', 'profile']);
@@ -444,7 +444,7 @@ describe('wrong password and RP-initiated logout, JavaScript on', () => {
     await page.goto(request.url.href);
     assert.equal(pathOf(page), `/realms/${REALM}/login`);
     const rid = new URL(page.url()).searchParams.get('rid');
-    await page.waitForSelector('body[data-hydrated="true"]');
+    await waitHydrated(page);
 
     await submitSignIn(page, 'carol', 'not-carols-password');
     const failedAt = Date.now();
@@ -454,7 +454,7 @@ describe('wrong password and RP-initiated logout, JavaScript on', () => {
     assert.equal(q.get('rid'), rid, 'the same pending request');
     assert.equal((await page.textContent('p.error[role=alert]')).trim(), 'Invalid username or password.');
     assert.equal((await page.textContent('#client-name')).trim(), PORTAL.name);
-    await page.waitForSelector('body[data-hydrated="true"]');
+    await waitHydrated(page);
 
     // Each failure makes the next attempt wait (1 s after the first): be past it.
     const waitMs = failedAt + 1_500 - Date.now();
@@ -508,7 +508,7 @@ describe('wrong password and RP-initiated logout, JavaScript on', () => {
     const request = await authorizationRequest(config, callback.url('/portal/cb'));
     await page.goto(request.url.href);
     assert.equal(pathOf(page), `/realms/${REALM}/login`);
-    await page.waitForSelector('body[data-hydrated="true"]');
+    await waitHydrated(page);
     assert.equal(await page.locator('#signed-in').count(), 0);
     // Sign in again for the next test.
     const landedAgain = callback.next('/portal/cb');
@@ -519,7 +519,7 @@ describe('wrong password and RP-initiated logout, JavaScript on', () => {
   it('logout without a hint asks for confirmation first', async () => {
     await page.goto(`${issuer}/protocol/openid-connect/logout`);
     assert.equal(pathOf(page), `/realms/${REALM}/logout`);
-    await page.waitForSelector('body[data-hydrated="true"]');
+    await waitHydrated(page);
     assert.match(await page.textContent('main'), /signed in as\s+carol/);
     await Promise.all([page.waitForNavigation(), page.click('#confirm-logout')]);
     assert.equal(pathOf(page), `/realms/${REALM}/logged-out`);

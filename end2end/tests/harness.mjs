@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
 
 /** The repository root: the nearest ancestor of this file with `Cargo.toml` and `end2end/`. */
@@ -259,6 +260,32 @@ export function watchConsole(page) {
       messages.length = 0;
     },
   };
+}
+
+/**
+ * Waits until the page has hydrated (`body[data-hydrated=true]`, set by `frontend` once
+ * `hydrate_body` returned). Fails at once, with what to do, when the page logs a hydration error
+ * instead: the server binary and the WASM bundle then come from different builds (e.g. a plain
+ * `cargo build` of the server, or one with other flags, after `cargo leptos build`), which
+ * otherwise shows up as a bare 15 s timeout.
+ */
+export async function waitHydrated(page, timeout = 15_000) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    if ((await page.locator('body[data-hydrated="true"]').count()) > 0) return;
+    const failed = (await page.consoleMessages({ filter: 'since-navigation' })).find(
+      (m) => m.type() === 'error' && /hydration error/i.test(m.text()),
+    );
+    if (failed) {
+      throw new Error(
+        `hydration failed on ${page.url()}: ${failed.text().split('\n')[0]}\n` +
+          `The server binary (${BIN}) and the bundle (${SITE_ROOT}/pkg) disagree: ` +
+          'run cargo leptos build (a plain cargo build of the server, or one with other flags, breaks the pair)',
+      );
+    }
+    if (Date.now() > until) throw new Error(`${page.url()} did not hydrate within ${timeout} ms`);
+    await sleep(50);
+  }
 }
 
 /**
