@@ -5,6 +5,7 @@
 //!   over [`service::ConsoleService`], which the `server` crate implements)
 //! - `service` (ssr only): the trait the server provides through Leptos context
 //! - `pages`: one page per file
+//! - `components`: pieces shared by pages; `text`: wording helpers
 //!
 //! Every page works as plain HTML forms with JavaScript disabled; once hydrated, the `body`
 //! gets `data-hydrated="true"` from `frontend` once hydration returned (browser tests wait for it) and client-side conveniences start.
@@ -14,6 +15,7 @@ pub mod components;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod text;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -3,6 +3,7 @@
 //! where, and approve or deny; a final screen sends the person back to the device.
 //! Without JavaScript every step is a plain form; once hydrated the code field formats itself.
 
+use crate::text::count;
 use crate::{
     api::{load_device, DeviceConfirm},
     components::CsrfField,
@@ -13,8 +14,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 /// The message for an `?error=` code.
 pub fn error_message(code: &str, retry: Option<i64>) -> String {
     match code {
-        "wait" => format!("Please wait {} seconds before trying another code.", retry.unwrap_or(1)),
-        "locked" => format!("Too many wrong codes. Try again in {} minutes.", (retry.unwrap_or(900) + 59) / 60),
+        "wait" => format!("Please wait {} before trying another code.", count(retry.unwrap_or(1), "second")),
+        "locked" => {
+            format!("Too many wrong codes. Try again in {}.", count((retry.unwrap_or(900) + 59) / 60, "minute"))
+        }
         "csrf" => "The form expired. Please enter the code again.".into(),
         "expired" => "This request has expired or was already answered. Start again on your device.".into(),
         "internal" => "Something went wrong. Please try again.".into(),

@@ -2,6 +2,7 @@
 //! `/realms/{realm}/login-actions/authenticate`, which continues the pending authorization
 //! request `rid` once the user is signed in.
 
+use crate::text::count;
 use crate::{
     api::load_login,
     components::{CsrfField, PasswordField},
@@ -12,10 +13,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 /// The message for an `?error=` code set by the sign-in handler.
 pub fn error_message(code: &str, retry: Option<i64>) -> String {
     match code {
-        "wait" => format!("Please wait {} seconds before trying again.", retry.unwrap_or(1)),
-        "locked" => {
-            format!("Too many failed attempts. Sign-in is locked for {} more minutes.", (retry.unwrap_or(60) + 59) / 60)
-        }
+        "wait" => format!("Please wait {} before trying again.", count(retry.unwrap_or(1), "second")),
+        "locked" => format!(
+            "Too many failed attempts. Sign-in is locked for {} more.",
+            count((retry.unwrap_or(60) + 59) / 60, "minute")
+        ),
         "csrf" => "Your sign-in form expired. Please try again.".into(),
         "expired" => "This sign-in request has expired. Go back to the application and start again.".into(),
         "internal" => "Sign-in is unavailable right now. Please try again.".into(),

@@ -10,6 +10,7 @@ use crate::{
     state::AppState,
     store::{self, audit::NewAudit, login_failures::FailureRow, users::UserRow, Executes},
 };
+use app::text::count;
 
 /// Why a sign-in failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,9 +48,9 @@ impl LoginError {
     pub fn message(&self) -> String {
         match self {
             LoginError::Invalid => "Invalid username or password.".into(),
-            LoginError::Wait(s) => format!("Please wait {s} seconds before trying again."),
+            LoginError::Wait(s) => format!("Please wait {} before trying again.", count(*s, "second")),
             LoginError::Locked(s) => {
-                format!("Too many failed attempts. Sign-in is locked for {} more minutes.", (s + 59) / 60)
+                format!("Too many failed attempts. Sign-in is locked for {} more.", count((s + 59) / 60, "minute"))
             }
             LoginError::Internal => "Sign-in is unavailable right now. Please try again.".into(),
         }
