@@ -239,14 +239,15 @@ fn spawn_background(state: AppState, sessions: sessions::Store) -> tokio::task::
                         tracing::warn!(error = %e, "flushing token counters");
                     }
                 }
-                _ = janitor.tick() => janitor_pass(&state, &sessions).await,
+                _ = janitor.tick() => janitor_pass(&state, Some(&sessions)).await,
             }
         }
     })
 }
 
-/// Deletes what has expired: revocations of expired tokens, old change-log rows, sessions.
-async fn janitor_pass(state: &AppState, sessions: &sessions::Store) {
+/// Deletes what has expired: revocations of expired tokens, codes, refresh tokens, device codes,
+/// ended SSO sessions, old counters and change-log rows, and browser sessions. Runs every minute.
+pub async fn janitor_pass(state: &AppState, sessions: Option<&sessions::Store>) {
     let now = state.now();
     state.limits.purge(now);
     let result = async {
@@ -257,6 +258,7 @@ async fn janitor_pass(state: &AppState, sessions: &sessions::Store) {
         store::refresh_tokens::purge(&mut conn, now - 24 * 3600).await?;
         store::login_failures::purge(&mut conn, now - 24 * 3600).await?;
         store::device_codes::purge(&mut conn, now - 24 * 3600).await?;
+        store::user_sessions::purge_ended(&mut conn, now - 24 * 3600).await?;
         store::changes::purge(&mut conn, now - 24 * 3600).await?;
         Ok::<_, sqlx::Error>(())
     }
@@ -264,7 +266,10 @@ async fn janitor_pass(state: &AppState, sessions: &sessions::Store) {
     if let Err(e) = result {
         tracing::warn!(error = %e, "janitor");
     }
-    if let Err(e) = sessions.delete_expired().await {
+    if let Some(Err(e)) = match sessions {
+        Some(s) => Some(s.delete_expired().await),
+        None => None,
+    } {
         tracing::warn!(error = %e, "deleting expired sessions");
     }
 }

@@ -39,3 +39,9 @@ pub async fn end(c: &mut impl Executes, id: &str, now: i64) -> sqlx::Result<bool
     const SQL: &str = "UPDATE user_sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL";
     on!(c, e => sqlx::query(SQL).bind(id).bind(now).execute(e).await.map(|r| r.rows_affected() > 0))
 }
+
+/// Deletes sessions that ended before `before`.
+pub async fn purge_ended(c: &mut impl Executes, before: i64) -> sqlx::Result<u64> {
+    const SQL: &str = "DELETE FROM user_sessions WHERE ended_at IS NOT NULL AND ended_at < $1";
+    on!(c, e => sqlx::query(SQL).bind(before).execute(e).await.map(|r| r.rows_affected()))
+}

@@ -114,6 +114,7 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub manager: Manager,
     pub master_key: String,
+    pub state: portcullis::state::AppState,
     pub db: TestDb,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -158,13 +159,14 @@ impl TestApp {
         let app = Application::build_with_clock(config, clock.clone()).await.expect("server starts");
         let base = format!("http://{}", app.local_addr());
         let manager = app.state().manager.clone();
+        let state = app.state().clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
         tokio::spawn(app.run(async {
             let _ = rx.await;
         }));
         let http =
             reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
-        TestApp { base, http, clock, manager, master_key, db, shutdown: Some(tx) }
+        TestApp { base, http, clock, manager, master_key, state, db, shutdown: Some(tx) }
     }
 
     /// `{base}/realms/{realm}{path}`.

@@ -16,6 +16,7 @@ crate::db_tests!(
     two_racing_code_redemptions_one_wins_and_is_then_revoked,
     two_racing_refreshes_with_no_window_kill_the_family,
     two_racing_refreshes_inside_the_window_keep_one_family,
+    the_janitor_deletes_what_has_expired,
 );
 
 const CB: &str = "http://localhost:3000/cb";
@@ -201,4 +202,42 @@ async fn two_racing_refreshes_inside_the_window_keep_one_family(app: TestApp) {
     let (a, b): (Value, Value) = (a.json().await.unwrap(), b.json().await.unwrap());
     assert_eq!(rt(&a), rt(&b), "both tabs get the same successor");
     assert_eq!(app.refresh(&spa, &rt(&a), None).await.status(), StatusCode::OK, "the family survives");
+}
+
+async fn the_janitor_deletes_what_has_expired(app: TestApp) {
+    let (_, browser, first) =
+        tokens_for(&app, ClientOptions { refresh_token_lifespan: Some(3600), ..Default::default() }, "openid").await;
+    // A code left unredeemed, and a logged-out session.
+    let pkce = Pkce::new();
+    let q = [
+        ("response_type", "code"),
+        ("client_id", "spa"),
+        ("redirect_uri", CB),
+        ("code_challenge", pkce.challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    assert!(app.code_flow(&browser, &q, ("alice", "correct horse battery")).await.contains_key("code"));
+    let id_token = first["id_token"].as_str().unwrap();
+    let url = url::Url::parse_with_params(
+        &app.realm_url("default", "/protocol/openid-connect/logout"),
+        &[("id_token_hint", id_token)],
+    )
+    .unwrap();
+    browser.get(url).send().await.unwrap();
+    let count = |table: &'static str| {
+        let db = app.manager.db.clone();
+        async move {
+            let mut conn = db.conn().await.unwrap();
+            let sql = format!("SELECT COUNT(*) FROM {table}");
+            portcullis::on!(&mut conn, e => sqlx::query_scalar::<_, i64>(&sql).fetch_one(e).await.unwrap())
+        }
+    };
+    assert!(count("auth_codes").await >= 2 && count("refresh_tokens").await >= 1 && count("revoked_tokens").await >= 1);
+    portcullis::startup::janitor_pass(&app.state, None).await;
+    assert!(count("auth_codes").await >= 2, "nothing is deleted before its time");
+    app.clock.advance(3 * 24 * 3600);
+    portcullis::startup::janitor_pass(&app.state, None).await;
+    for table in ["auth_codes", "refresh_tokens", "revoked_tokens", "user_sessions"] {
+        assert_eq!(count(table).await, 0, "{table} is cleaned up");
+    }
 }
