@@ -9,6 +9,10 @@
     report.py table RESULTS_JSON OUT_MD
         Reads the collected results and writes the Markdown report (also printed to stdout).
         Exits 3 if BENCH_STRICT=1 and any target was missed.
+
+    report.py flows-table FLOWS_JSON OUT_MD
+        The report of `bench/run.sh flows` (refresh rotation and code flow) from the collected
+        bench/node/flows.mjs results.
 """
 import base64
 import json
@@ -218,11 +222,198 @@ def table(results_path, out_path):
         sys.exit(3)
 
 
+def flows_table(results_path, out_path):
+    r = json.load(open(results_path))
+    s = r["settings"]
+    m = r["machine"]
+    T = r["targets"]
+    keys = list(T)
+    ops = s["ops"]
+
+    def median_run(rs):
+        ordered = sorted(rs, key=lambda x: x["iterations_per_sec"])
+        return ordered[(len(ordered) - 1) // 2]
+
+    run = {(k, op): median_run(T[k]["runs"][op]) for k in keys for op in ops}
+
+    def cores(x):
+        c = x["cpu_cores"]
+        return c["server"] + (c["db"] or 0)
+
+    def per_core(x):
+        return x["iterations_per_sec"] / cores(x) if cores(x) else float("nan")
+
+    def n(x, d=2):
+        return "n/a" if x is None else f"{x:.{d}f}"
+
+    def cpu_cells(x):
+        c = x["cpu_cores"]
+        return f"{c['server']:.2f} | {n(c['db'])} | {c['generator']:.2f} | {c['other']:.2f}"
+
+    storage = {"sqlite": "SQLite", "postgres": "PostgreSQL", "memory": "in-memory adapter"}
+    lines = [
+        "# Flows benchmark: refresh-token rotation and the code flow, Portcullis vs node-oidc-provider",
+        "",
+        f"{r['date']} · Portcullis {r['portcullis_rev']} · oidc-provider {r['oidc_provider_version']} "
+        f"· node {r['node_version']} · undici {r['undici_version']}"
+        + (f" · PostgreSQL {r['postgres_version']}" if r.get("postgres_version") else ""),
+        "",
+        f"{s['connections']} concurrent chains (one keep-alive connection each) on {s.get('sessions', 1)} "
+        f"signed-in session{'s' if s.get('sessions', 1) != 1 else ''} of one user, {s['duration_s']} s "
+        f"measured after {s['warmup_s']} s of warm-up, one target and operation at a time (the other "
+        "servers stay up, idle); load generator `bench/node/flows.mjs`. Latencies in ms, per request, "
+        "as seen by the generator. CPU in cores (CPU seconds / wall seconds): the server process, "
+        "PostgreSQL (every `postgres` process), the generator, everything else on the machine. "
+        "Per core = operations/s ÷ (server + PostgreSQL CPU).",
+        "",
+    ]
+    warn = []
+
+    def op_section(op, title, what, unit):
+        hdr = (f"| target | storage | {unit}/s | p50 | p90 | p99 | p99.9 | max | failures | server CPU "
+               f"| PostgreSQL CPU | generator CPU | other CPU | {unit}/s per core | RSS after load MB |")
+        out = [f"## {title}", "", what, "", hdr, "|" + "---|" * (hdr.count(" | ") + 1)]
+        lane = "refresh" if op == "refresh" else "iteration"
+        for k in keys:
+            x = run[(k, op)]
+            lat = x["requests"][lane]
+            out.append(
+                f"| {T[k]['name']} | {storage.get(T[k]['db'], T[k]['db'])} | {x['iterations_per_sec']:,.0f} "
+                f"| {n(lat['p50'])} | {n(lat['p90'])} | {n(lat['p99'])} | {n(lat['p99_9'])} | {n(lat['max'], 1)} "
+                f"| {x['failures']} | {cpu_cells(x)} | {per_core(x):,.0f} "
+                f"| {n((x.get('server_rss_kb') or 0) / 1024, 1)} |")
+        out.append("")
+        if op == "code-flow":
+            out += ["Per request (same runs):", "",
+                    "| target | request | p50 | p90 | p99 | p99.9 | max |", "|---|---|---|---|---|---|---|"]
+            for k in keys:
+                for req in ("authorize", "token"):
+                    lat = run[(k, op)]["requests"][req]
+                    out.append(f"| {T[k]['name']} | {'GET authorize (redirect with code)' if req == 'authorize' else 'POST token (code + PKCE)'} "
+                               f"| {n(lat['p50'])} | {n(lat['p90'])} | {n(lat['p99'])} | {n(lat['p99_9'])} | {n(lat['max'], 1)} |")
+            out.append("")
+        ours = [k for k in keys if not k.startswith("node")]
+        peers = [k for k in keys if k.startswith("node")]
+        for a in ours:
+            for b in peers:
+                xa, xb = run[(a, op)], run[(b, op)]
+                out.append(f"- {T[a]['name']} / {T[b]['name']}: **{xa['iterations_per_sec'] / xb['iterations_per_sec']:.2f}×** "
+                           f"{unit}/s, {per_core(xa) / per_core(xb):.2f}× per core")
+        if ours and peers:
+            out.append("")
+        return out
+
+    if "refresh" in ops:
+        lines += op_section(
+            "refresh", "Refresh-token rotation",
+            "Each chain holds its own refresh token (from one code flow with its session) and sends `POST …/token` `grant_type=refresh_token` with the latest one; every answer must be 200 "
+            "with a new refresh token.", "refreshes")
+    if "code-flow" in ops:
+        lines += op_section(
+            "code-flow", "Code flow with an existing session",
+            "One iteration: `GET` authorization endpoint with the session cookie, a fresh PKCE verifier "
+            "(S256), state and nonce → 302/303 to the redirect URI with the code → `POST …/token` "
+            "`grant_type=authorization_code` with `code_verifier` → 200 with access, refresh and ID "
+            "token. Latency = the whole iteration.", "flows")
+
+    if "refresh" in ops:
+        lines += ["## Rotation check (before the load, on a separate session)", "",
+                  "t0 → t1, then t0 again, then t1.", "",
+                  "| target | client | first refresh | spent t0 again | t1 after that | result |",
+                  "|---|---|---|---|---|---|"]
+        for k in keys:
+            rc = run[(k, "refresh")].get("rotation_check") or {}
+            if not rc.get("rotates"):
+                verdict = "**does not rotate**"
+                warn.append(f"{T[k]['name']}: refresh tokens did not rotate")
+            elif rc.get("family_revoked"):
+                verdict = "rotates; reuse refused and the family revoked"
+            elif rc.get("spent_token_again", "").endswith("same successor"):
+                verdict = "rotates; reuse inside the reuse window gets the same successor"
+            else:
+                verdict = "rotates; **reuse not refused**"
+            lines.append(f"| {T[k]['name']} | {rc.get('client_id')} | {rc.get('first_refresh')} "
+                         f"| {rc.get('spent_token_again')} | {rc.get('successor_after_reuse')} | {verdict} |")
+        lines.append("")
+
+    lines += ["## Responses", "",
+              "| target | operation | access token | refresh token | ID token | fields |", "|---|---|---|---|---|---|"]
+    for k in keys:
+        for op in ops:
+            sh = run[(k, op)].get("response") or {}
+            lines.append(f"| {T[k]['name']} | {op} | {sh.get('access_token')} | {sh.get('refresh_token')} "
+                         f"| {sh.get('id_token')} | {sh.get('fields')} |")
+    lines.append("")
+
+    lines += ["## Over time", "",
+              "Operations/s in the first and the last third of the measured run, and the slowest and "
+              "fastest single second.", "",
+              "| target | operation | first third /s | last third /s | slowest s | fastest s | idle RSS MB |",
+              "|---|---|---|---|---|---|---|"]
+    for k in keys:
+        for op in ops:
+            x = run[(k, op)]
+            ps = x.get("per_second") or [0]
+            a, b = x.get("first_third_per_sec"), x.get("last_third_per_sec")
+            lines.append(f"| {T[k]['name']} | {op} | {n(a, 0)} | {n(b, 0)} | {min(ps):,} | {max(ps):,} "
+                         f"| {n((T[k].get('idle_rss_kb') or 0) / 1024, 1)} |")
+            if a and b and b < 0.8 * a:
+                warn.append(f"{T[k]['name']} {op}: the last third ran {100 * (1 - b / a):.0f} % slower than the first")
+    lines.append("")
+
+    if s["rounds"] > 1:
+        lines += [f"Median of {s['rounds']} rounds per target and operation; per round, operations/s:", "",
+                  "| target | operation | " + " | ".join(f"round {i + 1}" for i in range(s["rounds"])) + " |",
+                  "|---|---|" + "---|" * s["rounds"]]
+        for k in keys:
+            for op in ops:
+                lines.append(f"| {T[k]['name']} | {op} | "
+                             + " | ".join(f"{x['iterations_per_sec']:,.0f}" for x in T[k]["runs"][op]) + " |")
+        lines.append("")
+
+    all_runs = [x for k in keys for op in ops for x in T[k]["runs"][op]]
+    busiest = max(x["cpu_cores"]["other"] for x in all_runs)
+    if busiest > 0.3:
+        warn.append(f"other processes used up to {busiest:.2f} cores during a measured run; the machine "
+                    "was busy, so treat these numbers as noisy and rerun")
+    for x in all_runs:
+        if x["failures"]:
+            warn.append(f"{x['name']} {x['op']}: {x['failures']} failed requests; first: `{x['first_failure']}`")
+    if warn:
+        lines += ["## Warnings", "", *[f"- **WARNING: {w}**" for w in warn], ""]
+
+    lines += [
+        "## Machine and settings",
+        "",
+        f"- CPU: {m['cpu_model']} · nproc {m['nproc']} · {m['mem_total']} RAM · {m['kernel']}",
+        f"- load average before: {m['load_before']} · after: {m['load_after']}",
+        f"- `bench/run.sh flows`: CONNECTIONS={s['connections']} SESSIONS={s.get('sessions', 1)} DURATION={s['duration_s']}s "
+        f"WARMUP={s['warmup_s']}s ROUNDS={s['rounds']} FLOW_TARGETS=\"{' '.join(keys)}\" "
+        f"FLOW_OPS=\"{' '.join(ops)}\"",
+        "- Portcullis: release build, `PORTCULLIS_LOG=warn`; clients from template `spa` (public, PKCE), "
+        "`--no-consent`, default 5 s reuse window (`spa-strict` with `--refresh-reuse-window 0` only for "
+        "the rotation check); user signed in once through the login form (argon2id, not measured); "
+        "PostgreSQL: a fresh database on the local server, dropped afterwards",
+        "- node-oidc-provider: one process, in-memory adapter (nothing is persisted, unlike Portcullis), "
+        "public client with PKCE, `issueRefreshToken` for every code, `rotateRefreshToken: true`; "
+        "sign-in by an automatic interaction (no password, not measured); opaque = default access "
+        "tokens, JWT = resourceIndicators with `accessTokenFormat: 'jwt'`, ES256",
+        f"- generator, servers and PostgreSQL share the same {m['nproc']} cores.",
+        "",
+    ]
+    text = "\n".join(lines)
+    with open(out_path, "w") as f:
+        f.write(text)
+    print(text)
+
+
 def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "check-token" and len(sys.argv) == 6:
         check_token(*sys.argv[2:])
     elif len(sys.argv) >= 2 and sys.argv[1] == "table" and len(sys.argv) == 4:
         table(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) >= 2 and sys.argv[1] == "flows-table" and len(sys.argv) == 4:
+        flows_table(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)
 

@@ -2,7 +2,8 @@
 # Token-endpoint benchmark: Portcullis vs node-oidc-provider (opaque and JWT access tokens),
 # client_credentials + client_secret_basic, same wrk settings, one invocation. See bench/README.md.
 #
-#   bench/run.sh
+#   bench/run.sh          client_credentials (wrk)
+#   bench/run.sh flows    refresh-token rotation and the code flow (bench/flows.sh; also FLOWS=1)
 #
 # Env: DURATION (15s) CONNECTIONS (32) THREADS (2) WARMUP (3s, 0 = none) START_RUNS (5)
 #      ROUNDS (1; each round measures every target once, the report takes the median round)
@@ -10,6 +11,13 @@
 #      BENCH_STRICT=1 (exit 3 when a target is missed) KEEP_TMP=1 (keep the temp dir and logs)
 #      CARGO_TARGET_DIR (honoured when locating the binary)
 set -euo pipefail
+
+MODE=${1:-}
+[[ ${FLOWS:-0} == 1 && -z $MODE ]] && MODE=flows
+case $MODE in
+  "" | flows) ;;
+  *) echo "usage: bench/run.sh [flows]" >&2; exit 2 ;;
+esac
 
 BENCH_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd -- "$BENCH_DIR/.." && pwd)
@@ -62,12 +70,12 @@ export PORTCULLIS_LOG=warn
 # --- prerequisites -------------------------------------------------------------------------
 command -v "$PY" >/dev/null || die "python3 is required"
 command -v node >/dev/null || die "node (20+) is required"
-if ! command -v wrk >/dev/null; then
+if [[ $MODE != flows ]] && ! command -v wrk >/dev/null; then
   log "installing wrk"
   SUDO=""; [[ $EUID -ne 0 ]] && SUDO=sudo
   $SUDO apt-get install -y wrk >&2 || { $SUDO apt-get update >&2 && $SUDO apt-get install -y wrk >&2; }
 fi
-if [[ ! -d $BENCH_DIR/node/node_modules/oidc-provider ]]; then
+if [[ ! -d $BENCH_DIR/node/node_modules/oidc-provider || ! -d $BENCH_DIR/node/node_modules/undici ]]; then
   log "npm ci in bench/node"
   (cd "$BENCH_DIR/node" && npm ci --no-audit --no-fund >&2)
 fi
@@ -183,6 +191,12 @@ check_target() {
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+if [[ $MODE == flows ]]; then
+  # shellcheck source=bench/flows.sh
+  source "$BENCH_DIR/flows.sh"
+  exit 0
+fi
 
 # --- a. Portcullis start-up ----------------------------------------------------------------
 DB=$WORK/portcullis.db

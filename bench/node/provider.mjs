@@ -8,8 +8,20 @@
 //   jwt:    JWT access tokens through features.resourceIndicators (defaultResource +
 //           getResourceServerInfo with accessTokenFormat 'jwt'), signed ES256 with a P-256 key,
 //           like Portcullis.
+// For bench/flows.mjs (code flow and refresh rotation), also:
+//   - a public client BENCH_SPA_CLIENT_ID (default "spa"; token_endpoint_auth_method none, so
+//     PKCE is required) with redirect URI BENCH_SPA_REDIRECT_URI (default http://127.0.0.1:9/cb),
+//     grant types authorization_code + refresh_token;
+//   - refresh tokens for every code (issueRefreshToken), without offline_access, so that they
+//     expire with the session like Portcullis's; rotated on every use (rotateRefreshToken: true;
+//     a spent token presented again revokes the grant);
+//   - an automatic interaction at GET /interaction/:uid: it signs in account BENCH_ACCOUNT
+//     (default "alice") and grants the requested OIDC scopes without a page, so a client that
+//     follows the redirects (keeping cookies) ends at the redirect URI with a code and holds a
+//     session cookie; later authorization requests with that cookie get a code at once.
+//     This replaces the login form of a real deployment (no password is checked).
 // Prints exactly one stdout line "listening on http://HOST:PORT" once ready; no per-request logs.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -21,6 +33,9 @@ if (mode !== 'opaque' && mode !== 'jwt') {
 const port = Number.parseInt(portArg, 10);
 const clientId = process.env.BENCH_CLIENT_ID || 'bench-service';
 const clientSecret = process.env.BENCH_CLIENT_SECRET || 'bench-secret-0123456789abcdef0123456789';
+const spaClientId = process.env.BENCH_SPA_CLIENT_ID || 'spa';
+const spaRedirectUri = process.env.BENCH_SPA_REDIRECT_URI || 'http://127.0.0.1:9/cb';
+const account = process.env.BENCH_ACCOUNT || 'alice';
 const resource = 'https://api.bench.example/';
 const scope = 'read:dataset';
 
@@ -38,8 +53,18 @@ const configuration = {
     redirect_uris: [],
     token_endpoint_auth_method: 'client_secret_basic',
     scope,
+  }, {
+    client_id: spaClientId,
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [spaRedirectUri],
   }],
-  scopes: [scope],
+  scopes: ['openid', 'profile', 'email', 'offline_access', scope],
+  // Like Portcullis's spa template: a refresh token with every code, rotated on every use.
+  issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+  rotateRefreshToken: true,
+  cookies: { keys: [randomBytes(32).toString('base64url')] },
   jwks: { keys: [{ ...ecJwk, use: 'sig', alg: 'ES256' }, { ...rsaJwk, use: 'sig', alg: 'RS256' }] },
   features: {
     devInteractions: { enabled: false },
@@ -51,6 +76,13 @@ const configuration = {
     // Same order of magnitude as Portcullis; setting it also silences the "SHOULD change" notice.
     ClientCredentials: 300,
     AccessToken: 300,
+    // Portcullis: codes 60 s, ID tokens 300 s, refresh tokens 30 days, sessions 8 h.
+    AuthorizationCode: 60,
+    IdToken: 300,
+    RefreshToken: 30 * 24 * 3600,
+    Grant: 30 * 24 * 3600,
+    Session: 8 * 3600,
+    Interaction: 600,
   },
 };
 
@@ -82,9 +114,39 @@ server.listen(port, host, () => {
   const provider = new Provider(`http://${host}:${actualPort}`, configuration);
   // Koa's default error handler would print every server-side error; keep it to one line each.
   provider.on('server_error', (_ctx, err) => console.error('server_error', err?.message ?? err));
-  handler = provider.callback();
+  const callback = provider.callback();
+  handler = (req, res) => {
+    if (req.method === 'GET' && req.url.startsWith('/interaction/')) {
+      autoInteraction(provider, req, res).catch((err) => {
+        console.error('interaction', err?.message ?? err);
+        res.statusCode = 500;
+        res.end();
+      });
+      return;
+    }
+    callback(req, res);
+  };
   process.stdout.write(`listening on http://${host}:${actualPort}\n`);
 });
+
+// The bench's stand-in for a login and consent page: sign in BENCH_ACCOUNT and grant what the
+// client asked for, then resume the authorization request.
+async function autoInteraction(provider, req, res) {
+  const { prompt, params, session, grantId: existing } = await provider.interactionDetails(req, res);
+  const result = {};
+  if (prompt.name === 'login' || !session) {
+    result.login = { accountId: account };
+  }
+  const grant = existing
+    ? await provider.Grant.find(existing)
+    : new provider.Grant({ accountId: session?.accountId ?? account, clientId: params.client_id });
+  grant.addOIDCScope(String(params.scope || 'openid'));
+  if (mode === 'jwt') {
+    grant.addResourceScope(resource, scope);
+  }
+  result.consent = { grantId: await grant.save() };
+  await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: true });
+}
 
 const stop = () => {
   server.close(() => process.exit(0));

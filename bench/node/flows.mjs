@@ -1,0 +1,484 @@
+// Stateful load generator for bench/run.sh flows: refresh-token rotation and the browserless
+// authorization code flow (authorize with an existing session → code → token with PKCE).
+//
+//   node bench/node/flows.mjs --name NAME --discovery URL --op refresh|code-flow [options]
+//
+// Options (all "--key value"):
+//   --discovery URL        the target's /.well-known/openid-configuration (authorization and
+//                          token endpoints are read from it; they must share its origin)
+//   --op refresh|code-flow what to measure (one operation per invocation)
+//   --client-id ID         public client with PKCE (default spa)
+//   --redirect-uri URI     its registered redirect URI (default http://127.0.0.1:9/cb)
+//   --strict-client-id ID  client used for the rotation check (default: --client-id); on
+//                          Portcullis a client created with --refresh-reuse-window 0
+//   --username U           account to sign in (password from env BENCH_PASSWORD)
+//   --scope S              default "openid"
+//   --connections C        concurrent chains, one keep-alive connection each (default 32)
+//   --sessions N           signed-in sessions the chains are spread over, chain i using
+//                          session i mod N (default: one per chain, as C users would have)
+//   --duration S           measured seconds (default 15)
+//   --warmup S             seconds of the same load before measuring, discarded (default 3)
+//   --server-pid PID       server process: its CPU and RSS are reported
+//   --db-cpu postgres      also count the CPU of every process named "postgres"
+//   --clk-tck N            /proc tick rate (default 100)
+//   --out FILE             write the result JSON there (also printed as one line on stdout)
+//
+// Sign-in (not measured): follows the redirects of one authorization request with a cookie jar;
+// an HTML page with a POST form (Portcullis's login page) is submitted with its hidden inputs
+// plus username and password; node-oidc-provider's bench peer signs in by itself at
+// /interaction/:uid. The chain ends at the redirect URI with a code; the cookies held then are
+// the signed-in session. By default every chain has its own session: on node-oidc-provider all
+// codes of one session share one grant, and its in-memory adapter rewrites the grant's list of
+// tokens on every token it stores (time linear in that list), so one session shared by all
+// chains would slow it down more and more during the run.
+//
+// refresh:   every chain first runs one code flow to get its own refresh token, then refreshes
+//            in a loop, always presenting the latest token. Every response must be 200 with a
+//            new refresh_token (different from the one presented) and an access_token.
+//            Before the load, a rotation check on a separate session: t0 → t1 (t1 ≠ t0), then
+//            t0 again (refused, or the same t1 inside a reuse window), then t1 (refused when the
+//            reuse revoked the family).
+// code-flow: every iteration: GET authorization endpoint with the session cookie, fresh PKCE
+//            verifier, state and nonce → 302/303 to the redirect URI with code and the same
+//            state → POST token (authorization_code, code_verifier, client_id) → 200 with
+//            access_token, refresh_token and id_token.
+// Any other answer is a failure: it is counted, the first one is kept verbatim, that chain
+// stops, and the process exits with status 4 after writing its result (1: any other error).
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHistogram } from 'node:perf_hooks';
+import { Pool, request as undiciRequest } from 'undici';
+
+// --- options ---------------------------------------------------------------------------------
+const opts = {
+  name: 'target',
+  discovery: '',
+  op: '',
+  'client-id': 'spa',
+  'redirect-uri': 'http://127.0.0.1:9/cb',
+  'strict-client-id': '',
+  username: 'alice',
+  scope: 'openid',
+  connections: '32',
+  sessions: '',
+  duration: '15',
+  warmup: '3',
+  'server-pid': '',
+  'db-cpu': '',
+  'clk-tck': '100',
+  out: '',
+};
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i += 2) {
+  const k = argv[i].replace(/^--/, '');
+  if (!(k in opts) || i + 1 >= argv.length) {
+    console.error(`flows.mjs: unknown or incomplete option ${argv[i]}`);
+    process.exit(2);
+  }
+  opts[k] = argv[i + 1];
+}
+if (!opts.discovery || !['refresh', 'code-flow'].includes(opts.op)) {
+  console.error('flows.mjs: --discovery URL and --op refresh|code-flow are required');
+  process.exit(2);
+}
+const C = Number(opts.connections);
+const SESSIONS = Number(opts.sessions || opts.connections);
+const DURATION = Number(opts.duration);
+const WARMUP = Number(opts.warmup);
+const CLK_TCK = Number(opts['clk-tck']);
+const clientId = opts['client-id'];
+const strictClientId = opts['strict-client-id'] || clientId;
+const redirectUri = opts['redirect-uri'];
+const password = process.env.BENCH_PASSWORD ?? '';
+const log = (msg) => process.stderr.write(`[flows ${opts.name} ${opts.op}] ${msg}\n`);
+
+// --- helpers ---------------------------------------------------------------------------------
+const b64url = (buf) => buf.toString('base64url');
+const pkce = () => {
+  const verifier = b64url(randomBytes(32));
+  return { verifier, challenge: b64url(createHash('sha256').update(verifier).digest()) };
+};
+const form = (o) => Object.entries(o).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+const FORM = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+
+// Cookies by name, with their Path: a cookie is sent only under its path, as a browser would.
+class Jar {
+  constructor() { this.c = new Map(); this.memo = new Map(); }
+  update(setCookie) {
+    if (!setCookie) return;
+    for (const line of Array.isArray(setCookie) ? setCookie : [setCookie]) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const a = attrs.join(';').toLowerCase();
+      const maxAge = /max-age=(-?\d+)/.exec(a);
+      const expires = /expires=([^;]+)/.exec(a);
+      const path = /(?:^|;)\s*path=([^;]*)/i.exec(attrs.join(';'));
+      const gone = value === '' || (maxAge && Number(maxAge[1]) <= 0)
+        || (!maxAge && expires && Date.parse(expires[1]) < Date.now());
+      if (gone) this.c.delete(name); else this.c.set(name, { value, path: path ? path[1].trim() || '/' : '/' });
+    }
+    this.memo.clear();
+  }
+  header(pathname) {
+    let h = this.memo.get(pathname);
+    if (h === undefined) {
+      h = [...this.c].filter(([, v]) => pathname === v.path || pathname.startsWith(v.path.endsWith('/') ? v.path : `${v.path}/`))
+        .map(([k, v]) => `${k}=${v.value}`).join('; ');
+      this.memo.set(pathname, h);
+    }
+    return h;
+  }
+}
+
+function describeToken(t) {
+  if (typeof t !== 'string') return 'none';
+  const parts = t.split('.');
+  if (parts.length === 3) {
+    try {
+      const h = JSON.parse(Buffer.from(parts[0], 'base64url'));
+      return `JWT ${h.alg} (${t.length} chars)`;
+    } catch { /* fall through */ }
+  }
+  return `opaque (${t.length} chars)`;
+}
+const shape = (j) => ({
+  fields: Object.keys(j).sort().join(' '),
+  access_token: describeToken(j.access_token),
+  refresh_token: describeToken(j.refresh_token),
+  id_token: describeToken(j.id_token),
+});
+
+// /proc readings for the CPU split.
+const procTicks = (pid) => {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch { return 0; }
+};
+const procComm = (pid) => {
+  try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; }
+};
+const dbTicks = () => {
+  if (opts['db-cpu'] !== 'postgres') return new Map();
+  const m = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (/^\d+$/.test(d) && procComm(d) === 'postgres') m.set(d, procTicks(d));
+  }
+  return m;
+};
+const busyTicks = () => {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  return f[1] + f[2] + f[3] + f[6] + f[7] + f[8];
+};
+const rssKb = (pid, key) => {
+  try {
+    const m = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch { return null; }
+};
+const snapshot = () => ({
+  t: process.hrtime.bigint(),
+  self: process.cpuUsage(),
+  server: opts['server-pid'] ? procTicks(opts['server-pid']) : 0,
+  db: dbTicks(),
+  busy: busyTicks(),
+});
+
+// --- discovery -------------------------------------------------------------------------------
+async function getJson(url) {
+  const r = await undiciRequest(url, { headers: { accept: 'application/json' } });
+  const text = await r.body.text();
+  if (r.statusCode !== 200) throw new Error(`GET ${url}: ${r.statusCode} ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+const meta = await getJson(opts.discovery);
+const authUrl = new URL(meta.authorization_endpoint);
+const tokenUrl = new URL(meta.token_endpoint);
+if (authUrl.origin !== tokenUrl.origin) throw new Error('authorization and token endpoints on different origins');
+const origin = authUrl.origin;
+
+// One keep-alive connection per chain; the setup uses its own connections.
+const pool = new Pool(origin, { connections: C, pipelining: 1, keepAliveTimeout: 60_000 });
+const setupPool = new Pool(origin, { connections: 8, pipelining: 1 });
+
+function authPath(client, p, state, nonce) {
+  const q = form({
+    response_type: 'code', client_id: client, redirect_uri: redirectUri, scope: opts.scope,
+    state, nonce, code_challenge: p.challenge, code_challenge_method: 'S256',
+  });
+  return `${authUrl.pathname}?${q}`;
+}
+
+// Follows one authorization request to the redirect URI, signing in on the way if asked to.
+async function signIn(jar, client) {
+  const p = pkce();
+  const state = b64url(randomBytes(12));
+  let url = new URL(authPath(client, p, state, b64url(randomBytes(12))), origin);
+  let method = 'GET';
+  let body;
+  let headers = {};
+  for (let hop = 0; hop < 12; hop++) {
+    const cookie = jar.header(url.pathname);
+    const r = await setupPool.request({
+      method, path: url.pathname + url.search, body, headers: cookie ? { ...headers, cookie } : headers,
+    });
+    const text = await r.body.text();
+    jar.update(r.headers['set-cookie']);
+    if ([301, 302, 303, 307, 308].includes(r.statusCode)) {
+      const loc = new URL(r.headers.location, url);
+      if (loc.href.startsWith(`${redirectUri}?`)) {
+        const code = loc.searchParams.get('code');
+        if (!code || loc.searchParams.get('state') !== state) {
+          throw new Error(`sign-in ended at ${loc.href.slice(0, 300)}`);
+        }
+        return { code, verifier: p.verifier };
+      }
+      if (loc.origin !== origin) throw new Error(`sign-in redirected off-site: ${loc.href}`);
+      url = loc; method = 'GET'; body = undefined; headers = {};
+      continue;
+    }
+    const formTag = r.statusCode === 200 && /<form[^>]*method="post"[^>]*>/i.exec(text);
+    if (formTag) {
+      const action = /action="([^"]*)"/i.exec(formTag[0]);
+      const fields = {};
+      for (const m of text.matchAll(/<input[^>]*type="hidden"[^>]*>/gi)) {
+        const n = /name="([^"]*)"/.exec(m[0]); const v = /value="([^"]*)"/.exec(m[0]);
+        if (n) fields[n[1]] = v ? v[1].replaceAll('&amp;', '&') : '';
+      }
+      if (/name="password"/.test(text)) Object.assign(fields, { username: opts.username, password });
+      url = new URL(action ? action[1].replaceAll('&amp;', '&') : url.href, url);
+      method = 'POST'; body = form(fields); headers = { 'content-type': 'application/x-www-form-urlencoded' };
+      continue;
+    }
+    throw new Error(`sign-in: ${method} ${url.pathname} answered ${r.statusCode}: ${text.slice(0, 300)}`);
+  }
+  throw new Error('sign-in: too many redirects');
+}
+
+async function tokenRequest(p, params) {
+  const r = await p.request({ method: 'POST', path: tokenUrl.pathname, headers: FORM, body: form(params) });
+  const text = await r.body.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: r.statusCode, text, json };
+}
+const exchange = (p, client, code, verifier) => tokenRequest(p, {
+  grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: client,
+});
+const refresh = (p, client, rt) => tokenRequest(p, { grant_type: 'refresh_token', refresh_token: rt, client_id: client });
+
+// A code flow with an existing session (no redirects followed: the first answer must carry the code).
+async function codeWithSession(p, jar, client) {
+  const pk = pkce();
+  const state = b64url(randomBytes(12));
+  const r = await p.request({ method: 'GET', path: authPath(client, pk, state, b64url(randomBytes(12))), headers: { cookie: jar.header(authUrl.pathname) } });
+  await r.body.dump();
+  if (r.headers['set-cookie']) jar.update(r.headers['set-cookie']);
+  const loc = r.headers.location;
+  if (![302, 303].includes(r.statusCode) || !loc || !loc.startsWith(`${redirectUri}?`)) {
+    return { error: `authorize answered ${r.statusCode} location=${String(loc).slice(0, 200)}` };
+  }
+  const q = new URL(loc).searchParams;
+  if (q.get('state') !== state || !q.get('code')) return { error: `authorize redirect without code/state: ${loc.slice(0, 200)}` };
+  return { code: q.get('code'), verifier: pk.verifier };
+}
+
+// --- sign in, rotation check, refresh tokens ------------------------------------------------
+const result = {
+  name: opts.name, op: opts.op, origin, connections: C, duration_s: DURATION, warmup_s: WARMUP,
+  client_id: clientId, failures: 0, first_failure: null,
+};
+const jars = Array.from({ length: SESSIONS }, () => new Jar());
+result.sessions = SESSIONS;
+{
+  const t = process.hrtime.bigint();
+  let next = 0;
+  const firsts = [];
+  // A few sign-ins at a time (on Portcullis each verifies the password with argon2id).
+  await Promise.all(Array.from({ length: Math.min(4, SESSIONS) }, async () => {
+    while (next < SESSIONS) {
+      const j = jars[next++];
+      firsts.push(await signIn(j, clientId));
+    }
+  }));
+  const tok = await exchange(setupPool, clientId, firsts[0].code, firsts[0].verifier);
+  if (tok.status !== 200) throw new Error(`first code exchange: ${tok.status} ${tok.text.slice(0, 300)}`);
+  result.sign_in_ms = Number(process.hrtime.bigint() - t) / 1e6;
+  result.code_response = shape(tok.json);
+  result.session_cookies = jars[0].header(authUrl.pathname).split('; ').map((c) => c.split('=')[0]);
+}
+
+if (opts.op === 'refresh') {
+  // Rotation check on its own session (on node-oidc-provider a reuse revokes the whole grant,
+  // which every code flow of one session shares).
+  const cjar = new Jar();
+  const s = await signIn(cjar, strictClientId);
+  const t0 = (await exchange(setupPool, strictClientId, s.code, s.verifier)).json?.refresh_token;
+  const r1 = await refresh(setupPool, strictClientId, t0);
+  const t1 = r1.json?.refresh_token;
+  const again = await refresh(setupPool, strictClientId, t0);
+  const after = await refresh(setupPool, strictClientId, t1);
+  const summary = (r) => (r.status === 200 ? `200 ${r.json?.refresh_token === t1 ? 'same successor' : 'new token'}`
+    : `${r.status} ${r.json?.error ?? r.text.slice(0, 80)}`);
+  const rotated = r1.status === 200 && typeof t1 === 'string' && t1 !== t0;
+  result.rotation_check = {
+    client_id: strictClientId,
+    first_refresh: r1.status === 200 ? (rotated ? '200 new token' : '200 SAME token (no rotation)') : summary(r1),
+    spent_token_again: summary(again),
+    successor_after_reuse: summary(after),
+    rotates: rotated,
+    reuse_refused: again.status >= 400 && again.status < 500,
+    family_revoked: again.status >= 400 && again.status < 500 && after.status >= 400 && after.status < 500,
+  };
+  log(`rotation check (${strictClientId}): ${JSON.stringify(result.rotation_check)}`);
+  if (!rotated) throw new Error(`rotation check: first refresh ${r1.status} ${r1.text.slice(0, 300)}`);
+}
+
+// Refresh tokens, one per chain, from code flows with the shared session.
+let chainTokens = [];
+if (opts.op === 'refresh') {
+  chainTokens = await Promise.all(Array.from({ length: C }, async (_, i) => {
+    const c = await codeWithSession(setupPool, jars[i % SESSIONS], clientId);
+    if (c.error) throw new Error(`chain ${i}: ${c.error}`);
+    const t = await exchange(setupPool, clientId, c.code, c.verifier);
+    if (t.status !== 200 || !t.json?.refresh_token) throw new Error(`chain ${i}: exchange ${t.status} ${t.text.slice(0, 300)}`);
+    return t.json.refresh_token;
+  }));
+}
+await setupPool.close();
+
+// --- load ------------------------------------------------------------------------------------
+let phase = 'warmup';
+const hist = {};
+const newHist = () => createHistogram({ lowest: 1, highest: 120e9, figures: 3 });
+const lanes = opts.op === 'refresh' ? ['refresh'] : ['authorize', 'token', 'iteration'];
+for (const l of lanes) hist[l] = newHist();
+let measureStart = 0n;
+const perSecond = [];
+let completed = 0;
+
+function fail(chain, what) {
+  result.failures += 1;
+  if (!result.first_failure) {
+    result.first_failure = `${phase} chain ${chain}: ${what}`;
+    log(`FAILURE ${result.first_failure}`);
+  }
+}
+function done(now) {
+  if (phase !== 'measure') return;
+  completed += 1;
+  const sec = Number((now - measureStart) / 1_000_000_000n);
+  perSecond[sec] = (perSecond[sec] ?? 0) + 1;
+}
+
+let loadShape = null;
+async function refreshChain(i) {
+  let rt = chainTokens[i];
+  while (phase !== 'stop') {
+    const t0 = process.hrtime.bigint();
+    const r = await refresh(pool, clientId, rt);
+    const t1 = process.hrtime.bigint();
+    if (phase === 'stop') return;
+    const next = r.json?.refresh_token;
+    if (r.status !== 200 || typeof next !== 'string' || next === rt || !r.json.access_token) {
+      fail(i, r.status !== 200 ? `refresh ${r.status} ${r.text.slice(0, 300)}`
+        : `refresh 200 but refresh_token ${next === rt ? 'not rotated' : 'missing'}`);
+      return;
+    }
+    if (!loadShape) loadShape = shape(r.json);
+    rt = next;
+    if (phase === 'measure') { hist.refresh.record(Number(t1 - t0)); done(t1); }
+  }
+}
+
+async function codeFlowChain(i) {
+  const jar = jars[i % SESSIONS];
+  while (phase !== 'stop') {
+    const t0 = process.hrtime.bigint();
+    const c = await codeWithSession(pool, jar, clientId);
+    const t1 = process.hrtime.bigint();
+    if (phase === 'stop') return;
+    if (c.error) { fail(i, c.error); return; }
+    const r = await exchange(pool, clientId, c.code, c.verifier);
+    const t2 = process.hrtime.bigint();
+    if (phase === 'stop') return;
+    if (r.status !== 200 || !r.json?.access_token || !r.json.refresh_token || !r.json.id_token) {
+      fail(i, `token ${r.status} ${r.text.slice(0, 300)}`);
+      return;
+    }
+    if (!loadShape) loadShape = shape(r.json);
+    if (phase === 'measure') {
+      hist.authorize.record(Number(t1 - t0));
+      hist.token.record(Number(t2 - t1));
+      hist.iteration.record(Number(t2 - t0));
+      done(t2);
+    }
+  }
+}
+
+const sleep = (s) => new Promise((res) => setTimeout(res, s * 1000));
+// A transport error (connection reset, server gone) is a failure of that chain too.
+const chains = Array.from({ length: C }, (_, i) => (opts.op === 'refresh' ? refreshChain(i) : codeFlowChain(i))
+  .catch((e) => fail(i, `request error: ${e.code ?? ''} ${e.message}`)));
+if (WARMUP > 0) await sleep(WARMUP);
+let a = snapshot();
+measureStart = a.t;
+phase = 'measure';
+await sleep(DURATION);
+phase = 'stop';
+const b = snapshot();
+await Promise.all(chains);
+await pool.close();
+
+// --- result ----------------------------------------------------------------------------------
+const wall = Number(b.t - a.t) / 1e9;
+const ms = (h) => ({
+  count: h.count,
+  per_sec: h.count / wall,
+  mean: h.count ? h.mean / 1e6 : null,
+  p50: h.count ? h.percentile(50) / 1e6 : null,
+  p90: h.count ? h.percentile(90) / 1e6 : null,
+  p99: h.count ? h.percentile(99) / 1e6 : null,
+  p99_9: h.count ? h.percentile(99.9) / 1e6 : null,
+  max: h.count ? h.max / 1e6 : null,
+});
+result.wall_s = wall;
+result.requests = Object.fromEntries(lanes.map((l) => [l, ms(hist[l])]));
+result.iterations = completed;
+result.iterations_per_sec = completed / wall;
+result.response = loadShape;
+const full = perSecond.slice(0, Math.floor(wall + 0.05));
+result.per_second = full.map((x) => x ?? 0);
+if (full.length >= 3) {
+  const third = Math.floor(full.length / 3);
+  const avg = (xs) => xs.reduce((s, x) => s + (x ?? 0), 0) / xs.length;
+  result.first_third_per_sec = avg(full.slice(0, third));
+  result.last_third_per_sec = avg(full.slice(full.length - third));
+}
+const selfCpu = (b.self.user + b.self.system - a.self.user - a.self.system) / 1e6;
+// 0 when the server is gone (its /proc entry reads as 0 ticks).
+const serverCpu = Math.max(0, b.server - a.server) / CLK_TCK;
+let dbCpu = 0;
+for (const [pid, ticks] of b.db) dbCpu += (ticks - (a.db.get(pid) ?? 0)) / CLK_TCK;
+const busy = (b.busy - a.busy) / CLK_TCK;
+result.cpu_cores = {
+  server: serverCpu / wall,
+  generator: selfCpu / wall,
+  db: opts['db-cpu'] ? dbCpu / wall : null,
+  other: Math.max(0, (busy - serverCpu - selfCpu - dbCpu) / wall),
+};
+if (opts['server-pid']) {
+  result.server_rss_kb = rssKb(opts['server-pid'], 'VmRSS');
+  result.server_peak_rss_kb = rssKb(opts['server-pid'], 'VmHWM');
+}
+const line = JSON.stringify(result);
+if (opts.out) writeFileSync(opts.out, `${JSON.stringify(result, null, 1)}\n`);
+process.stdout.write(`${line}\n`);
+const c = result.cpu_cores;
+log(`${result.iterations_per_sec.toFixed(0)} ${opts.op === 'refresh' ? 'refreshes' : 'code flows'}/s, `
+  + `failures ${result.failures}, CPU server ${c.server.toFixed(2)} generator ${c.generator.toFixed(2)}`
+  + `${c.db === null ? '' : ` db ${c.db.toFixed(2)}`} other ${c.other.toFixed(2)}`);
+process.exit(result.failures ? 4 : 0);
