@@ -66,15 +66,17 @@ pub fn issues_refresh(client: &Client) -> bool {
     client.allows_grant(GrantType::RefreshToken)
 }
 
-/// Issues the token set, storing a new refresh token in `tx`.
+/// Issues the token set: stores a new refresh token in `tx` and commits it, then signs. Signing
+/// (ES256, and RS256 for ID tokens, the costliest step) happens after the commit, so a write
+/// transaction (on SQLite, the database's one write lock) is never held while signing.
 pub async fn issue(
     state: &AppState,
-    tx: &mut Tx,
+    mut tx: Tx,
     g: UserGrant<'_>,
     refresh: RefreshPlan,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
-    let (realm_roles, client_roles) = user_roles(tx, &g.user.id).await?;
+    let (realm_roles, client_roles) = user_roles(&mut tx, &g.user.id).await?;
     let scope = g.scopes.join(" ");
     let subject = Subject::User(UserSubject {
         id: &g.user.id,
@@ -87,7 +89,6 @@ pub async fn issue(
         auth_time: g.auth_time,
         family_id: g.family_id,
     });
-    let access = access_token::issue(g.realm, g.client, subject, scope.clone(), now)?;
     let (refresh_token, refresh_expires_in) = match refresh {
         RefreshPlan::None => (None, None),
         RefreshPlan::Store { token, family_scope, offline } => {
@@ -108,11 +109,13 @@ pub async fn issue(
                 successor_hash: None,
                 revoked_at: None,
             };
-            store::refresh_tokens::insert(tx, &row).await?;
+            store::refresh_tokens::insert(&mut tx, &row).await?;
             (Some(token), Some(lifespan))
         }
         RefreshPlan::Existing { token, expires_at } => (Some(token), Some(expires_at.map_or(0, |e| (e - now).max(1)))),
     };
+    tx.commit().await?;
+    let access = access_token::issue(g.realm, g.client, subject, scope.clone(), now)?;
     let id_token = if g.scopes.iter().any(|s| s == "openid") {
         Some(id_token::issue(
             g.realm,

@@ -35,9 +35,16 @@ use std::{str::FromStr, time::Duration};
 /// The database behind the server: SQLite (the default) or PostgreSQL.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    /// SQLite has one write lock for the whole database; the gate queues this process's write
+    /// transactions in order instead of leaving them to SQLite's sleep-and-retry busy handler,
+    /// which made tail latencies of hundreds of milliseconds under load.
+    Sqlite(SqlitePool, WriteGate),
     Postgres(PgPool),
 }
+
+/// The queue of SQLite write transactions (see [`Db::Sqlite`]).
+#[derive(Clone, Debug, Default)]
+pub struct WriteGate(std::sync::Arc<tokio::sync::Mutex<()>>);
 
 /// A connection borrowed from either driver: what [`on!`] dispatches on.
 pub enum Ex<'c> {
@@ -56,9 +63,10 @@ pub enum Conn {
     Postgres(PoolConnection<Postgres>),
 }
 
-/// An open transaction; dropped without [`Tx::commit`], it rolls back.
+/// An open transaction; dropped without [`Tx::commit`], it rolls back. On SQLite it holds its
+/// place at the write gate until then.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, tokio::sync::OwnedMutexGuard<()>),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -74,7 +82,7 @@ impl Executes for Conn {
 impl Executes for Tx {
     fn ex(&mut self) -> Ex<'_> {
         match self {
-            Tx::Sqlite(t) => Ex::Sqlite(t),
+            Tx::Sqlite(t, _) => Ex::Sqlite(t),
             Tx::Postgres(t) => Ex::Postgres(t),
         }
     }
@@ -84,7 +92,7 @@ impl Tx {
     /// Commits the transaction.
     pub async fn commit(self) -> sqlx::Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await,
+            Tx::Sqlite(t, _gate) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
         }
     }
@@ -162,13 +170,13 @@ impl Db {
             .connect_with(opts)
             .await
             .map_err(connect_err)?;
-        Ok(Db::Sqlite(pool))
+        Ok(Db::Sqlite(pool, WriteGate::default()))
     }
 
     /// Applies the migrations of this database's dialect.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
-            Db::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(p).await,
+            Db::Sqlite(p, _) => sqlx::migrate!("../migrations/sqlite").run(p).await,
             Db::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await,
         }
     }
@@ -176,7 +184,7 @@ impl Db {
     /// A pooled connection in autocommit mode.
     pub async fn conn(&self) -> sqlx::Result<Conn> {
         Ok(match self {
-            Db::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
+            Db::Sqlite(p, _) => Conn::Sqlite(p.acquire().await?),
             Db::Postgres(p) => Conn::Postgres(p.acquire().await?),
         })
     }
@@ -184,7 +192,10 @@ impl Db {
     /// Opens a transaction.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p, gate) => {
+                let turn = gate.0.clone().lock_owned().await;
+                Tx::Sqlite(p.begin().await?, turn)
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -192,7 +203,7 @@ impl Db {
     /// `"sqlite"` or `"postgres"`.
     pub fn dialect(&self) -> &'static str {
         match self {
-            Db::Sqlite(_) => "sqlite",
+            Db::Sqlite(..) => "sqlite",
             Db::Postgres(_) => "postgres",
         }
     }
@@ -200,7 +211,7 @@ impl Db {
     /// Closes the pool.
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p) => p.close().await,
+            Db::Sqlite(p, _) => p.close().await,
             Db::Postgres(p) => p.close().await,
         }
     }

@@ -101,9 +101,7 @@ pub async fn handle(
         family_id: &family_id,
         grant: GrantType::AuthorizationCode,
     };
-    let response = tokens::issue(state, &mut tx, grant, refresh, now).await?;
-    tx.commit().await?;
-    Ok(response)
+    tokens::issue(state, tx, grant, refresh, now).await
 }
 
 /// The checks of RFC 6749 §4.1.3 and RFC 7636 §4.6, in the order an attacker learns least.

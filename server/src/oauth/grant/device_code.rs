@@ -86,9 +86,7 @@ pub async fn handle(
                 family_id: &family_id,
                 grant: GrantType::DeviceCode,
             };
-            let response = tokens::issue(state, &mut tx, grant, refresh, now).await?;
-            tx.commit().await?;
-            Ok(response)
+            tokens::issue(state, tx, grant, refresh, now).await
         }
         _ => {
             tx.commit().await?;

@@ -73,7 +73,5 @@ pub async fn handle(
         family_id: &family_id,
         grant: GrantType::Password,
     };
-    let response = tokens::issue(state, &mut tx, grant, refresh, now).await?;
-    tx.commit().await?;
-    Ok(response)
+    tokens::issue(state, tx, grant, refresh, now).await
 }

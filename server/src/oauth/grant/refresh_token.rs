@@ -145,7 +145,5 @@ async fn finish(
         family_id: &row.family_id,
         grant: GrantType::RefreshToken,
     };
-    let response = tokens::issue(state, &mut tx, grant, plan, now).await?;
-    tx.commit().await?;
-    Ok(response)
+    tokens::issue(state, tx, grant, plan, now).await
 }
