@@ -42,9 +42,9 @@ pub async fn decide(
     if !csrf::verify(&session, form.csrf.as_deref()).await {
         return error_page(StatusCode::FORBIDDEN, "Form expired", "The form has expired. Go back and try again.");
     }
-    let realm = match state.registry.realm(&realm_name).await {
-        Ok(Some(r)) if r.settings.enabled => r,
-        _ => return error_page(StatusCode::NOT_FOUND, "Unknown realm", "This realm does not exist."),
+    let realm = match crate::flow::realm_or_page(&state, &realm_name).await {
+        Ok(r) => r,
+        Err(page) => return page,
     };
     let now = state.now();
     let Some(pending::Pending::Authorize(mut req)) = pending::get(&session, &form.rid, now).await else {

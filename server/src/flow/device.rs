@@ -73,9 +73,9 @@ pub async fn enter_code(
             &[("error", "csrf".into()), ("user_code", form.user_code.chars().take(20).collect())],
         );
     }
-    let realm = match state.registry.realm(&realm_name).await {
-        Ok(Some(r)) if r.settings.enabled => r,
-        _ => return error_page(StatusCode::NOT_FOUND, "Unknown realm", "This realm does not exist."),
+    let realm = match crate::flow::realm_or_page(&state, &realm_name).await {
+        Ok(r) => r,
+        Err(page) => return page,
     };
     let now = state.now();
     let key = format!("device:{}", peer.ip());
@@ -144,9 +144,9 @@ pub async fn decide(
     if !csrf::verify(&session, form.csrf.as_deref()).await {
         return error_page(StatusCode::FORBIDDEN, "Form expired", "The form has expired. Go back and try again.");
     }
-    let realm = match state.registry.realm(&realm_name).await {
-        Ok(Some(r)) if r.settings.enabled => r,
-        _ => return error_page(StatusCode::NOT_FOUND, "Unknown realm", "This realm does not exist."),
+    let realm = match crate::flow::realm_or_page(&state, &realm_name).await {
+        Ok(r) => r,
+        Err(page) => return page,
     };
     let now = state.now();
     let Some(Pending::Device(approval)) = pending::get(&session, &form.rid, now).await else {

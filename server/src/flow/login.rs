@@ -5,13 +5,13 @@
 use super::{brute_force, paths, pending, realm_path, sso};
 use crate::{
     console::csrf,
-    oauth::authorize::{self, error_page},
+    oauth::authorize,
     state::AppState,
     store::{self, audit::NewAudit},
 };
 use axum::{
     extract::{rejection::FormRejection, ConnectInfo, Path, State},
-    http::{header, HeaderMap, StatusCode},
+    http::{header, HeaderMap},
     response::{IntoResponse, Redirect, Response},
     Form,
 };
@@ -57,9 +57,9 @@ pub async fn authenticate(
     if !csrf::verify(&session, form.csrf.as_deref()).await {
         return back(&realm_name, rid, "csrf", None);
     }
-    let realm = match state.registry.realm(&realm_name).await {
-        Ok(Some(r)) if r.settings.enabled => r,
-        _ => return error_page(StatusCode::NOT_FOUND, "Unknown realm", "This realm does not exist."),
+    let realm = match crate::flow::realm_or_page(&state, &realm_name).await {
+        Ok(r) => r,
+        Err(page) => return page,
     };
     let now = state.now();
     let pending = match rid {

@@ -75,9 +75,9 @@ pub async fn end_session(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let realm = match state.registry.realm(&realm_name).await {
-        Ok(Some(r)) if r.settings.enabled => r,
-        _ => return error_page(StatusCode::NOT_FOUND, "Unknown realm", "This realm does not exist."),
+    let realm = match crate::flow::realm_or_page(&state, &realm_name).await {
+        Ok(r) => r,
+        Err(page) => return page,
     };
     let Ok(params) = Params::from_get_or_post(&method, &headers, query.as_deref(), &body) else {
         return bad("The request is malformed.");
@@ -143,9 +143,9 @@ pub async fn confirm(
     if !csrf::verify(&session, token.as_deref()).await {
         return error_page(StatusCode::FORBIDDEN, "Form expired", "The form has expired. Go back and try again.");
     }
-    let realm = match state.registry.realm(&realm_name).await {
-        Ok(Some(r)) => r,
-        _ => return error_page(StatusCode::NOT_FOUND, "Unknown realm", "This realm does not exist."),
+    let realm = match crate::flow::realm_or_page(&state, &realm_name).await {
+        Ok(r) => r,
+        Err(page) => return page,
     };
     let after = session
         .remove::<AfterLogout>(PENDING)

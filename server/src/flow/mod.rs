@@ -34,6 +34,29 @@ pub mod paths {
     pub const DEVICE_DECISION: &str = "/login-actions/device-decision";
 }
 
+/// The enabled realm `name`, or the page a browser gets for an unknown one.
+pub async fn realm_or_page(
+    state: &AppState,
+    name: &str,
+) -> Result<std::sync::Arc<crate::registry::Realm>, axum::response::Response> {
+    match state.registry.realm(name).await {
+        Ok(Some(r)) if r.settings.enabled => Ok(r),
+        Ok(_) => Err(crate::oauth::authorize::error_page(
+            axum::http::StatusCode::NOT_FOUND,
+            "Unknown realm",
+            "This realm does not exist.",
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "loading realm");
+            Err(crate::oauth::authorize::error_page(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again in a moment.",
+            ))
+        }
+    }
+}
+
 /// `/realms/{realm}{path}`, for redirects.
 pub fn realm_path(realm: &str, path: &str) -> String {
     format!("/realms/{realm}{path}")

@@ -257,10 +257,9 @@ pub async fn authorize(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let realm = match state.registry.realm(&realm_name).await {
-        Ok(Some(r)) if r.settings.enabled => r,
-        Ok(_) => return error_page(StatusCode::NOT_FOUND, "Unknown realm", "This realm does not exist."),
-        Err(e) => return internal(e),
+    let realm = match crate::flow::realm_or_page(&state, &realm_name).await {
+        Ok(r) => r,
+        Err(page) => return page,
     };
     let now = state.now();
     let params = match Params::from_get_or_post(&method, &headers, query.as_deref(), &body) {
