@@ -15,9 +15,3 @@ pub async fn put(c: &mut impl Executes, user_id: &str, client_pk: &str, scopes: 
                        ON CONFLICT (user_id, client_pk) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at";
     on!(c, e => sqlx::query(SQL).bind(user_id).bind(client_pk).bind(scopes).bind(now).execute(e).await.map(|_| ()))
 }
-
-/// Forgets a consent.
-pub async fn revoke(c: &mut impl Executes, user_id: &str, client_pk: &str) -> sqlx::Result<u64> {
-    const SQL: &str = "DELETE FROM consents WHERE user_id = $1 AND client_pk = $2";
-    on!(c, e => sqlx::query(SQL).bind(user_id).bind(client_pk).execute(e).await.map(|r| r.rows_affected()))
-}

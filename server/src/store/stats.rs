@@ -20,6 +20,7 @@ pub async fn add(
 
 /// Total tokens issued in a realm since `since` (unix seconds).
 pub async fn issued_since(c: &mut impl Executes, realm_id: &str, since: i64) -> sqlx::Result<i64> {
-    const SQL: &str = "SELECT COALESCE(SUM(issued), 0) FROM token_stats WHERE realm_id = $1 AND minute >= $2";
+    const SQL: &str =
+        "SELECT CAST(COALESCE(SUM(issued), 0) AS BIGINT) FROM token_stats WHERE realm_id = $1 AND minute >= $2";
     on!(c, e => sqlx::query_scalar::<_, i64>(SQL).bind(realm_id).bind(since / 60).fetch_one(e).await)
 }

@@ -16,6 +16,7 @@ crate::db_tests!(
     realm_flag_off_refuses_custom_clients,
     clients_without_the_grant_are_refused,
     api_endpoints_allow_cross_origin_calls_without_credentials,
+    issued_tokens_are_counted_for_the_dashboard,
 );
 
 async fn basic_auth_token_validates_against_the_jwks(app: TestApp) {
@@ -216,4 +217,19 @@ async fn api_endpoints_allow_cross_origin_calls_without_credentials(app: TestApp
     // The pages, which do use cookies, are not shared with other origins.
     let page = app.http.get(format!("{}/admin/login", app.base)).header("Origin", origin).send().await.unwrap();
     assert!(page.headers().get("access-control-allow-origin").is_none());
+}
+
+async fn issued_tokens_are_counted_for_the_dashboard(app: TestApp) {
+    let creds = app.service_client("svc", &[]).await;
+    for _ in 0..3 {
+        app.access_token(&creds).await;
+    }
+    let now = app.state.now();
+    app.state.stats.flush(&app.manager.db, now).await.unwrap();
+    let realm = app.manager.realm_row("default").await.unwrap();
+    let mut conn = app.manager.db.conn().await.unwrap();
+    assert_eq!(portcullis::store::stats::issued_since(&mut conn, &realm.id, now - 60).await.unwrap(), 3);
+    // Flushing again adds nothing: the counters were taken.
+    app.state.stats.flush(&app.manager.db, now).await.unwrap();
+    assert_eq!(portcullis::store::stats::issued_since(&mut conn, &realm.id, now - 60).await.unwrap(), 3);
 }
