@@ -11,7 +11,17 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { launchBrowser, startCallbackServer, startServer, waitHydrated, watchConsole } from './harness.mjs';
+import {
+  launchBrowser,
+  listedScopes,
+  newContext,
+  pathOf,
+  startCallbackServer,
+  startServer,
+  submitSignIn,
+  waitHydrated,
+  watchConsole,
+} from './harness.mjs';
 
 const REALM = 'default';
 const USERS = {
@@ -116,32 +126,6 @@ function atCallback(path) {
   return (url) => url.origin === callback.origin && url.pathname === path;
 }
 
-function pathOf(page) {
-  return new URL(page.url()).pathname;
-}
-
-async function newContext(javaScriptEnabled) {
-  const context = await browser.newContext({ javaScriptEnabled });
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
-  return { context, page };
-}
-
-/** Fills and submits the sign-in form; resolves once the next page (or redirect) has loaded. */
-async function submitSignIn(page, username, password) {
-  await page.fill('input[name=username]', username);
-  await page.fill('input[name=password]', password);
-  await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
-}
-
-/** The scopes listed on the consent page, sorted, each with its description. */
-async function consentScopes(page) {
-  const items = await page.locator('#scopes li[data-scope]').evaluateAll((lis) =>
-    lis.map((li) => ({ name: li.dataset.scope, description: li.querySelector('strong')?.textContent.trim() ?? '' })),
-  );
-  return items.sort((a, b) => a.name.localeCompare(b.name));
-}
-
 describe('code flow with PKCE, JavaScript on, openid-client on the client side', () => {
   let context;
   let page;
@@ -154,7 +138,7 @@ describe('code flow with PKCE, JavaScript on, openid-client on the client side',
   const browserTokenRequests = [];
 
   before(async () => {
-    ({ context, page } = await newContext(true));
+    ({ context, page } = await newContext(browser, true));
     consoleLog = watchConsole(page);
     page.on('request', (r) => {
       if (new URL(r.url()).pathname.endsWith('/protocol/openid-connect/token')) browserTokenRequests.push(r.url());
@@ -230,7 +214,7 @@ describe('code flow with PKCE, JavaScript on, openid-client on the client side',
     assert.equal(pathOf(page), `/realms/${REALM}/consent`);
     await waitHydrated(page);
     assert.equal((await page.textContent('#client-name')).trim(), SPA.name);
-    const scopes = await consentScopes(page);
+    const scopes = await listedScopes(page);
     assert.deepEqual(scopes.map((s) => s.name), ['email', 'openid', 'profile']);
     for (const s of scopes) {
       assert.ok(s.description.length > 3, `scope ${s.name} has a description`);
@@ -318,7 +302,7 @@ describe('code flow with PKCE, JavaScript off (plain form posts), confidential c
   let config;
 
   before(async () => {
-    ({ context, page } = await newContext(false));
+    ({ context, page } = await newContext(browser, false));
     config = await discover(WEB.id, { secret: web.client_secret, metadata: { id_token_signed_response_alg: 'ES256' } });
   });
 
@@ -344,7 +328,7 @@ describe('code flow with PKCE, JavaScript off (plain form posts), confidential c
     assert.equal(pathOf(page), `/realms/${REALM}/consent`);
     assert.equal(await page.getAttribute('body', 'data-hydrated'), null);
     assert.equal((await page.textContent('#client-name')).trim(), WEB.name);
-    assert.deepEqual((await consentScopes(page)).map((s) => s.name), ['email', 'openid', 'profile']);
+    assert.deepEqual((await listedScopes(page)).map((s) => s.name), ['email', 'openid', 'profile']);
     const consentForm = page.locator(`form[method=post][action="/realms/${REALM}/login-actions/consent"]`);
     assert.match(await consentForm.locator('input[type=hidden][name=csrf]').inputValue(), /^\S{16,}$/);
 
@@ -429,7 +413,7 @@ describe('wrong password and RP-initiated logout, JavaScript on', () => {
   const expectedProblems = [];
 
   before(async () => {
-    ({ context, page } = await newContext(true));
+    ({ context, page } = await newContext(browser, true));
     consoleLog = watchConsole(page);
     config = await discover(PORTAL.id);
   });

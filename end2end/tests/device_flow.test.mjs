@@ -11,7 +11,16 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { launchBrowser, startServer, waitHydrated, watchConsole } from './harness.mjs';
+import {
+  launchBrowser,
+  listedScopes,
+  newContext,
+  pathOf,
+  startServer,
+  submitSignIn,
+  waitHydrated,
+  watchConsole,
+} from './harness.mjs';
 
 const REALM = 'default';
 const TV = { id: 'tv', name: 'Living-room TV' };
@@ -178,32 +187,6 @@ function flowSteps() {
     });
 }
 
-function pathOf(page) {
-  return new URL(page.url()).pathname;
-}
-
-async function newContext(javaScriptEnabled) {
-  const context = await browser.newContext({ javaScriptEnabled });
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
-  return { context, page };
-}
-
-/** Fills and submits the sign-in form; resolves once the next page has loaded. */
-async function submitSignIn(page, username, password) {
-  await page.fill('input[name=username]', username);
-  await page.fill('input[name=password]', password);
-  await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
-}
-
-/** The scopes on the confirmation page, sorted, each with its description. */
-async function listedScopes(page) {
-  const items = await page.locator('#scopes li[data-scope]').evaluateAll((lis) =>
-    lis.map((li) => ({ name: li.dataset.scope, description: li.querySelector('strong')?.textContent.trim() ?? '' })),
-  );
-  return items.sort((a, b) => a.name.localeCompare(b.name));
-}
-
 /** Checks the confirmation screen: who asks, for what, when and from where (§5.4). */
 async function checkConfirmation(page, auth, username) {
   assert.equal(pathOf(page), `/realms/${REALM}/device`);
@@ -261,7 +244,7 @@ describe('device flow, JavaScript on: type the code, sign in, approve', () => {
   let signIn; // [before, after] the sign-in, in ms
 
   before(async () => {
-    ({ context, page } = await newContext(true));
+    ({ context, page } = await newContext(browser, true));
     consoleLog = watchConsole(page);
   });
 
@@ -401,7 +384,7 @@ describe('device flow, JavaScript off: the complete link, sign in, deny', () => 
   let poller;
 
   before(async () => {
-    ({ context, page } = await newContext(false));
+    ({ context, page } = await newContext(browser, false));
   });
 
   after(async () => {
@@ -460,7 +443,7 @@ describe('wrong codes, JavaScript on: an error, then a wait', () => {
   let consoleLog;
 
   before(async () => {
-    ({ context, page } = await newContext(true));
+    ({ context, page } = await newContext(browser, true));
     consoleLog = watchConsole(page);
   });
 

@@ -348,3 +348,31 @@ export async function startCallbackServer() {
     }),
   };
 }
+
+/** The path of the page's current URL. */
+export function pathOf(page) {
+  return new URL(page.url()).pathname;
+}
+
+/** A fresh browser context (JavaScript on or off) and a page in it. */
+export async function newContext(browser, javaScriptEnabled) {
+  const context = await browser.newContext({ javaScriptEnabled });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** Fills and submits the end-user sign-in form; resolves once the next page has loaded. */
+export async function submitSignIn(page, username, password) {
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
+}
+
+/** The scopes listed on a consent or device-confirmation page, sorted, with their descriptions. */
+export async function listedScopes(page) {
+  const items = await page.locator('#scopes li[data-scope]').evaluateAll((lis) =>
+    lis.map((li) => ({ name: li.dataset.scope, description: li.querySelector('strong')?.textContent.trim() ?? '' })),
+  );
+  return items.sort((a, b) => a.name.localeCompare(b.name));
+}

@@ -7,10 +7,9 @@
 //! consent, then ends in [`complete`]: a code, or for clients allowed it, implicit tokens.
 
 use super::{
-    access_token::{self, Subject, UserSubject},
     error::{ErrorCode, OAuthError},
     form::Params,
-    id_token::{self, IdTokenRequest},
+    tokens::{self, UserGrant},
 };
 use crate::{
     crypto::{random_token, token_hash},
@@ -419,34 +418,22 @@ pub async fn complete(
         }
         ResponseType::Token | ResponseType::IdTokenToken => {
             let mut conn = state.db.conn().await?;
-            let (realm_roles, client_roles) = super::tokens::user_roles(&mut conn, &sso.user.id).await?;
+            let (realm_roles, client_roles) = tokens::user_roles(&mut conn, &sso.user.id).await?;
             let family = random_token::<16>();
-            let subject = Subject::User(UserSubject {
-                id: &sso.user.id,
-                username: &sso.user.username,
-                email: sso.user.email.as_deref(),
-                email_verified: sso.user.email_verified,
-                realm_roles: &realm_roles,
-                client_roles: &client_roles,
+            let grant = UserGrant {
+                realm,
+                client,
+                user: &sso.user,
                 session_id: &sso.session_id,
                 auth_time: sso.auth_time,
+                scopes: &req.scopes,
+                nonce: req.nonce.as_deref(),
                 family_id: &family,
-            });
-            let access = access_token::issue(realm, client, subject, req.scopes.join(" "), now)?;
-            if req.response_type == ResponseType::IdTokenToken {
-                let id = id_token::issue(
-                    realm,
-                    client,
-                    IdTokenRequest {
-                        user: &sso.user,
-                        session_id: &sso.session_id,
-                        auth_time: sso.auth_time,
-                        nonce: req.nonce.as_deref(),
-                        scopes: &req.scopes,
-                        access_token: &access.token,
-                        now,
-                    },
-                )?;
+                grant: GrantType::Implicit,
+            };
+            let with_id_token = req.response_type == ResponseType::IdTokenToken;
+            let (access, id) = tokens::sign(&grant, &realm_roles, &client_roles, with_id_token, now)?;
+            if let Some(id) = id {
                 params.push(("id_token", id));
             }
             params.push(("access_token", access.token));

@@ -78,17 +78,6 @@ pub async fn issue(
 ) -> Result<TokenResponse, OAuthError> {
     let (realm_roles, client_roles) = user_roles(&mut tx, &g.user.id).await?;
     let scope = g.scopes.join(" ");
-    let subject = Subject::User(UserSubject {
-        id: &g.user.id,
-        username: &g.user.username,
-        email: g.user.email.as_deref(),
-        email_verified: g.user.email_verified,
-        realm_roles: &realm_roles,
-        client_roles: &client_roles,
-        session_id: g.session_id,
-        auth_time: g.auth_time,
-        family_id: g.family_id,
-    });
     let (refresh_token, refresh_expires_in) = match refresh {
         RefreshPlan::None => (None, None),
         RefreshPlan::Store { token, family_scope, offline } => {
@@ -115,24 +104,8 @@ pub async fn issue(
         RefreshPlan::Existing { token, expires_at } => (Some(token), Some(expires_at.map_or(0, |e| (e - now).max(1)))),
     };
     tx.commit().await?;
-    let access = access_token::issue(g.realm, g.client, subject, scope.clone(), now)?;
-    let id_token = if g.scopes.iter().any(|s| s == "openid") {
-        Some(id_token::issue(
-            g.realm,
-            g.client,
-            IdTokenRequest {
-                user: g.user,
-                session_id: g.session_id,
-                auth_time: g.auth_time,
-                nonce: g.nonce,
-                scopes: g.scopes,
-                access_token: &access.token,
-                now,
-            },
-        )?)
-    } else {
-        None
-    };
+    let with_id_token = g.scopes.iter().any(|s| s == "openid");
+    let (access, id_token) = sign(&g, &realm_roles, &client_roles, with_id_token, now)?;
     state.stats.count(&g.client.pk, &g.realm.id, g.client.client_id(), g.grant);
     Ok(TokenResponse {
         access_token: access.token,
@@ -145,6 +118,44 @@ pub async fn issue(
         not_before_policy: not_before_policy(g.realm, g.client),
         session_state: Some(g.session_id.to_owned()),
     })
+}
+
+/// Signs the access token of a user grant and, when asked, its ID token (the token set's CPU
+/// work, kept out of any transaction).
+pub fn sign(
+    g: &UserGrant<'_>,
+    realm_roles: &[String],
+    client_roles: &BTreeMap<String, Vec<String>>,
+    with_id_token: bool,
+    now: i64,
+) -> Result<(access_token::Issued, Option<String>), OAuthError> {
+    let subject = Subject::User(UserSubject {
+        id: &g.user.id,
+        username: &g.user.username,
+        email: g.user.email.as_deref(),
+        email_verified: g.user.email_verified,
+        realm_roles,
+        client_roles,
+        session_id: g.session_id,
+        auth_time: g.auth_time,
+        family_id: g.family_id,
+    });
+    let access = access_token::issue(g.realm, g.client, subject, g.scopes.join(" "), now)?;
+    let id_token = if with_id_token {
+        let req = IdTokenRequest {
+            user: g.user,
+            session_id: g.session_id,
+            auth_time: g.auth_time,
+            nonce: g.nonce,
+            scopes: g.scopes,
+            access_token: &access.token,
+            now,
+        };
+        Some(id_token::issue(g.realm, g.client, req)?)
+    } else {
+        None
+    };
+    Ok((access, id_token))
 }
 
 /// The successor of a refresh token: derived from it with a key only the servers hold, so a
