@@ -209,11 +209,35 @@ pub struct ClientFlags {
     /// Do not require PKCE (confidential clients only)
     #[arg(long)]
     no_pkce: bool,
+    /// Keycloak's "full scope allowed" off: user tokens carry only the roles named by
+    /// --scope-role / --scope-client-role (and the client's own roles)
+    #[arg(long)]
+    no_full_scope: bool,
+    /// A realm role in the client's role scope mappings (repeatable)
+    #[arg(long = "scope-role")]
+    scope_roles: Vec<String>,
+    /// A client role CLIENT_ID:ROLE in the client's role scope mappings (repeatable)
+    #[arg(long = "scope-client-role")]
+    scope_client_roles: Vec<String>,
 }
 
-impl From<ClientFlags> for ClientOptions {
-    fn from(f: ClientFlags) -> Self {
-        ClientOptions {
+/// `CLIENT_ID:ROLE` arguments of `flag`.
+fn client_role_pairs(flag: &str, list: &[String]) -> Result<Vec<(String, String)>, CliError> {
+    list.iter()
+        .map(|cr| {
+            cr.split_once(':')
+                .filter(|(c, r)| !c.is_empty() && !r.is_empty())
+                .map(|(c, r)| (c.to_owned(), r.to_owned()))
+                .ok_or_else(|| CliError::Other(format!("invalid {flag} {cr:?}: use CLIENT_ID:ROLE")))
+        })
+        .collect()
+}
+
+impl TryFrom<ClientFlags> for ClientOptions {
+    type Error = CliError;
+
+    fn try_from(f: ClientFlags) -> Result<Self, CliError> {
+        Ok(ClientOptions {
             grant_types: f.grant_types,
             post_logout_redirect_uris: f.post_logout_redirect_uris,
             id_token_alg: f.id_token_alg,
@@ -222,7 +246,10 @@ impl From<ClientFlags> for ClientOptions {
             consent_required: f.no_consent.then_some(false),
             refresh_token_rotation: f.no_refresh_rotation.then_some(false),
             pkce_required: f.no_pkce.then_some(false),
-        }
+            full_scope_allowed: f.no_full_scope.then_some(false),
+            scope_client_roles: client_role_pairs("--scope-client-role", &f.scope_client_roles)?,
+            scope_roles: f.scope_roles,
+        })
     }
 }
 
@@ -343,15 +370,7 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
             options,
             json,
         } => {
-            let client_roles = client_roles
-                .iter()
-                .map(|cr| {
-                    cr.split_once(':')
-                        .filter(|(c, r)| !c.is_empty() && !r.is_empty())
-                        .map(|(c, r)| (c.to_owned(), r.to_owned()))
-                        .ok_or_else(|| CliError::Other(format!("invalid --client-role {cr:?}: use CLIENT_ID:ROLE")))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let client_roles = client_role_pairs("--client-role", &client_roles)?;
             let req = NewClient {
                 realm,
                 template,
@@ -363,7 +382,7 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
                 roles,
                 client_roles,
                 access_token_lifespan,
-                options: options.into(),
+                options: options.try_into()?,
             };
             let created = m.create_client(req, ACTOR).await?;
             if json {

@@ -47,8 +47,13 @@ pub struct Config {
     pub change_poll_interval: Duration,
     /// Requests per second per client IP at the token endpoint; 0 disables the limit.
     pub token_rate_limit: u32,
-    /// Failed client authentications per client IP per minute before requests are refused.
+    /// Failed authentications of one client from one address per minute before that address
+    /// may only use credentials already verified (see `oauth::client_auth`).
     pub auth_failure_limit: u32,
+    /// Device authorization requests per minute per client address (0: unlimited).
+    pub device_rate_limit: u32,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers name the client.
+    pub trusted_proxies: Vec<crate::net::Cidr>,
 }
 
 /// Values given on the command line.
@@ -80,6 +85,8 @@ struct FileConfig {
     change_poll_ms: Option<u64>,
     token_rate_limit: Option<u32>,
     auth_failure_limit: Option<u32>,
+    device_rate_limit: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// Why the configuration could not be resolved.
@@ -144,6 +151,13 @@ impl Config {
             ),
             token_rate_limit: env_num("PORTCULLIS_TOKEN_RATE_LIMIT")?.or(file.token_rate_limit).unwrap_or(0),
             auth_failure_limit: env_num("PORTCULLIS_AUTH_FAILURE_LIMIT")?.or(file.auth_failure_limit).unwrap_or(30),
+            device_rate_limit: env_num("PORTCULLIS_DEVICE_RATE_LIMIT")?.or(file.device_rate_limit).unwrap_or(10),
+            trusted_proxies: parse_proxies(
+                env("PORTCULLIS_TRUSTED_PROXIES")
+                    .map(|v| v.split(',').map(str::to_owned).collect())
+                    .or(file.trusted_proxies)
+                    .unwrap_or_default(),
+            )?,
             database_url,
             addr,
             public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
@@ -163,8 +177,18 @@ impl Config {
             change_poll_interval: Duration::from_millis(200),
             token_rate_limit: 0,
             auth_failure_limit: 30,
+            device_rate_limit: 10,
+            trusted_proxies: Vec::new(),
         }
     }
+}
+
+fn parse_proxies(list: Vec<String>) -> Result<Vec<crate::net::Cidr>, ConfigError> {
+    list.iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().map_err(|e| ConfigError::Value("PORTCULLIS_TRUSTED_PROXIES", e)))
+        .collect()
 }
 
 fn validate_public_url(url: &str) -> Result<(), ConfigError> {

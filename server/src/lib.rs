@@ -14,6 +14,7 @@
 //! - `oauth`: the protocol endpoints
 //! - `console`: the admin console's sessions, CSRF, sign-in and page service
 //! - `flow`: end-user sign-in: SSO sessions, pending requests, brute-force guard, page forms
+//! - `net`: the client's address behind trusted proxies, and the key per-address limits use
 //! - `ratelimit`, `stats`: request limits and token-issuance counters
 
 pub mod cli;
@@ -24,6 +25,7 @@ pub mod crypto;
 pub mod flow;
 pub mod manage;
 pub mod model;
+pub mod net;
 pub mod oauth;
 pub mod ratelimit;
 pub mod registry;

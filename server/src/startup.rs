@@ -116,7 +116,7 @@ impl Application {
             })
             .build();
         let state = AppState::new(Inner {
-            limits: Limits::new(config.token_rate_limit, config.auth_failure_limit),
+            limits: Limits::new(config.token_rate_limit, config.device_rate_limit, config.auth_failure_limit),
             secure_cookies: public_url.starts_with("https://"),
             db: manager.db.clone(),
             clock,
@@ -257,7 +257,9 @@ pub async fn janitor_pass(state: &AppState, sessions: Option<&sessions::Store>) 
         store::auth_codes::purge(&mut conn, now - 24 * 3600).await?;
         store::refresh_tokens::purge(&mut conn, now - 24 * 3600).await?;
         store::login_failures::purge(&mut conn, now - 24 * 3600).await?;
-        store::device_codes::purge(&mut conn, now - 24 * 3600).await?;
+        // Unredeemed device requests are of no use past their expiry (a later poll gets
+        // invalid_grant instead of expired_token); keep them ten minutes for slow pollers.
+        store::device_codes::purge(&mut conn, now - 600).await?;
         store::user_sessions::purge_ended(&mut conn, now - 24 * 3600).await?;
         store::changes::purge(&mut conn, now - 24 * 3600).await?;
         Ok::<_, sqlx::Error>(())

@@ -13,6 +13,7 @@ pub async fn token(session: &Session) -> Result<String, tower_sessions::session:
         return Ok(t);
     }
     let t = random_token::<32>();
+    super::sessions::keep_anonymous_short(session).await;
     session.insert(KEY, &t).await?;
     Ok(t)
 }

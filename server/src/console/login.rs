@@ -1,23 +1,24 @@
 //! Sign-in and sign-out of the admin console, and the guard in front of its pages.
 //!
-//! Sign-in checks the CSRF token, the per-IP failure limit, then the password (argon2id, off
-//! the runtime, against a dummy hash when the account does not exist) and answers every
-//! failure with the same message. Success changes the session id (no fixation).
+//! Sign-in checks the CSRF token, then the password behind the same brute-force guard as the
+//! end-user sign-in (`flow::brute_force`: per-account reservation, per-address counter,
+//! argon2id in the bounded pool, a dummy hash when the account does not exist) and answers
+//! every failure with the same message. Success changes the session id (no fixation).
 
 use super::{csrf, ADMIN_ID};
 use crate::{
-    crypto::password,
+    flow::brute_force,
+    net::ClientIp,
     state::AppState,
     store::{self, audit::NewAudit},
 };
 use axum::{
-    extract::{rejection::FormRejection, ConnectInfo, Request, State},
+    extract::{rejection::FormRejection, Request, State},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
     Form,
 };
 use serde::Deserialize;
-use std::net::SocketAddr;
 use tower_sessions::Session;
 
 /// Where a signed-in administrator lands.
@@ -37,8 +38,8 @@ fn back_with(error: &str) -> Response {
     Redirect::to(&format!("{LOGIN}?error={error}")).into_response()
 }
 
-async fn audit(state: &AppState, kind: &str, actor: &str, ip: &SocketAddr) {
-    let ip = ip.ip().to_string();
+async fn audit(state: &AppState, kind: &str, actor: &str, ip: std::net::IpAddr) {
+    let ip = ip.to_string();
     let ev = NewAudit { kind, actor, ip: Some(&ip), ..Default::default() };
     let result = async {
         let mut conn = state.db.conn().await?;
@@ -50,10 +51,23 @@ async fn audit(state: &AppState, kind: &str, actor: &str, ip: &SocketAddr) {
     }
 }
 
+/// The guard of the console's sign-in. Its counters live under the `default` realm (which
+/// always exists) with keys of their own (`admin:…`), until administrators become users of
+/// the master realm.
+async fn admin_guard(state: &AppState) -> Option<brute_force::Guard> {
+    let realm = state.registry.realm("default").await.ok().flatten()?;
+    Some(brute_force::Guard {
+        namespace: "admin",
+        failed_kind: "admin.login_failed",
+        locked_kind: "admin.locked",
+        ..brute_force::Guard::for_realm(&realm)
+    })
+}
+
 /// `POST /admin/login`.
 pub async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     session: Session,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
@@ -63,43 +77,42 @@ pub async fn sign_in(
     if !csrf::verify(&session, form.csrf.as_deref()).await {
         return back_with("csrf");
     }
-    let now = state.now();
-    if state.limits.check_failures(peer.ip(), now).is_err() {
-        audit(&state, "admin.login_locked", &form.username, &peer).await;
-        return back_with("locked");
-    }
-    let admin = match state.db.conn().await {
-        Ok(mut conn) => store::admins::by_username(&mut conn, &form.username).await,
-        Err(e) => Err(e),
+    let Some(guard) = admin_guard(&state).await else {
+        return back_with("invalid");
     };
-    let admin = match admin {
-        Ok(a) => a.filter(|a| a.enabled),
-        Err(e) => {
-            tracing::error!(error = %e, "loading admin");
-            return back_with("invalid");
-        }
-    };
-    let ok = password::verify(admin.as_ref().map(|a| a.password_hash.clone()), form.password).await;
-    match admin.filter(|_| ok) {
-        Some(admin) => {
+    // A locked-out attempt is refused before anything is looked up or written (no audit row:
+    // a flood of refused attempts must not grow the database).
+    let result = brute_force::guarded_login(&state, guard, &form.username, form.password, ip, |state, name| async move {
+        let mut conn = state.db.conn().await?;
+        let admin = store::admins::by_username(&mut conn, &name).await?;
+        Ok(admin.map(|a| brute_force::Candidate {
+            id: a.id.clone(),
+            hash: Some(a.password_hash.clone()).filter(|_| a.enabled),
+            account: a,
+        }))
+    })
+    .await;
+    match result {
+        Ok(admin) => {
             if let Err(e) = session.cycle_id().await {
                 tracing::error!(error = %e, "cycling session id");
                 return back_with("invalid");
             }
             // A fresh CSRF token for the signed-in session.
             let _ = session.remove::<String>("csrf").await;
+            if let Err(e) = super::sessions::mark_signed_in(&session).await {
+                tracing::error!(error = %e, "storing session");
+                return back_with("invalid");
+            }
             if let Err(e) = session.insert(ADMIN_ID, &admin.id).await {
                 tracing::error!(error = %e, "storing session");
                 return back_with("invalid");
             }
-            audit(&state, "admin.login", &admin.username, &peer).await;
+            audit(&state, "admin.login", &admin.username, ip).await;
             Redirect::to(HOME).into_response()
         }
-        None => {
-            state.limits.record_failure(peer.ip(), now);
-            audit(&state, "admin.login_failed", &form.username, &peer).await;
-            back_with("invalid")
-        }
+        Err(brute_force::LoginError::Locked(_) | brute_force::LoginError::Wait(_)) => back_with("locked"),
+        Err(_) => back_with("invalid"),
     }
 }
 

@@ -1,5 +1,7 @@
 //! Browser sessions: tower-sessions with the session table in the server's own database, so
-//! sessions survive restarts and are shared by instances over one PostgreSQL.
+//! sessions survive restarts and are shared by instances over one PostgreSQL. The table holds
+//! hashes of session ids, never the ids (the cookies) themselves, and sessions nobody signed
+//! in with expire after half an hour instead of eight hours.
 
 use crate::store::Db;
 use async_trait::async_trait;
@@ -47,34 +49,69 @@ impl Store {
     }
 }
 
+/// The key a session is stored under: a digest of its id, so the table holds no session id
+/// that could be replayed as a cookie. The id is 128 random bits, so a plain SHA-256 is enough.
+fn stored_id(id: &Id) -> Id {
+    let digest = crate::crypto::sha256(&id.0.to_le_bytes());
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    Id(i128::from_le_bytes(first))
+}
+
+/// `record` as stored: under its hashed id.
+fn stored(record: &Record) -> Record {
+    Record { id: stored_id(&record.id), ..record.clone() }
+}
+
 #[async_trait]
 impl SessionStore for Store {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            Store::Sqlite(s) => s.create(record).await,
-            Store::Postgres(s) => s.create(record).await,
-        }
+        // A collision of two random 128-bit ids is not a case to handle: save is an upsert.
+        self.save(record).await
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let record = stored(record);
         match self {
-            Store::Sqlite(s) => s.save(record).await,
-            Store::Postgres(s) => s.save(record).await,
+            Store::Sqlite(s) => s.save(&record).await,
+            Store::Postgres(s) => s.save(&record).await,
         }
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            Store::Sqlite(s) => s.load(id).await,
-            Store::Postgres(s) => s.load(id).await,
-        }
+        let found = match self {
+            Store::Sqlite(s) => s.load(&stored_id(id)).await?,
+            Store::Postgres(s) => s.load(&stored_id(id)).await?,
+        };
+        Ok(found.map(|r| Record { id: *id, ..r }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         match self {
-            Store::Sqlite(s) => s.delete(id).await,
-            Store::Postgres(s) => s.delete(id).await,
+            Store::Sqlite(s) => s.delete(&stored_id(id)).await,
+            Store::Postgres(s) => s.delete(&stored_id(id)).await,
         }
+    }
+}
+
+/// The key marking a session that someone signed in with (end user or administrator).
+const SIGNED_IN: &str = "signed_in";
+/// How long a session nobody signed in with is kept after its last change: as long as a
+/// pending request lives, not the eight hours of a signed-in session.
+pub const ANONYMOUS_TTL_MINUTES: i64 = 30;
+
+/// Marks the session as signed in: it now lives the full eight hours of inactivity.
+pub async fn mark_signed_in(session: &tower_sessions::Session) -> Result<(), tower_sessions::session::Error> {
+    session.set_expiry(Some(Expiry::OnInactivity(Duration::hours(8))));
+    session.insert(SIGNED_IN, true).await
+}
+
+/// Before writing to a session on behalf of an anonymous visitor (a CSRF token, a pending
+/// request): unless someone signed in with it, it is kept only [`ANONYMOUS_TTL_MINUTES`], so
+/// anonymous traffic cannot pile up eight-hour rows.
+pub async fn keep_anonymous_short(session: &tower_sessions::Session) {
+    if !matches!(session.get::<bool>(SIGNED_IN).await, Ok(Some(true))) {
+        session.set_expiry(Some(Expiry::OnInactivity(Duration::minutes(ANONYMOUS_TTL_MINUTES))));
     }
 }
 

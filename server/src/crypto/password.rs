@@ -1,4 +1,8 @@
-//! argon2id hashing for passwords and client secrets, always off the async runtime.
+//! argon2id hashing for passwords and client secrets, always off the async runtime and always
+//! through one bounded pool: each run takes 19 MiB and a core for tens of milliseconds, so a
+//! burst of sign-ins, password grants, admin sign-ins and client-secret checks queues for a
+//! permit instead of making the blocking thread pool allocate gigabytes. The permit moves into
+//! the blocking task: it is released when the hashing ends, not when the caller stops waiting.
 //!
 //! Verification of an unknown account runs against a dummy hash so that "no such user" and
 //! "wrong password" take the same time.
@@ -7,7 +11,29 @@ use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
 };
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
+use tokio::sync::Semaphore;
+
+/// Concurrent argon2 runs: two per core.
+static POOL: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    Arc::new(Semaphore::new(cores * 2))
+});
+
+/// Longest candidate password or secret hashed; longer ones fail without hashing (argon2 reads
+/// all of it, and nobody's password is a megabyte).
+pub const MAX_INPUT: usize = 1024;
+
+/// Runs `work` on the blocking pool once a hashing permit is free.
+async fn pooled<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let permit = POOL.clone().acquire_owned().await.ok()?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .ok()
+}
 
 /// argon2id with the crate's defaults (19 MiB, 2 passes, 1 lane: the OWASP recommendation).
 fn argon2() -> Argon2<'static> {
@@ -35,14 +61,20 @@ pub fn verify_blocking(hash: Option<&str>, candidate: &str) -> bool {
     argon2().verify_password(candidate.as_bytes(), &parsed).is_ok() && real
 }
 
-/// Hashes on the blocking thread pool.
+/// Hashes through the bounded pool.
 pub async fn hash(secret: String) -> Result<String, anyhow::Error> {
-    Ok(tokio::task::spawn_blocking(move || hash_blocking(&secret)).await??)
+    pooled(move || hash_blocking(&secret))
+        .await
+        .ok_or_else(|| anyhow::anyhow!("the hashing task failed"))?
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// Verifies on the blocking thread pool. `None` burns the same time and fails.
+/// Verifies through the bounded pool. `None` burns the same time and fails; so does an
+/// over-long candidate (against the dummy hash, so it costs what any failure costs).
 pub async fn verify(hash: Option<String>, candidate: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_blocking(hash.as_deref(), &candidate)).await.unwrap_or(false)
+    let hash = hash.filter(|_| candidate.len() <= MAX_INPUT);
+    let candidate = if candidate.len() > MAX_INPUT { String::new() } else { candidate };
+    pooled(move || verify_blocking(hash.as_deref(), &candidate)).await.unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -47,15 +47,15 @@ pub async fn decide(
         Err(page) => return page,
     };
     let now = state.now();
-    let Some(pending::Pending::Authorize(mut req)) = pending::get(&session, &form.rid, now).await else {
+    let Some(pending::Pending::Authorize(mut req)) = pending::get(&session, &form.rid, &realm.id, now).await else {
         return expired();
     };
-    let Ok(Some(sso)) = sso::current(&state, &session, &realm.id).await else {
+    let Ok(Some(sso)) = sso::current(&state, &session, &realm).await else {
         // Signed out meanwhile: sign in again, then come back here.
         return authorize::proceed(&state, &session, &realm, Some(&form.rid), req).await;
     };
     if form.decision != "allow" {
-        pending::take(&session, &form.rid).await;
+        pending::take(&session, &form.rid, now).await;
         let error = OAuthError::new(ErrorCode::AccessDenied, "the user denied the request");
         return Refusal::Redirect {
             to: req.redirect_uri.clone(),

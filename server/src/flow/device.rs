@@ -10,6 +10,7 @@ use super::{
 };
 use crate::{
     console::csrf,
+    net::ClientIp,
     crypto::token_hash,
     model::user_code,
     oauth::authorize::error_page,
@@ -17,13 +18,12 @@ use crate::{
     store::{self, audit::NewAudit},
 };
 use axum::{
-    extract::{rejection::FormRejection, ConnectInfo, Path, State},
+    extract::{rejection::FormRejection, Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     Form,
 };
 use serde::Deserialize;
-use std::net::SocketAddr;
 use tower_sessions::Session;
 
 /// Wrong codes from one IP before it is locked out (with growing delays before that).
@@ -60,7 +60,7 @@ pub struct CodeForm {
 pub async fn enter_code(
     State(state): State<AppState>,
     Path(realm_name): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(peer): ClientIp,
     session: Session,
     form: Result<Form<CodeForm>, FormRejection>,
 ) -> Response {
@@ -78,7 +78,7 @@ pub async fn enter_code(
         Err(page) => return page,
     };
     let now = state.now();
-    let key = format!("device:{}", peer.ip());
+    let key = format!("device:{}", crate::net::limit_key(peer));
     let Ok(mut conn) = state.db.conn().await else {
         return refused(&realm_name, &LoginError::Internal, &form.user_code);
     };
@@ -102,7 +102,7 @@ pub async fn enter_code(
             realm_id: Some(&realm.id),
             kind: "device.code_rejected",
             actor: "anonymous",
-            ip: Some(&peer.ip().to_string()),
+            ip: Some(&peer.to_string()),
             ..Default::default()
         };
         let _ = store::audit::insert(&mut conn, &ev, now).await;
@@ -112,12 +112,13 @@ pub async fn enter_code(
     let Some(client_id) = client_id else {
         return refused(&realm_name, &LoginError::Invalid, &form.user_code);
     };
-    let approval = DeviceApproval { device_code_hash: found.device_code_hash, client_id, created_at: now };
-    let rid = match pending::put(&session, &Pending::Device(approval)).await {
+    let approval =
+        DeviceApproval { realm_id: realm.id.clone(), device_code_hash: found.device_code_hash, client_id, created_at: now };
+    let rid = match pending::put(&session, &Pending::Device(approval), now).await {
         Ok(r) => r,
         Err(_) => return refused(&realm_name, &LoginError::Internal, &form.user_code),
     };
-    match sso::current(&state, &session, &realm.id).await {
+    match sso::current(&state, &session, &realm).await {
         Ok(Some(_)) => page(&realm_name, &[("rid", rid)]),
         _ => Redirect::to(&format!("{}?rid={rid}", realm_path(&realm_name, paths::LOGIN_PAGE))).into_response(),
     }
@@ -149,10 +150,10 @@ pub async fn decide(
         Err(page) => return page,
     };
     let now = state.now();
-    let Some(Pending::Device(approval)) = pending::get(&session, &form.rid, now).await else {
+    let Some(Pending::Device(approval)) = pending::get(&session, &form.rid, &realm.id, now).await else {
         return page(&realm_name, &[("error", "expired".into())]);
     };
-    let Ok(Some(sso)) = sso::current(&state, &session, &realm.id).await else {
+    let Ok(Some(sso)) = sso::current(&state, &session, &realm).await else {
         return Redirect::to(&format!("{}?rid={}", realm_path(&realm_name, paths::LOGIN_PAGE), form.rid))
             .into_response();
     };
@@ -161,6 +162,7 @@ pub async fn decide(
         let mut tx = state.db.begin().await?;
         let decided = store::device_codes::decide(
             &mut tx,
+            &realm.id,
             &approval.device_code_hash,
             approved,
             &sso.user.id,
@@ -184,7 +186,7 @@ pub async fn decide(
         Ok::<_, sqlx::Error>(decided)
     }
     .await;
-    pending::take(&session, &form.rid).await;
+    pending::take(&session, &form.rid, now).await;
     match result {
         Ok(true) => page(&realm_name, &[("done", if approved { "approved" } else { "denied" }.into())]),
         Ok(false) => page(&realm_name, &[("error", "expired".into())]),

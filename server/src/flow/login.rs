@@ -5,18 +5,18 @@
 use super::{brute_force, paths, pending, realm_path, sso};
 use crate::{
     console::csrf,
+    net::ClientIp,
     oauth::authorize,
     state::AppState,
     store::{self, audit::NewAudit},
 };
 use axum::{
-    extract::{rejection::FormRejection, ConnectInfo, Path, State},
+    extract::{rejection::FormRejection, Path, State},
     http::{header, HeaderMap},
     response::{IntoResponse, Redirect, Response},
     Form,
 };
 use serde::Deserialize;
-use std::net::SocketAddr;
 use tower_sessions::Session;
 
 /// The sign-in form.
@@ -45,7 +45,7 @@ fn back(realm: &str, rid: Option<&str>, error: &str, retry: Option<i64>) -> Resp
 pub async fn authenticate(
     State(state): State<AppState>,
     Path(realm_name): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(peer): ClientIp,
     headers: HeaderMap,
     session: Session,
     form: Result<Form<LoginForm>, FormRejection>,
@@ -63,14 +63,14 @@ pub async fn authenticate(
     };
     let now = state.now();
     let pending = match rid {
-        Some(r) => match pending::get(&session, r, now).await {
+        Some(r) => match pending::get(&session, r, &realm.id, now).await {
             Some(p) => Some(p),
             None => return back(&realm_name, None, "expired", None),
         },
         None => None,
     };
-    let ip = peer.ip().to_string();
-    let user = match brute_force::password_login(&state, &realm, &form.username, &form.password, &ip).await {
+    let ip = peer.to_string();
+    let user = match brute_force::password_login(&state, &realm, &form.username, &form.password, peer).await {
         Ok(u) => u,
         Err(e) => return back(&realm_name, rid, e.code(), e.retry_after()),
     };

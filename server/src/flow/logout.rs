@@ -1,5 +1,6 @@
-//! RP-initiated logout (OIDC RP-Initiated Logout 1.0). With a valid `id_token_hint` the session
-//! ends at once; without one the user confirms on a page (a third party cannot sign them out).
+//! RP-initiated logout (OIDC RP-Initiated Logout 1.0). With a valid `id_token_hint` whose `sid`
+//! is this browser's SSO session, the session ends at once; otherwise the user confirms on a
+//! page (a third party cannot sign them out).
 //! `post_logout_redirect_uri` must be registered for the client, exactly; otherwise the user
 //! sees an error page, never a redirect.
 
@@ -108,16 +109,18 @@ pub async fn end_session(
         }
     };
     let after = AfterLogout { redirect, state: params.get("state").map(str::to_owned) };
-    match hint {
-        Some(h) => {
-            if let Some(sid) = &h.sid {
-                if let Err(e) = sso::end_session(&state, &realm.id, sid).await {
-                    tracing::error!(error = %e, "ending session");
-                }
-            }
-            finish(&state, &session, &realm, after).await
-        }
-        None => {
+    // The hint proves which session the client means; only when that is this browser's own
+    // session may it end without asking. Any other valid ID token of the realm (another
+    // user's, an old one) gets the confirmation page: otherwise a page could sign visitors
+    // out with a token of its own (a logout CSRF).
+    let browser_sid = sso::browser_session_id(&session, &realm.id).await;
+    let hint_is_this_browser = hint.as_ref().and_then(|h| h.sid.as_deref()).is_some_and(|sid| {
+        browser_sid.as_deref().is_some_and(|b| crate::crypto::ct_eq(b.as_bytes(), sid.as_bytes()))
+    });
+    match hint_is_this_browser {
+        true => finish(&state, &session, &realm, after).await,
+        false => {
+            crate::console::sessions::keep_anonymous_short(&session).await;
             if session.insert(PENDING, &after).await.is_err() {
                 return bad("Your session could not be saved.");
             }

@@ -74,7 +74,7 @@ impl FlowService for Flow {
         let csrf = csrf::token(session).await.map_err(internal)?;
         let (mut client_name, mut login_hint) = (None, None);
         if let Some(rid) = rid {
-            let client_id = match pending::get(session, rid, self.state.now()).await {
+            let client_id = match pending::get(session, rid, &realm.id, self.state.now()).await {
                 Some(pending::Pending::Authorize(req)) => {
                     login_hint = req.login_hint;
                     req.client_id
@@ -88,7 +88,7 @@ impl FlowService for Flow {
             client_name = client.map(|c| c.row.name.clone());
         }
         let signed_in_as = match rid {
-            None => sso::current(&self.state, session, &realm.id).await.map_err(internal)?.map(|s| s.user.username),
+            None => sso::current(&self.state, session, &realm).await.map_err(internal)?.map(|s| s.user.username),
             Some(_) => None,
         };
         Ok(LoginView {
@@ -104,10 +104,10 @@ impl FlowService for Flow {
         let session = session(parts)?;
         let realm = self.realm(realm).await?;
         let expired = || "This request has expired.".to_owned();
-        let Some(pending::Pending::Authorize(req)) = pending::get(session, rid, self.state.now()).await else {
+        let Some(pending::Pending::Authorize(req)) = pending::get(session, rid, &realm.id, self.state.now()).await else {
             return Err(expired());
         };
-        let sso = sso::current(&self.state, session, &realm.id).await.map_err(internal)?.ok_or_else(expired)?;
+        let sso = sso::current(&self.state, session, &realm).await.map_err(internal)?.ok_or_else(expired)?;
         let client = self.state.registry.client(&realm, &req.client_id).await.map_err(internal)?.ok_or_else(expired)?;
         let scopes = scope_views(&realm, req.scopes.iter().cloned());
         Ok(ConsentView {
@@ -124,7 +124,7 @@ impl FlowService for Flow {
         let session = session(parts)?;
         let realm = self.realm(realm).await?;
         let signed_in_as =
-            sso::current(&self.state, session, &realm.id).await.map_err(internal)?.map(|s| s.user.username);
+            sso::current(&self.state, session, &realm).await.map_err(internal)?.map(|s| s.user.username);
         Ok(LogoutView {
             realm_display: realm.settings.display_name.clone(),
             csrf: csrf::token(session).await.map_err(internal)?,
@@ -139,8 +139,8 @@ impl FlowService for Flow {
         let now = self.state.now();
         let mut confirm = None;
         if let Some(rid) = rid {
-            if let Some(pending::Pending::Device(d)) = pending::get(session, rid, now).await {
-                let sso = sso::current(&self.state, session, &realm.id).await.map_err(internal)?;
+            if let Some(pending::Pending::Device(d)) = pending::get(session, rid, &realm.id, now).await {
+                let sso = sso::current(&self.state, session, &realm).await.map_err(internal)?;
                 let mut conn = self.state.db.conn().await.map_err(internal)?;
                 let row = store::device_codes::get(&mut conn, &d.device_code_hash).await.map_err(internal)?;
                 let client = self.state.registry.client(&realm, &d.client_id).await.map_err(internal)?;

@@ -3,6 +3,7 @@
 //! and `sid` claims all refer to one thing.
 
 use crate::{
+    registry::Realm,
     state::AppState,
     store::{self, user_sessions::UserSessionRow, users::UserRow},
 };
@@ -29,21 +30,37 @@ pub struct Sso {
     pub user: UserRow,
 }
 
-/// The browser's SSO session in `realm_id`, if it is still live and its user still enabled.
-pub async fn current(state: &AppState, session: &Session, realm_id: &str) -> Result<Option<Sso>, sqlx::Error> {
-    let Ok(Some(sso)) = session.get::<SsoRef>(&key(realm_id)).await else {
+/// The browser's SSO session in `realm`, if it is still live (see [`live`]) and its user
+/// still enabled and of this realm.
+pub async fn current(state: &AppState, session: &Session, realm: &Realm) -> Result<Option<Sso>, sqlx::Error> {
+    let Ok(Some(sso)) = session.get::<SsoRef>(&key(&realm.id)).await else {
         return Ok(None);
     };
     let mut conn = state.db.conn().await?;
-    let live = store::user_sessions::active(&mut conn, &sso.session_id).await?.is_some();
-    let user = store::users::by_id(&mut conn, &sso.user_id).await?.filter(|u| u.enabled);
+    let live = live(&mut conn, realm, &sso.session_id, state.now()).await?.is_some_and(|s| s.user_id == sso.user_id);
+    let user = store::users::by_id(&mut conn, &sso.user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id);
     match (live, user) {
         (true, Some(user)) => Ok(Some(Sso { session_id: sso.session_id, auth_time: sso.auth_time, user })),
         _ => {
-            let _ = session.remove::<SsoRef>(&key(realm_id)).await;
+            let _ = session.remove::<SsoRef>(&key(&realm.id)).await;
             Ok(None)
         }
     }
+}
+
+/// The SSO session `id` of `realm` if it is live at `now`: not ended, not idle longer than
+/// the realm's `sso_session_idle_timeout`, not older than its `sso_session_max_lifespan`
+/// (Keycloak's two limits). Using it counts as activity. Every use of a session (pages,
+/// code redemption, refresh of online tokens) goes through here.
+pub async fn live(
+    c: &mut impl store::Executes,
+    realm: &Realm,
+    id: &str,
+    now: i64,
+) -> Result<Option<UserSessionRow>, sqlx::Error> {
+    let s = &realm.settings;
+    let row = store::user_sessions::live(c, id, now, s.sso_session_idle_timeout, s.sso_session_max_lifespan).await?;
+    Ok(row.filter(|r| r.realm_id == realm.id))
 }
 
 /// Starts an SSO session for `user` (a new browser session id first: no fixation).
@@ -59,6 +76,7 @@ pub async fn start(
     let mut conn = state.db.conn().await.map_err(|e| e.to_string())?;
     store::user_sessions::insert(&mut conn, &row).await.map_err(|e| e.to_string())?;
     session.cycle_id().await.map_err(|e| e.to_string())?;
+    crate::console::sessions::mark_signed_in(session).await.map_err(|e| e.to_string())?;
     let sso = SsoRef { session_id: row.id, user_id: user.id.clone(), auth_time: now };
     session.insert(&key(&user.realm_id), &sso).await.map_err(|e| e.to_string())?;
     Ok(sso)
@@ -77,6 +95,11 @@ pub fn new_session_row(user: &UserRow, now: i64, ip: &str, user_agent: Option<&s
         ip: Some(ip.to_owned()),
         user_agent: user_agent.map(|u| u.chars().take(300).collect()),
     }
+}
+
+/// The id of the SSO session this browser holds in `realm_id`, without checking it is live.
+pub async fn browser_session_id(session: &Session, realm_id: &str) -> Option<String> {
+    session.get::<SsoRef>(&key(realm_id)).await.ok().flatten().map(|s| s.session_id)
 }
 
 /// Forgets the browser's SSO session in `realm_id`, returning its id.

@@ -47,6 +47,13 @@ pub struct ClientOptions {
     pub refresh_token_rotation: Option<bool>,
     /// Confidential clients only: public clients always use PKCE.
     pub pkce_required: Option<bool>,
+    /// Keycloak's "full scope allowed" (default on): off, user tokens carry only the roles of
+    /// `scope_roles` and `scope_client_roles`, plus the client's own roles.
+    pub full_scope_allowed: Option<bool>,
+    /// Realm roles in the client's role scope mappings.
+    pub scope_roles: Vec<String>,
+    /// Client roles in the client's role scope mappings, as `(owning client id, role)`.
+    pub scope_client_roles: Vec<(String, String)>,
 }
 
 /// A created client; `client_secret` is shown once and never stored.
@@ -78,6 +85,24 @@ pub struct NewSecret {
     pub client_secret: String,
     /// Until when the previous secret keeps working (`None`: it stopped now).
     pub previous_valid_until: Option<i64>,
+}
+
+/// Where a role given at creation goes.
+#[derive(Clone, Copy)]
+enum RoleTarget {
+    /// To the client's service account.
+    ServiceAccount,
+    /// Into the client's role scope mappings.
+    Scope,
+}
+
+impl RoleTarget {
+    async fn assign(self, tx: &mut store::Tx, client_pk: &str, role_id: &str) -> sqlx::Result<()> {
+        match self {
+            RoleTarget::ServiceAccount => store::roles::assign_to_service_account(tx, client_pk, role_id).await,
+            RoleTarget::Scope => store::roles::add_scope_mapping(tx, client_pk, role_id).await,
+        }
+    }
 }
 
 fn invalid(msg: String) -> ManageError {
@@ -112,7 +137,8 @@ impl Manager {
                 "{template} clients are public and have no service account; roles need a confidential client (service or web)"
             )));
         }
-        for role in req.roles.iter().chain(req.client_roles.iter().map(|(_, r)| r)) {
+        let scope_roles = req.options.scope_roles.iter().chain(req.options.scope_client_roles.iter().map(|(_, r)| r));
+        for role in req.roles.iter().chain(req.client_roles.iter().map(|(_, r)| r)).chain(scope_roles) {
             validate::role_name(role).map_err(invalid)?;
         }
         if let Some(l) = req.access_token_lifespan {
@@ -171,6 +197,7 @@ impl Manager {
             updated_by: actor.to_owned(),
             created_at: now,
             updated_at: now,
+            full_scope_allowed: req.options.full_scope_allowed.unwrap_or(true),
         };
         let exists = || format!("client {client_id:?} already exists in realm {:?}", realm.name);
         let mut tx = self.db.begin().await?;
@@ -186,23 +213,33 @@ impl Manager {
             let scope_id = store::scopes::ensure(&mut tx, &realm.id, s, description, false, now).await?;
             store::clients::add_scope(&mut tx, &row.id, &scope_id, default_scopes.contains(s)).await?;
         }
-        for role in &req.roles {
-            let role_id = store::roles::ensure_realm_role(&mut tx, &realm.id, role, now).await?;
-            store::roles::assign_to_service_account(&mut tx, &row.id, &role_id).await?;
-        }
-        for (owner, role) in &req.client_roles {
-            let owner_pk = if owner == &client_id {
-                row.id.clone()
-            } else {
-                store::clients::by_client_id(&mut tx, &realm.id, owner)
-                    .await?
-                    .ok_or_else(|| {
-                        invalid(format!("client role {owner}:{role}: no client {owner:?} in realm {:?}", realm.name))
-                    })?
-                    .id
-            };
-            let role_id = store::roles::ensure_client_role(&mut tx, &realm.id, &owner_pk, role, now).await?;
-            store::roles::assign_to_service_account(&mut tx, &row.id, &role_id).await?;
+        // The service account's roles, then the role scope mappings (Keycloak's model: both
+        // name realm roles by name and client roles by their owning client).
+        for (target, realm_roles, client_roles) in [
+            (RoleTarget::ServiceAccount, &req.roles, &req.client_roles),
+            (RoleTarget::Scope, &req.options.scope_roles, &req.options.scope_client_roles),
+        ] {
+            for role in realm_roles {
+                let role_id = store::roles::ensure_realm_role(&mut tx, &realm.id, role, now).await?;
+                target.assign(&mut tx, &row.id, &role_id).await?;
+            }
+            for (owner, role) in client_roles {
+                let owner_pk = if owner == &client_id {
+                    row.id.clone()
+                } else {
+                    store::clients::by_client_id(&mut tx, &realm.id, owner)
+                        .await?
+                        .ok_or_else(|| {
+                            invalid(format!(
+                                "client role {owner}:{role}: no client {owner:?} in realm {:?}",
+                                realm.name
+                            ))
+                        })?
+                        .id
+                };
+                let role_id = store::roles::ensure_client_role(&mut tx, &realm.id, &owner_pk, role, now).await?;
+                target.assign(&mut tx, &row.id, &role_id).await?;
+            }
         }
         let audit = NewAudit {
             kind: "client.created",

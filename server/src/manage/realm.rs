@@ -52,6 +52,8 @@ impl Manager {
             not_before: 0,
             created_at: now,
             updated_at: now,
+            sso_session_idle_timeout: 30 * 60,
+            sso_session_max_lifespan: 10 * 3600,
         };
         let exists = || format!("realm {name:?} already exists");
         let mut tx = self.db.begin().await?;

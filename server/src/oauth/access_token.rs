@@ -59,6 +59,10 @@ pub struct AccessClaims {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
+    /// The internal id of the client row the token was issued to, so a token of a deleted
+    /// client never comes back when a client with the same `client_id` is created again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpk: Option<String>,
     /// Keycloak's claim naming the client of a service-account token.
     #[serde(rename = "clientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id_legacy: Option<String>,
@@ -89,7 +93,8 @@ pub struct UserSubject<'a> {
     pub email_verified: bool,
     pub realm_roles: &'a [String],
     pub client_roles: &'a BTreeMap<String, Vec<String>>,
-    pub session_id: &'a str,
+    /// The SSO session, named in `sid`; `None` for offline families, which outlive it.
+    pub session_id: Option<&'a str>,
     pub auth_time: i64,
     /// The refresh family this token is issued in.
     pub family_id: &'a str,
@@ -143,6 +148,7 @@ pub fn issue(
         preferred_username: None,
         email: None,
         email_verified: None,
+        cpk: Some(client.row.id.clone()),
         client_id_legacy: None,
     };
     let (realm_roles, client_roles) = match subject {
@@ -155,7 +161,7 @@ pub fn issue(
         Subject::User(user) => {
             claims.sub = user.id.to_owned();
             claims.jti = format!("{}.{}", user.family_id, claims.jti);
-            claims.sid = Some(user.session_id.to_owned());
+            claims.sid = user.session_id.map(str::to_owned);
             claims.auth_time = Some(user.auth_time);
             if scopes.contains(&"profile") || scopes.contains(&"openid") {
                 claims.preferred_username = Some(user.username.to_owned());
@@ -249,9 +255,10 @@ pub async fn verify(state: &AppState, realm: &Realm, token: &str) -> Result<(Acc
         })?
         .filter(|c| c.row.enabled)
         .ok_or(Rejection::Invalid("client disabled or deleted"))?;
-    // A service-account token names its client's row as subject: a token of an earlier,
-    // deleted client with the same id does not come back to life.
-    if claims.is_service_account() && claims.sub != client.row.id {
+    // Every token names the client row it was issued to (`cpk`; a service-account token also
+    // as its subject): a token of an earlier, deleted client with the same id stays dead.
+    let bound_to = claims.cpk.as_deref().or(claims.is_service_account().then_some(claims.sub.as_str()));
+    if bound_to.is_none_or(|pk| pk != client.row.id) {
         return Err(Rejection::Invalid("client disabled or deleted"));
     }
     if claims.iat < client.row.not_before {

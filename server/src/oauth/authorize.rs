@@ -140,6 +140,7 @@ pub fn validate(realm: &Realm, client: Option<&Client>, p: &Params, now: i64) ->
     let default_mode = if response_type == ResponseType::Code { ResponseMode::Query } else { ResponseMode::Fragment };
     let mut req = AuthRequest {
         realm: realm.name.clone(),
+        realm_id: realm.id.clone(),
         client_id: client_id.to_owned(),
         redirect_uri,
         redirect_uri_given: given,
@@ -304,7 +305,7 @@ pub async fn proceed(
         }
         Err(e) => return internal(e),
     };
-    let sso = match sso::current(state, session, &realm.id).await {
+    let sso = match sso::current(state, session, &realm).await {
         Ok(s) => s,
         Err(e) => return internal(e),
     };
@@ -316,12 +317,12 @@ pub async fn proceed(
     let store_and_go = |page: &'static str| async move {
         let rid = match rid {
             Some(r) => {
-                if pending::update(session, r, &pending).await.is_err() {
+                if pending::update(session, r, &pending, now).await.is_err() {
                     return internal("storing the request");
                 }
                 r.to_owned()
             }
-            None => match pending::put(session, &pending).await {
+            None => match pending::put(session, &pending, now).await {
                 Ok(r) => r,
                 Err(e) => return internal(e),
             },
@@ -345,7 +346,7 @@ pub async fn proceed(
         return store_and_go(flow::paths::CONSENT_PAGE).await;
     }
     if let Some(r) = rid {
-        pending::take(session, r).await;
+        pending::take(session, r, now).await;
     }
     match complete(state, realm, &client, &req, &sso).await {
         Ok(resp) => resp,
@@ -370,17 +371,30 @@ pub async fn consent_covers(
     sso: &Sso,
     req: &AuthRequest,
 ) -> Result<bool, sqlx::Error> {
-    if !client.row.consent_required {
-        return Ok(true);
-    }
-    if req.prompt_consent {
+    if client.row.consent_required && req.prompt_consent {
         // Asked again on purpose: only a consent given after this request counts.
         return Ok(false);
     }
+    consent_on_record(state, client, &sso.user.id, &req.scopes).await
+}
+
+/// Whether a consent-required client has a consent record of `user_id` covering every one of
+/// `scopes`. No record is no consent, whatever the scope (an empty scope included).
+pub async fn consent_on_record(
+    state: &AppState,
+    client: &Client,
+    user_id: &str,
+    scopes: &[String],
+) -> Result<bool, sqlx::Error> {
+    if !client.row.consent_required {
+        return Ok(true);
+    }
     let mut conn = state.db.conn().await?;
-    let granted = store::consents::get(&mut conn, &sso.user.id, &client.row.id).await?.unwrap_or_default();
-    let granted: Vec<&str> = granted.split(' ').collect();
-    Ok(req.scopes.iter().all(|s| granted.contains(&s.as_str())))
+    let Some(granted) = store::consents::get(&mut conn, user_id, &client.row.id).await? else {
+        return Ok(false);
+    };
+    let granted: Vec<&str> = granted.split(' ').filter(|s| !s.is_empty()).collect();
+    Ok(scopes.iter().all(|s| granted.contains(&s.as_str())))
 }
 
 /// Ends an authorized request: stores a code (or signs implicit tokens) and redirects.
@@ -392,6 +406,11 @@ pub async fn complete(
     sso: &Sso,
 ) -> Result<Response, OAuthError> {
     let now = state.now();
+    // The one place codes and implicit tokens come from: nothing is issued to a
+    // consent-required client without a consent record covering what is issued.
+    if !consent_on_record(state, client, &sso.user.id, &req.scopes).await? {
+        return Err(OAuthError::new(ErrorCode::AccessDenied, "the user has not consented to this request"));
+    }
     let mut params: Vec<(&str, String)> = Vec::new();
     match req.response_type {
         ResponseType::Code => {
@@ -418,7 +437,7 @@ pub async fn complete(
         }
         ResponseType::Token | ResponseType::IdTokenToken => {
             let mut conn = state.db.conn().await?;
-            let (realm_roles, client_roles) = tokens::user_roles(&mut conn, &sso.user.id).await?;
+            let (realm_roles, client_roles) = tokens::user_roles(&mut conn, client, &sso.user.id).await?;
             let family = random_token::<16>();
             let grant = UserGrant {
                 realm,
@@ -429,6 +448,7 @@ pub async fn complete(
                 scopes: &req.scopes,
                 nonce: req.nonce.as_deref(),
                 family_id: &family,
+                offline: false,
                 grant: GrantType::Implicit,
             };
             let with_id_token = req.response_type == ResponseType::IdTokenToken;

@@ -3,8 +3,9 @@
 //!
 //! Secrets are argon2id hashes at rest; a verified secret is remembered in the registry's
 //! credential cache so the hot path is one HMAC and one map lookup (see
-//! `registry::credentials`). Failed attempts are counted per client IP and, past the limit,
-//! refused before any work is done.
+//! `registry::credentials`). Failed attempts are counted per (client address, client); past
+//! the limit only already-verified credentials are accepted from that address (see
+//! [`authenticate`]). Every failure gets the same answer.
 
 use super::{error::OAuthError, form::Params};
 use crate::{
@@ -107,7 +108,16 @@ fn presented(headers: &HeaderMap, params: &Params) -> Result<Presented, OAuthErr
     }
 }
 
-/// Authenticates the client of a request to `realm`.
+/// How long a request waits for a secret verification (its own, or the one already running
+/// for the same credential) before giving up; the verification itself runs on.
+const VERIFY_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Authenticates the client of a request to `realm` coming from `ip`.
+///
+/// Failures are counted per (address, client). Past the limit, that address may still use a
+/// credential that is already verified (the in-memory cache), but nothing that would need
+/// argon2: guessing stops, and no client is ever refused its valid secret because of what
+/// someone else did from its address.
 pub async fn authenticate(
     state: &AppState,
     realm: &Realm,
@@ -116,13 +126,13 @@ pub async fn authenticate(
     ip: IpAddr,
 ) -> Result<AuthenticatedClient, OAuthError> {
     let now = state.now();
-    state.limits.check_failures(ip, now).map_err(OAuthError::rate_limited)?;
     let presented = presented(headers, params)?;
     tracing::Span::current().record("client_id", presented.client_id.as_str());
-    let result = verify(state, realm, &presented, now).await;
+    let locked = state.limits.check_failures(ip, &presented.client_id, now).err();
+    let result = verify(state, realm, &presented, now, locked).await;
     if let Err(e) = &result {
         if e.code == super::error::ErrorCode::InvalidClient {
-            state.limits.record_failure(ip, now);
+            state.limits.record_failure(ip, &presented.client_id, now);
             let (db, realm_id, client_id) = (state.db.clone(), realm.id.clone(), presented.client_id.clone());
             let ip = ip.to_string();
             tokio::spawn(async move {
@@ -146,48 +156,77 @@ pub async fn authenticate(
     result
 }
 
-async fn verify(state: &AppState, realm: &Realm, p: &Presented, now: i64) -> Result<AuthenticatedClient, OAuthError> {
-    let client = state
-        .registry
-        .client(realm, &p.client_id)
-        .await?
-        .filter(|c| c.row.enabled)
-        .ok_or_else(|| OAuthError::invalid_client(FAILED))?;
+/// Verifies the presented credentials. `locked`: the address is past its failure limit for
+/// this client, so only an already verified credential is accepted.
+async fn verify(
+    state: &AppState,
+    realm: &Realm,
+    p: &Presented,
+    now: i64,
+    locked: Option<u64>,
+) -> Result<AuthenticatedClient, OAuthError> {
+    // One answer for every failure (unknown, disabled, public with a secret, confidential
+    // without one, wrong secret): the response says nothing about which clients exist.
+    let failed = || OAuthError::invalid_client(FAILED);
+    let client = state.registry.client(realm, &p.client_id).await?.filter(|c| c.row.enabled);
+    let refuse_locked = |seconds: u64| Err(OAuthError::rate_limited(seconds));
+    let Some(client) = client else {
+        return match locked {
+            Some(s) => refuse_locked(s),
+            None => Err(failed()),
+        };
+    };
     let method = p.method;
     match (&p.secret, client.row.confidential) {
         (None, false) => Ok(AuthenticatedClient { client, method }),
-        (Some(_), false) => Err(OAuthError::invalid_client("public clients do not authenticate with a secret")),
-        (None, true) => Err(OAuthError::invalid_client("client authentication required")),
         (Some(secret), true) => {
             let cache = &state.registry.credentials;
             let fingerprint = cache.fingerprint(&realm.id, &p.client_id, secret);
             if cache.is_verified(&fingerprint, now, |id| client.live_secrets(now).any(|s| s.id == id)) {
                 return Ok(AuthenticatedClient { client, method });
             }
-            // One verification per distinct credential at a time: concurrent first requests with
-            // the same secret wait for the first one's result instead of each running argon2.
-            let flight = cache.in_flight(fingerprint);
-            let _turn = flight.lock().await;
-            let live = |id: &str| client.live_secrets(now).any(|s| s.id == id);
-            if cache.is_verified(&fingerprint, now, live) {
-                cache.landed(&fingerprint);
-                return Ok(AuthenticatedClient { client, method });
+            if let Some(s) = locked {
+                return refuse_locked(s);
             }
-            let _permit = state.limits.hashing.acquire().await.map_err(OAuthError::internal)?;
-            let candidates: Vec<(String, String)> =
-                client.live_secrets(now).map(|s| (s.id.clone(), s.hash.clone())).collect();
-            for (id, hash) in candidates {
-                cache.count_verification();
-                if password::verify(Some(hash), secret.clone()).await {
-                    cache.insert(fingerprint, id, now);
-                    cache.landed(&fingerprint);
-                    return Ok(AuthenticatedClient { client, method });
-                }
+            // The verification runs as a task of its own: the single-flight turn, the hashing
+            // permit and the cache entry belong to it, not to this request, which may hang up.
+            let task = tokio::spawn(verify_secret(state.clone(), client.clone(), fingerprint, secret.clone(), now));
+            match tokio::time::timeout(VERIFY_WAIT, task).await {
+                Ok(Ok(true)) => Ok(AuthenticatedClient { client, method }),
+                Ok(Ok(false)) => Err(failed()),
+                Ok(Err(e)) => Err(OAuthError::internal(e)),
+                Err(_) => Err(OAuthError::temporarily_unavailable("client authentication is busy; retry shortly")),
             }
-            cache.landed(&fingerprint);
-            Err(OAuthError::invalid_client(FAILED))
+        }
+        _ => match locked {
+            Some(s) => refuse_locked(s),
+            None => Err(failed()),
+        },
+    }
+}
+
+/// Checks `secret` against the client's live secrets with argon2, once per distinct credential
+/// at a time: concurrent first requests with the same secret wait for the first one's result.
+async fn verify_secret(state: AppState, client: Arc<Client>, fingerprint: [u8; 32], secret: String, now: i64) -> bool {
+    let cache = &state.registry.credentials;
+    let flight = cache.in_flight(fingerprint);
+    let _turn = flight.lock().await;
+    let live = |id: &str| client.live_secrets(now).any(|s| s.id == id);
+    let mut verified = cache.is_verified(&fingerprint, now, live);
+    if !verified {
+        let candidates: Vec<(String, String)> =
+            client.live_secrets(now).map(|s| (s.id.clone(), s.hash.clone())).collect();
+        for (id, hash) in candidates {
+            cache.count_verification();
+            if password::verify(Some(hash), secret.clone()).await {
+                cache.insert(fingerprint, id, now);
+                verified = true;
+                break;
+            }
         }
     }
+    cache.landed(&fingerprint);
+    verified
 }
 
 #[cfg(test)]

@@ -12,17 +12,17 @@ use crate::{
     crypto::{random_token, token_hash},
     flow::{paths, realm_path},
     model::{user_code, GrantType},
+    net::ClientIp,
     state::AppState,
     store::{self, device_codes::DeviceCodeRow},
 };
 use axum::{
-    extract::{ConnectInfo, Path, State},
+    extract::{Path, State},
     http::HeaderMap,
     response::IntoResponse,
     Json,
 };
 use serde::Serialize;
-use std::net::SocketAddr;
 
 /// The response (§3.2).
 #[derive(Debug, Serialize)]
@@ -40,13 +40,14 @@ pub struct DeviceAuthorization {
 pub async fn device_authorization(
     State(state): State<AppState>,
     Path(realm_name): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     OAuthForm(params): OAuthForm,
 ) -> Result<impl IntoResponse, OAuthError> {
-    state.limits.admit_token_request(peer.ip()).map_err(OAuthError::rate_limited)?;
+    state.limits.admit_token_request(ip).map_err(OAuthError::rate_limited)?;
+    state.limits.admit_device_request(ip).map_err(OAuthError::rate_limited)?;
     let realm = load_realm(&state, &realm_name).await?;
-    let client = client_auth::authenticate(&state, &realm, &headers, &params, peer.ip()).await?;
+    let client = client_auth::authenticate(&state, &realm, &headers, &params, ip).await?;
     check_allowed(&realm, &client, GrantType::DeviceCode)?;
     let scopes = resolve_scope(&realm, &client.client, params.get("scope"))?;
     let now = state.now();
@@ -61,7 +62,7 @@ pub async fn device_authorization(
             realm_id: realm.id.clone(),
             client_pk: client.client.row.id.clone(),
             scope: scopes.join(" "),
-            requester_ip: peer.ip().to_string(),
+            requester_ip: ip.to_string(),
             created_at: now,
             expires_at: now + realm.settings.device_code_lifespan,
             poll_interval: realm.settings.device_poll_interval,

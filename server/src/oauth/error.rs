@@ -126,6 +126,13 @@ impl OAuthError {
         e
     }
 
+    /// `temporarily_unavailable` with 503: the server is overloaded; retry shortly.
+    pub fn temporarily_unavailable(d: impl Into<Cow<'static, str>>) -> Self {
+        let mut e = Self::new(ErrorCode::TemporarilyUnavailable, d).with_status(StatusCode::SERVICE_UNAVAILABLE);
+        e.retry_after = Some(1);
+        e
+    }
+
     /// `server_error`: logs `detail` and sends nothing of it.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");

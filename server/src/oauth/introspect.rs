@@ -8,27 +8,26 @@ use super::{
     form::OAuthForm,
     load_realm,
 };
-use crate::state::AppState;
+use crate::{net::ClientIp, state::AppState};
 use axum::{
-    extract::{ConnectInfo, Path, State},
+    extract::{Path, State},
     http::HeaderMap,
     response::IntoResponse,
     Json,
 };
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 
 /// `POST {realm}/protocol/openid-connect/token/introspect`.
 #[tracing::instrument(skip_all, fields(realm = %realm_name, client_id))]
 pub async fn introspect(
     State(state): State<AppState>,
     Path(realm_name): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     OAuthForm(params): OAuthForm,
 ) -> Result<impl IntoResponse, OAuthError> {
     let realm = load_realm(&state, &realm_name).await?;
-    let caller = client_auth::authenticate(&state, &realm, &headers, &params, peer.ip()).await?;
+    let caller = client_auth::authenticate(&state, &realm, &headers, &params, ip).await?;
     if caller.method == AuthMethod::None {
         return Err(OAuthError::invalid_client("introspection requires a confidential client"));
     }

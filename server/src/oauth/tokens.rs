@@ -27,8 +27,23 @@ pub struct UserGrant<'a> {
     pub scopes: &'a [String],
     pub nonce: Option<&'a str>,
     pub family_id: &'a str,
+    /// Whether the family is an offline one (`offline_access`): its tokens outlive the SSO
+    /// session, so its access tokens do not name the session (`sid`) a logout revokes.
+    pub offline: bool,
     /// Which grant, for the counters.
     pub grant: GrantType,
+}
+
+impl UserGrant<'_> {
+    /// A token of realm A is never issued about a user of realm B, whatever path led here
+    /// (the cross-realm device approval of the security review).
+    pub fn check_realm(&self) -> Result<(), OAuthError> {
+        if self.user.realm_id != self.realm.id || self.client.row.realm_id != self.realm.id {
+            tracing::error!(realm = %self.realm.name, "refused a token for a user or client of another realm");
+            return Err(OAuthError::invalid_grant("the grant does not belong to this realm"));
+        }
+        Ok(())
+    }
 }
 
 /// What to do about the refresh token.
@@ -42,6 +57,11 @@ pub enum RefreshPlan {
 }
 
 impl RefreshPlan {
+    /// Whether this plan starts an offline family.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, RefreshPlan::Store { offline: true, .. })
+    }
+
     /// A new family for a fresh grant of `scopes`, or none when the client may not refresh.
     /// `offline_access` makes the family outlive the SSO session.
     pub fn new_family(client: &Client, scopes: &[String]) -> RefreshPlan {
@@ -76,7 +96,8 @@ pub async fn issue(
     refresh: RefreshPlan,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
-    let (realm_roles, client_roles) = user_roles(&mut tx, &g.user.id).await?;
+    g.check_realm()?;
+    let (realm_roles, client_roles) = user_roles(&mut tx, g.client, &g.user.id).await?;
     let scope = g.scopes.join(" ");
     let (refresh_token, refresh_expires_in) = match refresh {
         RefreshPlan::None => (None, None),
@@ -129,6 +150,7 @@ pub fn sign(
     with_id_token: bool,
     now: i64,
 ) -> Result<(access_token::Issued, Option<String>), OAuthError> {
+    g.check_realm()?;
     let subject = Subject::User(UserSubject {
         id: &g.user.id,
         username: &g.user.username,
@@ -136,7 +158,7 @@ pub fn sign(
         email_verified: g.user.email_verified,
         realm_roles,
         client_roles,
-        session_id: g.session_id,
+        session_id: (!g.offline).then_some(g.session_id),
         auth_time: g.auth_time,
         family_id: g.family_id,
     });
@@ -166,10 +188,13 @@ pub fn successor_of(state: &AppState, token: &str) -> String {
     crate::crypto::b64(&crate::crypto::hmac_sha256(&key, &[token.as_bytes()]))
 }
 
-/// A user's realm roles and client roles (by owning client id).
+/// The realm roles and client roles (by owning client id) of a user that `client`'s tokens
+/// carry (see [`Client::roles_in_scope`]).
 pub async fn user_roles(
     c: &mut impl store::Executes,
+    client: &Client,
     user_id: &str,
 ) -> Result<(Vec<String>, BTreeMap<String, Vec<String>>), sqlx::Error> {
-    Ok(store::roles::split(store::roles::of_user(c, user_id).await?))
+    let (realm_roles, client_roles) = store::roles::split(store::roles::of_user(c, user_id).await?);
+    Ok(client.roles_in_scope(realm_roles, client_roles))
 }

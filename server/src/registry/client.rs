@@ -29,6 +29,8 @@ pub struct Client {
     pub realm_roles: Vec<String>,
     /// The service account's client roles, by owning client id.
     pub client_roles: BTreeMap<String, Vec<String>>,
+    /// The role scope mappings (realm roles, client roles by owner), used when full scope is off.
+    pub scope_mappings: (Vec<String>, BTreeMap<String, Vec<String>>),
 }
 
 impl Client {
@@ -43,6 +45,7 @@ impl Client {
         // Secrets are loaded with a horizon of "ever valid"; expiry is checked at use.
         let secrets = store::clients::valid_secrets(c, &row.id, 0).await?;
         let (realm_roles, client_roles) = store::roles::split(store::roles::of_service_account(c, &row.id).await?);
+        let scope_mappings = store::roles::split(store::roles::scope_mappings(c, &row.id).await?);
         Ok(Client {
             pk: Arc::from(row.id.as_str()),
             grant_types,
@@ -53,6 +56,7 @@ impl Client {
             secrets,
             realm_roles,
             client_roles,
+            scope_mappings,
             row,
         })
     }
@@ -65,6 +69,32 @@ impl Client {
     /// Whether the client may use `grant`.
     pub fn allows_grant(&self, grant: GrantType) -> bool {
         self.grant_types.contains(&grant)
+    }
+
+    /// The subset of a user's roles this client's tokens carry: all of them with full scope
+    /// allowed (the default), else those in the client's role scope mappings plus the client's
+    /// own client roles (Keycloak's rule).
+    pub fn roles_in_scope(
+        &self,
+        realm_roles: Vec<String>,
+        client_roles: BTreeMap<String, Vec<String>>,
+    ) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
+        if self.row.full_scope_allowed {
+            return (realm_roles, client_roles);
+        }
+        let (scope_realm, scope_client) = &self.scope_mappings;
+        let realm_roles = realm_roles.into_iter().filter(|r| scope_realm.contains(r)).collect();
+        let client_roles = client_roles
+            .into_iter()
+            .filter_map(|(owner, roles)| {
+                let own = owner == self.row.client_id;
+                let mapped = scope_client.get(&owner);
+                let kept: Vec<String> =
+                    roles.into_iter().filter(|r| own || mapped.is_some_and(|m| m.contains(r))).collect();
+                (!kept.is_empty()).then_some((owner, kept))
+            })
+            .collect();
+        (realm_roles, client_roles)
     }
 
     /// The secrets that verify at `now`.

@@ -29,13 +29,35 @@ pub struct NewAudit<'a> {
     pub detail: Option<serde_json::Value>,
 }
 
-/// Appends an event.
+/// Longest text field of an event; longer values (an attacker's 2 MB "username") are cut.
+pub const MAX_FIELD: usize = 255;
+/// Longest `detail` document; a longer one is replaced by a note saying so.
+pub const MAX_DETAIL: usize = 4096;
+
+/// `s` cut to at most `max` bytes, on a character boundary.
+pub fn bounded(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Appends an event. Every stored field is bounded in length, whatever the caller passes.
 pub async fn insert(c: &mut impl Executes, ev: &NewAudit<'_>, now: i64) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO audit_events (realm_id, at, kind, actor, client_id, subject, ip, detail) \
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    let detail = ev.detail.as_ref().map(|d| d.to_string()).unwrap_or_else(|| "{}".into());
-    on!(c, e => sqlx::query(SQL).bind(ev.realm_id).bind(now).bind(ev.kind).bind(ev.actor)
-        .bind(ev.client_id).bind(ev.subject).bind(ev.ip).bind(&detail)
+    let mut detail = ev.detail.as_ref().map(|d| d.to_string()).unwrap_or_else(|| "{}".into());
+    if detail.len() > MAX_DETAIL {
+        detail = serde_json::json!({ "truncated": true, "bytes": detail.len() }).to_string();
+    }
+    let short = |s: Option<&'_ str>| s.map(|s| bounded(s, MAX_FIELD).to_owned());
+    let (actor, client_id, subject, ip) = (bounded(ev.actor, MAX_FIELD), short(ev.client_id), short(ev.subject), short(ev.ip));
+    on!(c, e => sqlx::query(SQL).bind(ev.realm_id).bind(now).bind(bounded(ev.kind, 64)).bind(actor)
+        .bind(&client_id).bind(&subject).bind(&ip).bind(&detail)
         .execute(e).await.map(|_| ()))
 }
 

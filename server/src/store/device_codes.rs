@@ -75,9 +75,12 @@ pub async fn get(c: &mut impl Executes, device_code_hash: &str) -> sqlx::Result<
     on!(c, e => sqlx::query_as(&sql).bind(device_code_hash).fetch_optional(e).await)
 }
 
-/// Records the user's decision on a pending request, once. Returns whether it was pending.
+/// Records the user's decision on a pending request of `realm_id`, once. Returns whether it
+/// was pending (a request of another realm never is).
+#[allow(clippy::too_many_arguments)]
 pub async fn decide(
     c: &mut impl Executes,
+    realm_id: &str,
     device_code_hash: &str,
     approved: bool,
     user_id: &str,
@@ -87,10 +90,10 @@ pub async fn decide(
 ) -> sqlx::Result<bool> {
     const SQL: &str =
         "UPDATE device_codes SET status = $2, user_id = $3, session_id = $4, auth_time = $5, decided_at = $6 \
-                       WHERE device_code_hash = $1 AND status = 'pending' AND expires_at > $6";
+                       WHERE device_code_hash = $1 AND status = 'pending' AND expires_at > $6 AND realm_id = $7";
     let status = if approved { "approved" } else { "denied" };
     on!(c, e => sqlx::query(SQL).bind(device_code_hash).bind(status).bind(user_id).bind(session_id).bind(auth_time)
-        .bind(now).execute(e).await.map(|r| r.rows_affected() > 0))
+        .bind(now).bind(realm_id).execute(e).await.map(|r| r.rows_affected() > 0))
 }
 
 /// Deletes requests that expired before `before`.

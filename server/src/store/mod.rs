@@ -32,6 +32,9 @@ use sqlx::{
 };
 use std::{str::FromStr, time::Duration};
 
+/// The longest a request waits for a database connection (or, on SQLite, its write turn).
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The database behind the server: SQLite (the default) or PostgreSQL.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -142,7 +145,7 @@ impl Db {
             let opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(5))
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(opts)
                 .await
                 .map_err(connect_err)?;
@@ -154,8 +157,9 @@ impl Db {
         let file = path.split('?').next().unwrap_or_default();
         if file != ":memory:" {
             if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| OpenError::Folder(dir.display().to_string(), e))?;
+                private_dir(dir).map_err(|e| OpenError::Folder(dir.display().to_string(), e))?;
             }
+            private_file(std::path::Path::new(file)).map_err(|e| OpenError::Folder(file.to_owned(), e))?;
         }
         let opts = SqliteConnectOptions::from_str(&format!("sqlite:{path}"))
             .map_err(connect_err)?
@@ -166,7 +170,7 @@ impl Db {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(opts)
             .await
             .map_err(connect_err)?;
@@ -189,11 +193,14 @@ impl Db {
         })
     }
 
-    /// Opens a transaction.
+    /// Opens a transaction. On SQLite it first waits its turn at the write gate, at most as
+    /// long as the pool's acquire timeout: no request waits forever.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         Ok(match self {
             Db::Sqlite(p, gate) => {
-                let turn = gate.0.clone().lock_owned().await;
+                let turn = tokio::time::timeout(ACQUIRE_TIMEOUT, gate.0.clone().lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
                 Tx::Sqlite(p.begin().await?, turn)
             }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
@@ -214,6 +221,34 @@ impl Db {
             Db::Sqlite(p, _) => p.close().await,
             Db::Postgres(p) => p.close().await,
         }
+    }
+}
+
+/// Creates `dir` (and its parents) if missing; a folder this creates is readable by its owner
+/// only (0700): it holds the database and the master key.
+fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// Creates the SQLite file readable by its owner only (0600) before SQLite opens it, so the
+/// database (and its `-wal`/`-shm` files, which SQLite creates with the database's mode)
+/// never exists world-readable.
+fn private_file(file: &std::path::Path) -> std::io::Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(file) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

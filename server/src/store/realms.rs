@@ -25,19 +25,23 @@ pub struct RealmRow {
     pub not_before: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// An SSO session ends after this many seconds without use.
+    pub sso_session_idle_timeout: i64,
+    /// An SSO session ends this many seconds after sign-in, used or not.
+    pub sso_session_max_lifespan: i64,
 }
 
 const COLUMNS: &str = "id, name, display_name, enabled, oauth_clients_enabled, \
     access_token_lifespan, refresh_token_lifespan, auth_code_lifespan, id_token_lifespan, \
     device_code_lifespan, device_poll_interval, access_token_alg, id_token_alg, \
     password_min_length, bruteforce_max_failures, bruteforce_lockout_seconds, not_before, \
-    created_at, updated_at";
+    created_at, updated_at, sso_session_idle_timeout, sso_session_max_lifespan";
 
 /// Inserts a realm.
 pub async fn insert(c: &mut impl Executes, r: &RealmRow) -> sqlx::Result<()> {
     let sql = format!(
         "INSERT INTO realms ({COLUMNS}) VALUES \
-         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)"
+         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)"
     );
     on!(c, e => sqlx::query(&sql)
         .bind(&r.id).bind(&r.name).bind(&r.display_name).bind(r.enabled)
@@ -46,7 +50,7 @@ pub async fn insert(c: &mut impl Executes, r: &RealmRow) -> sqlx::Result<()> {
         .bind(r.device_code_lifespan).bind(r.device_poll_interval).bind(&r.access_token_alg)
         .bind(&r.id_token_alg).bind(r.password_min_length).bind(r.bruteforce_max_failures)
         .bind(r.bruteforce_lockout_seconds).bind(r.not_before).bind(r.created_at)
-        .bind(r.updated_at)
+        .bind(r.updated_at).bind(r.sso_session_idle_timeout).bind(r.sso_session_max_lifespan)
         .execute(e).await.map(|_| ()))
 }
 

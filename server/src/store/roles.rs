@@ -37,6 +37,20 @@ pub async fn assign_to_service_account(c: &mut impl Executes, client_pk: &str, r
     on!(c, e => sqlx::query(SQL).bind(client_pk).bind(role_id).execute(e).await.map(|_| ()))
 }
 
+/// Puts a role into a client's role scope mappings (used when full scope is off).
+pub async fn add_scope_mapping(c: &mut impl Executes, client_pk: &str, role_id: &str) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO client_scope_roles (client_pk, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+    on!(c, e => sqlx::query(SQL).bind(client_pk).bind(role_id).execute(e).await.map(|_| ()))
+}
+
+/// The roles in a client's role scope mappings.
+pub async fn scope_mappings(c: &mut impl Executes, client_pk: &str) -> sqlx::Result<Vec<GrantedRole>> {
+    const SQL: &str = "SELECT oc.client_id AS client_id, r.name AS name FROM client_scope_roles csr \
+                       JOIN roles r ON r.id = csr.role_id LEFT JOIN clients oc ON oc.id = r.client_pk \
+                       WHERE csr.client_pk = $1 ORDER BY r.name";
+    on!(c, e => sqlx::query_as(SQL).bind(client_pk).fetch_all(e).await)
+}
+
 /// Grants a role to a user.
 pub async fn assign_to_user(c: &mut impl Executes, user_id: &str, role_id: &str) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";

@@ -28,10 +28,27 @@ pub async fn insert(c: &mut impl Executes, s: &UserSessionRow) -> sqlx::Result<(
         .execute(e).await.map(|_| ()))
 }
 
-/// The session `id`, if it has not ended.
-pub async fn active(c: &mut impl Executes, id: &str) -> sqlx::Result<Option<UserSessionRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM user_sessions WHERE id = $1 AND ended_at IS NULL");
-    on!(c, e => sqlx::query_as(&sql).bind(id).fetch_optional(e).await)
+/// How long a session's `last_seen_at` may lag behind its use, so that using a session is
+/// a read, and only every this many seconds a write.
+pub const SEEN_GRANULARITY: i64 = 30;
+
+/// The session `id` if it is live at `now`: not ended, used within the last `idle` seconds,
+/// and started less than `max` seconds ago. Marks it used (at most once per
+/// [`SEEN_GRANULARITY`] seconds).
+pub async fn live(c: &mut impl Executes, id: &str, now: i64, idle: i64, max: i64) -> sqlx::Result<Option<UserSessionRow>> {
+    let select = format!(
+        "SELECT {COLUMNS} FROM user_sessions WHERE id = $1 AND ended_at IS NULL \
+         AND last_seen_at > $2 - $3 AND created_at > $2 - $4"
+    );
+    const TOUCH: &str = "UPDATE user_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2";
+    on!(c, e => {
+        let row: Option<UserSessionRow> =
+            sqlx::query_as(&select).bind(id).bind(now).bind(idle).bind(max).fetch_optional(&mut *e).await?;
+        if row.as_ref().is_some_and(|r| now - r.last_seen_at >= SEEN_GRANULARITY) {
+            sqlx::query(TOUCH).bind(id).bind(now).execute(&mut *e).await?;
+        }
+        Ok(row)
+    })
 }
 
 /// Ends a session. Returns whether it was active.
@@ -40,8 +57,11 @@ pub async fn end(c: &mut impl Executes, id: &str, now: i64) -> sqlx::Result<bool
     on!(c, e => sqlx::query(SQL).bind(id).bind(now).execute(e).await.map(|r| r.rows_affected() > 0))
 }
 
-/// Deletes sessions that ended before `before`.
+/// Deletes sessions that ended, or went idle or past their realm's maximum, before `before`.
 pub async fn purge_ended(c: &mut impl Executes, before: i64) -> sqlx::Result<u64> {
-    const SQL: &str = "DELETE FROM user_sessions WHERE ended_at IS NOT NULL AND ended_at < $1";
+    const SQL: &str = "DELETE FROM user_sessions WHERE (ended_at IS NOT NULL AND ended_at < $1) \
+                       OR EXISTS (SELECT 1 FROM realms r WHERE r.id = user_sessions.realm_id \
+                           AND (user_sessions.last_seen_at + r.sso_session_idle_timeout < $1 \
+                                OR user_sessions.created_at + r.sso_session_max_lifespan < $1))";
     on!(c, e => sqlx::query(SQL).bind(before).execute(e).await.map(|r| r.rows_affected()))
 }

@@ -77,8 +77,8 @@ pub async fn handle(
     // From here on the code is spent, whatever the outcome: a failed attempt with a stolen code
     // must not leave it redeemable.
     let failure = check(&code, &client.row.id, &req, now);
-    let user = store::users::by_id(&mut tx, &code.user_id).await?.filter(|u| u.enabled);
-    let session_live = store::user_sessions::active(&mut tx, &code.session_id).await?.is_some();
+    let user = store::users::by_id(&mut tx, &code.user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id);
+    let session_live = crate::flow::sso::live(&mut tx, realm, &code.session_id, now).await?.is_some();
     let failure = failure.or_else(|| match (&user, session_live) {
         (None, _) => Some(OAuthError::invalid_grant("the user is disabled or deleted")),
         (_, false) => Some(OAuthError::invalid_grant("the sign-in session has ended")),
@@ -99,6 +99,7 @@ pub async fn handle(
         scopes: &scopes,
         nonce: code.nonce.as_deref(),
         family_id: &family_id,
+        offline: refresh.is_offline(),
         grant: GrantType::AuthorizationCode,
     };
     tokens::issue(state, tx, grant, refresh, now).await

@@ -68,7 +68,8 @@ pub async fn handle(
             else {
                 return Err(OAuthError::internal("approved device code without its user"));
             };
-            let Some(user) = store::users::by_id(&mut tx, user_id).await?.filter(|u| u.enabled) else {
+            let Some(user) = store::users::by_id(&mut tx, user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id)
+            else {
                 tx.commit().await?;
                 return Err(OAuthError::invalid_grant("the user is disabled or deleted"));
             };
@@ -84,6 +85,7 @@ pub async fn handle(
                 scopes: &scopes,
                 nonce: None,
                 family_id: &family_id,
+                offline: refresh.is_offline(),
                 grant: GrantType::DeviceCode,
             };
             tokens::issue(state, tx, grant, refresh, now).await

@@ -15,17 +15,17 @@ use super::{
 };
 use crate::{
     model::GrantType,
+    net::ClientIp,
     registry::{Client, Realm},
     state::AppState,
 };
 use axum::{
-    extract::{ConnectInfo, Path, State},
+    extract::{Path, State},
     http::HeaderMap,
     response::{IntoResponse, Response},
     Json,
 };
 use serde::{de::value::MapDeserializer, Deserialize, Serialize};
-use std::net::SocketAddr;
 
 /// The grant types this endpoint serves, for dispatch and discovery.
 pub const SUPPORTED: &[GrantType] = &[
@@ -99,21 +99,21 @@ impl IntoResponse for TokenResponse {
 pub async fn token(
     State(state): State<AppState>,
     Path(realm_name): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     OAuthForm(params): OAuthForm,
 ) -> Result<TokenResponse, OAuthError> {
-    state.limits.admit_token_request(peer.ip()).map_err(OAuthError::rate_limited)?;
+    state.limits.admit_token_request(ip).map_err(OAuthError::rate_limited)?;
     let realm = load_realm(&state, &realm_name).await?;
     let request = GrantRequest::parse(&params)?;
-    let client = client_auth::authenticate(&state, &realm, &headers, &params, peer.ip()).await?;
+    let client = client_auth::authenticate(&state, &realm, &headers, &params, ip).await?;
     let now = state.now();
     match request {
         GrantRequest::AuthorizationCode(req) => authorization_code::handle(&state, &realm, client, req, now).await,
         GrantRequest::ClientCredentials(req) => client_credentials::handle(&state, &realm, client, req, now),
         GrantRequest::RefreshToken(req) => refresh_token::handle(&state, &realm, client, req, now).await,
         GrantRequest::DeviceCode(req) => device_code::handle(&state, &realm, client, req, now).await,
-        GrantRequest::Password(req) => password::handle(&state, &realm, client, req, peer.ip(), now).await,
+        GrantRequest::Password(req) => password::handle(&state, &realm, client, req, ip, now).await,
     }
 }
 
@@ -129,9 +129,10 @@ pub fn check_allowed(realm: &Realm, client: &AuthenticatedClient, grant: GrantTy
 }
 
 /// The scopes to grant: the requested ones if the client is allowed each of them (directly or
-/// by implication), else the client's defaults when none are requested.
+/// by implication), else the client's defaults when none are requested. A blank `scope`
+/// (`scope=%20`) requests nothing, so it gets the defaults too, never an empty grant.
 pub fn resolve_scope(realm: &Realm, client: &Client, requested: Option<&str>) -> Result<Vec<String>, OAuthError> {
-    let Some(requested) = requested else {
+    let Some(requested) = requested.filter(|r| !r.trim_matches(' ').is_empty()) else {
         return Ok(client.default_scopes.clone());
     };
     let scopes = crate::model::scope::parse(requested).ok_or_else(|| OAuthError::invalid_scope("malformed scope"))?;

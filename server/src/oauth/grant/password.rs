@@ -44,7 +44,7 @@ pub async fn handle(
     check_allowed(realm, &client, GrantType::Password)?;
     let client = client.client;
     let scopes = resolve_scope(realm, &client, req.scope.as_deref())?;
-    let user = brute_force::password_login(state, realm, &req.username, &req.password, &ip.to_string())
+    let user = brute_force::password_login(state, realm, &req.username, &req.password, ip)
         .await
         .map_err(|e| OAuthError::invalid_grant(e.message()))?;
     let session = sso::new_session_row(&user, now, &ip.to_string(), None);
@@ -71,6 +71,7 @@ pub async fn handle(
         scopes: &scopes,
         nonce: None,
         family_id: &family_id,
+        offline: refresh.is_offline(),
         grant: GrantType::Password,
     };
     tokens::issue(state, tx, grant, refresh, now).await

@@ -127,11 +127,11 @@ async fn finish(
     if row.issued_at < realm.settings.not_before || row.issued_at < client.row.not_before {
         return Err(OAuthError::invalid_grant("the refresh token was issued before the not-before time"));
     }
-    let user = store::users::by_id(&mut tx, &row.user_id).await?.filter(|u| u.enabled);
+    let user = store::users::by_id(&mut tx, &row.user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id);
     let Some(user) = user else {
         return Err(OAuthError::invalid_grant("the user is disabled or deleted"));
     };
-    if !row.offline && store::user_sessions::active(&mut tx, &row.session_id).await?.is_none() {
+    if !row.offline && crate::flow::sso::live(&mut tx, realm, &row.session_id, now).await?.is_none() {
         return Err(OAuthError::invalid_grant("the sign-in session has ended"));
     }
     let grant = UserGrant {
@@ -143,6 +143,7 @@ async fn finish(
         scopes: &scopes,
         nonce: None,
         family_id: &row.family_id,
+        offline: row.offline,
         grant: GrantType::RefreshToken,
     };
     tokens::issue(state, tx, grant, plan, now).await
