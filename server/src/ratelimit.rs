@@ -57,9 +57,9 @@ impl Limits {
     /// Admits a device authorization request from `ip`, or says how many seconds to wait.
     pub fn admit_device_request(&self, ip: IpAddr) -> Result<(), u64> {
         match &self.device {
-            Some(l) => l.check_key(&limit_key(ip)).map_err(|n| {
-                n.wait_time_from(governor::clock::Clock::now(&DefaultClock::default())).as_secs().max(1)
-            }),
+            Some(l) => l
+                .check_key(&limit_key(ip))
+                .map_err(|n| n.wait_time_from(governor::clock::Clock::now(&DefaultClock::default())).as_secs().max(1)),
             None => Ok(()),
         }
     }

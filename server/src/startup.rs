@@ -210,11 +210,31 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
         .max_age(Duration::from_secs(600));
     security_headers(api.layer(cors), false)
         .merge(security_headers(browser, true))
+        .layer(middleware::from_fn(deadline))
         .layer(CatchPanicLayer::custom(|_| {
             (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"error": "server_error"})))
                 .into_response()
         }))
         .with_state(state)
+}
+
+/// The longest any request is served: every wait inside has a shorter bound of its own
+/// (database 10 s, secret verification 20 s), so this is the net under them, not a limit
+/// anyone should meet.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Answers 503 `temporarily_unavailable` for a request still unanswered at the deadline, so
+/// no request can wait forever whatever it waits on.
+async fn deadline(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let path = req.uri().path().to_owned();
+    match tokio::time::timeout(REQUEST_DEADLINE, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::error!(%path, "request abandoned at the deadline");
+            let body = serde_json::json!({"error": "temporarily_unavailable", "error_description": "the server is busy; retry shortly"});
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "1")], axum::Json(body)).into_response()
+        }
+    }
 }
 
 /// The change poller, the janitor and the counter flusher.

@@ -82,16 +82,17 @@ pub async fn sign_in(
     };
     // A locked-out attempt is refused before anything is looked up or written (no audit row:
     // a flood of refused attempts must not grow the database).
-    let result = brute_force::guarded_login(&state, guard, &form.username, form.password, ip, |state, name| async move {
-        let mut conn = state.db.conn().await?;
-        let admin = store::admins::by_username(&mut conn, &name).await?;
-        Ok(admin.map(|a| brute_force::Candidate {
-            id: a.id.clone(),
-            hash: Some(a.password_hash.clone()).filter(|_| a.enabled),
-            account: a,
-        }))
-    })
-    .await;
+    let result =
+        brute_force::guarded_login(&state, guard, &form.username, form.password, ip, |state, name| async move {
+            let mut conn = state.db.conn().await?;
+            let admin = store::admins::by_username(&mut conn, &name).await?;
+            Ok(admin.map(|a| brute_force::Candidate {
+                id: a.id.clone(),
+                hash: Some(a.password_hash.clone()).filter(|_| a.enabled),
+                account: a,
+            }))
+        })
+        .await;
     match result {
         Ok(admin) => {
             if let Err(e) = session.cycle_id().await {

@@ -207,9 +207,10 @@ where
     let ip_key = format!("{}-ip:{}", g.namespace, crate::net::limit_key(ip));
     let mut conn = state.db.conn().await.map_err(internal)?;
     check(&mut conn, &g.realm_id, &ip_key, g.lockout, false, now).await?;
-    let reserved = store::login_failures::reserve(&mut conn, &g.realm_id, &user_key, g.max_failures, g.lockout, true, now)
-        .await
-        .map_err(internal)?;
+    let reserved =
+        store::login_failures::reserve(&mut conn, &g.realm_id, &user_key, g.max_failures, g.lockout, true, now)
+            .await
+            .map_err(internal)?;
     let Some(reserved) = reserved else {
         // Refused without checking anything: say why (a read; the numbers are for the message).
         let f = store::login_failures::get(&mut conn, &g.realm_id, &user_key).await.map_err(internal)?;

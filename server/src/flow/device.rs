@@ -10,9 +10,9 @@ use super::{
 };
 use crate::{
     console::csrf,
-    net::ClientIp,
     crypto::token_hash,
     model::user_code,
+    net::ClientIp,
     oauth::authorize::error_page,
     state::AppState,
     store::{self, audit::NewAudit},
@@ -112,8 +112,12 @@ pub async fn enter_code(
     let Some(client_id) = client_id else {
         return refused(&realm_name, &LoginError::Invalid, &form.user_code);
     };
-    let approval =
-        DeviceApproval { realm_id: realm.id.clone(), device_code_hash: found.device_code_hash, client_id, created_at: now };
+    let approval = DeviceApproval {
+        realm_id: realm.id.clone(),
+        device_code_hash: found.device_code_hash,
+        client_id,
+        created_at: now,
+    };
     let rid = match pending::put(&session, &Pending::Device(approval), now).await {
         Ok(r) => r,
         Err(_) => return refused(&realm_name, &LoginError::Internal, &form.user_code),

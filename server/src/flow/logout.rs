@@ -114,9 +114,10 @@ pub async fn end_session(
     // user's, an old one) gets the confirmation page: otherwise a page could sign visitors
     // out with a token of its own (a logout CSRF).
     let browser_sid = sso::browser_session_id(&session, &realm.id).await;
-    let hint_is_this_browser = hint.as_ref().and_then(|h| h.sid.as_deref()).is_some_and(|sid| {
-        browser_sid.as_deref().is_some_and(|b| crate::crypto::ct_eq(b.as_bytes(), sid.as_bytes()))
-    });
+    let hint_is_this_browser = hint
+        .as_ref()
+        .and_then(|h| h.sid.as_deref())
+        .is_some_and(|sid| browser_sid.as_deref().is_some_and(|b| crate::crypto::ct_eq(b.as_bytes(), sid.as_bytes())));
     match hint_is_this_browser {
         true => finish(&state, &session, &realm, after).await,
         false => {

@@ -104,7 +104,8 @@ impl FlowService for Flow {
         let session = session(parts)?;
         let realm = self.realm(realm).await?;
         let expired = || "This request has expired.".to_owned();
-        let Some(pending::Pending::Authorize(req)) = pending::get(session, rid, &realm.id, self.state.now()).await else {
+        let Some(pending::Pending::Authorize(req)) = pending::get(session, rid, &realm.id, self.state.now()).await
+        else {
             return Err(expired());
         };
         let sso = sso::current(&self.state, session, &realm).await.map_err(internal)?.ok_or_else(expired)?;
@@ -123,8 +124,7 @@ impl FlowService for Flow {
     async fn logout_view(&self, parts: &Parts, realm: &str) -> Result<LogoutView, String> {
         let session = session(parts)?;
         let realm = self.realm(realm).await?;
-        let signed_in_as =
-            sso::current(&self.state, session, &realm).await.map_err(internal)?.map(|s| s.user.username);
+        let signed_in_as = sso::current(&self.state, session, &realm).await.map_err(internal)?.map(|s| s.user.username);
         Ok(LogoutView {
             realm_display: realm.settings.display_name.clone(),
             csrf: csrf::token(session).await.map_err(internal)?,

@@ -40,8 +40,11 @@ pub async fn revoke(
     let token = params.require("token")?;
     let caller_pk = &caller.client.row.id;
     let found = match access_token::verify(&state, &realm, token).await {
-        Ok((claims, client)) => (client.row.id == *caller_pk)
-            .then(|| Revocable::Access { jti: claims.jti.clone(), exp: claims.exp, subject: claims.sub.clone() }),
+        Ok((claims, client)) => (client.row.id == *caller_pk).then(|| Revocable::Access {
+            jti: claims.jti.clone(),
+            exp: claims.exp,
+            subject: claims.sub.clone(),
+        }),
         Err(_) => {
             let mut conn = state.db.conn().await?;
             store::refresh_tokens::get(&mut conn, &token_hash(token))

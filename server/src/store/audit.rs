@@ -55,7 +55,8 @@ pub async fn insert(c: &mut impl Executes, ev: &NewAudit<'_>, now: i64) -> sqlx:
         detail = serde_json::json!({ "truncated": true, "bytes": detail.len() }).to_string();
     }
     let short = |s: Option<&'_ str>| s.map(|s| bounded(s, MAX_FIELD).to_owned());
-    let (actor, client_id, subject, ip) = (bounded(ev.actor, MAX_FIELD), short(ev.client_id), short(ev.subject), short(ev.ip));
+    let (actor, client_id, subject, ip) =
+        (bounded(ev.actor, MAX_FIELD), short(ev.client_id), short(ev.subject), short(ev.ip));
     on!(c, e => sqlx::query(SQL).bind(ev.realm_id).bind(now).bind(bounded(ev.kind, 64)).bind(actor)
         .bind(&client_id).bind(&subject).bind(&ip).bind(&detail)
         .execute(e).await.map(|_| ()))

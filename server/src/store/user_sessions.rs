@@ -35,7 +35,13 @@ pub const SEEN_GRANULARITY: i64 = 30;
 /// The session `id` if it is live at `now`: not ended, used within the last `idle` seconds,
 /// and started less than `max` seconds ago. Marks it used (at most once per
 /// [`SEEN_GRANULARITY`] seconds).
-pub async fn live(c: &mut impl Executes, id: &str, now: i64, idle: i64, max: i64) -> sqlx::Result<Option<UserSessionRow>> {
+pub async fn live(
+    c: &mut impl Executes,
+    id: &str,
+    now: i64,
+    idle: i64,
+    max: i64,
+) -> sqlx::Result<Option<UserSessionRow>> {
     let select = format!(
         "SELECT {COLUMNS} FROM user_sessions WHERE id = $1 AND ended_at IS NULL \
          AND last_seen_at > $2 - $3 AND created_at > $2 - $4"

@@ -34,7 +34,9 @@ macro_rules! db_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name($crate::helpers::TestApp::$spawn($crate::helpers::DbKind::Sqlite).await).await
+                    $crate::helpers::bounded(stringify!($name), async {
+                        super::$name($crate::helpers::TestApp::$spawn($crate::helpers::DbKind::Sqlite).await).await
+                    }).await
                 }
             )*
         }
@@ -42,11 +44,36 @@ macro_rules! db_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name($crate::helpers::TestApp::$spawn($crate::helpers::DbKind::Postgres).await).await
+                    $crate::helpers::bounded(stringify!($name), async {
+                        super::$name($crate::helpers::TestApp::$spawn($crate::helpers::DbKind::Postgres).await).await
+                    }).await
                 }
             )*
         }
     };
+}
+
+/// The longest one test may run: a hang fails the test instead of stalling the suite.
+pub const TEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(180);
+/// The longest one HTTP request of a test may take.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs a test body, failing it if it takes longer than [`TEST_TIMEOUT`].
+pub async fn bounded(name: &str, test: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(TEST_TIMEOUT, test).await.is_err() {
+        panic!("test {name} did not finish within {TEST_TIMEOUT:?}: something waits forever");
+    }
+}
+
+/// An HTTP client as the tests use it: no automatic redirects, a cookie jar, and timeouts.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap()
 }
 
 /// The PostgreSQL server tests create their databases on.
@@ -164,8 +191,7 @@ impl TestApp {
         tokio::spawn(app.run(async {
             let _ = rx.await;
         }));
-        let http =
-            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+        let http = http_client();
         TestApp { base, http, clock, manager, master_key, state, db, shutdown: Some(tx) }
     }
 
@@ -316,7 +342,7 @@ pub fn hidden_field(html: &str, name: &str) -> Option<String> {
 impl TestApp {
     /// A fresh browser: its own cookie jar, no automatic redirects.
     pub fn browser(&self) -> reqwest::Client {
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap()
+        http_client()
     }
 
     /// Creates a user in the default realm.

@@ -16,6 +16,7 @@ mod introspection;
 mod lifecycle;
 mod refresh;
 mod revocation;
+mod security;
 mod sign_in;
 mod token_errors;
 mod userinfo;

@@ -120,10 +120,11 @@ async fn lifespans_including_never(app: TestApp) {
             ClientOptions { refresh_token_lifespan: Some(0), consent_required: Some(false), ..Default::default() },
         )
         .await;
-    let body = code_tokens(&app, &forever, &browser, "openid").await;
+    let body = code_tokens(&app, &forever, &browser, "openid offline_access").await;
     assert_eq!(body["refresh_expires_in"], 0, "0 = never expires");
     app.clock.advance(400 * 24 * 3600);
-    // The SSO session still stands (no idle timeout yet), so a year later it still refreshes.
+    // An offline token outlives the SSO session (which ends after 30 idle minutes, 10 hours at
+    // most), so a year later it still refreshes.
     assert_eq!(app.refresh(&forever, &rt(&body), None).await.status(), StatusCode::OK);
 }
 

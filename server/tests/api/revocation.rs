@@ -6,7 +6,7 @@ use serde_json::json;
 
 crate::db_tests!(
     revoking_an_access_token_denies_it_everywhere,
-    another_clients_token_is_refused,
+    another_clients_token_is_ignored,
     invalid_tokens_are_accepted_silently,
 );
 
@@ -30,12 +30,14 @@ async fn revoking_an_access_token_denies_it_everywhere(app: TestApp) {
     assert!(events.iter().any(|e| e.kind == "token.revoked" && e.client_id.as_deref() == Some("svc")));
 }
 
-async fn another_clients_token_is_refused(app: TestApp) {
+async fn another_clients_token_is_ignored(app: TestApp) {
     let svc = app.service_client("svc", &[]).await;
     let thief = app.service_client("thief", &[]).await;
     let token = app.access_token(&svc).await;
+    // 200 as for any token the caller may not revoke: the answer tells nothing, and nothing
+    // is revoked.
     let res = app.post_form("default", REVOKE, Some(&thief), &[("token", &token)]).await;
-    assert_oauth_error(res, StatusCode::BAD_REQUEST, "unauthorized_client").await;
+    assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(app.introspect(&svc, &token).await["active"], true);
 }
 

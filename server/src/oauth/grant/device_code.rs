@@ -68,7 +68,8 @@ pub async fn handle(
             else {
                 return Err(OAuthError::internal("approved device code without its user"));
             };
-            let Some(user) = store::users::by_id(&mut tx, user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id)
+            let Some(user) =
+                store::users::by_id(&mut tx, user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id)
             else {
                 tx.commit().await?;
                 return Err(OAuthError::invalid_grant("the user is disabled or deleted"));
