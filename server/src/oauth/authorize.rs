@@ -305,7 +305,7 @@ pub async fn proceed(
         }
         Err(e) => return internal(e),
     };
-    let sso = match sso::current(state, session, &realm).await {
+    let sso = match sso::current(state, session, realm).await {
         Ok(s) => s,
         Err(e) => return internal(e),
     };
