@@ -75,6 +75,16 @@ pub enum RealmCommand {
         #[arg(value_parser = ["on", "off"])]
         state: String,
     },
+    /// Set how long SSO sessions last (defaults: 1800 s idle, 36000 s at most)
+    SsoSession {
+        name: String,
+        /// Seconds without use after which a session ends
+        #[arg(long)]
+        idle: Option<i64>,
+        /// Seconds after sign-in after which a session ends, used or not
+        #[arg(long)]
+        max: Option<i64>,
+    },
 }
 
 /// `portcullis user …`
@@ -336,6 +346,10 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
         Command::Realm(RealmCommand::OauthClients { name, state }) => {
             m.set_oauth_clients_enabled(&name, state == "on", ACTOR).await?;
             println!("realm {name}: OAuth clients {state}");
+        }
+        Command::Realm(RealmCommand::SsoSession { name, idle, max }) => {
+            let (idle, max) = m.set_sso_session_lifetimes(&name, idle, max, ACTOR).await?;
+            println!("realm {name}: SSO sessions end after {idle} s idle, {max} s at most");
         }
         Command::User(UserCommand::Create { realm, username, email, roles, password_stdin: _ }) => {
             let password = read_password()?;

@@ -176,11 +176,22 @@ fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>, pages: 
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
 }
 
+/// The pages' routes, listed once per process.
+///
+/// Listing them renders the app with resource loading switched off by a flag that is global to
+/// the process (`leptos_server::SuppressResourceLoad`): any page rendered on another thread
+/// while the list is being made has its resources wait on `pending()` forever. That was the
+/// test suite's hang: every test starts a server, so a server starting in one test froze a
+/// page rendering in another. Made once, before any router (and so any page) exists, the list
+/// can never overlap a render.
+static PAGE_ROUTES: std::sync::LazyLock<Vec<leptos_axum::AxumRouteListing>> =
+    std::sync::LazyLock::new(|| generate_route_list(app::App));
+
 /// The whole router: protocol endpoints (no sessions, no compression) and the pages.
 pub fn router(state: AppState, session_store: sessions::Store) -> Router {
     let console: SharedConsole = Arc::new(Console { state: state.clone() });
     let flow: SharedFlow = Arc::new(Flow { state: state.clone() });
-    let routes = generate_route_list(app::App);
+    let routes = PAGE_ROUTES.clone();
     let options = state.leptos.clone();
     let (api, browser_endpoints) = oauth::routers();
     let browser: Router<AppState> = Router::new()

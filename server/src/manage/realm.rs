@@ -128,6 +128,43 @@ impl Manager {
         Ok(at)
     }
 
+    /// Sets how long SSO sessions last: `idle` seconds without use, `max` seconds at most
+    /// (Keycloak's `ssoSessionIdleTimeout` and `ssoSessionMaxLifespan`). Either left `None`
+    /// keeps its value.
+    pub async fn set_sso_session_lifetimes(
+        &self,
+        name: &str,
+        idle: Option<i64>,
+        max: Option<i64>,
+        actor: &str,
+    ) -> Result<(i64, i64), ManageError> {
+        let realm = self.realm_row(name).await?;
+        let idle = idle.unwrap_or(realm.sso_session_idle_timeout);
+        let max = max.unwrap_or(realm.sso_session_max_lifespan);
+        const YEAR: i64 = 365 * 24 * 3600;
+        if !(60..=YEAR).contains(&idle) || !(60..=YEAR).contains(&max) {
+            return Err(ManageError::Invalid("SSO session lifetimes must be between 60 seconds and a year".into()));
+        }
+        if idle > max {
+            return Err(ManageError::Invalid("the idle timeout cannot be longer than the maximum lifespan".into()));
+        }
+        let mut tx = self.db.begin().await?;
+        store::realms::set_sso_session(&mut tx, &realm.id, idle, max, self.now()).await?;
+        let audit = NewAudit {
+            kind: "realm.sso_session",
+            actor,
+            detail: Some(serde_json::json!({
+                "before": { "idle": realm.sso_session_idle_timeout, "max": realm.sso_session_max_lifespan },
+                "after": { "idle": idle, "max": max },
+            })),
+            ..Default::default()
+        };
+        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
+        tx.commit().await?;
+        self.invalidate(&realm.id, "realm", &realm.name);
+        Ok((idle, max))
+    }
+
     /// Turns the realm's OAuth clients feature flag on or off.
     pub async fn set_oauth_clients_enabled(&self, name: &str, enabled: bool, actor: &str) -> Result<(), ManageError> {
         let realm = self.realm_row(name).await?;

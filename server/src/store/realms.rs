@@ -77,3 +77,10 @@ pub async fn set_oauth_clients_enabled(c: &mut impl Executes, id: &str, on_: boo
     const SQL: &str = "UPDATE realms SET oauth_clients_enabled = $2, updated_at = $3 WHERE id = $1";
     on!(c, e => sqlx::query(SQL).bind(id).bind(on_).bind(now).execute(e).await.map(|r| r.rows_affected()))
 }
+
+/// Sets the SSO session idle timeout and maximum lifespan (seconds).
+pub async fn set_sso_session(c: &mut impl Executes, id: &str, idle: i64, max: i64, now: i64) -> sqlx::Result<u64> {
+    const SQL: &str =
+        "UPDATE realms SET sso_session_idle_timeout = $2, sso_session_max_lifespan = $3, updated_at = $4 WHERE id = $1";
+    on!(c, e => sqlx::query(SQL).bind(id).bind(idle).bind(max).bind(now).execute(e).await.map(|r| r.rows_affected()))
+}

@@ -121,6 +121,13 @@ async fn realm_user_and_admin_commands(app: TestApp) {
     assert_eq!(res.json::<Value>().await.unwrap()["keys"].as_array().unwrap().len(), 3);
     assert!(one_line_error(&run(app.cli().args(["realm", "create", "acme"]))).contains("already exists"));
     assert!(one_line_error(&run(app.cli().args(["realm", "create", "bad name"]))).contains("invalid realm name"));
+    let out = run(app.cli().args(["realm", "sso-session", "acme", "--idle", "600", "--max", "7200"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let row = app.manager.realm_row("acme").await.unwrap();
+    assert_eq!((row.sso_session_idle_timeout, row.sso_session_max_lifespan), (600, 7200));
+    let bad = run(app.cli().args(["realm", "sso-session", "acme", "--idle", "9000"]));
+    assert!(one_line_error(&bad).contains("cannot be longer"), "idle above max is refused");
+    assert_eq!(app.manager.realm_row("acme").await.unwrap().sso_session_idle_timeout, 600, "and nothing written");
 
     let ok = run_stdin(
         app.cli().args([

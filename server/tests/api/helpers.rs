@@ -55,8 +55,18 @@ macro_rules! db_tests {
 
 /// The longest one test may run: a hang fails the test instead of stalling the suite.
 pub const TEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(180);
-/// The longest one HTTP request of a test may take.
-pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// The longest one HTTP request of a test may take: longer than the server's own deadline
+/// (30 s), so a stuck request shows up as the server's 503 and its log line.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(45);
+
+/// Server warnings and errors go to the test's captured output (shown when it fails).
+fn init_tracing() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter = std::env::var("PORTCULLIS_TEST_LOG").unwrap_or_else(|_| "warn".into());
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    });
+}
 
 /// Runs a test body, failing it if it takes longer than [`TEST_TIMEOUT`].
 pub async fn bounded(name: &str, test: impl std::future::Future<Output = ()>) {
@@ -178,6 +188,7 @@ impl TestApp {
     }
 
     async fn start(kind: DbKind, tweak: impl FnOnce(&mut Config), clock: Arc<ManualClock>) -> TestApp {
+        init_tracing();
         let db = TestDb::new(kind).await;
         let master_key = STANDARD.encode(portcullis::crypto::random_bytes::<32>());
         let mut config = Config::with_database(&db.url);

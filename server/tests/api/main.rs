@@ -14,6 +14,7 @@ mod device;
 mod discovery;
 mod introspection;
 mod lifecycle;
+mod liveness;
 mod refresh;
 mod revocation;
 mod security;
