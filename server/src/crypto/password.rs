@@ -24,11 +24,41 @@ static POOL: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
 /// all of it, and nobody's password is a megabyte).
 pub const MAX_INPUT: usize = 1024;
 
+/// Hashing jobs waiting for a permit or running, across the process.
+static QUEUED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Jobs that may queue before new work is refused ([`saturated`]): about two seconds of work on
+/// two cores. Verifications run on even when their caller hangs up, so without a bound a flood
+/// of bad credentials could queue minutes of hashing.
+pub const MAX_QUEUED: usize = 64;
+
+/// Whether the hashing pool is so far behind that new verifications should be refused (with
+/// "try again") rather than queued.
+pub fn saturated() -> bool {
+    QUEUED.load(std::sync::atomic::Ordering::Relaxed) >= MAX_QUEUED
+}
+
+/// Counts a job from enqueueing to its end, even when the waiting future is dropped.
+struct Queued;
+
+impl Queued {
+    fn new() -> Self {
+        QUEUED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Queued
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        QUEUED.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Runs `work` on the blocking pool once a hashing permit is free.
 async fn pooled<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let queued = Queued::new();
     let permit = POOL.clone().acquire_owned().await.ok()?;
     tokio::task::spawn_blocking(move || {
-        let _permit = permit;
+        let (_permit, _queued) = (permit, queued);
         work()
     })
     .await
@@ -80,6 +110,27 @@ pub async fn verify(hash: Option<String>, candidate: String) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flood_of_verifications_saturates_the_pool_then_drains() {
+        let hash = hash_blocking("secret").unwrap();
+        let jobs: Vec<_> =
+            (0..MAX_QUEUED + 8).map(|_| tokio::spawn(verify(Some(hash.clone()), "wrong".into()))).collect();
+        tokio::task::yield_now().await;
+        let mut seen = false;
+        for _ in 0..100 {
+            seen |= saturated();
+            if seen {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        assert!(seen, "past {MAX_QUEUED} queued jobs the pool says so");
+        for j in jobs {
+            assert!(!j.await.unwrap());
+        }
+        assert!(!saturated(), "and drains");
+    }
 
     #[test]
     fn hashes_are_argon2id_and_verify() {

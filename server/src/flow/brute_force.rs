@@ -202,6 +202,10 @@ where
     Fut: std::future::Future<Output = Result<Option<Candidate<T>>, sqlx::Error>>,
 {
     let now = state.now();
+    if password::saturated() {
+        // Refused before anything is counted: the caller may simply try again.
+        return Err(LoginError::Internal);
+    }
     let username: String = username.chars().take(MAX_USERNAME + 1).collect();
     let user_key = format!("{}:{}", g.namespace, username.to_lowercase());
     let ip_key = format!("{}-ip:{}", g.namespace, crate::net::limit_key(ip));

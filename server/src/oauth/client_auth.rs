@@ -188,6 +188,9 @@ async fn verify(
             if let Some(s) = locked {
                 return refuse_locked(s);
             }
+            if password::saturated() {
+                return Err(OAuthError::temporarily_unavailable("client authentication is busy; retry shortly"));
+            }
             // The verification runs as a task of its own: the single-flight turn, the hashing
             // permit and the cache entry belong to it, not to this request, which may hang up.
             let task = tokio::spawn(verify_secret(state.clone(), client.clone(), fingerprint, secret.clone(), now));
