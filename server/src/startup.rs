@@ -210,6 +210,10 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(middleware::from_fn(console::login::guard))
         .layer(sessions::layer(session_store, state.secure_cookies))
+        .layer(middleware::from_fn({
+            let secure = state.secure_cookies;
+            move |req, next| console::csrf::visitor_token(secure, req, next)
+        }))
         .layer(CompressionLayer::new());
     // The API endpoints authenticate with what the request carries (client secret, code and
     // verifier, refresh or bearer token), never with cookies, so any origin may call them: SPAs

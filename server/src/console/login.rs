@@ -68,13 +68,14 @@ async fn admin_guard(state: &AppState) -> Option<brute_force::Guard> {
 pub async fn sign_in(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
     session: Session,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
         return back_with("invalid");
     };
-    if !csrf::verify(&session, form.csrf.as_deref()).await {
+    if !csrf::verify(&session, &headers, form.csrf.as_deref()).await {
         return back_with("csrf");
     }
     let Some(guard) = admin_guard(&state).await else {
@@ -124,9 +125,13 @@ pub struct LogoutForm {
 }
 
 /// `POST /admin/logout`.
-pub async fn sign_out(session: Session, form: Result<Form<LogoutForm>, FormRejection>) -> Response {
+pub async fn sign_out(
+    headers: axum::http::HeaderMap,
+    session: Session,
+    form: Result<Form<LogoutForm>, FormRejection>,
+) -> Response {
     let token = form.ok().and_then(|Form(f)| f.csrf);
-    if !csrf::verify(&session, token.as_deref()).await {
+    if !csrf::verify(&session, &headers, token.as_deref()).await {
         return (axum::http::StatusCode::FORBIDDEN, "invalid or missing CSRF token").into_response();
     }
     if let Err(e) = session.flush().await {

@@ -36,7 +36,7 @@ impl Console {
 #[async_trait::async_trait]
 impl ConsoleService for Console {
     async fn csrf_token(&self, parts: &Parts) -> Result<String, String> {
-        csrf::token(session(parts)?).await.map_err(internal)
+        csrf::token(session(parts)?, parts).await.map_err(internal)
     }
 
     async fn current_admin(&self, parts: &Parts) -> Result<Option<AdminView>, String> {

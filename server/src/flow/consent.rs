@@ -32,6 +32,7 @@ pub struct ConsentForm {
 pub async fn decide(
     State(state): State<AppState>,
     Path(realm_name): Path<String>,
+    headers: axum::http::HeaderMap,
     session: Session,
     form: Result<Form<ConsentForm>, FormRejection>,
 ) -> Response {
@@ -39,7 +40,7 @@ pub async fn decide(
         error_page(StatusCode::BAD_REQUEST, "This request has expired", "Go back to the application and start again.")
     };
     let Ok(Form(form)) = form else { return expired() };
-    if !csrf::verify(&session, form.csrf.as_deref()).await {
+    if !csrf::verify(&session, &headers, form.csrf.as_deref()).await {
         return error_page(StatusCode::FORBIDDEN, "Form expired", "The form has expired. Go back and try again.");
     }
     let realm = match crate::flow::realm_or_page(&state, &realm_name).await {

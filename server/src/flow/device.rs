@@ -61,13 +61,14 @@ pub async fn enter_code(
     State(state): State<AppState>,
     Path(realm_name): Path<String>,
     ClientIp(peer): ClientIp,
+    headers: axum::http::HeaderMap,
     session: Session,
     form: Result<Form<CodeForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
         return page(&realm_name, &[("error", "invalid".into())]);
     };
-    if !csrf::verify(&session, form.csrf.as_deref()).await {
+    if !csrf::verify(&session, &headers, form.csrf.as_deref()).await {
         return page(
             &realm_name,
             &[("error", "csrf".into()), ("user_code", form.user_code.chars().take(20).collect())],
@@ -140,13 +141,14 @@ pub struct DecisionForm {
 pub async fn decide(
     State(state): State<AppState>,
     Path(realm_name): Path<String>,
+    headers: axum::http::HeaderMap,
     session: Session,
     form: Result<Form<DecisionForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
         return page(&realm_name, &[("error", "expired".into())]);
     };
-    if !csrf::verify(&session, form.csrf.as_deref()).await {
+    if !csrf::verify(&session, &headers, form.csrf.as_deref()).await {
         return error_page(StatusCode::FORBIDDEN, "Form expired", "The form has expired. Go back and try again.");
     }
     let realm = match crate::flow::realm_or_page(&state, &realm_name).await {

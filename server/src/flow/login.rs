@@ -54,7 +54,7 @@ pub async fn authenticate(
         return back(&realm_name, None, "invalid", None);
     };
     let rid = form.rid.as_deref().filter(|r| !r.is_empty());
-    if !csrf::verify(&session, form.csrf.as_deref()).await {
+    if !csrf::verify(&session, &headers, form.csrf.as_deref()).await {
         return back(&realm_name, rid, "csrf", None);
     }
     let realm = match crate::flow::realm_or_page(&state, &realm_name).await {

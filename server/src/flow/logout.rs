@@ -140,11 +140,12 @@ pub struct ConfirmForm {
 pub async fn confirm(
     State(state): State<AppState>,
     Path(realm_name): Path<String>,
+    headers: axum::http::HeaderMap,
     session: Session,
     form: Result<Form<ConfirmForm>, FormRejection>,
 ) -> Response {
     let token = form.ok().and_then(|Form(f)| f.csrf);
-    if !csrf::verify(&session, token.as_deref()).await {
+    if !csrf::verify(&session, &headers, token.as_deref()).await {
         return error_page(StatusCode::FORBIDDEN, "Form expired", "The form has expired. Go back and try again.");
     }
     let realm = match crate::flow::realm_or_page(&state, &realm_name).await {

@@ -71,7 +71,7 @@ impl FlowService for Flow {
     async fn login_view(&self, parts: &Parts, realm: &str, rid: Option<&str>) -> Result<LoginView, String> {
         let session = session(parts)?;
         let realm = self.realm(realm).await?;
-        let csrf = csrf::token(session).await.map_err(internal)?;
+        let csrf = csrf::token(session, parts).await.map_err(internal)?;
         let (mut client_name, mut login_hint) = (None, None);
         if let Some(rid) = rid {
             let client_id = match pending::get(session, rid, &realm.id, self.state.now()).await {
@@ -117,7 +117,7 @@ impl FlowService for Flow {
             client_id: client.client_id().to_owned(),
             username: sso.user.username,
             scopes,
-            csrf: csrf::token(session).await.map_err(internal)?,
+            csrf: csrf::token(session, parts).await.map_err(internal)?,
         })
     }
 
@@ -127,7 +127,7 @@ impl FlowService for Flow {
         let signed_in_as = sso::current(&self.state, session, &realm).await.map_err(internal)?.map(|s| s.user.username);
         Ok(LogoutView {
             realm_display: realm.settings.display_name.clone(),
-            csrf: csrf::token(session).await.map_err(internal)?,
+            csrf: csrf::token(session, parts).await.map_err(internal)?,
             signed_in_as,
         })
     }
@@ -135,7 +135,7 @@ impl FlowService for Flow {
     async fn device_view(&self, parts: &Parts, realm: &str, rid: Option<&str>) -> Result<DeviceView, String> {
         let session = session(parts)?;
         let realm = self.realm(realm).await?;
-        let csrf = csrf::token(session).await.map_err(internal)?;
+        let csrf = csrf::token(session, parts).await.map_err(internal)?;
         let now = self.state.now();
         let mut confirm = None;
         if let Some(rid) = rid {

@@ -35,7 +35,8 @@ async fn sign_in_page_sets_a_safe_cookie_and_a_csrf_field(app: TestApp) {
     let res = app.http.get(format!("{}/admin/login", app.base)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let cookie = res.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("portcullis_session="), "{cookie}");
+    // A visitor gets a CSRF cookie, not a session (nothing to keep yet).
+    assert!(cookie.starts_with("portcullis_csrf="), "{cookie}");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     let csp = res.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
     assert!(csp.contains("frame-ancestors 'none'"));

@@ -26,6 +26,7 @@ crate::db_tests!(
     full_scope_off_limits_the_roles_in_user_tokens,
     offline_tokens_survive_logout_and_keep_working,
     session_ids_are_stored_hashed,
+    viewing_a_page_stores_no_session,
 );
 
 mod behind_proxy {
@@ -613,6 +614,45 @@ async fn offline_tokens_survive_logout_and_keep_working(app: TestApp) {
     assert_eq!(app.refresh(&spa, next["refresh_token"].as_str().unwrap(), None).await.status(), StatusCode::OK);
 }
 
+/// The ids of the browser sessions stored in the database.
+async fn stored_session_ids(app: &TestApp) -> Vec<String> {
+    match app.db.kind {
+        DbKind::Sqlite => {
+            let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&app.db.url).await.unwrap();
+            sqlx::query_scalar("SELECT id FROM tower_sessions").fetch_all(&mut c).await.unwrap()
+        }
+        DbKind::Postgres => {
+            let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&app.db.url).await.unwrap();
+            sqlx::query_scalar("SELECT id FROM tower_sessions.session").fetch_all(&mut c).await.unwrap()
+        }
+    }
+}
+
+async fn viewing_a_page_stores_no_session(app: TestApp) {
+    app.manager.create_admin("root", "a long admin password".into(), "test").await.unwrap();
+    let browser = app.browser();
+    for path in ["/realms/default/login", "/realms/default/device", "/admin/login"] {
+        let res = browser.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let cookies: Vec<&str> =
+            res.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap()).collect();
+        assert!(!cookies.iter().any(|c| c.starts_with("portcullis_session=")), "{path}: no session: {cookies:?}");
+        assert!(res.text().await.unwrap().contains("name=\"csrf\""), "{path}: the form still has its token");
+    }
+    assert!(stored_session_ids(&app).await.is_empty(), "anonymous page views store nothing");
+    // The form works with the visitor's token (JavaScript off: a plain post).
+    let html = page(&app, &browser, "/admin/login").await;
+    let csrf = hidden_field(&html, "csrf").unwrap();
+    let form = [("username", "root"), ("password", "a long admin password"), ("csrf", csrf.as_str())];
+    let res = browser.post(format!("{}/admin/login", app.base)).form(&form).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/admin/realms/default/clients", "signed in");
+    assert_eq!(stored_session_ids(&app).await.len(), 1, "a session now that there is one to keep");
+    // Someone else's token, without the cookie it belongs to, is refused.
+    let stranger = app.browser();
+    let res = stranger.post(format!("{}/admin/login", app.base)).form(&form).send().await.unwrap();
+    assert!(res.headers()["location"].to_str().unwrap().contains("error=csrf"));
+}
+
 async fn session_ids_are_stored_hashed(app: TestApp) {
     app.create_user("alice", "correct horse battery").await;
     no_consent_spa(&app, "spa").await;
@@ -622,16 +662,7 @@ async fn session_ids_are_stored_hashed(app: TestApp) {
     let res = app.sign_in(&browser, &res, "alice", "correct horse battery").await;
     let cookie = res.headers()[header::SET_COOKIE].to_str().unwrap();
     let id = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
-    let ids: Vec<String> = match app.db.kind {
-        DbKind::Sqlite => {
-            let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&app.db.url).await.unwrap();
-            sqlx::query_scalar("SELECT id FROM tower_sessions").fetch_all(&mut c).await.unwrap()
-        }
-        DbKind::Postgres => {
-            let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&app.db.url).await.unwrap();
-            sqlx::query_scalar("SELECT id FROM tower_sessions.session").fetch_all(&mut c).await.unwrap()
-        }
-    };
+    let ids = stored_session_ids(&app).await;
     assert!(!ids.is_empty(), "the session is stored");
     assert!(!ids.contains(&id), "but not under the cookie's value");
     // The session still works (it is found by its hash).
