@@ -79,15 +79,6 @@ pub async fn count(
         .fetch_one(e).await)
 }
 
-/// Writes a counter.
-pub async fn put(c: &mut impl Executes, realm_id: &str, subject: &str, row: &FailureRow) -> sqlx::Result<()> {
-    const SQL: &str = "INSERT INTO login_failures (realm_id, subject, failures, last_failure, locked_until) \
-                       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (realm_id, subject) DO UPDATE SET \
-                       failures = excluded.failures, last_failure = excluded.last_failure, locked_until = excluded.locked_until";
-    on!(c, e => sqlx::query(SQL).bind(realm_id).bind(subject).bind(row.failures).bind(row.last_failure)
-        .bind(row.locked_until).execute(e).await.map(|_| ()))
-}
-
 /// Clears a counter (after a successful sign-in).
 pub async fn clear(c: &mut impl Executes, realm_id: &str, subject: &str) -> sqlx::Result<()> {
     const SQL: &str = "DELETE FROM login_failures WHERE realm_id = $1 AND subject = $2";

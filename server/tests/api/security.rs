@@ -84,6 +84,24 @@ async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> String {
     browser.get(format!("{}{path}", app.base)).send().await.unwrap().text().await.unwrap()
 }
 
+/// The request id in a redirect to one of our pages.
+fn rid_of(res: &reqwest::Response) -> String {
+    let location = res.headers()["location"].to_str().unwrap();
+    redirect_params(&format!("http://x{location}"))["rid"].clone()
+}
+
+/// Mallory, a user of realm `other`, signs in at that realm's login-actions with request `rid`.
+async fn mallory_signs_in_at_other(app: &TestApp, browser: &reqwest::Client, rid: &str) -> reqwest::Response {
+    let html = page(app, browser, "/realms/other/login").await;
+    let form = [
+        ("username", "mallory"),
+        ("password", "mallory's password"),
+        ("csrf", &hidden_field(&html, "csrf").unwrap()),
+        ("rid", rid),
+    ];
+    browser.post(format!("{}/realms/other/login-actions/authenticate", app.base)).form(&form).send().await.unwrap()
+}
+
 async fn device_approval_cannot_cross_realms(app: TestApp) {
     // Realm A (default) has the device client and alice; realm B has mallory.
     app.create_user("alice", "correct horse battery").await;
@@ -112,21 +130,9 @@ async fn device_approval_cannot_cross_realms(app: TestApp) {
         .send()
         .await
         .unwrap();
-    let location = res.headers()["location"].to_str().unwrap().to_owned();
-    let rid = redirect_params(&format!("http://x{location}"))["rid"].clone();
+    let rid = rid_of(&res);
     // …then signs in at B's login-actions with that request id: refused as expired.
-    let html = page(&app, &browser, "/realms/other/login").await;
-    let res = browser
-        .post(format!("{}/realms/other/login-actions/authenticate", app.base))
-        .form(&[
-            ("username", "mallory"),
-            ("password", "mallory's password"),
-            ("csrf", &hidden_field(&html, "csrf").unwrap()),
-            ("rid", &rid),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = mallory_signs_in_at_other(&app, &browser, &rid).await;
     assert!(res.headers()["location"].to_str().unwrap().contains("error=expired"), "{:?}", res.headers());
     // Signed in to B now, the decision is posted under B: refused, nothing recorded.
     let html = page(&app, &browser, "/realms/other/device").await;
@@ -172,21 +178,9 @@ async fn pending_requests_are_refused_under_another_realm(app: TestApp) {
     let pkce = Pkce::new();
     let q = code_query("webapp", "openid", &pkce);
     let res = app.auth_request(&browser, &pairs(&q)).await;
-    let location = res.headers()["location"].to_str().unwrap().to_owned();
-    let rid = redirect_params(&format!("http://x{location}"))["rid"].clone();
+    let rid = rid_of(&res);
     // Realm B's sign-in and consent never continue realm A's authorization request.
-    let html = page(&app, &browser, "/realms/other/login").await;
-    let res = browser
-        .post(format!("{}/realms/other/login-actions/authenticate", app.base))
-        .form(&[
-            ("username", "mallory"),
-            ("password", "mallory's password"),
-            ("csrf", &hidden_field(&html, "csrf").unwrap()),
-            ("rid", &rid),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = mallory_signs_in_at_other(&app, &browser, &rid).await;
     assert!(res.headers()["location"].to_str().unwrap().contains("error=expired"));
     let html = page(&app, &browser, &format!("/realms/other/consent?rid={rid}")).await;
     assert!(!html.contains("The webapp app"), "realm B's consent page does not show realm A's request");
@@ -464,8 +458,7 @@ async fn pending_requests_per_session_are_capped(app: TestApp) {
     for _ in 0..20 {
         let pkce = Pkce::new();
         let res = app.auth_request(&browser, &pairs(&code_query("webapp", "openid", &pkce))).await;
-        let location = res.headers()["location"].to_str().unwrap().to_owned();
-        rids.push(redirect_params(&format!("http://x{location}"))["rid"].clone());
+        rids.push(rid_of(&res));
     }
     let shows_request = |rid: String| {
         let (app, browser) = (&app, &browser);
