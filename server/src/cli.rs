@@ -9,6 +9,7 @@ use crate::{
     config::{Config, Flags},
     manage::{
         client::{ClientOptions, NewClient},
+        client_update::ClientChanges,
         user::NewUser,
         ManageError, Manager,
     },
@@ -179,6 +180,8 @@ pub enum ClientCommand {
         #[arg(long)]
         at: Option<i64>,
     },
+    /// Change settings of an existing client (only the ones given; lists given replace)
+    Update(Box<UpdateFlags>),
     /// Issue a new secret (shown once); the old one works for --grace seconds more
     RegenerateSecret {
         #[arg(long, default_value = "default")]
@@ -189,6 +192,109 @@ pub enum ClientCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `client update`: each flag given changes that setting; repeated flags replace the list.
+#[derive(Debug, clap::Args)]
+pub struct UpdateFlags {
+    #[arg(long, default_value = "default")]
+    realm: String,
+    client_id: String,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    description: Option<String>,
+    #[arg(long, value_parser = ["on", "off"])]
+    enabled: Option<String>,
+    /// An exact redirect URI (repeatable; replaces the list)
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// An exact post-logout redirect URI (repeatable; replaces the list)
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// A grant type (repeatable; replaces the list)
+    #[arg(long = "grant-type")]
+    grant_types: Vec<String>,
+    /// A scope the client may ask for (repeatable; replaces the list)
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    /// Seconds, or `default` for the realm's
+    #[arg(long)]
+    access_token_lifespan: Option<String>,
+    /// Seconds (0 = never expires), or `default` for the realm's
+    #[arg(long)]
+    refresh_token_lifespan: Option<String>,
+    #[arg(long)]
+    refresh_reuse_window: Option<i64>,
+    #[arg(long, value_parser = ["on", "off"])]
+    refresh_rotation: Option<String>,
+    #[arg(long, value_parser = ["on", "off"])]
+    pkce: Option<String>,
+    #[arg(long, value_parser = ["on", "off"])]
+    consent: Option<String>,
+    /// Keycloak's "full scope allowed"
+    #[arg(long, value_parser = ["on", "off"])]
+    full_scope: Option<String>,
+    /// RS256, ES256 or EdDSA, or `default` for the realm's
+    #[arg(long)]
+    id_token_alg: Option<String>,
+    /// As at `client create`: the same as --consent off
+    #[arg(long)]
+    no_consent: bool,
+    /// As at `client create`: the same as --pkce off
+    #[arg(long)]
+    no_pkce: bool,
+    /// As at `client create`: the same as --refresh-rotation off
+    #[arg(long)]
+    no_refresh_rotation: bool,
+    /// As at `client create`: the same as --full-scope off
+    #[arg(long)]
+    no_full_scope: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+/// `on`/`off` as a bool; `no_flag` (create's spelling) means off.
+fn on_off(v: Option<String>, no_flag: bool) -> Option<bool> {
+    v.map(|v| v == "on").or(no_flag.then_some(false))
+}
+
+/// `default` (the realm's) or a value of `flag`.
+fn or_default<T: std::str::FromStr>(flag: &str, v: Option<String>) -> Result<Option<Option<T>>, CliError> {
+    v.map(|v| match v.as_str() {
+        "default" => Ok(None),
+        _ => v.parse().map(Some).map_err(|_| CliError::Other(format!("invalid {flag} {v:?}: a number, or default"))),
+    })
+    .transpose()
+}
+
+/// The non-empty list, or no change.
+fn list(v: Vec<String>) -> Option<Vec<String>> {
+    (!v.is_empty()).then_some(v)
+}
+
+impl TryFrom<UpdateFlags> for ClientChanges {
+    type Error = CliError;
+
+    fn try_from(f: UpdateFlags) -> Result<Self, CliError> {
+        Ok(ClientChanges {
+            name: f.name,
+            description: f.description,
+            enabled: on_off(f.enabled, false),
+            redirect_uris: list(f.redirect_uris),
+            post_logout_redirect_uris: list(f.post_logout_redirect_uris),
+            grant_types: list(f.grant_types),
+            scopes: list(f.scopes),
+            access_token_lifespan: or_default("--access-token-lifespan", f.access_token_lifespan)?,
+            refresh_token_lifespan: or_default("--refresh-token-lifespan", f.refresh_token_lifespan)?,
+            refresh_reuse_window: f.refresh_reuse_window,
+            refresh_token_rotation: on_off(f.refresh_rotation, f.no_refresh_rotation),
+            pkce_required: on_off(f.pkce, f.no_pkce),
+            consent_required: on_off(f.consent, f.no_consent),
+            full_scope_allowed: on_off(f.full_scope, f.no_full_scope),
+            id_token_alg: f.id_token_alg.map(|a| (a != "default").then_some(a)),
+        })
+    }
 }
 
 /// Overrides of a template's choices.
@@ -445,6 +551,18 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
         ClientCommand::NotBefore { realm, client_id, at } => {
             let at = m.set_client_not_before(&realm, &client_id, at, ACTOR).await?;
             println!("client {client_id}: tokens issued before {at} no longer work");
+        }
+        ClientCommand::Update(flags) => {
+            let (realm, client_id, json) = (flags.realm.clone(), flags.client_id.clone(), flags.json);
+            let updated = m.update_client(&realm, &client_id, (*flags).try_into()?, ACTOR).await?;
+            if json {
+                print_json(&updated);
+            } else if updated.changed.is_empty() {
+                println!("client {client_id}: nothing to change");
+            } else {
+                let fields: Vec<&str> = updated.changed.keys().map(String::as_str).collect();
+                println!("client {client_id}: changed {}", fields.join(", "));
+            }
         }
         ClientCommand::RegenerateSecret { realm, client_id, grace, json } => {
             let s = m.regenerate_secret(&realm, &client_id, grace, ACTOR).await?;

@@ -105,8 +105,32 @@ impl RoleTarget {
     }
 }
 
-fn invalid(msg: String) -> ManageError {
+pub(super) fn invalid(msg: String) -> ManageError {
     ManageError::Invalid(msg)
+}
+
+/// Longest client name.
+pub(super) const MAX_NAME: usize = 200;
+
+/// An access-token lifespan a client may have.
+pub(super) fn check_access_token_lifespan(seconds: i64) -> Result<(), ManageError> {
+    if !(1..=MAX_ACCESS_TOKEN_LIFESPAN).contains(&seconds) {
+        return Err(invalid(format!(
+            "--access-token-lifespan must be between 1 and {MAX_ACCESS_TOKEN_LIFESPAN} seconds"
+        )));
+    }
+    Ok(())
+}
+
+/// A refresh-token lifespan (0: never expires) and reuse window a client may have.
+pub(super) fn check_refresh_settings(lifespan: Option<i64>, reuse_window: Option<i64>) -> Result<(), ManageError> {
+    if lifespan.is_some_and(|l| !(0..=10 * 365 * 24 * 3600).contains(&l)) {
+        return Err(invalid("--refresh-token-lifespan must be between 0 (never expires) and 10 years".into()));
+    }
+    if reuse_window.is_some_and(|w| !(0..=60).contains(&w)) {
+        return Err(invalid("--refresh-reuse-window must be between 0 and 60 seconds".into()));
+    }
+    Ok(())
 }
 
 impl Manager {
@@ -142,15 +166,11 @@ impl Manager {
             validate::role_name(role).map_err(invalid)?;
         }
         if let Some(l) = req.access_token_lifespan {
-            if !(1..=MAX_ACCESS_TOKEN_LIFESPAN).contains(&l) {
-                return Err(invalid(format!(
-                    "--access-token-lifespan must be between 1 and {MAX_ACCESS_TOKEN_LIFESPAN} seconds"
-                )));
-            }
+            check_access_token_lifespan(l)?;
         }
         let name = req.name.clone().unwrap_or_else(|| client_id.clone());
-        if name.trim().is_empty() || name.chars().count() > 200 {
-            return Err(invalid("the client name must be 1-200 characters".into()));
+        if name.trim().is_empty() || name.chars().count() > MAX_NAME {
+            return Err(invalid(format!("the client name must be 1-{MAX_NAME} characters")));
         }
         let realm = self.realm_row(&req.realm).await?;
 
@@ -390,16 +410,7 @@ fn apply_options(
     if let Some(alg) = &o.id_token_alg {
         alg.parse::<crate::crypto::jws::SigningAlg>().map_err(invalid)?;
     }
-    if let Some(l) = o.refresh_token_lifespan {
-        if !(0..=10 * 365 * 24 * 3600).contains(&l) {
-            return Err(invalid("--refresh-token-lifespan must be between 0 (never expires) and 10 years".into()));
-        }
-    }
-    if let Some(w) = o.refresh_reuse_window {
-        if !(0..=60).contains(&w) {
-            return Err(invalid("--refresh-reuse-window must be between 0 and 60 seconds".into()));
-        }
-    }
+    check_refresh_settings(o.refresh_token_lifespan, o.refresh_reuse_window)?;
     if let Some(c) = o.consent_required {
         d.consent_required = c;
     }

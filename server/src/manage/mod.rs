@@ -4,6 +4,7 @@
 //! the affected cache entries, so a failure leaves nothing half-written.
 
 pub mod client;
+pub mod client_update;
 pub mod realm;
 pub mod user;
 

@@ -78,6 +78,28 @@ pub async fn delete(c: &mut impl Executes, pk: &str) -> sqlx::Result<u64> {
     on!(c, e => sqlx::query("DELETE FROM clients WHERE id = $1").bind(pk).execute(e).await.map(|r| r.rows_affected()))
 }
 
+/// Writes a client's changeable settings (everything but its id, realm, template, type,
+/// not-before and creation).
+pub async fn update_settings(c: &mut impl Executes, r: &ClientRow) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE clients SET name = $2, description = $3, enabled = $4, grant_types = $5, \
+        redirect_uris = $6, post_logout_redirect_uris = $7, access_token_lifespan = $8, \
+        refresh_token_lifespan = $9, refresh_token_rotation = $10, refresh_reuse_window = $11, \
+        pkce_required = $12, consent_required = $13, id_token_alg = $14, full_scope_allowed = $15, \
+        updated_by = $16, updated_at = $17 WHERE id = $1";
+    on!(c, e => sqlx::query(SQL)
+        .bind(&r.id).bind(&r.name).bind(&r.description).bind(r.enabled).bind(&r.grant_types)
+        .bind(&r.redirect_uris).bind(&r.post_logout_redirect_uris).bind(r.access_token_lifespan)
+        .bind(r.refresh_token_lifespan).bind(r.refresh_token_rotation).bind(r.refresh_reuse_window)
+        .bind(r.pkce_required).bind(r.consent_required).bind(&r.id_token_alg).bind(r.full_scope_allowed)
+        .bind(&r.updated_by).bind(r.updated_at)
+        .execute(e).await.map(|r| r.rows_affected()))
+}
+
+/// Removes every scope of a client (before setting them anew).
+pub async fn clear_scopes(c: &mut impl Executes, client_pk: &str) -> sqlx::Result<()> {
+    on!(c, e => sqlx::query("DELETE FROM client_scopes WHERE client_pk = $1").bind(client_pk).execute(e).await.map(|_| ()))
+}
+
 /// Enables or disables a client.
 pub async fn set_enabled(c: &mut impl Executes, pk: &str, enabled: bool, by: &str, now: i64) -> sqlx::Result<u64> {
     const SQL: &str = "UPDATE clients SET enabled = $2, updated_by = $3, updated_at = $4 WHERE id = $1";

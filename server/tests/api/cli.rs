@@ -15,6 +15,7 @@ crate::db_tests!(
     bad_input_exits_nonzero_with_one_line_and_writes_nothing,
     realm_user_and_admin_commands,
     cli_changes_reach_the_running_server,
+    client_update_changes_settings_with_the_create_rules,
 );
 
 fn run(cmd: &mut std::process::Command) -> Output {
@@ -211,6 +212,53 @@ async fn cli_changes_reach_the_running_server(app: TestApp) {
         eventually(5, || async { app.token(&renewed, None).await.status() == StatusCode::UNAUTHORIZED }).await,
         "deleted via CLI"
     );
+}
+
+async fn client_update_changes_settings_with_the_create_rules(app: TestApp) {
+    let svc = app.service_client("reports-job", &[]).await;
+    let expires_in = || async { app.token(&svc, None).await.json::<Value>().await.unwrap()["expires_in"].clone() };
+    assert_eq!(expires_in().await, 300);
+    let out = run(app.cli().args([
+        "client",
+        "update",
+        "--realm",
+        "default",
+        "reports-job",
+        "--access-token-lifespan",
+        "600",
+        "--name",
+        "Reports job",
+        "--json",
+    ]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let updated: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(updated["changed"]["access_token_lifespan"], json!({"before": null, "after": 600}));
+    assert_eq!(updated["changed"]["name"]["after"], "Reports job");
+    assert!(eventually(5, || async { expires_in().await == 600 }).await, "the running server uses the new lifespan");
+
+    // The create rules, and nothing written when they refuse.
+    let bad = run(app.cli().args(["client", "update", "reports-job", "--access-token-lifespan", "0"]));
+    assert!(one_line_error(&bad).contains("--access-token-lifespan must be between"));
+    let bad = run(app.cli().args(["client", "update", "reports-job", "--name", "x", "--redirect-uri", "ftp://x"]));
+    assert!(one_line_error(&bad).contains("redirect URI"));
+    let row = app.manager.realm_row("default").await.unwrap();
+    let mut conn = app.manager.db.conn().await.unwrap();
+    let client = portcullis::store::clients::by_client_id(&mut conn, &row.id, "reports-job").await.unwrap().unwrap();
+    assert_eq!((client.name.as_str(), client.access_token_lifespan), ("Reports job", Some(600)), "unchanged");
+    app.app_client("spa", "spa", "http://localhost:3000/cb", Default::default()).await;
+    let bad = run(app.cli().args(["client", "update", "spa", "--pkce", "off"]));
+    assert!(one_line_error(&bad).contains("always use PKCE"));
+    let missing = run(app.cli().args(["client", "update", "nobody", "--name", "x"]));
+    assert!(one_line_error(&missing).contains("no client"));
+
+    // Back to the realm's default; the audit log has each change with before and after.
+    assert!(run(app.cli().args(["client", "update", "reports-job", "--access-token-lifespan", "default"]))
+        .status
+        .success());
+    assert!(eventually(5, || async { expires_in().await == 300 }).await);
+    let events = portcullis::store::audit::recent(&mut conn, None, 20).await.unwrap();
+    let first = events.iter().rev().find(|e| e.kind == "client.updated").unwrap();
+    assert!(first.detail.contains("\"before\":null") && first.detail.contains("\"after\":600"), "{}", first.detail);
 }
 
 /// `portcullis serve` prints the contract line, serves, and has created the default realm.

@@ -481,13 +481,16 @@ async fn device_authorization_is_rate_limited_by_default(app: TestApp) {
         ..Default::default()
     })
     .await;
+    // 10 at once, then one every 6 seconds (real time: governor's clock): of 20 quick requests
+    // the first 10 pass and most of the rest are refused, however slow the machine.
     let mut statuses = Vec::new();
-    for _ in 0..12 {
+    for _ in 0..20 {
         let res = app.post_form("default", "/protocol/openid-connect/auth/device", None, &[("client_id", "tv")]).await;
         statuses.push(res.status());
     }
     assert!(statuses[..10].iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
-    assert_eq!(statuses[11], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+    let refused = statuses[10..].iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(refused >= 8, "{statuses:?}");
 }
 
 async fn audit_fields_are_bounded_and_locked_admin_attempts_write_nothing(app: TestApp) {
