@@ -4,25 +4,21 @@
 use crate::{
     api::csrf_token,
     components::{CsrfField, PasswordField},
+    pages::login::error_message,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-
-/// The message for an `?error=` code set by the sign-in handler. One generic message for bad
-/// credentials, so it never tells which part was wrong.
-fn error_message(code: &str) -> &'static str {
-    match code {
-        "csrf" => "Your sign-in form expired. Please try again.",
-        "locked" => "Too many failed attempts. Wait a minute, then try again.",
-        _ => "Invalid username or password.",
-    }
-}
 
 /// `/admin/login`.
 #[component]
 pub fn AdminLogin() -> impl IntoView {
     let query = use_query_map();
-    let error = move || query.read().get("error").map(|c| error_message(&c));
+    // The same messages as the end-user sign-in (the same brute-force guard stands behind
+    // both): one for bad credentials, and how long to wait or how long the lockout lasts.
+    let error = move || {
+        let q = query.read();
+        q.get("error").map(|c| error_message(&c, q.get("retry").and_then(|r| r.parse().ok())))
+    };
     let token = Resource::new_blocking(|| (), |_| csrf_token());
     view! {
         <main class="card narrow">

@@ -38,6 +38,11 @@ fn back_with(error: &str) -> Response {
     Redirect::to(&format!("{LOGIN}?error={error}")).into_response()
 }
 
+/// Back to the sign-in page with a wait or lockout and its seconds.
+fn back_with_retry(error: &str, seconds: i64) -> Response {
+    Redirect::to(&format!("{LOGIN}?error={error}&retry={seconds}")).into_response()
+}
+
 async fn audit(state: &AppState, kind: &str, actor: &str, ip: std::net::IpAddr) {
     let ip = ip.to_string();
     let ev = NewAudit { kind, actor, ip: Some(&ip), ..Default::default() };
@@ -113,7 +118,9 @@ pub async fn sign_in(
             audit(&state, "admin.login", &admin.username, ip).await;
             Redirect::to(HOME).into_response()
         }
-        Err(brute_force::LoginError::Locked(_) | brute_force::LoginError::Wait(_)) => back_with("locked"),
+        Err(e @ (brute_force::LoginError::Locked(_) | brute_force::LoginError::Wait(_))) => {
+            back_with_retry(e.code(), e.retry_after().unwrap_or(1))
+        }
         Err(_) => back_with("invalid"),
     }
 }
