@@ -47,9 +47,48 @@ pub enum Command {
     /// OAuth clients
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Realm roles and client roles
+    #[command(subcommand)]
+    Role(RoleCommand),
     /// Admin console accounts
     #[command(subcommand)]
     Admin(AdminCommand),
+}
+
+/// `portcullis role …`: a realm role, or with `--client` a role of that client.
+#[derive(Debug, Subcommand)]
+pub enum RoleCommand {
+    /// Create a role
+    Create {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        /// The client holding the role (default: a realm role)
+        #[arg(long)]
+        client: Option<String>,
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List the roles
+    List {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        #[arg(long)]
+        client: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a role; refused while anyone holds it, unless --force
+    Delete {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        #[arg(long)]
+        client: Option<String>,
+        name: String,
+        /// Also take it from everyone who holds it
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// `portcullis realm …`
@@ -469,6 +508,28 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
             println!("created admin {username}");
         }
         Command::Client(cmd) => run_client(m, cmd).await?,
+        Command::Role(RoleCommand::Create { realm, client, name, description }) => {
+            m.create_role(&realm, client.as_deref(), &name, &description, ACTOR).await?;
+            println!("created role {name}");
+        }
+        Command::Role(RoleCommand::List { realm, client, json }) => {
+            let roles = m.list_roles(&realm, client.as_deref()).await?;
+            if json {
+                print_json(&roles);
+            } else {
+                for r in roles {
+                    println!("{}\t{}", r.name, r.description);
+                }
+            }
+        }
+        Command::Role(RoleCommand::Delete { realm, client, name, force }) => {
+            let taken = m.delete_role(&realm, client.as_deref(), &name, force, ACTOR).await?;
+            if taken.is_empty() {
+                println!("deleted role {name}");
+            } else {
+                println!("deleted role {name}, taken from {}", taken.join(", "));
+            }
+        }
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 pub mod client;
 pub mod client_update;
 pub mod realm;
+pub mod role;
 pub mod user;
 
 use crate::{

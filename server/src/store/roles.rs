@@ -92,3 +92,48 @@ pub fn split(roles: Vec<GrantedRole>) -> (Vec<String>, std::collections::BTreeMa
     }
     (realm_roles, client_roles)
 }
+
+/// A role as listed: its id, name, description, and the client holding it (`None`: a realm role).
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct RoleRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    #[serde(skip)]
+    pub client_pk: Option<String>,
+}
+
+/// The realm roles of a realm (`client_pk` `None`) or the roles of one client, by name.
+pub async fn list(c: &mut impl Executes, realm_id: &str, client_pk: Option<&str>) -> sqlx::Result<Vec<RoleRow>> {
+    const SQL: &str = "SELECT id, name, description, client_pk FROM roles WHERE realm_id = $1 \
+                       AND (($2 IS NULL AND client_pk IS NULL) OR client_pk = $2) ORDER BY name";
+    on!(c, e => sqlx::query_as(SQL).bind(realm_id).bind(client_pk).fetch_all(e).await)
+}
+
+/// Creates a role; `false` when one of that name already exists there.
+pub async fn create(
+    c: &mut impl Executes,
+    realm_id: &str,
+    client_pk: Option<&str>,
+    name: &str,
+    description: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    const SQL: &str = "INSERT INTO roles (id, realm_id, client_pk, name, description, created_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+    on!(c, e => sqlx::query(SQL).bind(super::new_id()).bind(realm_id).bind(client_pk).bind(name).bind(description)
+        .bind(now).execute(e).await.map(|r| r.rows_affected() > 0))
+}
+
+/// Who holds a role: usernames of users and client ids of service accounts (`client:ID`).
+pub async fn holders(c: &mut impl Executes, role_id: &str) -> sqlx::Result<Vec<String>> {
+    const SQL: &str = "SELECT u.username FROM user_roles ur JOIN users u ON u.id = ur.user_id WHERE ur.role_id = $1 \
+                       UNION ALL SELECT 'client:' || cl.client_id FROM service_account_roles sar \
+                       JOIN clients cl ON cl.id = sar.client_pk WHERE sar.role_id = $1";
+    on!(c, e => sqlx::query_scalar(SQL).bind(role_id).fetch_all(e).await)
+}
+
+/// Deletes a role (its assignments and scope mappings go with it).
+pub async fn delete(c: &mut impl Executes, role_id: &str) -> sqlx::Result<u64> {
+    on!(c, e => sqlx::query("DELETE FROM roles WHERE id = $1").bind(role_id).execute(e).await.map(|r| r.rows_affected()))
+}

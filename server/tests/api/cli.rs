@@ -16,6 +16,7 @@ crate::db_tests!(
     realm_user_and_admin_commands,
     cli_changes_reach_the_running_server,
     client_update_changes_settings_with_the_create_rules,
+    roles_are_created_listed_and_deleted_only_when_unheld,
 );
 
 fn run(cmd: &mut std::process::Command) -> Output {
@@ -259,6 +260,50 @@ async fn client_update_changes_settings_with_the_create_rules(app: TestApp) {
     let events = portcullis::store::audit::recent(&mut conn, None, 20).await.unwrap();
     let first = events.iter().rev().find(|e| e.kind == "client.updated").unwrap();
     assert!(first.detail.contains("\"before\":null") && first.detail.contains("\"after\":600"), "{}", first.detail);
+}
+
+async fn roles_are_created_listed_and_deleted_only_when_unheld(app: TestApp) {
+    let svc = app.service_client("reports-job", &[]).await;
+    let ok = |out: Output| assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ok(run(app.cli().args(["role", "create", "auditor", "--description", "Reads the audit log"])));
+    ok(run(app.cli().args(["role", "create", "--client", "reports-job", "viewer"])));
+    let dup = run(app.cli().args(["role", "create", "auditor"]));
+    assert!(one_line_error(&dup).contains("already exists"));
+    let bad = run(app.cli().args(["role", "create", "--client", "nobody", "x"]));
+    assert!(one_line_error(&bad).contains("no client"));
+    let out = run(app.cli().args(["role", "list", "--json"]));
+    let roles: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["name"] == "auditor" && r["description"] == "Reads the audit log"));
+    let out = run(app.cli().args(["role", "list", "--client", "reports-job", "--json"]));
+    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap()[0]["name"], "viewer");
+
+    // Held roles are not deleted by accident: the refusal names the holders, writes nothing.
+    {
+        let realm = app.manager.realm_row("default").await.unwrap();
+        let mut tx = app.manager.db.begin().await.unwrap();
+        let now = portcullis::clock::Clock::now(&*app.clock);
+        let pk = portcullis::store::clients::by_client_id(&mut tx, &realm.id, "reports-job").await.unwrap().unwrap().id;
+        let role = portcullis::store::roles::ensure_realm_role(&mut tx, &realm.id, "auditor", now).await.unwrap();
+        portcullis::store::roles::assign_to_service_account(&mut tx, &pk, &role).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    app.manager.delete_role("default", None, "nothing-here", false, "test").await.unwrap_err();
+    let refused = run(app.cli().args(["role", "delete", "auditor"]));
+    assert!(one_line_error(&refused).contains("held by client:reports-job"));
+    let token = app.access_token(&svc).await;
+    assert_eq!(jwt_claims(&token)["realm_access"]["roles"], json!(["auditor"]), "still held");
+    ok(run(app.cli().args(["role", "delete", "auditor", "--force"])));
+    assert!(
+        eventually(5, || async { jwt_claims(&app.access_token(&svc).await).get("realm_access").is_none() }).await,
+        "gone from the service account's tokens"
+    );
+    ok(run(app.cli().args(["role", "delete", "--client", "reports-job", "viewer"])));
+    let out = run(app.cli().args(["role", "list", "--client", "reports-job", "--json"]));
+    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), json!([]));
 }
 
 /// `portcullis serve` prints the contract line, serves, and has created the default realm.

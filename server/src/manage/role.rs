@@ -1,0 +1,109 @@
+//! Roles: a realm's roles and each client's roles — create, list, delete (refused while
+//! someone holds the role, unless forced, which names the holders in the audit event).
+
+use super::{client::invalid, ManageError, Manager};
+use crate::{
+    model::validate,
+    store::{self, audit::NewAudit, realms::RealmRow, roles::RoleRow},
+};
+
+/// Longest role description.
+const MAX_DESCRIPTION: usize = 255;
+
+impl Manager {
+    /// The realm and, when `client_id` is given, the primary key of that client.
+    async fn role_owner(
+        &self,
+        realm: &str,
+        client_id: Option<&str>,
+    ) -> Result<(RealmRow, Option<String>), ManageError> {
+        let realm = self.realm_row(realm).await?;
+        let Some(client_id) = client_id else {
+            return Ok((realm, None));
+        };
+        let mut conn = self.db.conn().await?;
+        let client = store::clients::by_client_id(&mut conn, &realm.id, client_id)
+            .await?
+            .ok_or_else(|| ManageError::NotFound(format!("no client {client_id:?} in realm {:?}", realm.name)))?;
+        Ok((realm, Some(client.id)))
+    }
+
+    /// Creates a realm role, or a role of `client_id`.
+    pub async fn create_role(
+        &self,
+        realm: &str,
+        client_id: Option<&str>,
+        name: &str,
+        description: &str,
+        actor: &str,
+    ) -> Result<(), ManageError> {
+        validate::role_name(name).map_err(invalid)?;
+        if description.chars().count() > MAX_DESCRIPTION {
+            return Err(invalid(format!("the description must be at most {MAX_DESCRIPTION} characters")));
+        }
+        let (realm, client_pk) = self.role_owner(realm, client_id).await?;
+        let mut tx = self.db.begin().await?;
+        if !store::roles::create(&mut tx, &realm.id, client_pk.as_deref(), name, description, self.now()).await? {
+            let owner = client_id.map(|c| format!("client {c:?}")).unwrap_or_else(|| format!("realm {:?}", realm.name));
+            return Err(ManageError::Conflict(format!("role {name:?} already exists in {owner}")));
+        }
+        let audit = NewAudit {
+            kind: "role.created",
+            actor,
+            client_id,
+            detail: Some(serde_json::json!({ "role": name, "description": description })),
+            ..Default::default()
+        };
+        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
+        tx.commit().await?;
+        self.invalidate(&realm.id, "realm", &realm.name);
+        Ok(())
+    }
+
+    /// The realm's roles, or those of `client_id`.
+    pub async fn list_roles(&self, realm: &str, client_id: Option<&str>) -> Result<Vec<RoleRow>, ManageError> {
+        let (realm, client_pk) = self.role_owner(realm, client_id).await?;
+        let mut conn = self.db.conn().await?;
+        Ok(store::roles::list(&mut conn, &realm.id, client_pk.as_deref()).await?)
+    }
+
+    /// Deletes a role. While anyone holds it the deletion is refused with the holders named,
+    /// unless `force`, which removes it from them too (they lose it in tokens issued from then
+    /// on). Returns the holders it was taken from.
+    pub async fn delete_role(
+        &self,
+        realm: &str,
+        client_id: Option<&str>,
+        name: &str,
+        force: bool,
+        actor: &str,
+    ) -> Result<Vec<String>, ManageError> {
+        let (realm, client_pk) = self.role_owner(realm, client_id).await?;
+        let mut tx = self.db.begin().await?;
+        let role = store::roles::list(&mut tx, &realm.id, client_pk.as_deref())
+            .await?
+            .into_iter()
+            .find(|r| r.name == name)
+            .ok_or_else(|| ManageError::NotFound(format!("no role {name:?}")))?;
+        let holders = store::roles::holders(&mut tx, &role.id).await?;
+        if !holders.is_empty() && !force {
+            return Err(ManageError::Conflict(format!(
+                "role {name:?} is held by {}; take it away first, or delete with --force",
+                holders.join(", ")
+            )));
+        }
+        store::roles::delete(&mut tx, &role.id).await?;
+        let audit = NewAudit {
+            kind: "role.deleted",
+            actor,
+            client_id,
+            detail: Some(serde_json::json!({ "role": name, "taken_from": holders })),
+            ..Default::default()
+        };
+        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
+        tx.commit().await?;
+        // Service accounts' roles live in the client snapshots: drop them all.
+        self.invalidate(&realm.id, "realm", &realm.name);
+        Ok(holders)
+    }
+}
