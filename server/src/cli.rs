@@ -10,6 +10,7 @@ use crate::{
     manage::{
         client::{ClientOptions, NewClient},
         client_update::ClientChanges,
+        realm::RealmChanges,
         user::NewUser,
         ManageError, Manager,
     },
@@ -124,6 +125,29 @@ pub enum RealmCommand {
         /// Seconds after sign-in after which a session ends, used or not
         #[arg(long)]
         max: Option<i64>,
+    },
+    /// Change realm settings (only those given)
+    Update {
+        name: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The OAuth clients feature flag
+        #[arg(long, value_parser = ["on", "off"])]
+        oauth_clients: Option<String>,
+        /// Default access-token lifespan, seconds
+        #[arg(long)]
+        access_token_lifespan: Option<i64>,
+        /// Default refresh-token lifespan, seconds (0 = never expires)
+        #[arg(long)]
+        refresh_token_lifespan: Option<i64>,
+        /// SSO session idle timeout, seconds
+        #[arg(long)]
+        sso_session_idle: Option<i64>,
+        /// SSO session maximum lifespan, seconds
+        #[arg(long)]
+        sso_session_max: Option<i64>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -493,8 +517,42 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
             println!("realm {name}: OAuth clients {state}");
         }
         Command::Realm(RealmCommand::SsoSession { name, idle, max }) => {
-            let (idle, max) = m.set_sso_session_lifetimes(&name, idle, max, ACTOR).await?;
-            println!("realm {name}: SSO sessions end after {idle} s idle, {max} s at most");
+            let changes =
+                RealmChanges { sso_session_idle_timeout: idle, sso_session_max_lifespan: max, ..Default::default() };
+            m.update_realm(&name, changes, ACTOR).await?;
+            let row = m.realm_row(&name).await?;
+            println!(
+                "realm {name}: SSO sessions end after {} s idle, {} s at most",
+                row.sso_session_idle_timeout, row.sso_session_max_lifespan
+            );
+        }
+        Command::Realm(RealmCommand::Update {
+            name,
+            display_name,
+            oauth_clients,
+            access_token_lifespan,
+            refresh_token_lifespan,
+            sso_session_idle,
+            sso_session_max,
+            json,
+        }) => {
+            let changes = RealmChanges {
+                display_name,
+                oauth_clients_enabled: oauth_clients.map(|v| v == "on"),
+                access_token_lifespan,
+                refresh_token_lifespan,
+                sso_session_idle_timeout: sso_session_idle,
+                sso_session_max_lifespan: sso_session_max,
+            };
+            let changed = m.update_realm(&name, changes, ACTOR).await?;
+            if json {
+                print_json(&serde_json::json!({ "realm": name, "changed": changed }));
+            } else if changed.is_empty() {
+                println!("realm {name}: nothing to change");
+            } else {
+                let fields: Vec<&str> = changed.keys().map(String::as_str).collect();
+                println!("realm {name}: changed {}", fields.join(", "));
+            }
         }
         Command::User(UserCommand::Create { realm, username, email, roles, password_stdin: _ }) => {
             let password = read_password()?;

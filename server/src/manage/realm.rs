@@ -128,41 +128,57 @@ impl Manager {
         Ok(at)
     }
 
-    /// Sets how long SSO sessions last: `idle` seconds without use, `max` seconds at most
-    /// (Keycloak's `ssoSessionIdleTimeout` and `ssoSessionMaxLifespan`). Either left `None`
-    /// keeps its value.
-    pub async fn set_sso_session_lifetimes(
+    /// Changes the realm's settings: only those given. Nothing is written unless all are
+    /// valid; the audit event records each changed setting before and after.
+    pub async fn update_realm(
         &self,
         name: &str,
-        idle: Option<i64>,
-        max: Option<i64>,
+        changes: RealmChanges,
         actor: &str,
-    ) -> Result<(i64, i64), ManageError> {
-        let realm = self.realm_row(name).await?;
-        let idle = idle.unwrap_or(realm.sso_session_idle_timeout);
-        let max = max.unwrap_or(realm.sso_session_max_lifespan);
+    ) -> Result<serde_json::Map<String, serde_json::Value>, ManageError> {
+        let before = self.realm_row(name).await?;
+        let mut row = before.clone();
+        let c = changes;
+        if let Some(d) = &c.display_name {
+            if d.trim().is_empty() || d.chars().count() > 200 {
+                return Err(ManageError::Invalid("the display name must be 1-200 characters".into()));
+            }
+            row.display_name = d.trim().to_owned();
+        }
+        if let Some(l) = c.access_token_lifespan {
+            super::client::check_access_token_lifespan(l)?;
+            row.access_token_lifespan = l;
+        }
+        if let Some(l) = c.refresh_token_lifespan {
+            super::client::check_refresh_settings(Some(l), None)?;
+            row.refresh_token_lifespan = l;
+        }
+        row.oauth_clients_enabled = c.oauth_clients_enabled.unwrap_or(row.oauth_clients_enabled);
+        row.sso_session_idle_timeout = c.sso_session_idle_timeout.unwrap_or(row.sso_session_idle_timeout);
+        row.sso_session_max_lifespan = c.sso_session_max_lifespan.unwrap_or(row.sso_session_max_lifespan);
         const YEAR: i64 = 365 * 24 * 3600;
-        if !(60..=YEAR).contains(&idle) || !(60..=YEAR).contains(&max) {
+        if ![row.sso_session_idle_timeout, row.sso_session_max_lifespan].iter().all(|s| (60..=YEAR).contains(s)) {
             return Err(ManageError::Invalid("SSO session lifetimes must be between 60 seconds and a year".into()));
         }
-        if idle > max {
+        if row.sso_session_idle_timeout > row.sso_session_max_lifespan {
             return Err(ManageError::Invalid("the idle timeout cannot be longer than the maximum lifespan".into()));
         }
+        let changed = changed_settings(&before, &row);
+        if changed.is_empty() {
+            return Ok(changed);
+        }
         let mut tx = self.db.begin().await?;
-        store::realms::set_sso_session(&mut tx, &realm.id, idle, max, self.now()).await?;
+        store::realms::update_settings(&mut tx, &row, self.now()).await?;
         let audit = NewAudit {
-            kind: "realm.sso_session",
+            kind: "realm.updated",
             actor,
-            detail: Some(serde_json::json!({
-                "before": { "idle": realm.sso_session_idle_timeout, "max": realm.sso_session_max_lifespan },
-                "after": { "idle": idle, "max": max },
-            })),
+            detail: Some(serde_json::Value::Object(changed.clone())),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
+        self.record(&mut tx, &row.id, "realm", &row.name, audit).await?;
         tx.commit().await?;
-        self.invalidate(&realm.id, "realm", &realm.name);
-        Ok((idle, max))
+        self.invalidate(&row.id, "realm", &row.name);
+        Ok(changed)
     }
 
     /// Turns the realm's OAuth clients feature flag on or off.
@@ -181,4 +197,32 @@ impl Manager {
         self.invalidate(&realm.id, "realm", &realm.name);
         Ok(())
     }
+}
+
+/// What `update_realm` changes; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct RealmChanges {
+    pub display_name: Option<String>,
+    pub oauth_clients_enabled: Option<bool>,
+    pub access_token_lifespan: Option<i64>,
+    pub refresh_token_lifespan: Option<i64>,
+    pub sso_session_idle_timeout: Option<i64>,
+    pub sso_session_max_lifespan: Option<i64>,
+}
+
+/// The settings that differ between two snapshots of a realm, each `{"before", "after"}`.
+fn changed_settings(a: &RealmRow, b: &RealmRow) -> serde_json::Map<String, serde_json::Value> {
+    let pairs: [(&str, serde_json::Value, serde_json::Value); 6] = [
+        ("display_name", a.display_name.clone().into(), b.display_name.clone().into()),
+        ("oauth_clients_enabled", a.oauth_clients_enabled.into(), b.oauth_clients_enabled.into()),
+        ("access_token_lifespan", a.access_token_lifespan.into(), b.access_token_lifespan.into()),
+        ("refresh_token_lifespan", a.refresh_token_lifespan.into(), b.refresh_token_lifespan.into()),
+        ("sso_session_idle_timeout", a.sso_session_idle_timeout.into(), b.sso_session_idle_timeout.into()),
+        ("sso_session_max_lifespan", a.sso_session_max_lifespan.into(), b.sso_session_max_lifespan.into()),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, x, y)| x != y)
+        .map(|(k, x, y)| (k.to_owned(), serde_json::json!({ "before": x, "after": y })))
+        .collect()
 }

@@ -78,9 +78,12 @@ pub async fn set_oauth_clients_enabled(c: &mut impl Executes, id: &str, on_: boo
     on!(c, e => sqlx::query(SQL).bind(id).bind(on_).bind(now).execute(e).await.map(|r| r.rows_affected()))
 }
 
-/// Sets the SSO session idle timeout and maximum lifespan (seconds).
-pub async fn set_sso_session(c: &mut impl Executes, id: &str, idle: i64, max: i64, now: i64) -> sqlx::Result<u64> {
-    const SQL: &str =
-        "UPDATE realms SET sso_session_idle_timeout = $2, sso_session_max_lifespan = $3, updated_at = $4 WHERE id = $1";
-    on!(c, e => sqlx::query(SQL).bind(id).bind(idle).bind(max).bind(now).execute(e).await.map(|r| r.rows_affected()))
+/// Writes a realm's changeable settings.
+pub async fn update_settings(c: &mut impl Executes, r: &RealmRow, now: i64) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE realms SET display_name = $2, oauth_clients_enabled = $3, access_token_lifespan = $4, \
+        refresh_token_lifespan = $5, sso_session_idle_timeout = $6, sso_session_max_lifespan = $7, updated_at = $8 \
+        WHERE id = $1";
+    on!(c, e => sqlx::query(SQL).bind(&r.id).bind(&r.display_name).bind(r.oauth_clients_enabled)
+        .bind(r.access_token_lifespan).bind(r.refresh_token_lifespan).bind(r.sso_session_idle_timeout)
+        .bind(r.sso_session_max_lifespan).bind(now).execute(e).await.map(|r| r.rows_affected()))
 }

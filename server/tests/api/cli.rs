@@ -130,6 +130,26 @@ async fn realm_user_and_admin_commands(app: TestApp) {
     let bad = run(app.cli().args(["realm", "sso-session", "acme", "--idle", "9000"]));
     assert!(one_line_error(&bad).contains("cannot be longer"), "idle above max is refused");
     assert_eq!(app.manager.realm_row("acme").await.unwrap().sso_session_idle_timeout, 600, "and nothing written");
+    let out = run(app.cli().args([
+        "realm",
+        "update",
+        "acme",
+        "--access-token-lifespan",
+        "120",
+        "--oauth-clients",
+        "off",
+        "--display-name",
+        "Acme",
+        "--json",
+    ]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let changed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(changed["changed"]["access_token_lifespan"], json!({"before": 300, "after": 120}));
+    let row = app.manager.realm_row("acme").await.unwrap();
+    assert_eq!((row.access_token_lifespan, row.oauth_clients_enabled, row.display_name.as_str()), (120, false, "Acme"));
+    let bad = run(app.cli().args(["realm", "update", "acme", "--access-token-lifespan", "0", "--display-name", "X"]));
+    assert!(one_line_error(&bad).contains("between 1 and"));
+    assert_eq!(app.manager.realm_row("acme").await.unwrap().display_name, "Acme", "nothing written");
 
     let ok = run_stdin(
         app.cli().args([
