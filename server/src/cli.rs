@@ -79,6 +79,29 @@ pub enum RoleCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Make CHILD part of the composite role NAME (holders of NAME hold CHILD too)
+    AddComposite {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        #[arg(long)]
+        client: Option<String>,
+        name: String,
+        /// The client holding CHILD (default: a realm role)
+        #[arg(long)]
+        child_client: Option<String>,
+        child: String,
+    },
+    /// Take CHILD out of the composite role NAME
+    RemoveComposite {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        #[arg(long)]
+        client: Option<String>,
+        name: String,
+        #[arg(long)]
+        child_client: Option<String>,
+        child: String,
+    },
     /// Delete a role; refused while anyone holds it, unless --force
     Delete {
         #[arg(long, default_value = "default")]
@@ -579,6 +602,14 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
                     println!("{}\t{}", r.name, r.description);
                 }
             }
+        }
+        Command::Role(RoleCommand::AddComposite { realm, client, name, child_client, child }) => {
+            m.set_composite(&realm, client.as_deref(), &name, child_client.as_deref(), &child, true, ACTOR).await?;
+            println!("role {name} now includes {child}");
+        }
+        Command::Role(RoleCommand::RemoveComposite { realm, client, name, child_client, child }) => {
+            m.set_composite(&realm, client.as_deref(), &name, child_client.as_deref(), &child, false, ACTOR).await?;
+            println!("role {name} no longer includes {child}");
         }
         Command::Role(RoleCommand::Delete { realm, client, name, force }) => {
             let taken = m.delete_role(&realm, client.as_deref(), &name, force, ACTOR).await?;

@@ -60,6 +60,72 @@ impl Manager {
         Ok(())
     }
 
+    /// The role `name` of the realm (or of `client_id`) and its id.
+    async fn role_id(
+        &self,
+        tx: &mut store::Tx,
+        realm: &RealmRow,
+        client_id: Option<&str>,
+        name: &str,
+    ) -> Result<String, ManageError> {
+        let client_pk = match client_id {
+            None => None,
+            Some(c) => Some(
+                store::clients::by_client_id(tx, &realm.id, c)
+                    .await?
+                    .ok_or_else(|| ManageError::NotFound(format!("no client {c:?} in realm {:?}", realm.name)))?
+                    .id,
+            ),
+        };
+        let owner = client_id.map(|c| format!("client {c:?}")).unwrap_or_else(|| format!("realm {:?}", realm.name));
+        store::roles::list(tx, &realm.id, client_pk.as_deref())
+            .await?
+            .into_iter()
+            .find(|r| r.name == name)
+            .map(|r| r.id)
+            .ok_or_else(|| ManageError::NotFound(format!("no role {name:?} in {owner}")))
+    }
+
+    /// Makes `child` (a role of the realm, or of `child_client`) part of the composite role
+    /// `name`: whoever holds `name` holds `child` too. Refused when it would make a cycle.
+    /// With `add` false, takes it out again.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn set_composite(
+        &self,
+        realm: &str,
+        client_id: Option<&str>,
+        name: &str,
+        child_client: Option<&str>,
+        child: &str,
+        add: bool,
+        actor: &str,
+    ) -> Result<(), ManageError> {
+        let realm = self.realm_row(realm).await?;
+        let mut tx = self.db.begin().await?;
+        let parent_id = self.role_id(&mut tx, &realm, client_id, name).await?;
+        let child_id = self.role_id(&mut tx, &realm, child_client, child).await?;
+        if add {
+            if store::roles::reaches(&mut tx, &child_id, &parent_id).await? {
+                return Err(invalid(format!("role {child:?} already includes {name:?}: that would be a cycle")));
+            }
+            store::roles::add_composite(&mut tx, &parent_id, &child_id).await?;
+        } else if !store::roles::remove_composite(&mut tx, &parent_id, &child_id).await? {
+            return Err(ManageError::NotFound(format!("role {name:?} does not include {child:?}")));
+        }
+        let audit = NewAudit {
+            kind: if add { "role.composite_added" } else { "role.composite_removed" },
+            actor,
+            client_id,
+            detail: Some(serde_json::json!({ "role": name, "child": child, "child_client": child_client })),
+            ..Default::default()
+        };
+        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
+        tx.commit().await?;
+        // Service accounts' roles live in the client snapshots: drop them all.
+        self.invalidate(&realm.id, "realm", &realm.name);
+        Ok(())
+    }
+
     /// The realm's roles, or those of `client_id`.
     pub async fn list_roles(&self, realm: &str, client_id: Option<&str>) -> Result<Vec<RoleRow>, ManageError> {
         let (realm, client_pk) = self.role_owner(realm, client_id).await?;

@@ -64,20 +64,28 @@ pub struct GrantedRole {
     pub name: String,
 }
 
-/// The roles of a client's service account.
-pub async fn of_service_account(c: &mut impl Executes, client_pk: &str) -> sqlx::Result<Vec<GrantedRole>> {
-    const SQL: &str = "SELECT oc.client_id AS client_id, r.name AS name FROM service_account_roles sar \
-                       JOIN roles r ON r.id = sar.role_id LEFT JOIN clients oc ON oc.id = r.client_pk \
-                       WHERE sar.client_pk = $1 ORDER BY r.name";
-    on!(c, e => sqlx::query_as(SQL).bind(client_pk).fetch_all(e).await)
+/// The roles a set of directly granted roles amounts to: those roles and, transitively, the
+/// children of the composites among them (`UNION` stops at cycles). `$1` selects the direct
+/// grants.
+fn expanded(direct: &str) -> String {
+    format!(
+        "WITH RECURSIVE granted(role_id) AS ({direct} \
+           UNION SELECT rc.child_id FROM role_composites rc JOIN granted g ON rc.role_id = g.role_id) \
+         SELECT oc.client_id AS client_id, r.name AS name FROM granted g JOIN roles r ON r.id = g.role_id \
+         LEFT JOIN clients oc ON oc.id = r.client_pk ORDER BY r.name"
+    )
 }
 
-/// The roles of a user.
+/// The roles of a client's service account, composites expanded.
+pub async fn of_service_account(c: &mut impl Executes, client_pk: &str) -> sqlx::Result<Vec<GrantedRole>> {
+    let sql = expanded("SELECT role_id FROM service_account_roles WHERE client_pk = $1");
+    on!(c, e => sqlx::query_as(&sql).bind(client_pk).fetch_all(e).await)
+}
+
+/// The roles of a user, composites expanded.
 pub async fn of_user(c: &mut impl Executes, user_id: &str) -> sqlx::Result<Vec<GrantedRole>> {
-    const SQL: &str = "SELECT oc.client_id AS client_id, r.name AS name FROM user_roles ur \
-                       JOIN roles r ON r.id = ur.role_id LEFT JOIN clients oc ON oc.id = r.client_pk \
-                       WHERE ur.user_id = $1 ORDER BY r.name";
-    on!(c, e => sqlx::query_as(SQL).bind(user_id).fetch_all(e).await)
+    let sql = expanded("SELECT role_id FROM user_roles WHERE user_id = $1");
+    on!(c, e => sqlx::query_as(&sql).bind(user_id).fetch_all(e).await)
 }
 
 /// Splits granted roles into realm roles and client roles by owning client id.
@@ -136,4 +144,32 @@ pub async fn holders(c: &mut impl Executes, role_id: &str) -> sqlx::Result<Vec<S
 /// Deletes a role (its assignments and scope mappings go with it).
 pub async fn delete(c: &mut impl Executes, role_id: &str) -> sqlx::Result<u64> {
     on!(c, e => sqlx::query("DELETE FROM roles WHERE id = $1").bind(role_id).execute(e).await.map(|r| r.rows_affected()))
+}
+
+/// Makes `child_id` part of the composite `role_id`.
+pub async fn add_composite(c: &mut impl Executes, role_id: &str, child_id: &str) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO role_composites (role_id, child_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+    on!(c, e => sqlx::query(SQL).bind(role_id).bind(child_id).execute(e).await.map(|_| ()))
+}
+
+/// Takes `child_id` out of the composite `role_id`; whether it was in it.
+pub async fn remove_composite(c: &mut impl Executes, role_id: &str, child_id: &str) -> sqlx::Result<bool> {
+    const SQL: &str = "DELETE FROM role_composites WHERE role_id = $1 AND child_id = $2";
+    on!(c, e => sqlx::query(SQL).bind(role_id).bind(child_id).execute(e).await.map(|r| r.rows_affected() > 0))
+}
+
+/// Whether `to` is `from` or one of its children, transitively.
+pub async fn reaches(c: &mut impl Executes, from: &str, to: &str) -> sqlx::Result<bool> {
+    const SQL: &str = "WITH RECURSIVE reach(role_id) AS (SELECT CAST($1 AS TEXT) \
+                         UNION SELECT rc.child_id FROM role_composites rc JOIN reach r ON rc.role_id = r.role_id) \
+                       SELECT COUNT(*) FROM reach WHERE role_id = $2";
+    on!(c, e => sqlx::query_scalar::<_, i64>(SQL).bind(from).bind(to).fetch_one(e).await.map(|n| n > 0))
+}
+
+/// The direct children of a composite role: `(owning client id, name)`.
+pub async fn composites(c: &mut impl Executes, role_id: &str) -> sqlx::Result<Vec<GrantedRole>> {
+    const SQL: &str = "SELECT oc.client_id AS client_id, r.name AS name FROM role_composites rc \
+                       JOIN roles r ON r.id = rc.child_id LEFT JOIN clients oc ON oc.id = r.client_pk \
+                       WHERE rc.role_id = $1 ORDER BY r.name";
+    on!(c, e => sqlx::query_as(SQL).bind(role_id).fetch_all(e).await)
 }

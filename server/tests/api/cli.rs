@@ -17,6 +17,7 @@ crate::db_tests!(
     cli_changes_reach_the_running_server,
     client_update_changes_settings_with_the_create_rules,
     roles_are_created_listed_and_deleted_only_when_unheld,
+    composite_roles_put_their_children_in_tokens,
 );
 
 fn run(cmd: &mut std::process::Command) -> Output {
@@ -324,6 +325,40 @@ async fn roles_are_created_listed_and_deleted_only_when_unheld(app: TestApp) {
     ok(run(app.cli().args(["role", "delete", "--client", "reports-job", "viewer"])));
     let out = run(app.cli().args(["role", "list", "--client", "reports-job", "--json"]));
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), json!([]));
+}
+
+async fn composite_roles_put_their_children_in_tokens(app: TestApp) {
+    let ok = |out: Output| assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let svc = app.service_client("reports-job", &[]).await;
+    app.service_client("warehouse", &[]).await;
+    ok(run(app.cli().args(["role", "create", "analyst"])));
+    ok(run(app.cli().args(["role", "create", "reader"])));
+    ok(run(app.cli().args(["role", "create", "--client", "warehouse", "query"])));
+    ok(run(app.cli().args(["role", "add-composite", "analyst", "reader"])));
+    ok(run(app.cli().args(["role", "add-composite", "reader", "--child-client", "warehouse", "query"])));
+    let cycle = run(app.cli().args(["role", "add-composite", "reader", "analyst"]));
+    assert!(one_line_error(&cycle).contains("cycle"));
+    {
+        let realm = app.manager.realm_row("default").await.unwrap();
+        let mut tx = app.manager.db.begin().await.unwrap();
+        let now = portcullis::clock::Clock::now(&*app.clock);
+        let pk = portcullis::store::clients::by_client_id(&mut tx, &realm.id, "reports-job").await.unwrap().unwrap().id;
+        let analyst = portcullis::store::roles::ensure_realm_role(&mut tx, &realm.id, "analyst", now).await.unwrap();
+        portcullis::store::roles::assign_to_service_account(&mut tx, &pk, &analyst).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    app.state.registry.invalidate_client(&app.manager.realm_row("default").await.unwrap().id, "reports-job");
+    // Holding "analyst" means holding "reader" and, through it, warehouse's "query".
+    let claims = jwt_claims(&app.access_token(&svc).await);
+    assert_eq!(claims["realm_access"]["roles"], json!(["analyst", "reader"]));
+    assert_eq!(claims["resource_access"]["warehouse"]["roles"], json!(["query"]));
+    ok(run(app.cli().args(["role", "remove-composite", "reader", "--child-client", "warehouse", "query"])));
+    assert!(
+        eventually(5, || async { jwt_claims(&app.access_token(&svc).await).get("resource_access").is_none() }).await,
+        "taken out of the composite, gone from the tokens"
+    );
+    let missing = run(app.cli().args(["role", "remove-composite", "reader", "--child-client", "warehouse", "query"]));
+    assert!(one_line_error(&missing).contains("does not include"));
 }
 
 /// `portcullis serve` prints the contract line, serves, and has created the default realm.
