@@ -192,6 +192,25 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Give a user existing roles
+    Grant(RoleMappingFlags),
+    /// Take roles from a user
+    Ungrant(RoleMappingFlags),
+}
+
+/// The user and roles of `user grant` / `user ungrant`.
+#[derive(Debug, clap::Args)]
+pub struct RoleMappingFlags {
+    #[arg(long, default_value = "default")]
+    realm: String,
+    #[arg(long)]
+    username: String,
+    /// A realm role (repeatable)
+    #[arg(long = "role")]
+    roles: Vec<String>,
+    /// A client role CLIENT_ID:ROLE (repeatable)
+    #[arg(long = "client-role")]
+    client_roles: Vec<String>,
 }
 
 /// `portcullis client …`
@@ -583,6 +602,8 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
                 m.create_user(NewUser { realm, username: username.clone(), email, roles }, password, ACTOR).await?;
             println!("created user {username} ({id})");
         }
+        Command::User(UserCommand::Grant(f)) => set_user_roles(m, f, true).await?,
+        Command::User(UserCommand::Ungrant(f)) => set_user_roles(m, f, false).await?,
         Command::Admin(AdminCommand::Create { username, password_stdin: _ }) => {
             let password = read_password()?;
             m.create_admin(&username, password, ACTOR).await?;
@@ -620,6 +641,15 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
             }
         }
     }
+    Ok(())
+}
+
+/// `user grant` / `user ungrant`.
+async fn set_user_roles(m: &Manager, f: RoleMappingFlags, grant: bool) -> Result<(), CliError> {
+    let client_roles = client_role_pairs("--client-role", &f.client_roles)?;
+    m.set_user_roles(&f.realm, &f.username, &f.roles, &client_roles, grant, "cli").await?;
+    let verb = if grant { "granted to" } else { "taken from" };
+    println!("roles {verb} {}", f.username);
     Ok(())
 }
 

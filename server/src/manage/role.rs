@@ -61,7 +61,7 @@ impl Manager {
     }
 
     /// The role `name` of the realm (or of `client_id`) and its id.
-    async fn role_id(
+    pub(super) async fn role_id(
         &self,
         tx: &mut store::Tx,
         realm: &RealmRow,

@@ -69,6 +69,53 @@ impl Manager {
         Ok(user.id)
     }
 
+    /// Grants (or with `grant` false, takes away) existing roles of the realm — realm roles by
+    /// name, client roles as `(client id, role)` — to the user `username`, in one transaction
+    /// with its audit event. Tokens issued from then on carry the change.
+    pub async fn set_user_roles(
+        &self,
+        realm: &str,
+        username: &str,
+        realm_roles: &[String],
+        client_roles: &[(String, String)],
+        grant: bool,
+        actor: &str,
+    ) -> Result<(), ManageError> {
+        if realm_roles.is_empty() && client_roles.is_empty() {
+            return Err(ManageError::Invalid("name at least one --role or --client-role".into()));
+        }
+        let realm = self.realm_row(realm).await?;
+        let mut tx = self.db.begin().await?;
+        let user = store::users::by_username(&mut tx, &realm.id, username)
+            .await?
+            .ok_or_else(|| ManageError::NotFound(format!("no user {username:?} in realm {:?}", realm.name)))?;
+        let wanted = realm_roles
+            .iter()
+            .map(|r| (None, r.as_str()))
+            .chain(client_roles.iter().map(|(c, r)| (Some(c.as_str()), r.as_str())));
+        let mut names = Vec::new();
+        for (client, role) in wanted {
+            let role_id = self.role_id(&mut tx, &realm, client, role).await?;
+            if grant {
+                store::roles::assign_to_user(&mut tx, &user.id, &role_id).await?;
+            } else if !store::roles::unassign_from_user(&mut tx, &user.id, &role_id).await? {
+                return Err(ManageError::NotFound(format!("user {username:?} does not hold role {role:?}")));
+            }
+            names.push(client.map(|c| format!("{c}:{role}")).unwrap_or_else(|| role.to_owned()));
+        }
+        let audit = NewAudit {
+            realm_id: Some(&realm.id),
+            kind: if grant { "user.roles_granted" } else { "user.roles_revoked" },
+            actor,
+            subject: Some(&user.id),
+            detail: Some(serde_json::json!({ "username": username, "roles": names })),
+            ..Default::default()
+        };
+        store::audit::insert(&mut tx, &audit, self.now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Creates a superuser of the admin console.
     pub async fn create_admin(&self, username: &str, password: String, actor: &str) -> Result<String, ManageError> {
         validate::username(username).map_err(ManageError::Invalid)?;

@@ -57,6 +57,12 @@ pub async fn assign_to_user(c: &mut impl Executes, user_id: &str, role_id: &str)
     on!(c, e => sqlx::query(SQL).bind(user_id).bind(role_id).execute(e).await.map(|_| ()))
 }
 
+/// Takes a role from a user; whether they held it directly.
+pub async fn unassign_from_user(c: &mut impl Executes, user_id: &str, role_id: &str) -> sqlx::Result<bool> {
+    const SQL: &str = "DELETE FROM user_roles WHERE user_id = $1 AND role_id = $2";
+    on!(c, e => sqlx::query(SQL).bind(user_id).bind(role_id).execute(e).await.map(|r| r.rows_affected() > 0))
+}
+
 /// A granted role: `client_id` is `None` for a realm role, else the owning client's id.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct GrantedRole {

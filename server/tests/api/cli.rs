@@ -18,6 +18,7 @@ crate::db_tests!(
     client_update_changes_settings_with_the_create_rules,
     roles_are_created_listed_and_deleted_only_when_unheld,
     composite_roles_put_their_children_in_tokens,
+    user_grant_and_ungrant_existing_roles,
 );
 
 fn run(cmd: &mut std::process::Command) -> Output {
@@ -359,6 +360,47 @@ async fn composite_roles_put_their_children_in_tokens(app: TestApp) {
     );
     let missing = run(app.cli().args(["role", "remove-composite", "reader", "--child-client", "warehouse", "query"]));
     assert!(one_line_error(&missing).contains("does not include"));
+}
+
+async fn user_grant_and_ungrant_existing_roles(app: TestApp) {
+    let ok = |out: Output| assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    app.create_user("alice", "correct horse battery").await;
+    app.service_client("warehouse", &[]).await;
+    ok(run(app.cli().args(["role", "create", "auditor"])));
+    ok(run(app.cli().args(["role", "create", "--client", "warehouse", "query"])));
+    let roles = || async {
+        let realm = app.manager.realm_row("default").await.unwrap();
+        let mut conn = app.manager.db.conn().await.unwrap();
+        let alice = portcullis::store::users::by_username(&mut conn, &realm.id, "alice").await.unwrap().unwrap();
+        let mut names: Vec<String> = portcullis::store::roles::of_user(&mut conn, &alice.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.client_id.map(|c| format!("{c}:{}", r.name)).unwrap_or(r.name))
+            .collect();
+        names.sort();
+        names
+    };
+    ok(run(app.cli().args([
+        "user",
+        "grant",
+        "--username",
+        "alice",
+        "--role",
+        "auditor",
+        "--client-role",
+        "warehouse:query",
+    ])));
+    assert_eq!(roles().await, ["auditor", "staff", "warehouse:query"]);
+    // Only existing roles, and nothing granted when one of them is wrong.
+    let bad = run(app.cli().args(["user", "grant", "--username", "alice", "--role", "admin2", "--role", "auditor"]));
+    assert!(one_line_error(&bad).contains("no role \"admin2\""));
+    let nobody = run(app.cli().args(["user", "grant", "--username", "nobody", "--role", "auditor"]));
+    assert!(one_line_error(&nobody).contains("no user"));
+    ok(run(app.cli().args(["user", "ungrant", "--username", "alice", "--client-role", "warehouse:query"])));
+    assert_eq!(roles().await, ["auditor", "staff"]);
+    let again = run(app.cli().args(["user", "ungrant", "--username", "alice", "--client-role", "warehouse:query"]));
+    assert!(one_line_error(&again).contains("does not hold"));
 }
 
 /// `portcullis serve` prints the contract line, serves, and has created the default realm.
