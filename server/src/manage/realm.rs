@@ -7,6 +7,11 @@ use crate::{
     store::{self, audit::NewAudit, keys::KeyRow, realms::RealmRow},
 };
 
+/// The realm of the superusers.
+pub const MASTER_REALM: &str = "master";
+/// The master realm's role that administers every realm.
+pub const SUPERUSER_ROLE: &str = "admin";
+
 /// The realm every installation starts with.
 pub const DEFAULT_REALM: &str = "default";
 
@@ -88,12 +93,28 @@ impl Manager {
 
     /// Creates the `default` realm unless it exists. Returns whether it was created.
     pub async fn ensure_default_realm(&self) -> Result<bool, ManageError> {
+        self.ensure_realm(DEFAULT_REALM, "Default").await
+    }
+
+    /// Creates the `master` realm (Keycloak's: it holds the superusers, whose realm role
+    /// `admin` administers every realm) unless it exists, and its `admin` role. Made when the
+    /// first administrator is.
+    pub async fn ensure_master_realm(&self) -> Result<RealmRow, ManageError> {
+        self.ensure_realm(MASTER_REALM, "Master").await?;
+        let realm = self.realm_row(MASTER_REALM).await?;
         let mut conn = self.db.conn().await?;
-        if store::realms::by_name(&mut conn, DEFAULT_REALM).await?.is_some() {
+        store::roles::ensure_realm_role(&mut conn, &realm.id, SUPERUSER_ROLE, self.now()).await?;
+        Ok(realm)
+    }
+
+    /// Creates the realm `name` unless it exists. Returns whether it was created.
+    async fn ensure_realm(&self, name: &str, display_name: &str) -> Result<bool, ManageError> {
+        let mut conn = self.db.conn().await?;
+        if store::realms::by_name(&mut conn, name).await?.is_some() {
             return Ok(false);
         }
         drop(conn);
-        match self.create_realm(DEFAULT_REALM, Some("Default"), "system").await {
+        match self.create_realm(name, Some(display_name), "system").await {
             Ok(_) => Ok(true),
             // Another process created it between our check and our insert.
             Err(ManageError::Conflict(_)) => Ok(false),

@@ -1,10 +1,10 @@
 //! Realm users and admin-console accounts.
 
-use super::{on_unique, ManageError, Manager};
+use super::{on_unique, realm::SUPERUSER_ROLE, ManageError, Manager};
 use crate::{
     crypto::password,
     model::validate,
-    store::{self, admins::AdminRow, audit::NewAudit, users::UserRow},
+    store::{self, admins::AdminRow, audit::NewAudit, realms::RealmRow, users::UserRow},
 };
 
 /// Minimum length of an admin password.
@@ -116,7 +116,9 @@ impl Manager {
         Ok(())
     }
 
-    /// Creates a superuser of the admin console.
+    /// Creates a superuser: an admin console account and, for the same name and password, a
+    /// user of the `master` realm holding its `admin` role (Keycloak's model, which the console
+    /// and the admin REST API move to).
     pub async fn create_admin(&self, username: &str, password: String, actor: &str) -> Result<String, ManageError> {
         validate::username(username).map_err(ManageError::Invalid)?;
         if password.chars().count() < ADMIN_PASSWORD_MIN {
@@ -136,14 +138,76 @@ impl Manager {
             updated_at: now,
         };
         let exists = || format!("an admin named {username:?} already exists");
+        let master = self.ensure_master_realm().await?;
         let mut tx = self.db.begin().await?;
-        if store::admins::by_username(&mut tx, username).await?.is_some() {
+        if store::admins::by_username(&mut tx, username).await?.is_some()
+            || store::users::by_username(&mut tx, &master.id, username).await?.is_some()
+        {
             return Err(ManageError::Conflict(exists()));
         }
         store::admins::insert(&mut tx, &admin).await.map_err(on_unique(exists))?;
+        self.insert_superuser(&mut tx, &master, &admin).await?;
         let audit = NewAudit { kind: "admin.created", actor, subject: Some(&admin.id), ..Default::default() };
         store::audit::insert(&mut tx, &audit, now).await?;
         tx.commit().await?;
         Ok(admin.id)
+    }
+
+    /// The master-realm user of an admin account: same name, same password hash, `admin` role.
+    async fn insert_superuser(
+        &self,
+        tx: &mut store::Tx,
+        master: &RealmRow,
+        admin: &AdminRow,
+    ) -> Result<(), ManageError> {
+        let now = self.now();
+        let user = UserRow {
+            id: store::new_id(),
+            realm_id: master.id.clone(),
+            username: admin.username.clone(),
+            email: None,
+            email_verified: false,
+            first_name: String::new(),
+            last_name: String::new(),
+            password_hash: Some(admin.password_hash.clone()),
+            enabled: admin.enabled,
+            created_at: now,
+            updated_at: now,
+        };
+        store::users::insert(tx, &user).await?;
+        let role = store::roles::ensure_realm_role(tx, &master.id, SUPERUSER_ROLE, now).await?;
+        store::roles::assign_to_user(tx, &user.id, &role).await?;
+        Ok(())
+    }
+
+    /// Gives every admin console account made before the master realm existed its master-realm
+    /// user (an upgrade step, run at start). Returns how many it made.
+    pub async fn migrate_admins(&self) -> Result<usize, ManageError> {
+        let mut conn = self.db.conn().await?;
+        let admins = store::admins::all(&mut conn).await?;
+        drop(conn);
+        if admins.is_empty() {
+            return Ok(0);
+        }
+        let master = self.ensure_master_realm().await?;
+        let mut made = 0;
+        for admin in admins {
+            let mut tx = self.db.begin().await?;
+            if store::users::by_username(&mut tx, &master.id, &admin.username).await?.is_some() {
+                continue;
+            }
+            self.insert_superuser(&mut tx, &master, &admin).await?;
+            let audit = NewAudit {
+                realm_id: Some(&master.id),
+                kind: "admin.migrated",
+                actor: "system",
+                subject: Some(&admin.id),
+                ..Default::default()
+            };
+            store::audit::insert(&mut tx, &audit, self.now()).await?;
+            tx.commit().await?;
+            made += 1;
+        }
+        Ok(made)
     }
 }

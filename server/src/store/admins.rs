@@ -43,3 +43,9 @@ pub async fn by_id(c: &mut impl Executes, id: &str) -> sqlx::Result<Option<Admin
     let sql = format!("SELECT {COLUMNS} FROM admins WHERE id = $1");
     on!(c, e => sqlx::query_as(&sql).bind(id).fetch_optional(e).await)
 }
+
+/// Every admin, by username.
+pub async fn all(c: &mut impl Executes) -> sqlx::Result<Vec<AdminRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM admins ORDER BY username");
+    on!(c, e => sqlx::query_as(&sql).fetch_all(e).await)
+}

@@ -198,6 +198,26 @@ async fn realm_user_and_admin_commands(app: TestApp) {
     assert!(admin.status.success(), "{}", String::from_utf8_lossy(&admin.stderr));
     let row = portcullis::store::admins::by_username(&mut conn, "root").await.unwrap().unwrap();
     assert!(row.password_hash.starts_with("$argon2id$") && row.superuser);
+    // The superuser is also a user of the master realm holding its `admin` role.
+    let master = app.manager.realm_row("master").await.unwrap();
+    let root = portcullis::store::users::by_username(&mut conn, &master.id, "root").await.unwrap().unwrap();
+    assert!(portcullis::crypto::password::verify_blocking(root.password_hash.as_deref(), "a long admin password"));
+    let roles = portcullis::store::roles::of_user(&mut conn, &root.id).await.unwrap();
+    assert_eq!(roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["admin"]);
+    // An admin account from before the master realm existed gets its user at the next start.
+    let old = portcullis::store::admins::AdminRow {
+        id: "old-admin".into(),
+        username: "veteran".into(),
+        password_hash: row.password_hash.clone(),
+        superuser: true,
+        enabled: true,
+        created_at: 0,
+        updated_at: 0,
+    };
+    portcullis::store::admins::insert(&mut conn, &old).await.unwrap();
+    assert_eq!(app.manager.migrate_admins().await.unwrap(), 1);
+    assert_eq!(app.manager.migrate_admins().await.unwrap(), 0, "once");
+    assert!(portcullis::store::users::by_username(&mut conn, &master.id, "veteran").await.unwrap().is_some());
 }
 
 async fn cli_changes_reach_the_running_server(app: TestApp) {
