@@ -701,7 +701,7 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
             if json {
                 let list: Vec<_> = rows
                     .iter()
-                    .map(|c| serde_json::json!({"client_id": c.client_id, "name": c.name, "template": c.template, "enabled": c.enabled}))
+                    .map(|c| serde_json::json!({"client_id": c.client_id, "name": c.name, "template": c.template, "enabled": c.enabled, "builtin": c.builtin}))
                     .collect();
                 print_json(&list);
             } else {
@@ -709,7 +709,7 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
                     println!(
                         "{}\t{}\t{}\t{}",
                         c.client_id,
-                        c.template,
+                        if c.builtin { "built-in" } else { c.template.as_str() },
                         if c.enabled { "enabled" } else { "disabled" },
                         c.name
                     );

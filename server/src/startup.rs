@@ -77,6 +77,7 @@ pub async fn open(config: &Config, clock: SharedClock) -> Result<Manager, StartE
     drop(conn);
     let manager = Manager { db, master, clock, registry: None };
     manager.ensure_default_realm().await?;
+    manager.ensure_admin_roles_everywhere().await?;
     manager.migrate_admins().await?;
     Ok(manager)
 }

@@ -60,8 +60,10 @@ impl ConsoleService for Console {
             return Err(format!("realm {realm:?} does not exist"));
         };
         let rows = store::clients::list(&mut conn, &realm_row.id).await.map_err(internal)?;
+        // Built-in clients (realm-management) get their own place with the permission model.
         Ok(rows
             .into_iter()
+            .filter(|c| !c.builtin)
             .map(|c| ClientSummary {
                 kind: if c.confidential { "confidential" } else { "public" }.into(),
                 grant_types: c.grant_types.split_whitespace().map(str::to_owned).collect(),

@@ -87,6 +87,15 @@ pub struct NewSecret {
     pub previous_valid_until: Option<i64>,
 }
 
+/// Built-in clients (`realm-management`) hold the realm's admin permissions: they are not
+/// changed, disabled or deleted.
+pub(super) fn refuse_builtin(client: &ClientRow) -> Result<(), ManageError> {
+    if client.builtin {
+        return Err(invalid(format!("{:?} is a built-in client and cannot be changed", client.client_id)));
+    }
+    Ok(())
+}
+
 /// Where a role given at creation goes.
 #[derive(Clone, Copy)]
 enum RoleTarget {
@@ -218,6 +227,7 @@ impl Manager {
             created_at: now,
             updated_at: now,
             full_scope_allowed: req.options.full_scope_allowed.unwrap_or(true),
+            builtin: false,
         };
         let exists = || format!("client {client_id:?} already exists in realm {:?}", realm.name);
         let mut tx = self.db.begin().await?;
@@ -292,6 +302,7 @@ impl Manager {
         let client = store::clients::by_client_id(&mut conn, &realm.id, client_id)
             .await?
             .ok_or_else(|| ManageError::NotFound(format!("no client {client_id:?} in realm {:?}", realm.name)))?;
+        refuse_builtin(&client)?;
         Ok((realm, client))
     }
 

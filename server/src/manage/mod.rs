@@ -3,6 +3,7 @@
 //! writes in one transaction (audit event and change-log row included) and only then drops
 //! the affected cache entries, so a failure leaves nothing half-written.
 
+pub mod admin_roles;
 pub mod client;
 pub mod client_update;
 pub mod realm;

@@ -37,19 +37,21 @@ pub struct ClientRow {
     /// Keycloak's "full scope allowed": user tokens carry all of the user's roles; off, only
     /// those in the client's role scope mappings and the client's own roles.
     pub full_scope_allowed: bool,
+    /// A built-in client (`realm-management`): holds roles, gets no tokens, cannot be changed.
+    pub builtin: bool,
 }
 
 const COLUMNS: &str = "id, realm_id, client_id, name, description, template, confidential, \
     enabled, grant_types, redirect_uris, post_logout_redirect_uris, access_token_lifespan, \
     refresh_token_lifespan, refresh_token_rotation, refresh_reuse_window, pkce_required, \
     consent_required, id_token_alg, not_before, created_by, updated_by, created_at, updated_at, \
-    full_scope_allowed";
+    full_scope_allowed, builtin";
 
 /// Inserts a client.
 pub async fn insert(c: &mut impl Executes, r: &ClientRow) -> sqlx::Result<()> {
     let sql = format!(
         "INSERT INTO clients ({COLUMNS}) VALUES \
-         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24)"
+         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25)"
     );
     on!(c, e => sqlx::query(&sql)
         .bind(&r.id).bind(&r.realm_id).bind(&r.client_id).bind(&r.name).bind(&r.description)
@@ -58,7 +60,7 @@ pub async fn insert(c: &mut impl Executes, r: &ClientRow) -> sqlx::Result<()> {
         .bind(r.refresh_token_lifespan).bind(r.refresh_token_rotation).bind(r.refresh_reuse_window)
         .bind(r.pkce_required).bind(r.consent_required).bind(&r.id_token_alg).bind(r.not_before)
         .bind(&r.created_by).bind(&r.updated_by).bind(r.created_at).bind(r.updated_at)
-        .bind(r.full_scope_allowed).execute(e).await.map(|_| ()))
+        .bind(r.full_scope_allowed).bind(r.builtin).execute(e).await.map(|_| ()))
 }
 
 /// The client `client_id` of the realm `realm_id`.

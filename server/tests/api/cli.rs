@@ -19,6 +19,7 @@ crate::db_tests!(
     roles_are_created_listed_and_deleted_only_when_unheld,
     composite_roles_put_their_children_in_tokens,
     user_grant_and_ungrant_existing_roles,
+    admin_permissions_are_realm_management_roles,
 );
 
 fn run(cmd: &mut std::process::Command) -> Output {
@@ -421,6 +422,57 @@ async fn user_grant_and_ungrant_existing_roles(app: TestApp) {
     assert_eq!(roles().await, ["auditor", "staff"]);
     let again = run(app.cli().args(["user", "ungrant", "--username", "alice", "--client-role", "warehouse:query"]));
     assert!(one_line_error(&again).contains("does not hold"));
+}
+
+async fn admin_permissions_are_realm_management_roles(app: TestApp) {
+    let ok = |out: Output| assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ok(run(app.cli().args(["realm", "create", "acme"])));
+    for realm in ["default", "acme"] {
+        let out = run(app.cli().args(["role", "list", "--realm", realm, "--client", "realm-management", "--json"]));
+        let roles: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let names: Vec<&str> = roles.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+        for wanted in [
+            "realm-admin",
+            "manage-clients",
+            "view-clients",
+            "query-clients",
+            "manage-users",
+            "view-users",
+            "manage-realm",
+            "view-realm",
+            "view-events",
+        ] {
+            assert!(names.contains(&wanted), "{realm}: {wanted} in {names:?}");
+        }
+    }
+    // The seeds' names are composites: administer-clients = manage + view (+ query) clients.
+    app.create_user("clara", "correct horse battery").await;
+    ok(run(app.cli().args(["user", "grant", "--username", "clara", "--role", "administer-clients"])));
+    let realm = app.manager.realm_row("default").await.unwrap();
+    let mut conn = app.manager.db.conn().await.unwrap();
+    let clara = portcullis::store::users::by_username(&mut conn, &realm.id, "clara").await.unwrap().unwrap();
+    let (realm_roles, client_roles) =
+        portcullis::store::roles::split(portcullis::store::roles::of_user(&mut conn, &clara.id).await.unwrap());
+    assert!(realm_roles.contains(&"administer-clients".to_owned()));
+    let mut perms = client_roles["realm-management"].clone();
+    perms.sort();
+    assert_eq!(perms, ["create-client", "manage-clients", "query-clients", "view-clients"]);
+    // realm-admin includes every permission.
+    ok(run(app.cli().args(["user", "grant", "--username", "clara", "--client-role", "realm-management:realm-admin"])));
+    let (_, client_roles) =
+        portcullis::store::roles::split(portcullis::store::roles::of_user(&mut conn, &clara.id).await.unwrap());
+    assert!(client_roles["realm-management"].len() >= 18, "{client_roles:?}");
+    // The built-in client holds roles, never tokens, and cannot be changed or deleted.
+    let del = run(app.cli().args(["client", "delete", "realm-management"]));
+    assert!(one_line_error(&del).contains("built-in"));
+    let upd = run(app.cli().args(["client", "update", "realm-management", "--name", "x"]));
+    assert!(one_line_error(&upd).contains("built-in"));
+    let res = app
+        .post_form("default", TOKEN, None, &[("grant_type", "client_credentials"), ("client_id", "realm-management")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // Realms made before the roles existed get them at start; once.
+    assert_eq!(app.manager.ensure_admin_roles_everywhere().await.unwrap(), 0);
 }
 
 /// `portcullis serve` prints the contract line, serves, and has created the default realm.

@@ -1,0 +1,125 @@
+//! The admin permissions of a realm, as Keycloak models them: client roles of the realm's
+//! built-in `realm-management` client, with Keycloak's composites, plus the seeds' names as
+//! composite realm roles. Made with every realm, and at start for realms made before.
+
+use super::{ManageError, Manager};
+use crate::store::{self, clients::ClientRow, Executes};
+
+/// The built-in client holding the admin permissions.
+pub const REALM_MANAGEMENT: &str = "realm-management";
+
+/// Keycloak's `realm-management` roles and, for the composites, the roles they include.
+pub const PERMISSIONS: &[(&str, &[&str])] = &[
+    ("view-realm", &[]),
+    ("manage-realm", &[]),
+    ("query-clients", &[]),
+    ("view-clients", &["query-clients"]),
+    ("manage-clients", &[]),
+    ("create-client", &[]),
+    ("query-users", &[]),
+    ("query-groups", &[]),
+    ("view-users", &["query-users", "query-groups"]),
+    ("manage-users", &[]),
+    ("query-realms", &[]),
+    ("view-events", &[]),
+    ("manage-events", &[]),
+    ("view-identity-providers", &[]),
+    ("manage-identity-providers", &[]),
+    ("view-authorization", &[]),
+    ("manage-authorization", &[]),
+    ("impersonation", &[]),
+];
+
+/// Every permission: `realm-admin` includes them all.
+pub const REALM_ADMIN: &str = "realm-admin";
+
+/// The seeds' names, realm roles made of `realm-management` roles.
+pub const SEED_ROLES: &[(&str, &str, &[&str])] = &[
+    ("administer-account", "Administers the realm: users, clients, settings", &[REALM_ADMIN]),
+    (
+        "administer-clients",
+        "Creates, manages and deletes clients",
+        &["manage-clients", "view-clients", "create-client"],
+    ),
+    (
+        "view-realm",
+        "Sees the realm's settings, clients, users and events; changes nothing",
+        &["view-realm", "view-clients", "view-users", "view-events"],
+    ),
+];
+
+impl Manager {
+    /// Makes the `realm-management` client of `realm_id`, its roles and the seed roles, unless
+    /// they exist. Returns whether it made them.
+    pub(super) async fn ensure_admin_roles(&self, c: &mut impl Executes, realm_id: &str) -> Result<bool, ManageError> {
+        if store::clients::by_client_id(c, realm_id, REALM_MANAGEMENT).await?.is_some() {
+            return Ok(false);
+        }
+        let now = self.now();
+        let client = ClientRow {
+            id: store::new_id(),
+            realm_id: realm_id.to_owned(),
+            client_id: REALM_MANAGEMENT.to_owned(),
+            name: REALM_MANAGEMENT.to_owned(),
+            description: "Built in: its roles are the realm's admin permissions".to_owned(),
+            template: "service".to_owned(),
+            confidential: true,
+            enabled: true,
+            grant_types: String::new(),
+            redirect_uris: "[]".to_owned(),
+            post_logout_redirect_uris: "[]".to_owned(),
+            access_token_lifespan: None,
+            refresh_token_lifespan: None,
+            refresh_token_rotation: true,
+            refresh_reuse_window: 5,
+            pkce_required: true,
+            consent_required: false,
+            id_token_alg: None,
+            not_before: 0,
+            created_by: "system".to_owned(),
+            updated_by: "system".to_owned(),
+            created_at: now,
+            updated_at: now,
+            full_scope_allowed: true,
+            builtin: true,
+        };
+        store::clients::insert(c, &client).await?;
+        let mut ids = std::collections::HashMap::new();
+        for (name, _) in PERMISSIONS.iter().chain([(REALM_ADMIN, &[][..])].iter()) {
+            let id = store::roles::ensure_client_role(c, realm_id, &client.id, name, now).await?;
+            ids.insert(*name, id);
+        }
+        for (name, children) in PERMISSIONS {
+            for child in *children {
+                store::roles::add_composite(c, &ids[name], &ids[child]).await?;
+            }
+        }
+        for (name, _) in PERMISSIONS {
+            store::roles::add_composite(c, &ids[REALM_ADMIN], &ids[name]).await?;
+        }
+        for (name, description, children) in SEED_ROLES {
+            store::roles::create(c, realm_id, None, name, description, now).await?;
+            let seed = store::roles::ensure_realm_role(c, realm_id, name, now).await?;
+            for child in *children {
+                store::roles::add_composite(c, &seed, &ids[child]).await?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Gives every realm its admin roles (realms made before they existed). Run at start.
+    pub async fn ensure_admin_roles_everywhere(&self) -> Result<usize, ManageError> {
+        let mut conn = self.db.conn().await?;
+        let realms = store::realms::list(&mut conn).await?;
+        drop(conn);
+        let mut made = 0;
+        for realm in realms {
+            let mut tx = self.db.begin().await?;
+            if self.ensure_admin_roles(&mut tx, &realm.id).await? {
+                tx.commit().await?;
+                made += 1;
+            }
+        }
+        Ok(made)
+    }
+}
