@@ -52,13 +52,15 @@ impl ConsoleService for Console {
         let Some(admin) = self.admin(parts).await? else {
             return Err("sign in to see clients".into());
         };
-        if !admin.superuser {
-            return Err("you do not have access to this realm".into());
-        }
         let mut conn = self.state.db.conn().await.map_err(internal)?;
         let Some(realm_row) = store::realms::by_name(&mut conn, realm).await.map_err(internal)? else {
             return Err(format!("realm {realm:?} does not exist"));
         };
+        // Checked on the server from the stored role mappings of the admin's master-realm user.
+        let permissions = self.state.manager.console_permissions(&admin.username).await.map_err(internal)?;
+        if !permissions.can(&realm_row.id, "view-clients") {
+            return Err("you do not have access to this realm".into());
+        }
         let rows = store::clients::list(&mut conn, &realm_row.id).await.map_err(internal)?;
         // Built-in clients (realm-management) get their own place with the permission model.
         Ok(rows

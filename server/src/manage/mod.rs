@@ -6,6 +6,7 @@
 pub mod admin_roles;
 pub mod client;
 pub mod client_update;
+pub mod permissions;
 pub mod realm;
 pub mod role;
 pub mod user;

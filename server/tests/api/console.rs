@@ -9,6 +9,7 @@ crate::db_tests!(
     anonymous_visitors_are_sent_to_sign_in,
     sign_in_checks_csrf_and_credentials_with_one_message,
     signed_in_admin_sees_the_clients_and_can_sign_out,
+    the_client_list_follows_the_stored_role_mappings,
 );
 
 fn csrf_of(html: &str) -> String {
@@ -124,4 +125,39 @@ async fn signed_in_admin_sees_the_clients_and_can_sign_out(app: TestApp) {
     assert_eq!(res.headers()[header::LOCATION], "/admin/login");
     let res = app.http.get(format!("{}/admin/realms/default/clients", app.base)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+async fn the_client_list_follows_the_stored_role_mappings(app: TestApp) {
+    create_admin(&app).await;
+    app.service_client("alpha-service", &[]).await;
+    let res = sign_in(&app, "root", "a long admin password").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let list = || async {
+        let html = app.http.get(format!("{}/admin/realms/default/clients", app.base)).send().await.unwrap();
+        html.text().await.unwrap()
+    };
+    assert!(list().await.contains("data-client-id=\"alpha-service\""), "the superuser sees the clients");
+    // Taking the master realm's admin role from root's user closes the list at once: the
+    // server reads the role mappings on every request, not the session.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args([
+            "--database-url",
+            &app.db.url,
+            "user",
+            "ungrant",
+            "--realm",
+            "master",
+            "--username",
+            "root",
+            "--role",
+            "admin",
+        ])
+        .env("PORTCULLIS_MASTER_KEY", &app.master_key)
+        .env("PORTCULLIS_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = list().await;
+    assert!(!html.contains("data-client-id=\"alpha-service\""));
+    assert!(html.contains("you do not have access to this realm"), "a clear refusal");
 }

@@ -1,0 +1,81 @@
+//! Who may do what, from the stored role mappings only (never from a token's claims): a user
+//! of the `master` realm holding its `admin` role administers every realm; any other user holds
+//! the `realm-management` roles of their own realm (composites expanded), and only there.
+
+use super::{
+    admin_roles::{REALM_ADMIN, REALM_MANAGEMENT},
+    realm::{MASTER_REALM, SUPERUSER_ROLE},
+    ManageError, Manager,
+};
+use crate::store::{self, users::UserRow};
+use std::collections::BTreeSet;
+
+/// What one user may administer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Permissions {
+    /// The master realm's `admin`: everything, in every realm.
+    pub superuser: bool,
+    /// The realm the permissions below hold in (the user's own).
+    pub realm_id: String,
+    /// The user's `realm-management` roles there, composites expanded.
+    pub roles: BTreeSet<String>,
+}
+
+impl Permissions {
+    /// Whether the user holds `permission` (a `realm-management` role) in the realm `realm_id`.
+    pub fn can(&self, realm_id: &str, permission: &str) -> bool {
+        self.superuser
+            || (self.realm_id == realm_id && (self.roles.contains(permission) || self.roles.contains(REALM_ADMIN)))
+    }
+}
+
+impl Manager {
+    /// The permissions of `user`, from the role mappings stored now.
+    pub async fn permissions_of(&self, user: &UserRow) -> Result<Permissions, ManageError> {
+        let mut conn = self.db.conn().await?;
+        let (realm_roles, client_roles) = store::roles::split(store::roles::of_user(&mut conn, &user.id).await?);
+        let master = store::realms::by_name(&mut conn, MASTER_REALM).await?;
+        let superuser = user.enabled
+            && master.is_some_and(|m| m.id == user.realm_id)
+            && realm_roles.iter().any(|r| r == SUPERUSER_ROLE);
+        let roles = match user.enabled {
+            true => client_roles.get(REALM_MANAGEMENT).cloned().unwrap_or_default().into_iter().collect(),
+            false => BTreeSet::new(),
+        };
+        Ok(Permissions { superuser, realm_id: user.realm_id.clone(), roles })
+    }
+
+    /// The permissions of the admin console account `username` (its master-realm user).
+    pub async fn console_permissions(&self, username: &str) -> Result<Permissions, ManageError> {
+        let mut conn = self.db.conn().await?;
+        let Some(master) = store::realms::by_name(&mut conn, MASTER_REALM).await? else {
+            return Ok(Permissions::default());
+        };
+        let Some(user) = store::users::by_username(&mut conn, &master.id, username).await? else {
+            return Ok(Permissions::default());
+        };
+        drop(conn);
+        self.permissions_of(&user).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holding(realm: &str, roles: &[&str]) -> Permissions {
+        Permissions { superuser: false, realm_id: realm.into(), roles: roles.iter().map(|r| r.to_string()).collect() }
+    }
+
+    #[test]
+    fn permissions_hold_in_the_users_own_realm_only() {
+        let p = holding("acme", &["view-clients", "query-clients"]);
+        assert!(p.can("acme", "view-clients"));
+        assert!(!p.can("acme", "manage-clients"), "viewing is not managing");
+        assert!(!p.can("other", "view-clients"), "another realm");
+        assert!(holding("acme", &[REALM_ADMIN]).can("acme", "manage-users"), "realm-admin holds every permission");
+        let root = Permissions { superuser: true, ..Default::default() };
+        assert!(root.can("anywhere", "manage-realm"), "the master realm's admin administers every realm");
+        assert!(!Permissions::default().can("", "view-realm"), "nobody holds nothing");
+    }
+}
