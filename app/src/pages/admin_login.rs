@@ -23,9 +23,14 @@ pub fn AdminLogin() -> impl IntoView {
     view! {
         <main class="card narrow">
             <h1>"Portcullis"</h1>
-            <p class="muted">"Sign in to the admin console"</p>
+            <p class="muted">
+                "Sign in to the admin console"
+                {move || query.read().get("realm").map(|r| view! { " of realm " <strong id="realm-name">{r}</strong> })}
+            </p>
             {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
             <form method="post" action="/admin/login" class="stack">
+                // An administrator of one realm signs in at `/admin/login?realm=NAME`.
+                {move || query.read().get("realm").map(|r| view! { <input type="hidden" name="realm" value=r/> })}
                 <Suspense>
                     {move || token.get().map(|t| view! { <CsrfField token=t.unwrap_or_default()/> })}
                 </Suspense>

@@ -20,6 +20,7 @@ pub fn error_message(code: &str, retry: Option<i64>) -> String {
         ),
         "csrf" => "Your sign-in form expired. Please try again.".into(),
         "expired" => "This sign-in request has expired. Go back to the application and start again.".into(),
+        "forbidden" => "This account may not use the admin console.".into(),
         "internal" => "Sign-in is unavailable right now. Please try again.".into(),
         _ => "Invalid username or password.".into(),
     }

@@ -8,6 +8,7 @@
 use super::{csrf, ADMIN_ID};
 use crate::{
     flow::brute_force,
+    manage::realm::{DEFAULT_REALM, MASTER_REALM},
     net::ClientIp,
     state::AppState,
     store::{self, audit::NewAudit},
@@ -32,15 +33,28 @@ pub struct LoginForm {
     username: String,
     password: String,
     csrf: Option<String>,
+    /// The realm the administrator belongs to; `master` when absent.
+    realm: Option<String>,
 }
 
-fn back_with(error: &str) -> Response {
-    Redirect::to(&format!("{LOGIN}?error={error}")).into_response()
+fn back_with(error: &str, realm: Option<&str>) -> Response {
+    back_to_login(&[("error", error.to_owned())], realm)
 }
 
 /// Back to the sign-in page with a wait or lockout and its seconds.
-fn back_with_retry(error: &str, seconds: i64) -> Response {
-    Redirect::to(&format!("{LOGIN}?error={error}&retry={seconds}")).into_response()
+fn back_with_retry(error: &str, seconds: i64, realm: Option<&str>) -> Response {
+    back_to_login(&[("error", error.to_owned()), ("retry", seconds.to_string())], realm)
+}
+
+fn back_to_login(params: &[(&str, String)], realm: Option<&str>) -> Response {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(r) = realm {
+        q.append_pair("realm", r);
+    }
+    for (k, v) in params {
+        q.append_pair(k, v);
+    }
+    Redirect::to(&format!("{LOGIN}?{}", q.finish())).into_response()
 }
 
 async fn audit(state: &AppState, kind: &str, actor: &str, ip: std::net::IpAddr) {
@@ -56,20 +70,10 @@ async fn audit(state: &AppState, kind: &str, actor: &str, ip: std::net::IpAddr) 
     }
 }
 
-/// The guard of the console's sign-in. Its counters live under the `default` realm (which
-/// always exists) with keys of their own (`admin:…`), until administrators become users of
-/// the master realm.
-async fn admin_guard(state: &AppState) -> Option<brute_force::Guard> {
-    let realm = state.registry.realm("default").await.ok().flatten()?;
-    Some(brute_force::Guard {
-        namespace: "admin",
-        failed_kind: "admin.login_failed",
-        locked_kind: "admin.locked",
-        ..brute_force::Guard::for_realm(&realm)
-    })
-}
-
-/// `POST /admin/login`.
+/// `POST /admin/login`: an administrator is a user of a realm — `master` unless the form
+/// names another — who holds admin permissions there (the master realm's `admin`, or any
+/// `realm-management` role). The password is checked behind the realm's brute-force guard, the
+/// same counters as the realm's own sign-in page.
 pub async fn sign_in(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -78,51 +82,71 @@ pub async fn sign_in(
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
-        return back_with("invalid");
+        return back_with("invalid", None);
     };
+    let realm_name = form.realm.clone().filter(|r| !r.is_empty() && r.len() <= 100);
+    let back = |error: &str| back_with(error, realm_name.as_deref());
     if !csrf::verify(&session, &headers, form.csrf.as_deref()).await {
-        return back_with("csrf");
+        return back("csrf");
     }
-    let Some(guard) = admin_guard(&state).await else {
-        return back_with("invalid");
+    let realm = match state.registry.realm(realm_name.as_deref().unwrap_or(MASTER_REALM)).await {
+        Ok(Some(r)) if r.settings.enabled => r,
+        _ => return back("invalid"),
+    };
+    let guard = brute_force::Guard {
+        failed_kind: "admin.login_failed",
+        locked_kind: "admin.locked",
+        ..brute_force::Guard::for_realm(&realm)
     };
     // A locked-out attempt is refused before anything is looked up or written (no audit row:
     // a flood of refused attempts must not grow the database).
+    let realm_id = realm.id.clone();
     let result =
-        brute_force::guarded_login(&state, guard, &form.username, form.password, ip, |state, name| async move {
+        brute_force::guarded_login(&state, guard, &form.username, form.password, ip, move |state, name| async move {
             let mut conn = state.db.conn().await?;
-            let admin = store::admins::by_username(&mut conn, &name).await?;
-            Ok(admin.map(|a| brute_force::Candidate {
-                id: a.id.clone(),
-                hash: Some(a.password_hash.clone()).filter(|_| a.enabled),
-                account: a,
+            let user = store::users::by_username(&mut conn, &realm_id, &name).await?;
+            Ok(user.map(|u| brute_force::Candidate {
+                id: u.id.clone(),
+                hash: u.password_hash.clone().filter(|_| u.enabled),
+                account: u,
             }))
         })
         .await;
-    match result {
-        Ok(admin) => {
-            if let Err(e) = session.cycle_id().await {
-                tracing::error!(error = %e, "cycling session id");
-                return back_with("invalid");
-            }
-            // A fresh CSRF token for the signed-in session.
-            let _ = session.remove::<String>("csrf").await;
-            if let Err(e) = super::sessions::mark_signed_in(&session).await {
-                tracing::error!(error = %e, "storing session");
-                return back_with("invalid");
-            }
-            if let Err(e) = session.insert(ADMIN_ID, &admin.id).await {
-                tracing::error!(error = %e, "storing session");
-                return back_with("invalid");
-            }
-            audit(&state, "admin.login", &admin.username, ip).await;
-            Redirect::to(HOME).into_response()
-        }
+    let user = match result {
+        Ok(user) => user,
         Err(e @ (brute_force::LoginError::Locked(_) | brute_force::LoginError::Wait(_))) => {
-            back_with_retry(e.code(), e.retry_after().unwrap_or(1))
+            return back_with_retry(e.code(), e.retry_after().unwrap_or(1), realm_name.as_deref())
         }
-        Err(_) => back_with("invalid"),
+        Err(_) => return back("invalid"),
+    };
+    let permissions = match state.manager.permissions_of(&user).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "loading permissions");
+            return back("invalid");
+        }
+    };
+    if !permissions.superuser && permissions.roles.is_empty() {
+        audit(&state, "admin.login_forbidden", &user.username, ip).await;
+        return back("forbidden");
     }
+    if let Err(e) = session.cycle_id().await {
+        tracing::error!(error = %e, "cycling session id");
+        return back("invalid");
+    }
+    // A fresh CSRF token for the signed-in session.
+    let _ = session.remove::<String>("csrf").await;
+    if let Err(e) = super::sessions::mark_signed_in(&session).await {
+        tracing::error!(error = %e, "storing session");
+        return back("invalid");
+    }
+    if let Err(e) = session.insert(ADMIN_ID, &user.id).await {
+        tracing::error!(error = %e, "storing session");
+        return back("invalid");
+    }
+    audit(&state, "admin.login", &user.username, ip).await;
+    let home_realm = if permissions.superuser { DEFAULT_REALM } else { realm.name.as_str() };
+    Redirect::to(&format!("/admin/realms/{home_realm}/clients")).into_response()
 }
 
 /// The sign-out form.

@@ -24,12 +24,13 @@ fn internal(e: impl std::fmt::Display) -> String {
 }
 
 impl Console {
-    async fn admin(&self, parts: &Parts) -> Result<Option<store::admins::AdminRow>, String> {
+    /// The signed-in administrator: a user of some realm, still enabled.
+    async fn admin(&self, parts: &Parts) -> Result<Option<store::users::UserRow>, String> {
         let Some(id) = session(parts)?.get::<String>(ADMIN_ID).await.map_err(internal)? else {
             return Ok(None);
         };
         let mut conn = self.state.db.conn().await.map_err(internal)?;
-        Ok(store::admins::by_id(&mut conn, &id).await.map_err(internal)?.filter(|a| a.enabled))
+        Ok(store::users::by_id(&mut conn, &id).await.map_err(internal)?.filter(|u| u.enabled))
     }
 }
 
@@ -43,9 +44,12 @@ impl ConsoleService for Console {
         let Some(admin) = self.admin(parts).await? else {
             return Ok(None);
         };
+        let permissions = self.state.manager.permissions_of(&admin).await.map_err(internal)?;
         let mut conn = self.state.db.conn().await.map_err(internal)?;
+        // The realms this administrator may open: all for the superuser, else their own.
         let realms = store::realms::list(&mut conn).await.map_err(internal)?;
-        Ok(Some(AdminView { username: admin.username, realms: realms.into_iter().map(|r| r.name).collect() }))
+        let realms = realms.into_iter().filter(|r| permissions.superuser || r.id == admin.realm_id).map(|r| r.name);
+        Ok(Some(AdminView { username: admin.username, realms: realms.collect() }))
     }
 
     async fn list_clients(&self, parts: &Parts, realm: &str) -> Result<Vec<ClientSummary>, String> {
@@ -56,8 +60,8 @@ impl ConsoleService for Console {
         let Some(realm_row) = store::realms::by_name(&mut conn, realm).await.map_err(internal)? else {
             return Err(format!("realm {realm:?} does not exist"));
         };
-        // Checked on the server from the stored role mappings of the admin's master-realm user.
-        let permissions = self.state.manager.console_permissions(&admin.username).await.map_err(internal)?;
+        // Checked on the server, on every request, from the stored role mappings.
+        let permissions = self.state.manager.permissions_of(&admin).await.map_err(internal)?;
         if !permissions.can(&realm_row.id, "view-clients") {
             return Err("you do not have access to this realm".into());
         }

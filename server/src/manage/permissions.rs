@@ -44,19 +44,6 @@ impl Manager {
         };
         Ok(Permissions { superuser, realm_id: user.realm_id.clone(), roles })
     }
-
-    /// The permissions of the admin console account `username` (its master-realm user).
-    pub async fn console_permissions(&self, username: &str) -> Result<Permissions, ManageError> {
-        let mut conn = self.db.conn().await?;
-        let Some(master) = store::realms::by_name(&mut conn, MASTER_REALM).await? else {
-            return Ok(Permissions::default());
-        };
-        let Some(user) = store::users::by_username(&mut conn, &master.id, username).await? else {
-            return Ok(Permissions::default());
-        };
-        drop(conn);
-        self.permissions_of(&user).await
-    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ crate::db_tests!(
     sign_in_checks_csrf_and_credentials_with_one_message,
     signed_in_admin_sees_the_clients_and_can_sign_out,
     the_client_list_follows_the_stored_role_mappings,
+    a_realms_own_administrators_sign_in_for_that_realm_only,
 );
 
 fn csrf_of(html: &str) -> String {
@@ -160,4 +161,55 @@ async fn the_client_list_follows_the_stored_role_mappings(app: TestApp) {
     let html = list().await;
     assert!(!html.contains("data-client-id=\"alpha-service\""));
     assert!(html.contains("you do not have access to this realm"), "a clear refusal");
+}
+
+async fn a_realms_own_administrators_sign_in_for_that_realm_only(app: TestApp) {
+    app.manager.create_realm("acme", None, "test").await.unwrap();
+    for (name, roles) in [("ops", vec!["administer-clients".to_owned()]), ("nobody", vec![])] {
+        let user = portcullis::manage::user::NewUser {
+            realm: "acme".into(),
+            username: name.into(),
+            email: None,
+            roles: vec![],
+        };
+        app.manager.create_user(user, "a long password".into(), "test").await.unwrap();
+        if !roles.is_empty() {
+            app.manager.set_user_roles("acme", name, &roles, &[], true, "test").await.unwrap();
+        }
+    }
+    app.create_client(portcullis::manage::client::NewClient {
+        realm: "acme".into(),
+        template: "service".into(),
+        client_id: Some("acme-job".into()),
+        ..Default::default()
+    })
+    .await;
+    let sign_in_at = |username: &'static str| {
+        let app = &app;
+        async move {
+            let page = app.http.get(format!("{}/admin/login?realm=acme", app.base)).send().await.unwrap();
+            let html = page.text().await.unwrap();
+            assert!(html.contains("name=\"realm\" value=\"acme\""), "the form keeps the realm");
+            let form =
+                [("username", username), ("password", "a long password"), ("csrf", &csrf_of(&html)), ("realm", "acme")];
+            let res = app.http.post(format!("{}/admin/login", app.base)).form(&form).send().await.unwrap();
+            res.headers()[header::LOCATION].to_str().unwrap().to_owned()
+        }
+    };
+    // Without any admin role: refused with a clear message, no session.
+    let refused = sign_in_at("nobody").await;
+    assert!(refused.contains("error=forbidden") && refused.contains("realm=acme"), "{refused}");
+    // With administer-clients: the console of acme, and only acme.
+    assert_eq!(sign_in_at("ops").await, "/admin/realms/acme/clients");
+    let html =
+        app.http.get(format!("{}/admin/realms/acme/clients", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-client-id=\"acme-job\""), "acme's clients");
+    let other =
+        app.http.get(format!("{}/admin/realms/default/clients", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(other.contains("you do not have access to this realm"), "not another realm's");
+    // The same user is not an administrator of the master realm.
+    let page = app.http.get(format!("{}/admin/login", app.base)).send().await.unwrap().text().await.unwrap();
+    let form = [("username", "ops"), ("password", "a long password"), ("csrf", &csrf_of(&page))];
+    let res = app.http.post(format!("{}/admin/login", app.base)).form(&form).send().await.unwrap();
+    assert!(res.headers()[header::LOCATION].to_str().unwrap().contains("error=invalid"));
 }
