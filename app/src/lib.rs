@@ -58,7 +58,7 @@ pub fn App() -> impl IntoView {
                 // CSRF tokens with JavaScript disabled too.
                 <Route path=path!("/admin/login") view=pages::admin_login::AdminLogin ssr=SsrMode::Async/>
                 <Route
-                    path=path!("/admin/realms/:realm/clients")
+                    path=path!("/admin/:realm/console/clients")
                     view=pages::clients::Clients
                     ssr=SsrMode::Async
                 />

@@ -9,7 +9,7 @@ import { launchBrowser, startServer, waitHydrated, watchConsole } from './harnes
 const ADMIN = 'admin';
 const PASSWORD = 'correct horse battery';
 const CLIENTS = ['svc-alpha', 'web-beta', 'native-gamma'];
-const CLIENTS_PATH = '/admin/realms/default/clients';
+const CLIENTS_PATH = '/admin/default/console/clients';
 
 let server;
 let browser;

@@ -5,7 +5,8 @@ use crate::api::{csrf_token, current_admin, list_clients, ClientSummary};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// `/admin/realms/:realm/clients`.
+/// `/admin/:realm/console/clients` (Keycloak's console lives under `/admin/{realm}/console/`,
+/// leaving `/admin/realms/…` to the admin REST API).
 #[component]
 pub fn Clients() -> impl IntoView {
     let params = use_params_map();

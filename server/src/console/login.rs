@@ -23,7 +23,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 /// Where a signed-in administrator lands.
-pub const HOME: &str = "/admin/realms/default/clients";
+pub const HOME: &str = "/admin/default/console/clients";
 /// The sign-in page.
 pub const LOGIN: &str = "/admin/login";
 
@@ -146,7 +146,7 @@ pub async fn sign_in(
     }
     audit(&state, "admin.login", &user.username, ip).await;
     let home_realm = if permissions.superuser { DEFAULT_REALM } else { realm.name.as_str() };
-    Redirect::to(&format!("/admin/realms/{home_realm}/clients")).into_response()
+    Redirect::to(&format!("/admin/{home_realm}/console/clients")).into_response()
 }
 
 /// The sign-out form.
@@ -182,6 +182,20 @@ pub async fn home(session: Session) -> Redirect {
 
 async fn signed_in(session: &Session) -> bool {
     matches!(session.get::<String>(ADMIN_ID).await, Ok(Some(_)))
+}
+
+/// `GET /admin/realms/{realm}/clients`, the console's old address (now the admin REST API's
+/// ground): browsers are sent to the page's new place, query and all.
+pub async fn moved_clients_page(
+    axum::extract::Path(realm): axum::extract::Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Redirect {
+    let mut to = url::form_urlencoded::byte_serialize(realm.as_bytes()).collect::<String>();
+    to = format!("/admin/{to}/console/clients");
+    if let Some(q) = query.filter(|q| !q.is_empty()) {
+        to = format!("{to}?{q}");
+    }
+    Redirect::permanent(&to)
 }
 
 /// Sends anonymous visitors of console pages to the sign-in page.

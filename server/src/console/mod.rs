@@ -25,4 +25,5 @@ pub fn router() -> Router<AppState> {
         .route("/admin/login", post(login::sign_in))
         .route("/admin/logout", post(login::sign_out))
         .route("/admin", axum::routing::get(login::home))
+        .route("/admin/realms/{realm}/clients", axum::routing::get(login::moved_clients_page))
 }

@@ -49,7 +49,7 @@ async fn sign_in_page_sets_a_safe_cookie_and_a_csrf_field(app: TestApp) {
 }
 
 async fn anonymous_visitors_are_sent_to_sign_in(app: TestApp) {
-    for path in ["/admin", "/admin/realms/default/clients"] {
+    for path in ["/admin", "/admin/default/console/clients"] {
         let res = app.http.get(format!("{}{path}", app.base)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
         assert_eq!(res.headers()[header::LOCATION], "/admin/login");
@@ -91,17 +91,17 @@ async fn signed_in_admin_sees_the_clients_and_can_sign_out(app: TestApp) {
     let anon_cookie = before.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
     let res = sign_in(&app, "root", "a long admin password").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(res.headers()[header::LOCATION], "/admin/realms/default/clients");
+    assert_eq!(res.headers()[header::LOCATION], "/admin/default/console/clients");
     let new_cookie = res.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
     assert_ne!(anon_cookie, new_cookie, "the session id changes at sign-in");
 
     let html =
-        app.http.get(format!("{}/admin/realms/default/clients", app.base)).send().await.unwrap().text().await.unwrap();
+        app.http.get(format!("{}/admin/default/console/clients", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("data-client-id=\"alpha-service\"") && html.contains("data-client-id=\"beta-service\""));
     assert!(html.contains("2 of 2 clients"));
     let filtered = app
         .http
-        .get(format!("{}/admin/realms/default/clients?q=beta", app.base))
+        .get(format!("{}/admin/default/console/clients?q=beta", app.base))
         .send()
         .await
         .unwrap()
@@ -124,7 +124,7 @@ async fn signed_in_admin_sees_the_clients_and_can_sign_out(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.headers()[header::LOCATION], "/admin/login");
-    let res = app.http.get(format!("{}/admin/realms/default/clients", app.base)).send().await.unwrap();
+    let res = app.http.get(format!("{}/admin/default/console/clients", app.base)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
 
@@ -133,8 +133,12 @@ async fn the_client_list_follows_the_stored_role_mappings(app: TestApp) {
     app.service_client("alpha-service", &[]).await;
     let res = sign_in(&app, "root", "a long admin password").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The console's old address sends browsers to the new one, query and all.
+    let res = app.http.get(format!("{}/admin/realms/default/clients?q=beta", app.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(res.headers()[header::LOCATION], "/admin/default/console/clients?q=beta");
     let list = || async {
-        let html = app.http.get(format!("{}/admin/realms/default/clients", app.base)).send().await.unwrap();
+        let html = app.http.get(format!("{}/admin/default/console/clients", app.base)).send().await.unwrap();
         html.text().await.unwrap()
     };
     assert!(list().await.contains("data-client-id=\"alpha-service\""), "the superuser sees the clients");
@@ -200,12 +204,12 @@ async fn a_realms_own_administrators_sign_in_for_that_realm_only(app: TestApp) {
     let refused = sign_in_at("nobody").await;
     assert!(refused.contains("error=forbidden") && refused.contains("realm=acme"), "{refused}");
     // With administer-clients: the console of acme, and only acme.
-    assert_eq!(sign_in_at("ops").await, "/admin/realms/acme/clients");
+    assert_eq!(sign_in_at("ops").await, "/admin/acme/console/clients");
     let html =
-        app.http.get(format!("{}/admin/realms/acme/clients", app.base)).send().await.unwrap().text().await.unwrap();
+        app.http.get(format!("{}/admin/acme/console/clients", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("data-client-id=\"acme-job\""), "acme's clients");
     let other =
-        app.http.get(format!("{}/admin/realms/default/clients", app.base)).send().await.unwrap().text().await.unwrap();
+        app.http.get(format!("{}/admin/default/console/clients", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(other.contains("you do not have access to this realm"), "not another realm's");
     // The same user is not an administrator of the master realm.
     let page = app.http.get(format!("{}/admin/login", app.base)).send().await.unwrap().text().await.unwrap();

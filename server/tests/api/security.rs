@@ -641,7 +641,7 @@ async fn viewing_a_page_stores_no_session(app: TestApp) {
     let csrf = hidden_field(&html, "csrf").unwrap();
     let form = [("username", "root"), ("password", "a long admin password"), ("csrf", csrf.as_str())];
     let res = browser.post(format!("{}/admin/login", app.base)).form(&form).send().await.unwrap();
-    assert_eq!(res.headers()["location"], "/admin/realms/default/clients", "signed in");
+    assert_eq!(res.headers()["location"], "/admin/default/console/clients", "signed in");
     assert_eq!(stored_session_ids(&app).await.len(), 1, "a session now that there is one to keep");
     // Someone else's token, without the cookie it belongs to, is refused.
     let stranger = app.browser();
