@@ -80,28 +80,9 @@ pub enum RoleCommand {
         json: bool,
     },
     /// Make CHILD part of the composite role NAME (holders of NAME hold CHILD too)
-    AddComposite {
-        #[arg(long, default_value = "default")]
-        realm: String,
-        #[arg(long)]
-        client: Option<String>,
-        name: String,
-        /// The client holding CHILD (default: a realm role)
-        #[arg(long)]
-        child_client: Option<String>,
-        child: String,
-    },
+    AddComposite(CompositeFlags),
     /// Take CHILD out of the composite role NAME
-    RemoveComposite {
-        #[arg(long, default_value = "default")]
-        realm: String,
-        #[arg(long)]
-        client: Option<String>,
-        name: String,
-        #[arg(long)]
-        child_client: Option<String>,
-        child: String,
-    },
+    RemoveComposite(CompositeFlags),
     /// Delete a role; refused while anyone holds it, unless --force
     Delete {
         #[arg(long, default_value = "default")]
@@ -113,6 +94,21 @@ pub enum RoleCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// A composite role and one of its children.
+#[derive(Debug, clap::Args)]
+pub struct CompositeFlags {
+    #[arg(long, default_value = "default")]
+    realm: String,
+    /// The client holding NAME (default: a realm role)
+    #[arg(long)]
+    client: Option<String>,
+    name: String,
+    /// The client holding CHILD (default: a realm role)
+    #[arg(long)]
+    child_client: Option<String>,
+    child: String,
 }
 
 /// `portcullis realm …`
@@ -624,14 +620,8 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
                 }
             }
         }
-        Command::Role(RoleCommand::AddComposite { realm, client, name, child_client, child }) => {
-            m.set_composite(&realm, client.as_deref(), &name, child_client.as_deref(), &child, true, ACTOR).await?;
-            println!("role {name} now includes {child}");
-        }
-        Command::Role(RoleCommand::RemoveComposite { realm, client, name, child_client, child }) => {
-            m.set_composite(&realm, client.as_deref(), &name, child_client.as_deref(), &child, false, ACTOR).await?;
-            println!("role {name} no longer includes {child}");
-        }
+        Command::Role(RoleCommand::AddComposite(f)) => set_composite(m, f, true).await?,
+        Command::Role(RoleCommand::RemoveComposite(f)) => set_composite(m, f, false).await?,
         Command::Role(RoleCommand::Delete { realm, client, name, force }) => {
             let taken = m.delete_role(&realm, client.as_deref(), &name, force, ACTOR).await?;
             if taken.is_empty() {
@@ -641,6 +631,15 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
             }
         }
     }
+    Ok(())
+}
+
+/// `role add-composite` / `role remove-composite`.
+async fn set_composite(m: &Manager, f: CompositeFlags, add: bool) -> Result<(), CliError> {
+    let (client, child_client) = (f.client.as_deref(), f.child_client.as_deref());
+    m.set_composite(&f.realm, client, &f.name, child_client, &f.child, add, "cli").await?;
+    let verb = if add { "now includes" } else { "no longer includes" };
+    println!("role {} {verb} {}", f.name, f.child);
     Ok(())
 }
 

@@ -10,6 +10,21 @@ use crate::{
 /// Longest role description.
 const MAX_DESCRIPTION: usize = 255;
 
+/// The primary key of the client `client_id` of `realm`, when one is named.
+async fn client_pk(
+    c: &mut impl store::Executes,
+    realm: &RealmRow,
+    client_id: Option<&str>,
+) -> Result<Option<String>, ManageError> {
+    let Some(client_id) = client_id else {
+        return Ok(None);
+    };
+    let client = store::clients::by_client_id(c, &realm.id, client_id)
+        .await?
+        .ok_or_else(|| ManageError::NotFound(format!("no client {client_id:?} in realm {:?}", realm.name)))?;
+    Ok(Some(client.id))
+}
+
 impl Manager {
     /// The realm and, when `client_id` is given, the primary key of that client.
     async fn role_owner(
@@ -68,15 +83,7 @@ impl Manager {
         client_id: Option<&str>,
         name: &str,
     ) -> Result<String, ManageError> {
-        let client_pk = match client_id {
-            None => None,
-            Some(c) => Some(
-                store::clients::by_client_id(tx, &realm.id, c)
-                    .await?
-                    .ok_or_else(|| ManageError::NotFound(format!("no client {c:?} in realm {:?}", realm.name)))?
-                    .id,
-            ),
-        };
+        let client_pk = client_pk(tx, realm, client_id).await?;
         let owner = client_id.map(|c| format!("client {c:?}")).unwrap_or_else(|| format!("realm {:?}", realm.name));
         store::roles::list(tx, &realm.id, client_pk.as_deref())
             .await?
