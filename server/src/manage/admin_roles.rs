@@ -107,19 +107,17 @@ impl Manager {
         Ok(true)
     }
 
-    /// Gives every realm its admin roles (realms made before they existed). Run at start.
+    /// Gives every realm its admin roles (realms made before they existed). Run at start: one
+    /// query when there is nothing to do.
     pub async fn ensure_admin_roles_everywhere(&self) -> Result<usize, ManageError> {
         let mut conn = self.db.conn().await?;
-        let realms = store::realms::list(&mut conn).await?;
+        let missing = store::clients::realms_without(&mut conn, REALM_MANAGEMENT).await?;
         drop(conn);
-        let mut made = 0;
-        for realm in realms {
+        for realm_id in &missing {
             let mut tx = self.db.begin().await?;
-            if self.ensure_admin_roles(&mut tx, &realm.id).await? {
-                tx.commit().await?;
-                made += 1;
-            }
+            self.ensure_admin_roles(&mut tx, realm_id).await?;
+            tx.commit().await?;
         }
-        Ok(made)
+        Ok(missing.len())
     }
 }

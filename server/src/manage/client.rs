@@ -89,7 +89,7 @@ pub struct NewSecret {
 
 /// Built-in clients (`realm-management`) hold the realm's admin permissions: they are not
 /// changed, disabled or deleted.
-pub(super) fn refuse_builtin(client: &ClientRow) -> Result<(), ManageError> {
+fn refuse_builtin(client: &ClientRow) -> Result<(), ManageError> {
     if client.builtin {
         return Err(invalid(format!("{:?} is a built-in client and cannot be changed", client.client_id)));
     }
@@ -296,7 +296,8 @@ impl Manager {
         })
     }
 
-    async fn client_row(&self, realm: &str, client_id: &str) -> Result<(RealmRow, ClientRow), ManageError> {
+    /// The realm and the (changeable, so not built-in) client `client_id` of it.
+    pub(super) async fn client_row(&self, realm: &str, client_id: &str) -> Result<(RealmRow, ClientRow), ManageError> {
         let realm = self.realm_row(realm).await?;
         let mut conn = self.db.conn().await?;
         let client = store::clients::by_client_id(&mut conn, &realm.id, client_id)

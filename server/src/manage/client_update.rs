@@ -3,7 +3,7 @@
 //! The CLI's `client update` calls it today; the console and the REST API will too.
 
 use super::{
-    client::{check_access_token_lifespan, check_refresh_settings, invalid, refuse_builtin, MAX_NAME},
+    client::{check_access_token_lifespan, check_refresh_settings, invalid, MAX_NAME},
     ManageError, Manager,
 };
 use crate::{
@@ -73,12 +73,8 @@ impl Manager {
         changes: ClientChanges,
         actor: &str,
     ) -> Result<UpdatedClient, ManageError> {
-        let realm = self.realm_row(realm).await?;
+        let (realm, before) = self.client_row(realm, client_id).await?;
         let mut conn = self.db.conn().await?;
-        let before = store::clients::by_client_id(&mut conn, &realm.id, client_id)
-            .await?
-            .ok_or_else(|| ManageError::NotFound(format!("no client {client_id:?} in realm {:?}", realm.name)))?;
-        refuse_builtin(&before)?;
         let current_scopes = store::clients::scopes(&mut conn, &before.id).await?;
         drop(conn);
         let template: Template = before.template.parse().map_err(invalid)?;

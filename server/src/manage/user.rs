@@ -1,6 +1,10 @@
 //! Realm users and admin-console accounts.
 
-use super::{on_unique, realm::SUPERUSER_ROLE, ManageError, Manager};
+use super::{
+    on_unique,
+    realm::{MASTER_REALM, SUPERUSER_ROLE},
+    ManageError, Manager,
+};
 use crate::{
     crypto::password,
     model::validate,
@@ -181,22 +185,23 @@ impl Manager {
     }
 
     /// Gives every admin console account made before the master realm existed its master-realm
-    /// user (an upgrade step, run at start). Returns how many it made.
+    /// user (an upgrade step, run at start: one query when there is nothing to do). Returns how
+    /// many it made.
     pub async fn migrate_admins(&self) -> Result<usize, ManageError> {
         let mut conn = self.db.conn().await?;
-        let admins = store::admins::all(&mut conn).await?;
+        let master = store::realms::by_name(&mut conn, MASTER_REALM).await?;
+        let waiting = match &master {
+            Some(m) => store::admins::without_user_in(&mut conn, &m.id).await?,
+            None => store::admins::all(&mut conn).await?,
+        };
         drop(conn);
-        if admins.is_empty() {
+        if waiting.is_empty() {
             return Ok(0);
         }
         let master = self.ensure_master_realm().await?;
-        let mut made = 0;
-        for admin in admins {
+        for admin in &waiting {
             let mut tx = self.db.begin().await?;
-            if store::users::by_username(&mut tx, &master.id, &admin.username).await?.is_some() {
-                continue;
-            }
-            self.insert_superuser(&mut tx, &master, &admin).await?;
+            self.insert_superuser(&mut tx, &master, admin).await?;
             let audit = NewAudit {
                 realm_id: Some(&master.id),
                 kind: "admin.migrated",
@@ -206,8 +211,7 @@ impl Manager {
             };
             store::audit::insert(&mut tx, &audit, self.now()).await?;
             tx.commit().await?;
-            made += 1;
         }
-        Ok(made)
+        Ok(waiting.len())
     }
 }

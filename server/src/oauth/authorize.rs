@@ -339,16 +339,16 @@ pub async fn proceed(
         Ok(c) => c,
         Err(e) => return internal(e),
     };
-    if !consented {
+    let Some(consented) = consented else {
         if req.prompt_none {
             return oidc_error(&req, "consent_required", &realm.issuer);
         }
         return store_and_go(flow::paths::CONSENT_PAGE).await;
-    }
+    };
     if let Some(r) = rid {
         pending::take(session, r, now).await;
     }
-    match complete(state, realm, &client, &req, &sso).await {
+    match complete(state, realm, &client, &req, &sso, consented).await {
         Ok(resp) => resp,
         Err(e) => Refusal::redirect(&req, e).into_response(&realm.issuer),
     }
@@ -364,23 +364,28 @@ fn oidc_error(req: &AuthRequest, code: &str, issuer: &str) -> Response {
     redirect_with(&req.redirect_uri, req.response_mode, &params)
 }
 
+/// Proof that a request passed the consent rules, made only by [`consent_covers`]: [`complete`],
+/// the one place codes and implicit tokens come from, takes one, so nothing is issued to a
+/// consent-required client without a consent record covering what is issued.
+pub struct Consented(());
+
 /// Whether the user's remembered consent covers the request (or the client needs none).
 pub async fn consent_covers(
     state: &AppState,
     client: &Client,
     sso: &Sso,
     req: &AuthRequest,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Option<Consented>, sqlx::Error> {
     if client.row.consent_required && req.prompt_consent {
         // Asked again on purpose: only a consent given after this request counts.
-        return Ok(false);
+        return Ok(None);
     }
-    consent_on_record(state, client, &sso.user.id, &req.scopes).await
+    Ok(consent_on_record(state, client, &sso.user.id, &req.scopes).await?.then_some(Consented(())))
 }
 
 /// Whether a consent-required client has a consent record of `user_id` covering every one of
 /// `scopes`. No record is no consent, whatever the scope (an empty scope included).
-pub async fn consent_on_record(
+async fn consent_on_record(
     state: &AppState,
     client: &Client,
     user_id: &str,
@@ -404,13 +409,9 @@ pub async fn complete(
     client: &Client,
     req: &AuthRequest,
     sso: &Sso,
+    _consented: Consented,
 ) -> Result<Response, OAuthError> {
     let now = state.now();
-    // The one place codes and implicit tokens come from: nothing is issued to a
-    // consent-required client without a consent record covering what is issued.
-    if !consent_on_record(state, client, &sso.user.id, &req.scopes).await? {
-        return Err(OAuthError::new(ErrorCode::AccessDenied, "the user has not consented to this request"));
-    }
     let mut params: Vec<(&str, String)> = Vec::new();
     match req.response_type {
         ResponseType::Code => {

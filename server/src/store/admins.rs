@@ -44,6 +44,15 @@ pub async fn by_id(c: &mut impl Executes, id: &str) -> sqlx::Result<Option<Admin
     on!(c, e => sqlx::query_as(&sql).bind(id).fetch_optional(e).await)
 }
 
+/// The admins who have no user of the same name in the realm `realm_id`.
+pub async fn without_user_in(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<AdminRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM admins a WHERE NOT EXISTS \
+         (SELECT 1 FROM users u WHERE u.realm_id = $1 AND u.username = a.username) ORDER BY username"
+    );
+    on!(c, e => sqlx::query_as(&sql).bind(realm_id).fetch_all(e).await)
+}
+
 /// Every admin, by username.
 pub async fn all(c: &mut impl Executes) -> sqlx::Result<Vec<AdminRow>> {
     let sql = format!("SELECT {COLUMNS} FROM admins ORDER BY username");

@@ -102,6 +102,13 @@ pub async fn clear_scopes(c: &mut impl Executes, client_pk: &str) -> sqlx::Resul
     on!(c, e => sqlx::query("DELETE FROM client_scopes WHERE client_pk = $1").bind(client_pk).execute(e).await.map(|_| ()))
 }
 
+/// The ids of the realms that have no client `client_id`.
+pub async fn realms_without(c: &mut impl Executes, client_id: &str) -> sqlx::Result<Vec<String>> {
+    const SQL: &str = "SELECT r.id FROM realms r WHERE NOT EXISTS \
+                       (SELECT 1 FROM clients c WHERE c.realm_id = r.id AND c.client_id = $1)";
+    on!(c, e => sqlx::query_scalar(SQL).bind(client_id).fetch_all(e).await)
+}
+
 /// Enables or disables a client.
 pub async fn set_enabled(c: &mut impl Executes, pk: &str, enabled: bool, by: &str, now: i64) -> sqlx::Result<u64> {
     const SQL: &str = "UPDATE clients SET enabled = $2, updated_by = $3, updated_at = $4 WHERE id = $1";

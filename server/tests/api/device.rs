@@ -229,13 +229,7 @@ async fn client_rules_and_confidential_device_clients(app: TestApp) {
     assert_oauth_error(res, StatusCode::BAD_REQUEST, "invalid_scope").await;
     // Another client cannot poll the TV's code.
     let auth = start(&app, "read:dataset").await;
-    app.create_client(NewClient {
-        realm: "default".into(),
-        template: "device".into(),
-        client_id: Some("radio".into()),
-        ..Default::default()
-    })
-    .await;
+    app.device_client("radio").await;
     let form = [
         ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
         ("device_code", auth["device_code"].as_str().unwrap()),

@@ -229,6 +229,33 @@ impl TestApp {
         .await
     }
 
+    /// A public device-grant client of the default realm.
+    pub async fn device_client(&self, id: &str) -> Creds {
+        self.create_client(NewClient {
+            realm: "default".into(),
+            template: "device".into(),
+            client_id: Some(id.into()),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// A confidential web client of the default realm allowed the password grant.
+    pub async fn password_client(&self, id: &str, redirect: &str) -> Creds {
+        self.create_client(NewClient {
+            realm: "default".into(),
+            template: "web".into(),
+            client_id: Some(id.into()),
+            redirect_uris: vec![redirect.into()],
+            options: portcullis::manage::client::ClientOptions {
+                grant_types: vec!["password".into(), "refresh_token".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .await
+    }
+
     /// POSTs a form to `{realm}{path}` with optional Basic credentials.
     pub async fn post_form(&self, realm: &str, path: &str, basic: Option<&Creds>, form: &[(&str, &str)]) -> Response {
         let mut req = self.http.post(self.realm_url(realm, path)).form(form);

@@ -2,7 +2,6 @@
 //! a client, setting not-before, regenerating a secret (with and without a grace period).
 
 use crate::helpers::*;
-use portcullis::manage::client::NewClient;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -95,13 +94,7 @@ async fn regenerated_secret_grace_period(app: TestApp) {
     assert_oauth_error(app.token(&svc, None).await, StatusCode::UNAUTHORIZED, "invalid_client").await;
     assert_eq!(app.token(&renewed, None).await.status(), StatusCode::OK);
     // Public clients have no secret to regenerate.
-    app.create_client(NewClient {
-        realm: "default".into(),
-        template: "device".into(),
-        client_id: Some("tv".into()),
-        ..Default::default()
-    })
-    .await;
+    app.device_client("tv").await;
     assert!(app.manager.regenerate_secret("default", "tv", 0, "test").await.is_err());
 }
 

@@ -107,13 +107,7 @@ async fn device_approval_cannot_cross_realms(app: TestApp) {
     app.create_user("alice", "correct horse battery").await;
     app.manager.create_realm("other", None, "test").await.unwrap();
     app.realm_user("other", "mallory", "mallory's password").await;
-    app.create_client(NewClient {
-        realm: "default".into(),
-        template: "device".into(),
-        client_id: Some("tv".into()),
-        ..Default::default()
-    })
-    .await;
+    app.device_client("tv").await;
     let started: Value = app
         .post_form("default", "/protocol/openid-connect/auth/device", None, &[("client_id", "tv")])
         .await
@@ -273,19 +267,7 @@ async fn revoking_a_refresh_token_revokes_its_family(app: TestApp) {
 
 async fn parallel_wrong_passwords_cannot_pass_the_lockout(app: TestApp) {
     app.create_user("alice", "correct horse battery").await;
-    let legacy = app
-        .create_client(NewClient {
-            realm: "default".into(),
-            template: "web".into(),
-            client_id: Some("legacy".into()),
-            redirect_uris: vec![CB.into()],
-            options: ClientOptions {
-                grant_types: vec!["password".into(), "refresh_token".into()],
-                ..Default::default()
-            },
-            ..Default::default()
-        })
-        .await;
+    let legacy = app.password_client("legacy", CB).await;
     let guesses = (0..60).map(|i| {
         let (app, legacy) = (&app, &legacy);
         async move {
@@ -474,13 +456,7 @@ async fn pending_requests_per_session_are_capped(app: TestApp) {
 }
 
 async fn device_authorization_is_rate_limited_by_default(app: TestApp) {
-    app.create_client(NewClient {
-        realm: "default".into(),
-        template: "device".into(),
-        client_id: Some("tv".into()),
-        ..Default::default()
-    })
-    .await;
+    app.device_client("tv").await;
     // 10 at once, then one every 6 seconds (real time: governor's clock): of 20 quick requests
     // the first 10 pass and most of the rest are refused, however slow the machine.
     let mut statuses = Vec::new();

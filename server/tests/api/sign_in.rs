@@ -110,19 +110,7 @@ async fn wrong_passwords_slow_down_then_lock_the_account(app: TestApp) {
 
 async fn password_grant_only_for_clients_allowed_it(app: TestApp) {
     app.create_user("alice", "correct horse battery").await;
-    let allowed = app
-        .create_client(portcullis::manage::client::NewClient {
-            realm: "default".into(),
-            template: "web".into(),
-            client_id: Some("legacy".into()),
-            redirect_uris: vec![CB.into()],
-            options: ClientOptions {
-                grant_types: vec!["password".into(), "refresh_token".into()],
-                ..Default::default()
-            },
-            ..Default::default()
-        })
-        .await;
+    let allowed = app.password_client("legacy", CB).await;
     let web = app.app_client("web", "webapp", CB, ClientOptions::default()).await;
     let form = |u: &'static str, p: &'static str| {
         vec![("grant_type", "password"), ("username", u), ("password", p), ("scope", "openid profile")]
