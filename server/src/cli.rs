@@ -8,6 +8,7 @@ use crate::{
     clock::SystemClock,
     config::{Config, Flags},
     manage::{
+        Actor,
         client::{ClientOptions, NewClient},
         client_update::ClientChanges,
         realm::RealmChanges,
@@ -19,6 +20,9 @@ use crate::{
 };
 use clap::{Parser, Subcommand};
 use std::{io::Read, sync::Arc};
+
+/// The command line acts as the machine's operator: whoever runs it holds the database.
+static ACTOR: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor::operator("cli"));
 
 /// Portcullis: an OAuth 2.0 / OpenID Connect authorization server.
 #[derive(Debug, Parser)]
@@ -533,11 +537,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
-    const ACTOR: &str = "cli";
     match command {
         Command::Serve | Command::Migrate => {}
         Command::Realm(RealmCommand::Create { name, display_name, json }) => {
-            let realm = m.create_realm(&name, display_name.as_deref(), ACTOR).await?;
+            let realm = m.create_realm(&name, display_name.as_deref(), &ACTOR).await?;
             if json {
                 print_json(
                     &serde_json::json!({"id": realm.id, "name": realm.name, "display_name": realm.display_name}),
@@ -547,17 +550,17 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
             }
         }
         Command::Realm(RealmCommand::NotBefore { name, at }) => {
-            let at = m.set_realm_not_before(&name, at, ACTOR).await?;
+            let at = m.set_realm_not_before(&name, at, &ACTOR).await?;
             println!("realm {name}: tokens issued before {at} no longer work");
         }
         Command::Realm(RealmCommand::OauthClients { name, state }) => {
-            m.set_oauth_clients_enabled(&name, state == "on", ACTOR).await?;
+            m.set_oauth_clients_enabled(&name, state == "on", &ACTOR).await?;
             println!("realm {name}: OAuth clients {state}");
         }
         Command::Realm(RealmCommand::SsoSession { name, idle, max }) => {
             let changes =
                 RealmChanges { sso_session_idle_timeout: idle, sso_session_max_lifespan: max, ..Default::default() };
-            m.update_realm(&name, changes, ACTOR).await?;
+            m.update_realm(&name, changes, &ACTOR).await?;
             let row = m.realm_row(&name).await?;
             println!(
                 "realm {name}: SSO sessions end after {} s idle, {} s at most",
@@ -582,7 +585,7 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
                 sso_session_idle_timeout: sso_session_idle,
                 sso_session_max_lifespan: sso_session_max,
             };
-            let changed = m.update_realm(&name, changes, ACTOR).await?;
+            let changed = m.update_realm(&name, changes, &ACTOR).await?;
             if json {
                 print_json(&serde_json::json!({ "realm": name, "changed": changed }));
             } else if changed.is_empty() {
@@ -595,23 +598,23 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
         Command::User(UserCommand::Create { realm, username, email, roles, password_stdin: _ }) => {
             let password = read_password()?;
             let id =
-                m.create_user(NewUser { realm, username: username.clone(), email, roles }, password, ACTOR).await?;
+                m.create_user(NewUser { realm, username: username.clone(), email, roles }, password, &ACTOR).await?;
             println!("created user {username} ({id})");
         }
         Command::User(UserCommand::Grant(f)) => set_user_roles(m, f, true).await?,
         Command::User(UserCommand::Ungrant(f)) => set_user_roles(m, f, false).await?,
         Command::Admin(AdminCommand::Create { username, password_stdin: _ }) => {
             let password = read_password()?;
-            m.create_admin(&username, password, ACTOR).await?;
+            m.create_admin(&username, password, &ACTOR).await?;
             println!("created admin {username}");
         }
         Command::Client(cmd) => run_client(m, cmd).await?,
         Command::Role(RoleCommand::Create { realm, client, name, description }) => {
-            m.create_role(&realm, client.as_deref(), &name, &description, ACTOR).await?;
+            m.create_role(&realm, client.as_deref(), &name, &description, &ACTOR).await?;
             println!("created role {name}");
         }
         Command::Role(RoleCommand::List { realm, client, json }) => {
-            let roles = m.list_roles(&realm, client.as_deref()).await?;
+            let roles = m.list_roles(&realm, client.as_deref(), &ACTOR).await?;
             if json {
                 print_json(&roles);
             } else {
@@ -623,7 +626,7 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
         Command::Role(RoleCommand::AddComposite(f)) => set_composite(m, f, true).await?,
         Command::Role(RoleCommand::RemoveComposite(f)) => set_composite(m, f, false).await?,
         Command::Role(RoleCommand::Delete { realm, client, name, force }) => {
-            let taken = m.delete_role(&realm, client.as_deref(), &name, force, ACTOR).await?;
+            let taken = m.delete_role(&realm, client.as_deref(), &name, force, &ACTOR).await?;
             if taken.is_empty() {
                 println!("deleted role {name}");
             } else {
@@ -637,7 +640,7 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
 /// `role add-composite` / `role remove-composite`.
 async fn set_composite(m: &Manager, f: CompositeFlags, add: bool) -> Result<(), CliError> {
     let (client, child_client) = (f.client.as_deref(), f.child_client.as_deref());
-    m.set_composite(&f.realm, client, &f.name, child_client, &f.child, add, "cli").await?;
+    m.set_composite(&f.realm, client, &f.name, child_client, &f.child, add, &ACTOR).await?;
     let verb = if add { "now includes" } else { "no longer includes" };
     println!("role {} {verb} {}", f.name, f.child);
     Ok(())
@@ -646,14 +649,13 @@ async fn set_composite(m: &Manager, f: CompositeFlags, add: bool) -> Result<(), 
 /// `user grant` / `user ungrant`.
 async fn set_user_roles(m: &Manager, f: RoleMappingFlags, grant: bool) -> Result<(), CliError> {
     let client_roles = client_role_pairs("--client-role", &f.client_roles)?;
-    m.set_user_roles(&f.realm, &f.username, &f.roles, &client_roles, grant, "cli").await?;
+    m.set_user_roles(&f.realm, &f.username, &f.roles, &client_roles, grant, &ACTOR).await?;
     let verb = if grant { "granted to" } else { "taken from" };
     println!("roles {verb} {}", f.username);
     Ok(())
 }
 
 async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
-    const ACTOR: &str = "cli";
     match cmd {
         ClientCommand::Create {
             realm,
@@ -683,7 +685,7 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
                 access_token_lifespan,
                 options: options.try_into()?,
             };
-            let created = m.create_client(req, ACTOR).await?;
+            let created = m.create_client(req, &ACTOR).await?;
             if json {
                 print_json(&created);
             } else {
@@ -716,24 +718,24 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
             }
         }
         ClientCommand::Delete { realm, client_id } => {
-            m.delete_client(&realm, &client_id, ACTOR).await?;
+            m.delete_client(&realm, &client_id, &ACTOR).await?;
             println!("deleted client {client_id}");
         }
         ClientCommand::Disable { realm, client_id } => {
-            m.set_client_enabled(&realm, &client_id, false, ACTOR).await?;
+            m.set_client_enabled(&realm, &client_id, false, &ACTOR).await?;
             println!("disabled client {client_id}");
         }
         ClientCommand::Enable { realm, client_id } => {
-            m.set_client_enabled(&realm, &client_id, true, ACTOR).await?;
+            m.set_client_enabled(&realm, &client_id, true, &ACTOR).await?;
             println!("enabled client {client_id}");
         }
         ClientCommand::NotBefore { realm, client_id, at } => {
-            let at = m.set_client_not_before(&realm, &client_id, at, ACTOR).await?;
+            let at = m.set_client_not_before(&realm, &client_id, at, &ACTOR).await?;
             println!("client {client_id}: tokens issued before {at} no longer work");
         }
         ClientCommand::Update(flags) => {
             let (realm, client_id, json) = (flags.realm.clone(), flags.client_id.clone(), flags.json);
-            let updated = m.update_client(&realm, &client_id, (*flags).try_into()?, ACTOR).await?;
+            let updated = m.update_client(&realm, &client_id, (*flags).try_into()?, &ACTOR).await?;
             if json {
                 print_json(&updated);
             } else if updated.changed.is_empty() {
@@ -744,7 +746,7 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
             }
         }
         ClientCommand::RegenerateSecret { realm, client_id, grace, json } => {
-            let s = m.regenerate_secret(&realm, &client_id, grace, ACTOR).await?;
+            let s = m.regenerate_secret(&realm, &client_id, grace, &ACTOR).await?;
             if json {
                 print_json(&serde_json::json!({
                     "client_id": s.client_id,

@@ -1,7 +1,7 @@
 //! Clients: creation from a template, secrets (generation, regeneration with a grace period),
 //! enable/disable, not-before and deletion.
 
-use super::{on_unique, ManageError, Manager};
+use super::{actor::perm::MANAGE_CLIENTS, on_unique, Actor, ManageError, Manager};
 use crate::{
     crypto::{password, random_token},
     model::{scope, validate, GrantType, Template},
@@ -145,7 +145,10 @@ pub(super) fn check_refresh_settings(lifespan: Option<i64>, reuse_window: Option
 impl Manager {
     /// Creates a client from a template; returns its id and, for confidential clients, the
     /// secret (the only time it is ever shown).
-    pub async fn create_client(&self, req: NewClient, actor: &str) -> Result<CreatedClient, ManageError> {
+    pub async fn create_client(&self, req: NewClient, actor: &Actor) -> Result<CreatedClient, ManageError> {
+        let realm = self.realm_row(&req.realm).await?;
+        actor.require(&realm.id, MANAGE_CLIENTS)?;
+        let actor = actor.name();
         let template: Template = req.template.parse().map_err(invalid)?;
         let defaults = apply_options(template, &req.options)?;
         let client_id = req.client_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
@@ -181,7 +184,6 @@ impl Manager {
         if name.trim().is_empty() || name.chars().count() > MAX_NAME {
             return Err(invalid(format!("the client name must be 1-{MAX_NAME} characters")));
         }
-        let realm = self.realm_row(&req.realm).await?;
 
         // Allowed scopes: the ones asked for, plus the OIDC built-ins for user-facing clients.
         // Defaults (granted when a request names none): a service client's own scopes; for
@@ -296,9 +298,17 @@ impl Manager {
         })
     }
 
-    /// The realm and the (changeable, so not built-in) client `client_id` of it.
-    pub(super) async fn client_row(&self, realm: &str, client_id: &str) -> Result<(RealmRow, ClientRow), ManageError> {
+    /// The realm and the (changeable, so not built-in) client `client_id` of it, once `actor`
+    /// is found to hold `permission` there.
+    pub(super) async fn client_row(
+        &self,
+        realm: &str,
+        client_id: &str,
+        actor: &Actor,
+        permission: &str,
+    ) -> Result<(RealmRow, ClientRow), ManageError> {
         let realm = self.realm_row(realm).await?;
+        actor.require(&realm.id, permission)?;
         let mut conn = self.db.conn().await?;
         let client = store::clients::by_client_id(&mut conn, &realm.id, client_id)
             .await?
@@ -309,8 +319,9 @@ impl Manager {
 
     /// Deletes a client. Its tokens stop working at once: the client no longer resolves, so
     /// introspection reports them inactive and userinfo refuses them.
-    pub async fn delete_client(&self, realm: &str, client_id: &str, actor: &str) -> Result<(), ManageError> {
-        let (realm, client) = self.client_row(realm, client_id).await?;
+    pub async fn delete_client(&self, realm: &str, client_id: &str, actor: &Actor) -> Result<(), ManageError> {
+        let (realm, client) = self.client_row(realm, client_id, actor, MANAGE_CLIENTS).await?;
+        let actor = actor.name();
         let mut tx = self.db.begin().await?;
         store::clients::delete(&mut tx, &client.id).await?;
         let audit = NewAudit { kind: "client.deleted", actor, client_id: Some(client_id), ..Default::default() };
@@ -326,9 +337,10 @@ impl Manager {
         realm: &str,
         client_id: &str,
         enabled: bool,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<(), ManageError> {
-        let (realm, client) = self.client_row(realm, client_id).await?;
+        let (realm, client) = self.client_row(realm, client_id, actor, MANAGE_CLIENTS).await?;
+        let actor = actor.name();
         let mut tx = self.db.begin().await?;
         store::clients::set_enabled(&mut tx, &client.id, enabled, actor, self.now()).await?;
         let kind = if enabled { "client.enabled" } else { "client.disabled" };
@@ -345,9 +357,10 @@ impl Manager {
         realm: &str,
         client_id: &str,
         at: Option<i64>,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<i64, ManageError> {
-        let (realm, client) = self.client_row(realm, client_id).await?;
+        let (realm, client) = self.client_row(realm, client_id, actor, MANAGE_CLIENTS).await?;
+        let actor = actor.name();
         let at = at.unwrap_or_else(|| self.now());
         let mut tx = self.db.begin().await?;
         store::clients::set_not_before(&mut tx, &client.id, at, actor, self.now()).await?;
@@ -370,12 +383,13 @@ impl Manager {
         realm: &str,
         client_id: &str,
         grace_secs: i64,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<NewSecret, ManageError> {
         if !(0..=30 * 24 * 3600).contains(&grace_secs) {
             return Err(invalid("the grace period must be between 0 and 2592000 seconds (30 days)".into()));
         }
-        let (realm, client) = self.client_row(realm, client_id).await?;
+        let (realm, client) = self.client_row(realm, client_id, actor, MANAGE_CLIENTS).await?;
+        let actor = actor.name();
         if !client.confidential {
             return Err(invalid(format!("client {client_id:?} is public and has no secret")));
         }

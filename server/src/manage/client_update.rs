@@ -3,8 +3,9 @@
 //! The CLI's `client update` calls it today; the console and the REST API will too.
 
 use super::{
+    actor::perm::MANAGE_CLIENTS,
     client::{check_access_token_lifespan, check_refresh_settings, invalid, MAX_NAME},
-    ManageError, Manager,
+    Actor, ManageError, Manager,
 };
 use crate::{
     crypto::jws::SigningAlg,
@@ -71,9 +72,10 @@ impl Manager {
         realm: &str,
         client_id: &str,
         changes: ClientChanges,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<UpdatedClient, ManageError> {
-        let (realm, before) = self.client_row(realm, client_id).await?;
+        let (realm, before) = self.client_row(realm, client_id, actor, MANAGE_CLIENTS).await?;
+        let actor = actor.name();
         let mut conn = self.db.conn().await?;
         let current_scopes = store::clients::scopes(&mut conn, &before.id).await?;
         drop(conn);

@@ -3,13 +3,19 @@
 //! writes in one transaction (audit event and change-log row included) and only then drops
 //! the affected cache entries, so a failure leaves nothing half-written.
 
+pub mod actor;
 pub mod admin_roles;
 pub mod client;
+pub mod client_query;
 pub mod client_update;
 pub mod permissions;
+pub mod project;
 pub mod realm;
 pub mod role;
+pub mod service_account;
 pub mod user;
+
+pub use actor::Actor;
 
 use crate::{
     clock::SharedClock,
@@ -31,6 +37,9 @@ pub enum ManageError {
     /// The thing does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The actor lacks the permission; nothing was read or written.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("{0}")]

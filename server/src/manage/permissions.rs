@@ -5,7 +5,7 @@
 use super::{
     admin_roles::{REALM_ADMIN, REALM_MANAGEMENT},
     realm::{MASTER_REALM, SUPERUSER_ROLE},
-    ManageError, Manager,
+    Actor, ManageError, Manager,
 };
 use crate::store::{self, users::UserRow};
 use std::collections::BTreeSet;
@@ -43,6 +43,33 @@ impl Manager {
             false => BTreeSet::new(),
         };
         Ok(Permissions { superuser, realm_id: user.realm_id.clone(), roles })
+    }
+}
+
+impl Manager {
+    /// Refuses to hand out a role carrying admin permissions the actor does not hold: whoever
+    /// may assign roles could otherwise make themselves (or a script's client) a realm admin.
+    /// Keycloak's rule too: you map only the admin roles you have.
+    pub(super) async fn check_grantable(
+        &self,
+        c: &mut impl store::Executes,
+        actor: &Actor,
+        realm_id: &str,
+        role_id: &str,
+    ) -> Result<(), ManageError> {
+        let carried = store::roles::expand(c, role_id).await?;
+        let missing: Vec<&str> = carried
+            .iter()
+            .filter(|r| r.client_id.as_deref() == Some(REALM_MANAGEMENT) && !actor.can(realm_id, &r.name))
+            .map(|r| r.name.as_str())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(ManageError::Forbidden(format!(
+            "this role carries admin permissions you do not hold ({}); only someone holding them may hand it out",
+            missing.join(", ")
+        )))
     }
 }
 

@@ -1,6 +1,9 @@
 //! Realms: creation (with signing keys and built-in scopes) and not-before.
 
-use super::{on_unique, ManageError, Manager};
+use super::{
+    actor::perm::MANAGE_REALM,
+    on_unique, Actor, ManageError, Manager,
+};
 use crate::{
     crypto::jws::{self, SigningAlg},
     model::{scope, validate},
@@ -21,8 +24,10 @@ impl Manager {
         &self,
         name: &str,
         display_name: Option<&str>,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<RealmRow, ManageError> {
+        actor.require_superuser()?;
+        let actor = actor.name();
         validate::realm_name(name).map_err(ManageError::Invalid)?;
         let display_name = display_name.unwrap_or(name).trim().to_owned();
         if display_name.is_empty() || display_name.chars().count() > 200 {
@@ -115,7 +120,7 @@ impl Manager {
             return Ok(false);
         }
         drop(conn);
-        match self.create_realm(name, Some(display_name), "system").await {
+        match self.create_realm(name, Some(display_name), &Actor::operator("system")).await {
             Ok(_) => Ok(true),
             // Another process created it between our check and our insert.
             Err(ManageError::Conflict(_)) => Ok(false),
@@ -133,8 +138,10 @@ impl Manager {
 
     /// Sets the realm's not-before to `at` (now when `None`): every token issued before it
     /// stops working.
-    pub async fn set_realm_not_before(&self, name: &str, at: Option<i64>, actor: &str) -> Result<i64, ManageError> {
+    pub async fn set_realm_not_before(&self, name: &str, at: Option<i64>, actor: &Actor) -> Result<i64, ManageError> {
         let realm = self.realm_row(name).await?;
+        actor.require(&realm.id, MANAGE_REALM)?;
+        let actor = actor.name();
         let at = at.unwrap_or_else(|| self.now());
         let mut tx = self.db.begin().await?;
         store::realms::set_not_before(&mut tx, &realm.id, at, self.now()).await?;
@@ -156,9 +163,11 @@ impl Manager {
         &self,
         name: &str,
         changes: RealmChanges,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<serde_json::Map<String, serde_json::Value>, ManageError> {
         let before = self.realm_row(name).await?;
+        actor.require(&before.id, MANAGE_REALM)?;
+        let actor = actor.name();
         let mut row = before.clone();
         let c = changes;
         if let Some(d) = &c.display_name {
@@ -204,8 +213,10 @@ impl Manager {
     }
 
     /// Turns the realm's OAuth clients feature flag on or off.
-    pub async fn set_oauth_clients_enabled(&self, name: &str, enabled: bool, actor: &str) -> Result<(), ManageError> {
+    pub async fn set_oauth_clients_enabled(&self, name: &str, enabled: bool, actor: &Actor) -> Result<(), ManageError> {
         let realm = self.realm_row(name).await?;
+        actor.require(&realm.id, MANAGE_REALM)?;
+        let actor = actor.name();
         let mut tx = self.db.begin().await?;
         store::realms::set_oauth_clients_enabled(&mut tx, &realm.id, enabled, self.now()).await?;
         let audit = NewAudit {

@@ -1,7 +1,11 @@
 //! Roles: a realm's roles and each client's roles — create, list, delete (refused while
 //! someone holds the role, unless forced, which names the holders in the audit event).
 
-use super::{client::invalid, ManageError, Manager};
+use super::{
+    actor::perm::{MANAGE_CLIENTS, MANAGE_REALM, VIEW_CLIENTS, VIEW_REALM, VIEW_USERS},
+    client::invalid,
+    Actor, ManageError, Manager,
+};
 use crate::{
     model::validate,
     store::{self, audit::NewAudit, realms::RealmRow, roles::RoleRow},
@@ -25,14 +29,34 @@ async fn client_pk(
     Ok(Some(client.id))
 }
 
+/// Whether an operation reads or changes roles.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Change,
+}
+
 impl Manager {
-    /// The realm and, when `client_id` is given, the primary key of that client.
+    /// The realm and, when `client_id` is given, the primary key of that client, once `actor`
+    /// is found to be allowed to see (`Access::Read`) or change its roles. Realm roles are the
+    /// realm's settings (`manage-realm`), a client's roles part of the client (`manage-clients`);
+    /// anyone who administers something in the realm may read them. The built-in
+    /// `realm-management` client's roles are the permissions themselves: never changed.
     async fn role_owner(
         &self,
         realm: &str,
         client_id: Option<&str>,
+        actor: &Actor,
+        access: Access,
     ) -> Result<(RealmRow, Option<String>), ManageError> {
         let realm = self.realm_row(realm).await?;
+        match access {
+            Access::Read if ![VIEW_REALM, VIEW_CLIENTS, VIEW_USERS].iter().any(|p| actor.can(&realm.id, p)) => {
+                actor.require(&realm.id, VIEW_REALM)?
+            }
+            Access::Read => {}
+            Access::Change => actor.require(&realm.id, if client_id.is_some() { MANAGE_CLIENTS } else { MANAGE_REALM })?,
+        }
         let Some(client_id) = client_id else {
             return Ok((realm, None));
         };
@@ -40,6 +64,9 @@ impl Manager {
         let client = store::clients::by_client_id(&mut conn, &realm.id, client_id)
             .await?
             .ok_or_else(|| ManageError::NotFound(format!("no client {client_id:?} in realm {:?}", realm.name)))?;
+        if client.builtin && access == Access::Change {
+            return Err(invalid(format!("the roles of the built-in client {client_id:?} are the admin permissions and cannot be changed")));
+        }
         Ok((realm, Some(client.id)))
     }
 
@@ -50,13 +77,14 @@ impl Manager {
         client_id: Option<&str>,
         name: &str,
         description: &str,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<(), ManageError> {
         validate::role_name(name).map_err(invalid)?;
         if description.chars().count() > MAX_DESCRIPTION {
             return Err(invalid(format!("the description must be at most {MAX_DESCRIPTION} characters")));
         }
-        let (realm, client_pk) = self.role_owner(realm, client_id).await?;
+        let (realm, client_pk) = self.role_owner(realm, client_id, actor, Access::Change).await?;
+        let actor = actor.name();
         let mut tx = self.db.begin().await?;
         if !store::roles::create(&mut tx, &realm.id, client_pk.as_deref(), name, description, self.now()).await? {
             let owner = client_id.map(|c| format!("client {c:?}")).unwrap_or_else(|| format!("realm {:?}", realm.name));
@@ -105,13 +133,16 @@ impl Manager {
         child_client: Option<&str>,
         child: &str,
         add: bool,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<(), ManageError> {
-        let realm = self.realm_row(realm).await?;
+        let (realm, _) = self.role_owner(realm, client_id, actor, Access::Change).await?;
+        let (actor_ref, actor) = (actor, actor.name());
         let mut tx = self.db.begin().await?;
         let parent_id = self.role_id(&mut tx, &realm, client_id, name).await?;
         let child_id = self.role_id(&mut tx, &realm, child_client, child).await?;
         if add {
+            // Whoever holds the composite will hold the child: the same rule as granting it.
+            self.check_grantable(&mut tx, actor_ref, &realm.id, &child_id).await?;
             if store::roles::reaches(&mut tx, &child_id, &parent_id).await? {
                 return Err(invalid(format!("role {child:?} already includes {name:?}: that would be a cycle")));
             }
@@ -134,8 +165,13 @@ impl Manager {
     }
 
     /// The realm's roles, or those of `client_id`.
-    pub async fn list_roles(&self, realm: &str, client_id: Option<&str>) -> Result<Vec<RoleRow>, ManageError> {
-        let (realm, client_pk) = self.role_owner(realm, client_id).await?;
+    pub async fn list_roles(
+        &self,
+        realm: &str,
+        client_id: Option<&str>,
+        actor: &Actor,
+    ) -> Result<Vec<RoleRow>, ManageError> {
+        let (realm, client_pk) = self.role_owner(realm, client_id, actor, Access::Read).await?;
         let mut conn = self.db.conn().await?;
         Ok(store::roles::list(&mut conn, &realm.id, client_pk.as_deref()).await?)
     }
@@ -149,9 +185,10 @@ impl Manager {
         client_id: Option<&str>,
         name: &str,
         force: bool,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Vec<String>, ManageError> {
-        let (realm, client_pk) = self.role_owner(realm, client_id).await?;
+        let (realm, client_pk) = self.role_owner(realm, client_id, actor, Access::Change).await?;
+        let actor = actor.name();
         let mut tx = self.db.begin().await?;
         let role = store::roles::list(&mut tx, &realm.id, client_pk.as_deref())
             .await?

@@ -2,8 +2,9 @@
 
 use super::{
     on_unique,
+    actor::perm::MANAGE_USERS,
     realm::{MASTER_REALM, SUPERUSER_ROLE},
-    ManageError, Manager,
+    Actor, ManageError, Manager,
 };
 use crate::{
     crypto::password,
@@ -25,7 +26,7 @@ pub struct NewUser {
 
 impl Manager {
     /// Creates a realm user with a password checked against the realm's policy.
-    pub async fn create_user(&self, req: NewUser, password: String, actor: &str) -> Result<String, ManageError> {
+    pub async fn create_user(&self, req: NewUser, password: String, actor: &Actor) -> Result<String, ManageError> {
         validate::username(&req.username).map_err(ManageError::Invalid)?;
         if let Some(e) = &req.email {
             validate::email(e).map_err(ManageError::Invalid)?;
@@ -34,6 +35,7 @@ impl Manager {
             validate::role_name(role).map_err(ManageError::Invalid)?;
         }
         let realm = self.realm_row(&req.realm).await?;
+        actor.require(&realm.id, MANAGE_USERS)?;
         let min = realm.password_min_length.max(1) as usize;
         if password.chars().count() < min {
             return Err(ManageError::Invalid(format!(
@@ -65,9 +67,10 @@ impl Manager {
         store::users::insert(&mut tx, &user).await.map_err(on_unique(exists))?;
         for role in &req.roles {
             let role_id = store::roles::ensure_realm_role(&mut tx, &realm.id, role, now).await?;
+            self.check_grantable(&mut tx, actor, &realm.id, &role_id).await?;
             store::roles::assign_to_user(&mut tx, &user.id, &role_id).await?;
         }
-        let audit = NewAudit { kind: "user.created", actor, subject: Some(&user.id), ..Default::default() };
+        let audit = NewAudit { kind: "user.created", actor: actor.name(), subject: Some(&user.id), ..Default::default() };
         store::audit::insert(&mut tx, &NewAudit { realm_id: Some(&realm.id), ..audit }, now).await?;
         tx.commit().await?;
         Ok(user.id)
@@ -83,12 +86,13 @@ impl Manager {
         realm_roles: &[String],
         client_roles: &[(String, String)],
         grant: bool,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<(), ManageError> {
         if realm_roles.is_empty() && client_roles.is_empty() {
             return Err(ManageError::Invalid("name at least one --role or --client-role".into()));
         }
         let realm = self.realm_row(realm).await?;
+        actor.require(&realm.id, MANAGE_USERS)?;
         let mut tx = self.db.begin().await?;
         let user = store::users::by_username(&mut tx, &realm.id, username)
             .await?
@@ -101,6 +105,7 @@ impl Manager {
         for (client, role) in wanted {
             let role_id = self.role_id(&mut tx, &realm, client, role).await?;
             if grant {
+                self.check_grantable(&mut tx, actor, &realm.id, &role_id).await?;
                 store::roles::assign_to_user(&mut tx, &user.id, &role_id).await?;
             } else if !store::roles::unassign_from_user(&mut tx, &user.id, &role_id).await? {
                 return Err(ManageError::NotFound(format!("user {username:?} does not hold role {role:?}")));
@@ -110,7 +115,7 @@ impl Manager {
         let audit = NewAudit {
             realm_id: Some(&realm.id),
             kind: if grant { "user.roles_granted" } else { "user.roles_revoked" },
-            actor,
+            actor: actor.name(),
             subject: Some(&user.id),
             detail: Some(serde_json::json!({ "username": username, "roles": names })),
             ..Default::default()
@@ -123,7 +128,9 @@ impl Manager {
     /// Creates a superuser: an admin console account and, for the same name and password, a
     /// user of the `master` realm holding its `admin` role (Keycloak's model, which the console
     /// and the admin REST API move to).
-    pub async fn create_admin(&self, username: &str, password: String, actor: &str) -> Result<String, ManageError> {
+    pub async fn create_admin(&self, username: &str, password: String, actor: &Actor) -> Result<String, ManageError> {
+        actor.require_superuser()?;
+        let actor = actor.name();
         validate::username(username).map_err(ManageError::Invalid)?;
         if password.chars().count() < ADMIN_PASSWORD_MIN {
             return Err(ManageError::Invalid(format!(

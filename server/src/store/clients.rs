@@ -75,6 +75,41 @@ pub async fn list(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<Cli
     on!(c, e => sqlx::query_as(&sql).bind(realm_id).fetch_all(e).await)
 }
 
+/// `%text%` for `LIKE … ESCAPE '\'`, matching `text` literally and case-insensitively.
+pub fn like_pattern(text: &str) -> String {
+    let escaped: String = text
+        .trim()
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+/// One page of the realm's own (not built-in) clients whose id or name contains `search`, by
+/// client id, and how many match in all.
+pub async fn search(
+    c: &mut impl Executes,
+    realm_id: &str,
+    search: &str,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<(Vec<ClientRow>, i64)> {
+    const MATCH: &str = "realm_id = $1 AND builtin = FALSE \
+        AND (LOWER(client_id) LIKE $2 ESCAPE '\\' OR LOWER(name) LIKE $2 ESCAPE '\\')";
+    let pattern = like_pattern(search);
+    let page = format!("SELECT {COLUMNS} FROM clients WHERE {MATCH} ORDER BY client_id LIMIT $3 OFFSET $4");
+    let count = format!("SELECT COUNT(*) FROM clients WHERE {MATCH}");
+    on!(c, e => {
+        let rows = sqlx::query_as(&page).bind(realm_id).bind(&pattern).bind(limit).bind(offset).fetch_all(&mut *e).await?;
+        let total = sqlx::query_scalar::<_, i64>(&count).bind(realm_id).bind(&pattern).fetch_one(&mut *e).await?;
+        Ok((rows, total))
+    })
+}
+
 /// Deletes a client (secrets, scopes and role assignments go with it).
 pub async fn delete(c: &mut impl Executes, pk: &str) -> sqlx::Result<u64> {
     on!(c, e => sqlx::query("DELETE FROM clients WHERE id = $1").bind(pk).execute(e).await.map(|r| r.rows_affected()))

@@ -14,6 +14,7 @@ pub mod clients;
 pub mod consents;
 pub mod device_codes;
 pub mod keys;
+pub mod projects;
 pub mod login_failures;
 pub mod realms;
 pub mod refresh_tokens;

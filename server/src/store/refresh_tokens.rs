@@ -69,6 +69,44 @@ pub async fn revoke_session(c: &mut impl Executes, session_id: &str, now: i64) -
     on!(c, e => sqlx::query_scalar(SQL).bind(session_id).bind(now).fetch_all(e).await)
 }
 
+/// A live refresh family as the console lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FamilyRow {
+    pub family_id: String,
+    /// The user's name (a service account's is `service-account-{client}`).
+    pub username: String,
+    pub started_at: i64,
+    pub last_refreshed_at: i64,
+    pub offline: bool,
+}
+
+/// The condition of a token that still refreshes at `$2`.
+const LIVE: &str = "rt.revoked_at IS NULL AND rt.rotated_at IS NULL AND (rt.expires_at IS NULL OR rt.expires_at > $2)";
+
+/// The client's families with a token that still refreshes at `now`, newest first.
+pub async fn live_families(c: &mut impl Executes, client_pk: &str, now: i64, limit: i64) -> sqlx::Result<Vec<FamilyRow>> {
+    let sql = format!(
+        "SELECT rt.family_id, COALESCE(u.username, rt.user_id) AS username, \
+           (SELECT MIN(f.issued_at) FROM refresh_tokens f WHERE f.family_id = rt.family_id) AS started_at, \
+           rt.issued_at AS last_refreshed_at, rt.offline \
+         FROM refresh_tokens rt LEFT JOIN users u ON u.id = rt.user_id \
+         WHERE rt.client_pk = $1 AND {LIVE} ORDER BY rt.issued_at DESC LIMIT $3"
+    );
+    on!(c, e => sqlx::query_as(&sql).bind(client_pk).bind(now).bind(limit).fetch_all(e).await)
+}
+
+/// The families of the client with a token that still refreshes at `now`.
+pub async fn live_family_ids(c: &mut impl Executes, client_pk: &str, now: i64) -> sqlx::Result<Vec<String>> {
+    let sql = format!("SELECT DISTINCT rt.family_id FROM refresh_tokens rt WHERE rt.client_pk = $1 AND {LIVE}");
+    on!(c, e => sqlx::query_scalar(&sql).bind(client_pk).bind(now).fetch_all(e).await)
+}
+
+/// Whether `family_id` is a family of the client.
+pub async fn family_of_client(c: &mut impl Executes, family_id: &str, client_pk: &str) -> sqlx::Result<bool> {
+    const SQL: &str = "SELECT COUNT(*) FROM refresh_tokens WHERE family_id = $1 AND client_pk = $2";
+    on!(c, e => sqlx::query_scalar::<_, i64>(SQL).bind(family_id).bind(client_pk).fetch_one(e).await.map(|n| n > 0))
+}
+
 /// Deletes tokens that expired, or were revoked or rotated, before `before`.
 pub async fn purge(c: &mut impl Executes, before: i64) -> sqlx::Result<u64> {
     const SQL: &str = "DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at < $1) \

@@ -94,6 +94,25 @@ pub async fn of_user(c: &mut impl Executes, user_id: &str) -> sqlx::Result<Vec<G
     on!(c, e => sqlx::query_as(&sql).bind(user_id).fetch_all(e).await)
 }
 
+/// What holding one role amounts to: the role and, transitively, its children.
+pub async fn expand(c: &mut impl Executes, role_id: &str) -> sqlx::Result<Vec<GrantedRole>> {
+    let sql = expanded("SELECT CAST($1 AS TEXT)");
+    on!(c, e => sqlx::query_as(&sql).bind(role_id).fetch_all(e).await)
+}
+
+/// Takes a role from a client's service account; whether it held it directly.
+pub async fn unassign_from_service_account(c: &mut impl Executes, client_pk: &str, role_id: &str) -> sqlx::Result<bool> {
+    const SQL: &str = "DELETE FROM service_account_roles WHERE client_pk = $1 AND role_id = $2";
+    on!(c, e => sqlx::query(SQL).bind(client_pk).bind(role_id).execute(e).await.map(|r| r.rows_affected() > 0))
+}
+
+/// The roles granted directly to a client's service account, with their ids.
+pub async fn direct_of_service_account(c: &mut impl Executes, client_pk: &str) -> sqlx::Result<Vec<RoleRow>> {
+    const SQL: &str = "SELECT r.id, r.name, r.description, r.client_pk FROM service_account_roles sar \
+                       JOIN roles r ON r.id = sar.role_id WHERE sar.client_pk = $1 ORDER BY r.name";
+    on!(c, e => sqlx::query_as(SQL).bind(client_pk).fetch_all(e).await)
+}
+
 /// Splits granted roles into realm roles and client roles by owning client id.
 pub fn split(roles: Vec<GrantedRole>) -> (Vec<String>, std::collections::BTreeMap<String, Vec<String>>) {
     let mut realm_roles = Vec::new();
@@ -122,6 +141,12 @@ pub async fn list(c: &mut impl Executes, realm_id: &str, client_pk: Option<&str>
     const SQL: &str = "SELECT id, name, description, client_pk FROM roles WHERE realm_id = $1 \
                        AND (($2 IS NULL AND client_pk IS NULL) OR client_pk = $2) ORDER BY name";
     on!(c, e => sqlx::query_as(SQL).bind(realm_id).bind(client_pk).fetch_all(e).await)
+}
+
+/// Every role of a realm, realm roles and client roles alike, by name.
+pub async fn all_of_realm(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<RoleRow>> {
+    const SQL: &str = "SELECT id, name, description, client_pk FROM roles WHERE realm_id = $1 ORDER BY name";
+    on!(c, e => sqlx::query_as(SQL).bind(realm_id).fetch_all(e).await)
 }
 
 /// Creates a role; `false` when one of that name already exists there.

@@ -334,7 +334,7 @@ async fn roles_are_created_listed_and_deleted_only_when_unheld(app: TestApp) {
         portcullis::store::roles::assign_to_service_account(&mut tx, &pk, &role).await.unwrap();
         tx.commit().await.unwrap();
     }
-    app.manager.delete_role("default", None, "nothing-here", false, "test").await.unwrap_err();
+    app.manager.delete_role("default", None, "nothing-here", false, &operator()).await.unwrap_err();
     let refused = run(app.cli().args(["role", "delete", "auditor"]));
     assert!(one_line_error(&refused).contains("held by client:reports-job"));
     let token = app.access_token(&svc).await;

@@ -156,10 +156,10 @@ async fn default_scopes_when_none_requested(app: TestApp) {
 async fn realm_flag_off_refuses_custom_clients(app: TestApp) {
     let creds = app.service_client("svc", &[]).await;
     assert_eq!(app.token(&creds, None).await.status(), StatusCode::OK);
-    app.manager.set_oauth_clients_enabled("default", false, "test").await.unwrap();
+    app.manager.set_oauth_clients_enabled("default", false, &operator()).await.unwrap();
     let body = assert_oauth_error(app.token(&creds, None).await, StatusCode::BAD_REQUEST, "unauthorized_client").await;
     assert!(body["error_description"].as_str().unwrap().contains("disabled"));
-    app.manager.set_oauth_clients_enabled("default", true, "test").await.unwrap();
+    app.manager.set_oauth_clients_enabled("default", true, &operator()).await.unwrap();
     assert_eq!(app.token(&creds, None).await.status(), StatusCode::OK);
 }
 

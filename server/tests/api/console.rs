@@ -19,7 +19,7 @@ fn csrf_of(html: &str) -> String {
 }
 
 async fn create_admin(app: &TestApp) {
-    app.manager.create_admin("root", "a long admin password".into(), "test").await.unwrap();
+    app.manager.create_admin("root", "a long admin password".into(), &operator()).await.unwrap();
 }
 
 async fn sign_in(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
@@ -168,7 +168,7 @@ async fn the_client_list_follows_the_stored_role_mappings(app: TestApp) {
 }
 
 async fn a_realms_own_administrators_sign_in_for_that_realm_only(app: TestApp) {
-    app.manager.create_realm("acme", None, "test").await.unwrap();
+    app.manager.create_realm("acme", None, &operator()).await.unwrap();
     for (name, roles) in [("ops", vec!["administer-clients".to_owned()]), ("nobody", vec![])] {
         let user = portcullis::manage::user::NewUser {
             realm: "acme".into(),
@@ -176,9 +176,9 @@ async fn a_realms_own_administrators_sign_in_for_that_realm_only(app: TestApp) {
             email: None,
             roles: vec![],
         };
-        app.manager.create_user(user, "a long password".into(), "test").await.unwrap();
+        app.manager.create_user(user, "a long password".into(), &operator()).await.unwrap();
         if !roles.is_empty() {
-            app.manager.set_user_roles("acme", name, &roles, &[], true, "test").await.unwrap();
+            app.manager.set_user_roles("acme", name, &roles, &[], true, &operator()).await.unwrap();
         }
     }
     app.create_client(portcullis::manage::client::NewClient {

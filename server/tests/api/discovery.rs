@@ -101,7 +101,7 @@ async fn jwks_publishes_three_algorithms_without_private_parts(app: TestApp) {
 }
 
 async fn each_realm_has_its_own_keys(app: TestApp) {
-    app.manager.create_realm("acme", Some("Acme"), "test").await.unwrap();
+    app.manager.create_realm("acme", Some("Acme"), &operator()).await.unwrap();
     let kids = |jwks: Value| -> Vec<String> {
         jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
     };

@@ -54,6 +54,11 @@ macro_rules! db_tests {
 }
 
 /// The longest one test may run: a hang fails the test instead of stalling the suite.
+/// The actor of set-up steps: the operator, who may do anything.
+pub fn operator() -> portcullis::manage::Actor {
+    portcullis::manage::Actor::operator("test")
+}
+
 pub const TEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(180);
 /// The longest one HTTP request of a test may take: longer than the server's own deadline
 /// (30 s), so a stuck request shows up as the server's 503 and its log line.
@@ -213,7 +218,7 @@ impl TestApp {
 
     /// Creates a client in `realm` through the management layer.
     pub async fn create_client(&self, req: NewClient) -> Creds {
-        let created = self.manager.create_client(req, "test").await.expect("client created");
+        let created = self.manager.create_client(req, &operator()).await.expect("client created");
         Creds { id: created.client_id, secret: created.client_secret.unwrap_or_default() }
     }
 
@@ -394,7 +399,7 @@ impl TestApp {
                     roles: vec!["staff".into()],
                 },
                 password.into(),
-                "test",
+                &operator(),
             )
             .await
             .unwrap()

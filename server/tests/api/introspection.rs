@@ -57,7 +57,7 @@ async fn garbage_and_foreign_tokens_are_inactive(app: TestApp) {
         assert_eq!(app.introspect(&svc, token).await, json!({"active": false}), "{}", &token[..token.len().min(20)]);
     }
     // A token of another realm is not active here.
-    app.manager.create_realm("other", None, "test").await.unwrap();
+    app.manager.create_realm("other", None, &operator()).await.unwrap();
     let other = app
         .create_client(NewClient {
             realm: "other".into(),

@@ -20,12 +20,12 @@ async fn disabling_a_client_stops_its_tokens_at_once(app: TestApp) {
     let rs = app.service_client("rs", &[]).await;
     let token = app.access_token(&svc).await;
     assert_eq!(app.introspect(&rs, &token).await["active"], true);
-    app.manager.set_client_enabled("default", "svc", false, "test").await.unwrap();
+    app.manager.set_client_enabled("default", "svc", false, &operator()).await.unwrap();
     assert_eq!(app.introspect(&rs, &token).await, json!({"active": false}));
     let res = app.http.get(app.realm_url("default", USERINFO)).bearer_auth(&token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_oauth_error(app.token(&svc, None).await, StatusCode::UNAUTHORIZED, "invalid_client").await;
-    app.manager.set_client_enabled("default", "svc", true, "test").await.unwrap();
+    app.manager.set_client_enabled("default", "svc", true, &operator()).await.unwrap();
     assert_eq!(app.introspect(&rs, &token).await["active"], true);
 }
 
@@ -33,7 +33,7 @@ async fn deleting_a_client_stops_its_tokens_and_a_recreated_id_does_not_revive_t
     let svc = app.service_client("svc", &[]).await;
     let rs = app.service_client("rs", &[]).await;
     let token = app.access_token(&svc).await;
-    app.manager.delete_client("default", "svc", "test").await.unwrap();
+    app.manager.delete_client("default", "svc", &operator()).await.unwrap();
     assert_eq!(app.introspect(&rs, &token).await, json!({"active": false}));
     assert_oauth_error(app.token(&svc, None).await, StatusCode::UNAUTHORIZED, "invalid_client").await;
     app.clock.advance(1);
@@ -49,7 +49,7 @@ async fn client_not_before_invalidates_older_tokens(app: TestApp) {
     let old = app.access_token(&svc).await;
     let others = app.access_token(&other).await;
     app.clock.advance(1);
-    let at = app.manager.set_client_not_before("default", "svc", None, "test").await.unwrap();
+    let at = app.manager.set_client_not_before("default", "svc", None, &operator()).await.unwrap();
     assert_eq!(app.introspect(&other, &old).await, json!({"active": false}));
     assert_eq!(app.introspect(&other, &others).await["active"], true, "other clients are unaffected");
     let body: serde_json::Value = app.token(&svc, None).await.json().await.unwrap();
@@ -63,7 +63,7 @@ async fn realm_not_before_invalidates_every_older_token(app: TestApp) {
     let ta = app.access_token(&a).await;
     let tb = app.access_token(&b).await;
     app.clock.advance(1);
-    app.manager.set_realm_not_before("default", None, "test").await.unwrap();
+    app.manager.set_realm_not_before("default", None, &operator()).await.unwrap();
     assert_eq!(app.introspect(&a, &ta).await, json!({"active": false}));
     assert_eq!(app.introspect(&a, &tb).await, json!({"active": false}));
     let fresh = app.access_token(&a).await;
@@ -75,7 +75,7 @@ async fn regenerated_secret_replaces_the_cached_one(app: TestApp) {
     // Twice: the second request is served from the verified-credentials cache.
     assert_eq!(app.token(&svc, None).await.status(), StatusCode::OK);
     assert_eq!(app.token(&svc, None).await.status(), StatusCode::OK);
-    let new = app.manager.regenerate_secret("default", "svc", 0, "test").await.unwrap();
+    let new = app.manager.regenerate_secret("default", "svc", 0, &operator()).await.unwrap();
     assert_ne!(new.client_secret, svc.secret);
     assert_eq!(new.client_secret.len(), 43, "256 bits, base64url");
     assert_oauth_error(app.token(&svc, None).await, StatusCode::UNAUTHORIZED, "invalid_client").await;
@@ -86,7 +86,7 @@ async fn regenerated_secret_replaces_the_cached_one(app: TestApp) {
 async fn regenerated_secret_grace_period(app: TestApp) {
     let svc = app.service_client("svc", &[]).await;
     assert_eq!(app.token(&svc, None).await.status(), StatusCode::OK);
-    let new = app.manager.regenerate_secret("default", "svc", 60, "test").await.unwrap();
+    let new = app.manager.regenerate_secret("default", "svc", 60, &operator()).await.unwrap();
     let renewed = Creds { id: "svc".into(), secret: new.client_secret };
     assert_eq!(app.token(&svc, None).await.status(), StatusCode::OK, "old secret works during the grace period");
     assert_eq!(app.token(&renewed, None).await.status(), StatusCode::OK);
@@ -95,7 +95,7 @@ async fn regenerated_secret_grace_period(app: TestApp) {
     assert_eq!(app.token(&renewed, None).await.status(), StatusCode::OK);
     // Public clients have no secret to regenerate.
     app.device_client("tv").await;
-    assert!(app.manager.regenerate_secret("default", "tv", 0, "test").await.is_err());
+    assert!(app.manager.regenerate_secret("default", "tv", 0, &operator()).await.is_err());
 }
 
 /// Regression: 32 concurrent first requests with one secret each ran argon2 (19 MiB apiece),

@@ -59,7 +59,7 @@ impl TestApp {
     /// A user in `realm`.
     async fn realm_user(&self, realm: &str, username: &str, password: &str) -> String {
         let req = NewUser { realm: realm.into(), username: username.into(), email: None, roles: vec![] };
-        self.manager.create_user(req, password.into(), "test").await.unwrap()
+        self.manager.create_user(req, password.into(), &operator()).await.unwrap()
     }
 }
 
@@ -105,7 +105,7 @@ async fn mallory_signs_in_at_other(app: &TestApp, browser: &reqwest::Client, rid
 async fn device_approval_cannot_cross_realms(app: TestApp) {
     // Realm A (default) has the device client and alice; realm B has mallory.
     app.create_user("alice", "correct horse battery").await;
-    app.manager.create_realm("other", None, "test").await.unwrap();
+    app.manager.create_realm("other", None, &operator()).await.unwrap();
     app.realm_user("other", "mallory", "mallory's password").await;
     app.device_client("tv").await;
     let started: Value = app
@@ -165,7 +165,7 @@ async fn device_approval_cannot_cross_realms(app: TestApp) {
 
 async fn pending_requests_are_refused_under_another_realm(app: TestApp) {
     app.create_user("alice", "correct horse battery").await;
-    app.manager.create_realm("other", None, "test").await.unwrap();
+    app.manager.create_realm("other", None, &operator()).await.unwrap();
     app.realm_user("other", "mallory", "mallory's password").await;
     app.app_client("web", "webapp", CB, ClientOptions::default()).await;
     let browser = app.browser();
@@ -395,7 +395,7 @@ async fn a_deleted_clients_user_tokens_stay_dead_when_it_is_recreated(app: TestA
     let access = tokens["access_token"].as_str().unwrap();
     assert_eq!(app.introspect(&rs, access).await["active"], true);
     assert!(jwt_claims(access)["cpk"].is_string(), "user tokens name their client row");
-    app.manager.delete_client("default", "spa", "test").await.unwrap();
+    app.manager.delete_client("default", "spa", &operator()).await.unwrap();
     no_consent_spa(&app, "spa").await;
     assert_eq!(app.introspect(&rs, access).await["active"], false, "the old client's token stays dead");
     let res = app.http.get(app.realm_url("default", USERINFO)).bearer_auth(access).send().await.unwrap();
@@ -470,7 +470,7 @@ async fn device_authorization_is_rate_limited_by_default(app: TestApp) {
 }
 
 async fn audit_fields_are_bounded_and_locked_admin_attempts_write_nothing(app: TestApp) {
-    app.manager.create_admin("root", "a long admin password".into(), "test").await.unwrap();
+    app.manager.create_admin("root", "a long admin password".into(), &operator()).await.unwrap();
     let browser = app.browser();
     let sign_in = |username: String| {
         let (app, browser) = (&app, &browser);
@@ -601,7 +601,7 @@ async fn stored_session_ids(app: &TestApp) -> Vec<String> {
 }
 
 async fn viewing_a_page_stores_no_session(app: TestApp) {
-    app.manager.create_admin("root", "a long admin password".into(), "test").await.unwrap();
+    app.manager.create_admin("root", "a long admin password".into(), &operator()).await.unwrap();
     let browser = app.browser();
     for path in ["/realms/default/login", "/realms/default/device", "/admin/login"] {
         let res = browser.get(format!("{}{path}", app.base)).send().await.unwrap();

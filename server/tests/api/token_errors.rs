@@ -41,7 +41,7 @@ async fn missing_or_bad_credentials_are_401_with_a_challenge(app: TestApp) {
         assert!(challenge.unwrap().to_str().unwrap().starts_with("Basic"), "WWW-Authenticate challenge");
     }
     // A disabled client fails the same way.
-    app.manager.set_client_enabled("default", "svc", false, "test").await.unwrap();
+    app.manager.set_client_enabled("default", "svc", false, &operator()).await.unwrap();
     assert_oauth_error(app.token(&creds, None).await, StatusCode::UNAUTHORIZED, "invalid_client").await;
 }
 

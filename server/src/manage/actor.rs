@@ -1,0 +1,69 @@
+//! Who asks for an administrative operation, and the check every operation makes first.
+//!
+//! The console and (next) the REST API act for a signed-in user, whose permissions come from
+//! the role mappings stored now ([`Manager::permissions_of`]); the CLI acts for the machine's
+//! operator, who already holds the database and the master key and so may do anything.
+
+use super::{permissions::Permissions, ManageError};
+
+/// The permission names operations check (`realm-management` roles).
+pub mod perm {
+    pub const VIEW_REALM: &str = "view-realm";
+    pub const MANAGE_REALM: &str = "manage-realm";
+    pub const VIEW_CLIENTS: &str = "view-clients";
+    pub const MANAGE_CLIENTS: &str = "manage-clients";
+    pub const VIEW_USERS: &str = "view-users";
+    pub const MANAGE_USERS: &str = "manage-users";
+    pub const VIEW_EVENTS: &str = "view-events";
+}
+
+/// The one asking: a name for the audit log and, for users, what they may do.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    name: String,
+    /// `None`: the operator at the command line.
+    permissions: Option<Permissions>,
+}
+
+impl Actor {
+    /// The operator running `portcullis` against the database.
+    pub fn operator(name: impl Into<String>) -> Self {
+        Actor { name: name.into(), permissions: None }
+    }
+
+    /// A signed-in administrator.
+    pub fn user(name: impl Into<String>, permissions: Permissions) -> Self {
+        Actor { name: name.into(), permissions: Some(permissions) }
+    }
+
+    /// The name the audit log records.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether the actor holds `permission` in the realm `realm_id`.
+    pub fn can(&self, realm_id: &str, permission: &str) -> bool {
+        self.permissions.as_ref().is_none_or(|p| p.can(realm_id, permission))
+    }
+
+    /// Whether the actor administers every realm (the operator, or master's `admin`).
+    pub fn is_superuser(&self) -> bool {
+        self.permissions.as_ref().is_none_or(|p| p.superuser)
+    }
+
+    /// Fails with [`ManageError::Forbidden`] unless the actor holds `permission` in `realm_id`.
+    pub fn require(&self, realm_id: &str, permission: &str) -> Result<(), ManageError> {
+        match self.can(realm_id, permission) {
+            true => Ok(()),
+            false => Err(ManageError::Forbidden(format!("this needs the {permission} permission in this realm"))),
+        }
+    }
+
+    /// Fails unless the actor administers every realm.
+    pub fn require_superuser(&self) -> Result<(), ManageError> {
+        match self.is_superuser() {
+            true => Ok(()),
+            false => Err(ManageError::Forbidden("only a master realm administrator may do this".into())),
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Projects (minimal for now: create and list) and which projects a client may ask a
+//! `project-{id}` token for.
+
+use super::{
+    actor::perm::{MANAGE_CLIENTS, MANAGE_REALM, VIEW_CLIENTS, VIEW_REALM},
+    client::invalid,
+    Actor, ManageError, Manager,
+};
+use crate::store::{self, audit::NewAudit, projects::ProjectRow};
+
+/// A project id: 1–64 lowercase letters, digits and `-` (it becomes part of a scope name).
+fn check_project_id(id: &str) -> Result<(), ManageError> {
+    let ok = (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    ok.then_some(()).ok_or_else(|| invalid(format!("invalid project id {id:?}: use 1-64 lowercase letters, digits or '-'")))
+}
+
+impl Manager {
+    /// Creates a project; its id is generated unless given.
+    pub async fn create_project(
+        &self,
+        realm: &str,
+        name: &str,
+        id: Option<&str>,
+        actor: &Actor,
+    ) -> Result<ProjectRow, ManageError> {
+        let realm = self.realm_row(realm).await?;
+        actor.require(&realm.id, MANAGE_REALM)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(invalid("the project name must be 1-200 characters".into()));
+        }
+        let id = id.map(str::to_owned).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_owned());
+        check_project_id(&id)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !store::projects::insert(&mut tx, &realm.id, &id, name, actor.name(), now).await? {
+            return Err(ManageError::Conflict(format!("a project with id {id:?} already exists in realm {:?}", realm.name)));
+        }
+        let audit = NewAudit {
+            kind: "project.created",
+            actor: actor.name(),
+            detail: Some(serde_json::json!({ "id": id, "name": name })),
+            ..Default::default()
+        };
+        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
+        tx.commit().await?;
+        Ok(ProjectRow { id, name: name.to_owned(), created_at: now })
+    }
+
+    /// The realm's projects.
+    pub async fn list_projects(&self, realm: &str, actor: &Actor) -> Result<Vec<ProjectRow>, ManageError> {
+        let realm = self.realm_row(realm).await?;
+        if !actor.can(&realm.id, VIEW_CLIENTS) {
+            actor.require(&realm.id, VIEW_REALM)?;
+        }
+        let mut conn = self.db.conn().await?;
+        Ok(store::projects::list(&mut conn, &realm.id).await?)
+    }
+
+    /// Sets which projects the client may ask a `project-{id}` token for.
+    pub async fn set_client_projects(
+        &self,
+        realm: &str,
+        client_id: &str,
+        projects: &[String],
+        actor: &Actor,
+    ) -> Result<(), ManageError> {
+        let (realm, client) = self.client_row(realm, client_id, actor, MANAGE_CLIENTS).await?;
+        let mut tx = self.db.begin().await?;
+        let known: Vec<String> = store::projects::list(&mut tx, &realm.id).await?.into_iter().map(|p| p.id).collect();
+        let mut wanted = projects.to_vec();
+        wanted.sort();
+        wanted.dedup();
+        if let Some(unknown) = wanted.iter().find(|p| !known.contains(p)) {
+            return Err(ManageError::NotFound(format!("no project {unknown:?} in realm {:?}", realm.name)));
+        }
+        let before = store::projects::of_client(&mut tx, &client.id).await?;
+        if before == wanted {
+            return Ok(());
+        }
+        store::projects::set_for_client(&mut tx, &client.id, &realm.id, &wanted).await?;
+        let audit = NewAudit {
+            kind: "client.projects",
+            actor: actor.name(),
+            client_id: Some(client_id),
+            detail: Some(serde_json::json!({ "before": before, "after": wanted })),
+            ..Default::default()
+        };
+        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
+        tx.commit().await?;
+        self.invalidate(&realm.id, "client", client_id);
+        Ok(())
+    }
+}

@@ -1,0 +1,45 @@
+//! `projects` and `client_projects`: a realm's projects and which clients may ask for tokens
+//! scoped to them.
+
+use super::Executes;
+use crate::on;
+
+/// A project.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct ProjectRow {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+/// Creates a project; `false` when the realm has one with that id.
+pub async fn insert(c: &mut impl Executes, realm_id: &str, id: &str, name: &str, by: &str, now: i64) -> sqlx::Result<bool> {
+    const SQL: &str = "INSERT INTO projects (realm_id, id, name, created_by, created_at) VALUES ($1, $2, $3, $4, $5) \
+                       ON CONFLICT DO NOTHING";
+    on!(c, e => sqlx::query(SQL).bind(realm_id).bind(id).bind(name).bind(by).bind(now).execute(e).await
+        .map(|r| r.rows_affected() > 0))
+}
+
+/// The realm's projects, by name.
+pub async fn list(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<ProjectRow>> {
+    const SQL: &str = "SELECT id, name, created_at FROM projects WHERE realm_id = $1 ORDER BY name, id";
+    on!(c, e => sqlx::query_as(SQL).bind(realm_id).fetch_all(e).await)
+}
+
+/// The ids of the projects a client has access to.
+pub async fn of_client(c: &mut impl Executes, client_pk: &str) -> sqlx::Result<Vec<String>> {
+    const SQL: &str = "SELECT project_id FROM client_projects WHERE client_pk = $1 ORDER BY project_id";
+    on!(c, e => sqlx::query_scalar(SQL).bind(client_pk).fetch_all(e).await)
+}
+
+/// Replaces the client's project access.
+pub async fn set_for_client(c: &mut impl Executes, client_pk: &str, realm_id: &str, ids: &[String]) -> sqlx::Result<()> {
+    on!(c, e => {
+        sqlx::query("DELETE FROM client_projects WHERE client_pk = $1").bind(client_pk).execute(&mut *e).await?;
+        for id in ids {
+            sqlx::query("INSERT INTO client_projects (client_pk, realm_id, project_id) VALUES ($1, $2, $3)")
+                .bind(client_pk).bind(realm_id).bind(id).execute(&mut *e).await?;
+        }
+        Ok(())
+    })
+}
