@@ -1,7 +1,8 @@
 //! The Portcullis pages, rendered on the server (SSR) and hydrated in the browser.
 //!
 //! # Layout
-//! - `api`: the data the pages exchange with the server, and the server functions (thin shims
+//! - `admin`: the console's data and server functions (shims over `ConsoleService` too)
+//! - `api`: the data the end-user pages exchange with the server, and the server functions (thin shims
 //!   over [`service::ConsoleService`], which the `server` crate implements)
 //! - `service` (ssr only): the trait the server provides through Leptos context
 //! - `pages`: one page per file
@@ -10,6 +11,7 @@
 //! Every page works as plain HTML forms with JavaScript disabled; once hydrated, the `body`
 //! gets `data-hydrated="true"` from `frontend` once hydration returned (browser tests wait for it) and client-side conveniences start.
 
+pub mod admin;
 pub mod api;
 pub mod components;
 pub mod pages;
@@ -23,6 +25,7 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
 };
+use pages::console;
 
 /// The HTML document around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -49,6 +52,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(components::form::ConsoleVersion(RwSignal::new(0)));
     view! {
         <Stylesheet id="portcullis" href="/pkg/portcullis.css"/>
         <Title text="Portcullis"/>
@@ -57,11 +61,21 @@ pub fn App() -> impl IntoView {
                 // Async rendering puts every resource's output inline, so forms carry their
                 // CSRF tokens with JavaScript disabled too.
                 <Route path=path!("/admin/login") view=pages::admin_login::AdminLogin ssr=SsrMode::Async/>
+                // The console: specific routes before the catch-all of sections not built yet.
+                <Route path=path!("/admin/:realm/console/clients") view=console::clients::Clients ssr=SsrMode::Async/>
+                <Route path=path!("/admin/:realm/console/clients/new") view=console::client_new::ClientNew ssr=SsrMode::Async/>
                 <Route
-                    path=path!("/admin/:realm/console/clients")
-                    view=pages::clients::Clients
+                    path=path!("/admin/:realm/console/clients/:client_id/:tab")
+                    view=console::client::ClientPage
                     ssr=SsrMode::Async
                 />
+                <Route path=path!("/admin/:realm/console/roles") view=console::roles::Roles ssr=SsrMode::Async/>
+                <Route
+                    path=path!("/admin/:realm/console/realm-settings")
+                    view=console::realm_settings::RealmSettings
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/admin/:realm/console/:section") view=console::not_built::NotBuilt ssr=SsrMode::Async/>
                 <Route path=path!("/realms/:realm/login") view=pages::login::Login ssr=SsrMode::Async/>
                 <Route path=path!("/realms/:realm/consent") view=pages::consent::Consent ssr=SsrMode::Async/>
                 <Route path=path!("/realms/:realm/logout") view=pages::logout::Logout ssr=SsrMode::Async/>

@@ -1,7 +1,7 @@
 //! The seam between the pages and the server: a small trait the `server` crate implements
 //! and provides through Leptos context. Only the SSR build has it.
 
-use crate::api::{AdminView, ClientSummary};
+use crate::admin::{ClientListView, ClientPageView, Frame, RealmSettingsView, RolesView};
 use http::request::Parts;
 use std::sync::Arc;
 
@@ -11,10 +11,23 @@ use std::sync::Arc;
 pub trait ConsoleService: Send + Sync + 'static {
     /// The session's CSRF token, created (with the session) when missing.
     async fn csrf_token(&self, request: &Parts) -> Result<String, String>;
-    /// The signed-in administrator.
-    async fn current_admin(&self, request: &Parts) -> Result<Option<AdminView>, String>;
-    /// The clients of `realm`; fails unless an administrator is signed in.
-    async fn list_clients(&self, request: &Parts, realm: &str) -> Result<Vec<ClientSummary>, String>;
+    /// The frame of a console page of `realm`; takes the flash left for it.
+    async fn frame(&self, request: &Parts, realm: &str) -> Result<Frame, String>;
+    /// A page of the realm's clients matching `q`, from `first`.
+    async fn clients(&self, request: &Parts, realm: &str, q: &str, first: i64) -> Result<ClientListView, String>;
+    /// A client's page with what `tab` needs.
+    async fn client(
+        &self,
+        request: &Parts,
+        realm: &str,
+        client_id: &str,
+        tab: &str,
+        role_client: Option<&str>,
+    ) -> Result<ClientPageView, String>;
+    /// The realm's roles, or `client`'s.
+    async fn roles(&self, request: &Parts, realm: &str, client: Option<&str>) -> Result<RolesView, String>;
+    /// The realm's settings.
+    async fn realm_settings(&self, request: &Parts, realm: &str) -> Result<RealmSettingsView, String>;
 }
 
 /// The service as held in context.

@@ -8,12 +8,11 @@ use crate::{
     clock::SystemClock,
     config::{Config, Flags},
     manage::{
-        Actor,
         client::{ClientOptions, NewClient},
         client_update::ClientChanges,
         realm::RealmChanges,
         user::NewUser,
-        ManageError, Manager,
+        Actor, ManageError, Manager,
     },
     startup::{self, Application, StartError},
     store,

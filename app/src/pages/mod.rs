@@ -1,8 +1,8 @@
 //! One page per file.
 
 pub mod admin_login;
-pub mod clients;
 pub mod consent;
+pub mod console;
 pub mod device;
 pub mod error;
 pub mod login;

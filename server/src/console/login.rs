@@ -198,6 +198,14 @@ pub async fn moved_clients_page(
     Redirect::permanent(&to)
 }
 
+/// `GET /admin/switch?realm=NAME`: the realm switcher without JavaScript.
+pub async fn switch_realm(
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Redirect {
+    let realm = q.get("realm").map(String::as_str).unwrap_or(DEFAULT_REALM);
+    Redirect::to(&app::components::shell::console_href(realm, "clients"))
+}
+
 /// Sends anonymous visitors of console pages to the sign-in page.
 pub async fn guard(session: Session, req: Request, next: Next) -> Response {
     let path = req.uri().path();

@@ -6,10 +6,20 @@
 //! - `sessions`: the session store over either database and the cookie settings
 //! - `csrf`: synchronizer tokens kept in the session
 //! - `login`: `POST /admin/login`, `POST /admin/logout`, and the page guard
-//! - `service`: the `ConsoleService` implementation
+//! - `admin`: the signed-in administrator of a request, as a `manage::Actor`
+//! - `forms`: what every form handler shares (fields, CSRF, the answer, the flash)
+//! - `flash`: the outcome of a change, kept in the session for the next page
+//! - `clients`, `roles`, `realm_settings`: the pages' forms, each calling `manage`
+//! - `service`: the `ConsoleService` implementation (the pages' data)
 
+pub mod admin;
+pub mod clients;
 pub mod csrf;
+pub mod flash;
+pub mod forms;
 pub mod login;
+pub mod realm_settings;
+pub mod roles;
 pub mod service;
 pub mod sessions;
 
@@ -26,4 +36,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/logout", post(login::sign_out))
         .route("/admin", axum::routing::get(login::home))
         .route("/admin/realms/{realm}/clients", axum::routing::get(login::moved_clients_page))
+        .route("/admin/switch", axum::routing::get(login::switch_realm))
+        // Each console form posts to its page's own address.
+        .route("/admin/{realm}/console/clients/new", post(clients::create))
+        .route("/admin/{realm}/console/clients/{client_id}/{tab}", post(clients::change))
+        .route("/admin/{realm}/console/roles", post(roles::change))
+        .route("/admin/{realm}/console/realm-settings", post(realm_settings::change))
 }

@@ -1,9 +1,22 @@
-//! The server's implementation of the console pages' service.
+//! The server's implementation of the console pages' service: each method finds the signed-in
+//! administrator and calls the `manage` read that checks their permission.
 
-use super::{csrf, ADMIN_ID};
-use crate::{state::AppState, store};
+use super::{admin::signed_in, csrf, flash};
+use crate::{
+    manage::{
+        admin_roles::{PERMISSIONS, REALM_ADMIN},
+        client_query::{AssignedRole, ClientDetail},
+        ManageError,
+    },
+    state::AppState,
+    store,
+};
 use app::{
-    api::{AdminView, ClientSummary},
+    admin::{
+        AuditView, ClientListView, ClientPageView, ClientRowView, ClientView, Frame, ProjectView, RealmSettingsView,
+        RoleView, RolesView, ServiceAccountView, SessionView,
+    },
+    pages::console::clients::PAGE,
     service::ConsoleService,
 };
 use http::request::Parts;
@@ -18,19 +31,65 @@ fn session(parts: &Parts) -> Result<&Session, String> {
     parts.extensions.get::<Session>().ok_or_else(|| "no session".to_owned())
 }
 
+/// What a page shows for a refusal; details of internal failures stay in the log.
+fn shown(e: ManageError) -> String {
+    match e {
+        ManageError::Db(_) | ManageError::Internal(_) => {
+            tracing::error!(error = %e, "console");
+            "something went wrong on the server; try again".to_owned()
+        }
+        e => e.to_string(),
+    }
+}
+
 fn internal(e: impl std::fmt::Display) -> String {
     tracing::error!(error = %e, "console");
     "internal error".to_owned()
 }
 
+const SIGN_IN: &str = "Sign in to use the admin console.";
+
 impl Console {
-    /// The signed-in administrator: a user of some realm, still enabled.
-    async fn admin(&self, parts: &Parts) -> Result<Option<store::users::UserRow>, String> {
-        let Some(id) = session(parts)?.get::<String>(ADMIN_ID).await.map_err(internal)? else {
-            return Ok(None);
-        };
-        let mut conn = self.state.db.conn().await.map_err(internal)?;
-        Ok(store::users::by_id(&mut conn, &id).await.map_err(internal)?.filter(|u| u.enabled))
+    async fn actor(&self, parts: &Parts) -> Result<super::admin::SignedIn, String> {
+        signed_in(&self.state, session(parts)?).await.map_err(shown)?.ok_or_else(|| SIGN_IN.to_owned())
+    }
+}
+
+fn role_view(r: AssignedRole) -> RoleView {
+    let key = crate::manage::service_account::RoleRef { client_id: r.client_id.clone(), name: r.name.clone() }.key();
+    RoleView { key, client_id: r.client_id, name: r.name, description: r.description, holders: vec![] }
+}
+
+fn client_view(d: &ClientDetail, now: i64) -> ClientView {
+    let c = &d.client;
+    let list = |json: &str| serde_json::from_str::<Vec<String>>(json).unwrap_or_default();
+    ClientView {
+        client_id: c.client_id.clone(),
+        name: c.name.clone(),
+        description: c.description.clone(),
+        template: c.template.clone(),
+        confidential: c.confidential,
+        enabled: c.enabled,
+        grant_types: c.grant_types.split_whitespace().map(str::to_owned).collect(),
+        redirect_uris: list(&c.redirect_uris),
+        post_logout_redirect_uris: list(&c.post_logout_redirect_uris),
+        scopes: d.scopes.iter().map(|(s, _)| s.clone()).collect(),
+        default_scopes: d.scopes.iter().filter(|(_, default)| *default).map(|(s, _)| s.clone()).collect(),
+        access_token_lifespan: c.access_token_lifespan,
+        realm_access_token_lifespan: d.realm.access_token_lifespan,
+        refresh_token_lifespan: c.refresh_token_lifespan,
+        realm_refresh_token_lifespan: d.realm.refresh_token_lifespan,
+        refresh_token_rotation: c.refresh_token_rotation,
+        pkce_required: c.pkce_required,
+        consent_required: c.consent_required,
+        full_scope_allowed: c.full_scope_allowed,
+        not_before: c.not_before,
+        created_by: c.created_by.clone(),
+        created_at: c.created_at,
+        updated_by: c.updated_by.clone(),
+        updated_at: c.updated_at,
+        secret_created_at: d.secrets.iter().find(|s| s.expires_at.is_none()).map(|s| s.created_at),
+        previous_secret_until: d.secrets.iter().filter_map(|s| s.expires_at).filter(|t| *t > now).max(),
     }
 }
 
@@ -40,45 +99,170 @@ impl ConsoleService for Console {
         csrf::token(session(parts)?, parts).await.map_err(internal)
     }
 
-    async fn current_admin(&self, parts: &Parts) -> Result<Option<AdminView>, String> {
-        let Some(admin) = self.admin(parts).await? else {
-            return Ok(None);
-        };
-        let permissions = self.state.manager.permissions_of(&admin).await.map_err(internal)?;
+    async fn frame(&self, parts: &Parts, realm: &str) -> Result<Frame, String> {
+        let admin = self.actor(parts).await?;
         let mut conn = self.state.db.conn().await.map_err(internal)?;
-        // The realms this administrator may open: all for the superuser, else their own.
         let realms = store::realms::list(&mut conn).await.map_err(internal)?;
-        let realms = realms.into_iter().filter(|r| permissions.superuser || r.id == admin.realm_id).map(|r| r.name);
-        Ok(Some(AdminView { username: admin.username, realms: realms.collect() }))
+        drop(conn);
+        let Some(here) = realms.iter().find(|r| r.name == realm) else {
+            return Err(format!("There is no realm {realm:?}."));
+        };
+        let p = &admin.permissions;
+        if !p.superuser && p.realm_id != here.id {
+            return Err(format!("You do not administer realm {realm:?}."));
+        }
+        // Every permission the administrator holds here, composites and realm-admin expanded.
+        let permissions = match p.superuser || p.roles.contains(REALM_ADMIN) {
+            true => PERMISSIONS.iter().map(|(n, _)| n.to_string()).chain([REALM_ADMIN.to_owned()]).collect(),
+            false => p.roles.iter().cloned().collect(),
+        };
+        let session = session(parts)?;
+        let flash = flash::take(session, &self.state.manager.master).await.map_err(internal)?;
+        let csrf = csrf::token(session, parts).await.map_err(internal)?;
+        Ok(Frame {
+            username: admin.user.username,
+            realm: realm.to_owned(),
+            realms: realms.into_iter().filter(|r| p.superuser || r.id == p.realm_id).map(|r| r.name).collect(),
+            permissions,
+            csrf,
+            flash,
+        })
     }
 
-    async fn list_clients(&self, parts: &Parts, realm: &str) -> Result<Vec<ClientSummary>, String> {
-        let Some(admin) = self.admin(parts).await? else {
-            return Err("sign in to see clients".into());
+    async fn clients(&self, parts: &Parts, realm: &str, q: &str, first: i64) -> Result<ClientListView, String> {
+        let admin = self.actor(parts).await?;
+        let page = self.state.manager.search_clients(realm, q, first, PAGE, &admin.actor).await.map_err(shown)?;
+        Ok(ClientListView {
+            clients: page
+                .clients
+                .into_iter()
+                .map(|c| ClientRowView {
+                    grant_types: c.grant_types.split_whitespace().map(str::to_owned).collect(),
+                    client_id: c.client_id,
+                    name: c.name,
+                    template: c.template,
+                    confidential: c.confidential,
+                    enabled: c.enabled,
+                })
+                .collect(),
+            total: page.total,
+            first: first.max(0),
+            max: PAGE,
+        })
+    }
+
+    async fn client(
+        &self,
+        parts: &Parts,
+        realm: &str,
+        client_id: &str,
+        tab: &str,
+        role_client: Option<&str>,
+    ) -> Result<ClientPageView, String> {
+        let admin = self.actor(parts).await?;
+        let (m, actor) = (&self.state.manager, &admin.actor);
+        let detail = m.client_detail(realm, client_id, actor).await.map_err(shown)?;
+        let now = self.state.now();
+        let mut page = ClientPageView {
+            client: client_view(&detail, now),
+            service_account: None,
+            sessions: vec![],
+            audit: vec![],
+            projects: vec![],
+            now,
         };
-        let mut conn = self.state.db.conn().await.map_err(internal)?;
-        let Some(realm_row) = store::realms::by_name(&mut conn, realm).await.map_err(internal)? else {
-            return Err(format!("realm {realm:?} does not exist"));
-        };
-        // Checked on the server, on every request, from the stored role mappings.
-        let permissions = self.state.manager.permissions_of(&admin).await.map_err(internal)?;
-        if !permissions.can(&realm_row.id, "view-clients") {
-            return Err("you do not have access to this realm".into());
+        match tab {
+            "service-account-roles" if detail.client.confidential => {
+                let all = m.assignable_roles(realm, actor).await.map_err(shown)?;
+                let mut role_clients: Vec<String> = all.iter().filter_map(|r| r.client_id.clone()).collect();
+                role_clients.dedup();
+                let role_client = role_client.filter(|c| role_clients.iter().any(|r| r == c)).map(str::to_owned);
+                let shown_here = |r: &AssignedRole| r.client_id == role_client;
+                let assigned: Vec<AssignedRole> =
+                    detail.service_account_roles.iter().filter(|r| shown_here(r)).cloned().collect();
+                let available = all
+                    .into_iter()
+                    .filter(|r| shown_here(r) && !assigned.iter().any(|a| a.name == r.name))
+                    .map(role_view)
+                    .collect();
+                page.service_account = Some(ServiceAccountView {
+                    role_client,
+                    role_clients,
+                    available,
+                    assigned: assigned.into_iter().map(role_view).collect(),
+                });
+            }
+            "project-access" => {
+                let projects = m.list_projects(realm, actor).await.map_err(shown)?;
+                page.projects = projects
+                    .into_iter()
+                    .map(|p| ProjectView { granted: detail.projects.contains(&p.id), id: p.id, name: p.name })
+                    .collect();
+            }
+            "revocation" | "sessions" => {
+                let families = m.client_sessions(realm, client_id, 500, actor).await.map_err(shown)?;
+                page.sessions = families
+                    .into_iter()
+                    .map(|f| SessionView {
+                        family_id: f.family_id,
+                        username: f.username,
+                        started_at: f.started_at,
+                        last_refreshed_at: f.last_refreshed_at,
+                        offline: f.offline,
+                    })
+                    .collect();
+            }
+            "audit" => {
+                let events = m.client_audit(realm, client_id, 200, actor).await.map_err(shown)?;
+                page.audit = events
+                    .into_iter()
+                    .map(|e| AuditView { at: e.at, kind: e.kind, actor: e.actor, detail: e.detail })
+                    .collect();
+            }
+            _ => {}
         }
-        let rows = store::clients::list(&mut conn, &realm_row.id).await.map_err(internal)?;
-        // Built-in clients (realm-management) get their own place with the permission model.
-        Ok(rows
-            .into_iter()
-            .filter(|c| !c.builtin)
-            .map(|c| ClientSummary {
-                kind: if c.confidential { "confidential" } else { "public" }.into(),
-                grant_types: c.grant_types.split_whitespace().map(str::to_owned).collect(),
-                client_id: c.client_id,
-                name: c.name,
-                template: c.template,
-                enabled: c.enabled,
-                created_at: c.created_at,
-            })
-            .collect())
+        Ok(page)
+    }
+
+    async fn roles(&self, parts: &Parts, realm: &str, client: Option<&str>) -> Result<RolesView, String> {
+        let admin = self.actor(parts).await?;
+        let m = &self.state.manager;
+        let roles = m.roles_with_holders(realm, client, &admin.actor).await.map_err(shown)?;
+        // The clients that have roles, to pick from (any other client id can be typed).
+        let all = m.assignable_roles(realm, &admin.actor).await.unwrap_or_default();
+        let mut clients: Vec<String> = all.into_iter().filter_map(|r| r.client_id).collect();
+        clients.sort();
+        clients.dedup();
+        Ok(RolesView {
+            client: client.map(str::to_owned),
+            clients,
+            roles: roles
+                .into_iter()
+                .map(|(r, holders)| RoleView {
+                    key: match client {
+                        Some(c) => format!("{c}:{}", r.name),
+                        None => r.name.clone(),
+                    },
+                    client_id: client.map(str::to_owned),
+                    name: r.name,
+                    description: r.description,
+                    holders,
+                })
+                .collect(),
+        })
+    }
+
+    async fn realm_settings(&self, parts: &Parts, realm: &str) -> Result<RealmSettingsView, String> {
+        let admin = self.actor(parts).await?;
+        let r = self.state.manager.realm_settings(realm, &admin.actor).await.map_err(shown)?;
+        Ok(RealmSettingsView {
+            name: r.name,
+            display_name: r.display_name,
+            oauth_clients_enabled: r.oauth_clients_enabled,
+            access_token_lifespan: r.access_token_lifespan,
+            refresh_token_lifespan: r.refresh_token_lifespan,
+            sso_session_idle_timeout: r.sso_session_idle_timeout,
+            sso_session_max_lifespan: r.sso_session_max_lifespan,
+        })
     }
 }

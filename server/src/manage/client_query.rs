@@ -91,7 +91,12 @@ impl Manager {
     }
 
     /// The client `client_id` with its scopes, secrets, service-account roles and projects.
-    pub async fn client_detail(&self, realm: &str, client_id: &str, actor: &Actor) -> Result<ClientDetail, ManageError> {
+    pub async fn client_detail(
+        &self,
+        realm: &str,
+        client_id: &str,
+        actor: &Actor,
+    ) -> Result<ClientDetail, ManageError> {
         let realm = self.realm_for(realm, actor, VIEW_CLIENTS).await?;
         let mut conn = self.db.conn().await?;
         let client = store::clients::by_client_id(&mut conn, &realm.id, client_id)
@@ -161,6 +166,7 @@ impl Manager {
 
 /// A role row with its owner's client id.
 fn assigned(r: RoleRow, owners: &[ClientRow]) -> AssignedRole {
-    let client_id = r.client_pk.as_deref().and_then(|pk| owners.iter().find(|c| c.id == pk)).map(|c| c.client_id.clone());
+    let client_id =
+        r.client_pk.as_deref().and_then(|pk| owners.iter().find(|c| c.id == pk)).map(|c| c.client_id.clone());
     AssignedRole { client_id, name: r.name, description: r.description }
 }

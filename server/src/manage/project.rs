@@ -10,8 +10,10 @@ use crate::store::{self, audit::NewAudit, projects::ProjectRow};
 
 /// A project id: 1–64 lowercase letters, digits and `-` (it becomes part of a scope name).
 fn check_project_id(id: &str) -> Result<(), ManageError> {
-    let ok = (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    ok.then_some(()).ok_or_else(|| invalid(format!("invalid project id {id:?}: use 1-64 lowercase letters, digits or '-'")))
+    let ok =
+        (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    ok.then_some(())
+        .ok_or_else(|| invalid(format!("invalid project id {id:?}: use 1-64 lowercase letters, digits or '-'")))
 }
 
 impl Manager {
@@ -34,7 +36,10 @@ impl Manager {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         if !store::projects::insert(&mut tx, &realm.id, &id, name, actor.name(), now).await? {
-            return Err(ManageError::Conflict(format!("a project with id {id:?} already exists in realm {:?}", realm.name)));
+            return Err(ManageError::Conflict(format!(
+                "a project with id {id:?} already exists in realm {:?}",
+                realm.name
+            )));
         }
         let audit = NewAudit {
             kind: "project.created",

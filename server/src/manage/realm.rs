@@ -1,9 +1,6 @@
 //! Realms: creation (with signing keys and built-in scopes) and not-before.
 
-use super::{
-    actor::perm::MANAGE_REALM,
-    on_unique, Actor, ManageError, Manager,
-};
+use super::{actor::perm::MANAGE_REALM, on_unique, Actor, ManageError, Manager};
 use crate::{
     crypto::jws::{self, SigningAlg},
     model::{scope, validate},
@@ -134,6 +131,13 @@ impl Manager {
         store::realms::by_name(&mut conn, name)
             .await?
             .ok_or_else(|| ManageError::NotFound(format!("realm {name:?} does not exist")))
+    }
+
+    /// The realm's settings, for someone allowed to see them (`view-realm`).
+    pub async fn realm_settings(&self, name: &str, actor: &Actor) -> Result<RealmRow, ManageError> {
+        let realm = self.realm_row(name).await?;
+        actor.require(&realm.id, super::actor::perm::VIEW_REALM)?;
+        Ok(realm)
     }
 
     /// Sets the realm's not-before to `at` (now when `None`): every token issued before it

@@ -55,7 +55,9 @@ impl Manager {
                 actor.require(&realm.id, VIEW_REALM)?
             }
             Access::Read => {}
-            Access::Change => actor.require(&realm.id, if client_id.is_some() { MANAGE_CLIENTS } else { MANAGE_REALM })?,
+            Access::Change => {
+                actor.require(&realm.id, if client_id.is_some() { MANAGE_CLIENTS } else { MANAGE_REALM })?
+            }
         }
         let Some(client_id) = client_id else {
             return Ok((realm, None));
@@ -65,7 +67,9 @@ impl Manager {
             .await?
             .ok_or_else(|| ManageError::NotFound(format!("no client {client_id:?} in realm {:?}", realm.name)))?;
         if client.builtin && access == Access::Change {
-            return Err(invalid(format!("the roles of the built-in client {client_id:?} are the admin permissions and cannot be changed")));
+            return Err(invalid(format!(
+                "the roles of the built-in client {client_id:?} are the admin permissions and cannot be changed"
+            )));
         }
         Ok((realm, Some(client.id)))
     }
@@ -174,6 +178,52 @@ impl Manager {
         let (realm, client_pk) = self.role_owner(realm, client_id, actor, Access::Read).await?;
         let mut conn = self.db.conn().await?;
         Ok(store::roles::list(&mut conn, &realm.id, client_pk.as_deref()).await?)
+    }
+
+    /// The realm's roles (or `client_id`'s), each with who holds it directly.
+    pub async fn roles_with_holders(
+        &self,
+        realm: &str,
+        client_id: Option<&str>,
+        actor: &Actor,
+    ) -> Result<Vec<(RoleRow, Vec<String>)>, ManageError> {
+        let (realm, client_pk) = self.role_owner(realm, client_id, actor, Access::Read).await?;
+        let mut conn = self.db.conn().await?;
+        let roles = store::roles::list(&mut conn, &realm.id, client_pk.as_deref()).await?;
+        let mut out = Vec::with_capacity(roles.len());
+        for role in roles {
+            let holders = store::roles::holders(&mut conn, &role.id).await?;
+            out.push((role, holders));
+        }
+        Ok(out)
+    }
+
+    /// Changes a role's description.
+    pub async fn update_role(
+        &self,
+        realm: &str,
+        client_id: Option<&str>,
+        name: &str,
+        description: &str,
+        actor: &Actor,
+    ) -> Result<(), ManageError> {
+        if description.chars().count() > MAX_DESCRIPTION {
+            return Err(invalid(format!("the description must be at most {MAX_DESCRIPTION} characters")));
+        }
+        let (realm, _) = self.role_owner(realm, client_id, actor, Access::Change).await?;
+        let mut tx = self.db.begin().await?;
+        let role_id = self.role_id(&mut tx, &realm, client_id, name).await?;
+        store::roles::set_description(&mut tx, &role_id, description).await?;
+        let audit = NewAudit {
+            kind: "role.updated",
+            actor: actor.name(),
+            client_id,
+            detail: Some(serde_json::json!({ "role": name, "description": description })),
+            ..Default::default()
+        };
+        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Deletes a role. While anyone holds it the deletion is refused with the holders named,

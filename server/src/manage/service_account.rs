@@ -52,11 +52,8 @@ impl Manager {
             return Err(invalid(format!("client {client_id:?} is public and has no service account")));
         }
         let mut tx = self.db.begin().await?;
-        let held: Vec<String> = store::roles::direct_of_service_account(&mut tx, &client.id)
-            .await?
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
+        let held: Vec<String> =
+            store::roles::direct_of_service_account(&mut tx, &client.id).await?.into_iter().map(|r| r.id).collect();
         let mut changed = Vec::new();
         for role in roles {
             let role_id = self.role_id(&mut tx, &realm, role.client_id.as_deref(), &role.name).await?;

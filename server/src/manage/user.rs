@@ -1,8 +1,8 @@
 //! Realm users and admin-console accounts.
 
 use super::{
-    on_unique,
     actor::perm::MANAGE_USERS,
+    on_unique,
     realm::{MASTER_REALM, SUPERUSER_ROLE},
     Actor, ManageError, Manager,
 };
@@ -70,7 +70,8 @@ impl Manager {
             self.check_grantable(&mut tx, actor, &realm.id, &role_id).await?;
             store::roles::assign_to_user(&mut tx, &user.id, &role_id).await?;
         }
-        let audit = NewAudit { kind: "user.created", actor: actor.name(), subject: Some(&user.id), ..Default::default() };
+        let audit =
+            NewAudit { kind: "user.created", actor: actor.name(), subject: Some(&user.id), ..Default::default() };
         store::audit::insert(&mut tx, &NewAudit { realm_id: Some(&realm.id), ..audit }, now).await?;
         tx.commit().await?;
         Ok(user.id)

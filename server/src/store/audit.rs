@@ -70,7 +70,12 @@ pub async fn recent(c: &mut impl Executes, realm_id: Option<&str>, limit: i64) -
 }
 
 /// The newest events about one client of a realm.
-pub async fn of_client(c: &mut impl Executes, realm_id: &str, client_id: &str, limit: i64) -> sqlx::Result<Vec<AuditRow>> {
+pub async fn of_client(
+    c: &mut impl Executes,
+    realm_id: &str,
+    client_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditRow>> {
     const SQL: &str = "SELECT id, realm_id, at, kind, actor, client_id, subject, ip, detail FROM audit_events \
                        WHERE realm_id = $1 AND client_id = $2 ORDER BY id DESC LIMIT $3";
     on!(c, e => sqlx::query_as(SQL).bind(realm_id).bind(client_id).bind(limit).fetch_all(e).await)

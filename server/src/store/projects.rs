@@ -13,7 +13,14 @@ pub struct ProjectRow {
 }
 
 /// Creates a project; `false` when the realm has one with that id.
-pub async fn insert(c: &mut impl Executes, realm_id: &str, id: &str, name: &str, by: &str, now: i64) -> sqlx::Result<bool> {
+pub async fn insert(
+    c: &mut impl Executes,
+    realm_id: &str,
+    id: &str,
+    name: &str,
+    by: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
     const SQL: &str = "INSERT INTO projects (realm_id, id, name, created_by, created_at) VALUES ($1, $2, $3, $4, $5) \
                        ON CONFLICT DO NOTHING";
     on!(c, e => sqlx::query(SQL).bind(realm_id).bind(id).bind(name).bind(by).bind(now).execute(e).await
@@ -33,7 +40,12 @@ pub async fn of_client(c: &mut impl Executes, client_pk: &str) -> sqlx::Result<V
 }
 
 /// Replaces the client's project access.
-pub async fn set_for_client(c: &mut impl Executes, client_pk: &str, realm_id: &str, ids: &[String]) -> sqlx::Result<()> {
+pub async fn set_for_client(
+    c: &mut impl Executes,
+    client_pk: &str,
+    realm_id: &str,
+    ids: &[String],
+) -> sqlx::Result<()> {
     on!(c, e => {
         sqlx::query("DELETE FROM client_projects WHERE client_pk = $1").bind(client_pk).execute(&mut *e).await?;
         for id in ids {

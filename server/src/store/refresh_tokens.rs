@@ -84,7 +84,12 @@ pub struct FamilyRow {
 const LIVE: &str = "rt.revoked_at IS NULL AND rt.rotated_at IS NULL AND (rt.expires_at IS NULL OR rt.expires_at > $2)";
 
 /// The client's families with a token that still refreshes at `now`, newest first.
-pub async fn live_families(c: &mut impl Executes, client_pk: &str, now: i64, limit: i64) -> sqlx::Result<Vec<FamilyRow>> {
+pub async fn live_families(
+    c: &mut impl Executes,
+    client_pk: &str,
+    now: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<FamilyRow>> {
     let sql = format!(
         "SELECT rt.family_id, COALESCE(u.username, rt.user_id) AS username, \
            (SELECT MIN(f.issued_at) FROM refresh_tokens f WHERE f.family_id = rt.family_id) AS started_at, \

@@ -101,7 +101,11 @@ pub async fn expand(c: &mut impl Executes, role_id: &str) -> sqlx::Result<Vec<Gr
 }
 
 /// Takes a role from a client's service account; whether it held it directly.
-pub async fn unassign_from_service_account(c: &mut impl Executes, client_pk: &str, role_id: &str) -> sqlx::Result<bool> {
+pub async fn unassign_from_service_account(
+    c: &mut impl Executes,
+    client_pk: &str,
+    role_id: &str,
+) -> sqlx::Result<bool> {
     const SQL: &str = "DELETE FROM service_account_roles WHERE client_pk = $1 AND role_id = $2";
     on!(c, e => sqlx::query(SQL).bind(client_pk).bind(role_id).execute(e).await.map(|r| r.rows_affected() > 0))
 }
@@ -170,6 +174,12 @@ pub async fn holders(c: &mut impl Executes, role_id: &str) -> sqlx::Result<Vec<S
                        UNION ALL SELECT 'client:' || cl.client_id FROM service_account_roles sar \
                        JOIN clients cl ON cl.id = sar.client_pk WHERE sar.role_id = $1";
     on!(c, e => sqlx::query_scalar(SQL).bind(role_id).fetch_all(e).await)
+}
+
+/// Changes a role's description.
+pub async fn set_description(c: &mut impl Executes, role_id: &str, description: &str) -> sqlx::Result<u64> {
+    on!(c, e => sqlx::query("UPDATE roles SET description = $2 WHERE id = $1").bind(role_id).bind(description)
+        .execute(e).await.map(|r| r.rows_affected()))
 }
 
 /// Deletes a role (its assignments and scope mappings go with it).

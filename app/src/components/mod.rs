@@ -1,4 +1,15 @@
-//! Pieces shared by several pages.
+//! Pieces shared by several pages. The console's widgets each have a file: the layout
+//! (`shell`), forms that post without a reload once hydrated (`form`), the flash message and
+//! field errors (`flash`), `tabs`, the `dual_list` of roles, the `confirm`ation and the
+//! `pager` of server-side lists.
+
+pub mod confirm;
+pub mod dual_list;
+pub mod flash;
+pub mod form;
+pub mod pager;
+pub mod shell;
+pub mod tabs;
 
 use leptos::prelude::*;
 

@@ -1,0 +1,112 @@
+//! The console's form: a plain `POST` to the page's server address, which answers with a
+//! redirect (`303`) to where the outcome is shown. Once hydrated, the form posts with `fetch`
+//! instead (header `x-portcullis-form`), the server answers `{"location": …}`, and the router
+//! moves there (or, staying put, reloads the page's data) without a full reload.
+
+use leptos::prelude::*;
+
+/// Bumped after every change made through a [`ConsoleForm`]: the console's resources depend
+/// on it, so the page reloads its data (and its flash) in place.
+#[derive(Clone, Copy)]
+pub struct ConsoleVersion(pub RwSignal<u64>);
+
+/// The version to make console resources depend on (a fresh one outside the console).
+pub fn console_version() -> RwSignal<u64> {
+    use_context::<ConsoleVersion>().map(|v| v.0).unwrap_or_else(|| RwSignal::new(0))
+}
+
+/// What the server answers a hydrated form: where to go now.
+#[derive(serde::Deserialize, serde::Serialize)]
+pub struct FormOutcome {
+    pub location: String,
+}
+
+/// The request header that asks for a [`FormOutcome`] instead of a redirect.
+pub const FORM_HEADER: &str = "x-portcullis-form";
+
+/// A console form posting to `action`, carrying the CSRF token of `frame`.
+#[component]
+pub fn ConsoleForm(
+    #[prop(into)] action: String,
+    #[prop(into)] csrf: String,
+    #[prop(optional, into)] class: String,
+    /// The form's accessible name, when it has one.
+    #[prop(optional, into)]
+    label: Option<String>,
+    children: Children,
+) -> impl IntoView {
+    let version = console_version();
+    #[cfg(feature = "hydrate")]
+    let navigate = leptos_router::hooks::use_navigate();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        hydrated::submit(ev, version, navigate.clone());
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, version);
+    };
+    view! {
+        <form method="post" action=action class=class aria-label=label on:submit=on_submit>
+            <input type="hidden" name="csrf" value=csrf/>
+            {children()}
+        </form>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod hydrated {
+    use super::{FormOutcome, FORM_HEADER};
+    use leptos::{prelude::*, task::spawn_local};
+    use wasm_bindgen::JsCast;
+    use web_sys::{FormData, HtmlButtonElement, HtmlFormElement, UrlSearchParams};
+
+    pub fn submit(
+        ev: leptos::ev::SubmitEvent,
+        version: RwSignal<u64>,
+        navigate: impl Fn(&str, leptos_router::NavigateOptions) + Clone + 'static,
+    ) {
+        let Some(form) = ev.target().and_then(|t| t.dyn_into::<HtmlFormElement>().ok()) else {
+            return;
+        };
+        let Ok(data) = FormData::new_with_form(&form) else {
+            return;
+        };
+        // The button pressed names the operation (`op=…`), as it does in a plain submit.
+        if let Some(button) = ev.submitter().and_then(|b| b.dyn_into::<HtmlButtonElement>().ok()) {
+            if !button.name().is_empty() {
+                let _ = data.append_with_str(&button.name(), &button.value());
+            }
+        }
+        let Ok(params) = UrlSearchParams::new_with_str_sequence_sequence(&data) else {
+            return;
+        };
+        ev.prevent_default();
+        let action = form.action();
+        spawn_local(async move {
+            let sent = async {
+                gloo_net::http::Request::post(&action)
+                    .header(FORM_HEADER, "1")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(params)?
+                    .send()
+                    .await
+            }
+            .await;
+            let outcome = match sent {
+                Ok(resp) if resp.ok() => resp.json::<FormOutcome>().await.ok(),
+                _ => None,
+            };
+            let Some(outcome) = outcome else {
+                // Whatever went wrong, the plain form still works: send it the old way.
+                let _ = form.submit();
+                return;
+            };
+            let here = window().location();
+            let current = format!("{}{}", here.pathname().unwrap_or_default(), here.search().unwrap_or_default());
+            if outcome.location == current {
+                version.update(|v| *v += 1);
+            } else {
+                navigate(&outcome.location, Default::default());
+            }
+        });
+    }
+}

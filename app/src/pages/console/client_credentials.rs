@@ -1,0 +1,78 @@
+//! The Credentials tab: the secret, shown once (right after create or `Regenerate Secret`) in a
+//! field labelled `Client secret` with a copy button; when the current secret was made; the
+//! grace period left to the previous one.
+
+use crate::{
+    admin::{ClientPageView, Frame},
+    components::{flash::FieldError, form::ConsoleForm},
+    pages::console::client::tab_href,
+    text,
+};
+use leptos::prelude::*;
+
+#[component]
+pub fn CredentialsTab(frame: Frame, page: ClientPageView) -> impl IntoView {
+    let c = page.client;
+    if !c.confidential {
+        return view! { <p>"This is a public client: it has no secret (it proves itself with PKCE)."</p> }.into_any();
+    }
+    let flash = frame.flash.clone().unwrap_or_default();
+    let secret = flash.secret.clone();
+    let can = frame.can("manage-clients");
+    view! {
+        {match secret {
+            Some(s) => view! { <SecretOnce secret=s/> }.into_any(),
+            None => view! {
+                <p>
+                    "The secret is shown only once, when it is made. "
+                    {c.secret_created_at.map(|t| format!("The current secret was made {}.", text::utc(t)))}
+                </p>
+            }.into_any(),
+        }}
+        {c.previous_secret_until.map(|t| view! {
+            <p class="notice">"The previous secret keeps working until " <strong>{text::utc(t)}</strong> "."</p>
+        })}
+        {can.then(|| view! {
+            <ConsoleForm action=tab_href(&frame.realm, &c.client_id, "credentials") csrf=frame.csrf.clone() class="stack form" label="Regenerate Secret">
+                <label for="grace">"Keep the old secret working for (seconds)"</label>
+                <input id="grace" name="grace" type="number" min="0" max="2592000" value=flash.value("grace").unwrap_or_else(|| "0".into())
+                    aria-describedby="grace-hint grace-error" aria-invalid=flash.field_error("grace").is_some().then_some("true")/>
+                <span class="hint" id="grace-hint">"0: the old secret stops working at once. Up to 30 days, for rolling deployments over."</span>
+                <FieldError field="grace" message=flash.field_error("grace")/>
+                <div class="buttons"><button type="submit">"Regenerate Secret"</button></div>
+            </ConsoleForm>
+        })}
+    }
+    .into_any()
+}
+
+/// The new secret, with a copy button once the page is hydrated.
+#[component]
+fn SecretOnce(secret: String) -> impl IntoView {
+    let (hydrated, set_hydrated) = signal(false);
+    let (copied, set_copied) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    let value = secret.clone();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let _ = window().navigator().clipboard().write_text(&value);
+            set_copied.set(true);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&value, set_copied);
+    };
+    view! {
+        <div class="secret">
+            <label for="client-secret">"Client secret"</label>
+            <div class="row">
+                <input id="client-secret" readonly value=secret class="mono" aria-describedby="secret-hint" size="50"/>
+                <Show when=move || hydrated.get()>
+                    <button type="button" class="secondary" on:click=copy.clone()>"Copy"</button>
+                </Show>
+                <span role="status" class="muted">{move || copied.get().then_some("Copied")}</span>
+            </div>
+            <p class="hint" id="secret-hint">"Copy it now: it is not shown again. Portcullis keeps only a hash of it."</p>
+        </div>
+    }
+}
