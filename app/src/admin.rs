@@ -197,14 +197,14 @@ pub struct RealmSettingsView {
 use crate::api::context;
 
 /// The frame of a console page of `realm` (and the flash left for it, taken now).
-#[server]
+#[server(endpoint = "console_frame")]
 pub async fn console_frame(realm: String) -> Result<Frame, ServerFnError> {
     let (service, parts) = context().await?;
     service.frame(&parts, &realm).await.map_err(ServerFnError::new)
 }
 
 /// A page of the realm's clients matching `q`.
-#[server]
+#[server(endpoint = "console_clients")]
 pub async fn console_clients(realm: String, q: String, first: i64) -> Result<ClientListView, ServerFnError> {
     let (service, parts) = context().await?;
     service.clients(&parts, &realm, &q, first).await.map_err(ServerFnError::new)
@@ -212,7 +212,7 @@ pub async fn console_clients(realm: String, q: String, first: i64) -> Result<Cli
 
 /// A client's page, with what `tab` needs (`role_client` picks the roles the Service Account
 /// Roles tab shows).
-#[server]
+#[server(endpoint = "console_client")]
 pub async fn console_client(
     realm: String,
     client_id: String,
@@ -224,14 +224,14 @@ pub async fn console_client(
 }
 
 /// The realm's roles, or those of `client`.
-#[server]
+#[server(endpoint = "console_roles")]
 pub async fn console_roles(realm: String, client: Option<String>) -> Result<RolesView, ServerFnError> {
     let (service, parts) = context().await?;
     service.roles(&parts, &realm, client.as_deref()).await.map_err(ServerFnError::new)
 }
 
 /// The realm's settings.
-#[server]
+#[server(endpoint = "console_realm_settings")]
 pub async fn console_realm_settings(realm: String) -> Result<RealmSettingsView, ServerFnError> {
     let (service, parts) = context().await?;
     service.realm_settings(&parts, &realm).await.map_err(ServerFnError::new)

@@ -10,6 +10,7 @@ mod authorization_code;
 mod cli;
 mod client_credentials;
 mod console;
+mod console_admin;
 mod device;
 mod discovery;
 mod introspection;

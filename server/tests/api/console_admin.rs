@@ -1,0 +1,469 @@
+//! The console's operations over plain HTTP, as a browser without JavaScript sends them (forms
+//! posted to the page's address, a 303 to the page showing the outcome), with what each admin
+//! permission may and may not do. The browser suite (`end2end/`) drives the same pages in
+//! Chromium with JavaScript on and off.
+
+use crate::helpers::*;
+use portcullis::manage::{client::NewClient, user::NewUser};
+use reqwest::{header, StatusCode};
+use serde_json::Value;
+
+crate::db_tests!(
+    the_seed_procedure_works_over_plain_forms,
+    each_permission_does_what_it_names_and_nothing_else,
+    bad_input_is_shown_beside_its_field_and_writes_nothing,
+    a_form_without_its_csrf_token_changes_nothing,
+    admin_permissions_are_handed_out_only_by_those_holding_them,
+    the_client_list_pages_and_searches_on_the_server,
+    hydrated_forms_are_told_where_to_go,
+    roles_are_created_edited_and_deleted_with_their_holders_named,
+    realm_settings_switch_custom_clients_off,
+);
+
+/// A signed-in console session.
+struct Console<'a> {
+    app: &'a TestApp,
+    http: reqwest::Client,
+    realm: &'static str,
+}
+
+fn csrf_of(html: &str) -> String {
+    hidden_field(html, "csrf").expect("a CSRF field")
+}
+
+impl<'a> Console<'a> {
+    /// Signs `username` (of `home`, master when `None`) in, then works in `realm`.
+    async fn sign_in(
+        app: &'a TestApp,
+        home: Option<&str>,
+        username: &str,
+        password: &str,
+        realm: &'static str,
+    ) -> Self {
+        let http = app.browser();
+        let login = match home {
+            Some(r) => format!("{}/admin/login?realm={r}", app.base),
+            None => format!("{}/admin/login", app.base),
+        };
+        let page = http.get(login).send().await.unwrap().text().await.unwrap();
+        let mut form =
+            vec![("username", username.to_owned()), ("password", password.to_owned()), ("csrf", csrf_of(&page))];
+        if let Some(r) = home {
+            form.push(("realm", r.to_owned()));
+        }
+        let res = http.post(format!("{}/admin/login", app.base)).form(&form).send().await.unwrap();
+        let to = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+        assert!(to.contains("/console/"), "{username} signed in: {to}");
+        Console { app, http, realm }
+    }
+
+    async fn root(app: &'a TestApp) -> Self {
+        app.manager.create_admin("root", "a long admin password".into(), &operator()).await.unwrap();
+        Self::sign_in(app, None, "root", "a long admin password", "default").await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/admin/{}/console/{path}", self.app.base, self.realm)
+    }
+
+    async fn page(&self, path: &str) -> String {
+        let res = self.http.get(self.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        res.text().await.unwrap()
+    }
+
+    /// Posts `fields` (and the page's CSRF token) to `path`; returns where it sends the
+    /// browser and the page found there (which takes the flash).
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (String, String) {
+        let csrf = csrf_of(&self.page("clients").await);
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf", &csrf));
+        let res = self.http.post(self.url(path)).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
+        let to = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+        let page = self.http.get(format!("{}{to}", self.app.base)).send().await.unwrap().text().await.unwrap();
+        (to, page)
+    }
+}
+
+/// The flash message on a page.
+fn flash(page: &str) -> String {
+    let start = page.find("id=\"flash\"").unwrap_or_else(|| panic!("no flash on the page"));
+    let text = &page[start..];
+    let text = &text[text.find('>').unwrap() + 1..];
+    text[..text.find("</div>").unwrap()].to_owned()
+}
+
+/// The value of the input with `id`.
+fn input_value(page: &str, id: &str) -> Option<String> {
+    let start = page.find(&format!("id=\"{id}\""))?;
+    let tag = &page[start..start + page[start..].find('>')?];
+    let v = tag.find("value=\"")? + 7;
+    Some(tag[v..].split('"').next()?.to_owned())
+}
+
+async fn audit_count(app: &TestApp) -> usize {
+    let mut conn = app.manager.db.conn().await.unwrap();
+    portcullis::store::audit::recent(&mut conn, None, 10_000).await.unwrap().len()
+}
+
+async fn the_seed_procedure_works_over_plain_forms(app: TestApp) {
+    let console = Console::root(&app).await;
+    app.manager.create_role("default", None, "reporter", "Reads reports", &operator()).await.unwrap();
+    // OAuth Clients → Create → OAuth Client ID → Save: the secret is on the Credentials tab.
+    let (to, page) = console
+        .post("clients/new", &[("client_id", "reports-job"), ("name", "Reports"), ("template", "service")])
+        .await;
+    assert_eq!(to, "/admin/default/console/clients/reports-job/credentials");
+    assert!(flash(&page).contains("created"), "{}", flash(&page));
+    let secret = input_value(&page, "client-secret").expect("the secret, shown once");
+    assert_eq!(secret.len(), 43);
+    let again = console.page("clients/reports-job/credentials").await;
+    assert!(input_value(&again, "client-secret").is_none(), "shown once only");
+    let creds = Creds { id: "reports-job".into(), secret: secret.clone() };
+    let body: Value = app.token(&creds, None).await.json().await.unwrap();
+    assert_eq!(body["expires_in"], 300);
+
+    // Settings: Access Token Lifespan.
+    let settings = console.page("clients/reports-job/settings").await;
+    assert!(settings.contains("Access Token Lifespan"));
+    let (_, page) = console
+        .post(
+            "clients/reports-job/settings",
+            &[
+                ("name", "Reports"),
+                ("enabled", "on"),
+                ("grant_types", "client_credentials"),
+                ("access_token_lifespan", "900"),
+            ],
+        )
+        .await;
+    assert!(flash(&page).contains("access token lifespan"), "{}", flash(&page));
+    let body: Value = app.token(&creds, None).await.json().await.unwrap();
+    assert_eq!(body["expires_in"], 900);
+
+    // Service Account Roles: Add selected.
+    let tab = console.page("clients/reports-job/service-account-roles").await;
+    assert!(tab.contains("value=\"reporter\""), "the realm role is available");
+    let (_, page) =
+        console.post("clients/reports-job/service-account-roles", &[("op", "add"), ("role", "reporter")]).await;
+    assert!(flash(&page).contains("1 role added"), "{}", flash(&page));
+    let token = app.access_token(&creds).await;
+    let roles = jwt_claims(&token)["realm_access"]["roles"].clone();
+    assert!(roles.as_array().unwrap().iter().any(|r| r == "reporter"), "{roles}");
+    let (_, _) =
+        console.post("clients/reports-job/service-account-roles", &[("op", "remove"), ("role", "reporter")]).await;
+    let roles = jwt_claims(&app.access_token(&creds).await)["realm_access"]["roles"].clone();
+    assert!(!roles.to_string().contains("reporter"), "taken away: {roles}");
+
+    // Revocation: Not Before → Set to now revokes the token in hand.
+    app.clock.advance(5);
+    let (_, page) = console.post("clients/reports-job/revocation", &[("op", "now")]).await;
+    assert!(flash(&page).contains("Not Before set"), "{}", flash(&page));
+    assert_eq!(app.introspect(&creds, &token).await["active"], false);
+    app.clock.advance(5);
+    let fresh = app.access_token(&creds).await;
+    assert_eq!(app.introspect(&creds, &fresh).await["active"], true);
+    let (_, page) = console.post("clients/reports-job/revocation", &[("op", "clear")]).await;
+    assert!(flash(&page).contains("cleared"));
+
+    // Regenerate Secret: the old one is refused at once (no grace).
+    let (_, page) = console.post("clients/reports-job/credentials", &[("grace", "0")]).await;
+    let new_secret = input_value(&page, "client-secret").expect("the new secret");
+    assert_ne!(new_secret, secret);
+    assert_eq!(app.token(&creds, None).await.status(), StatusCode::UNAUTHORIZED);
+    let creds = Creds { secret: new_secret, ..creds };
+    assert_eq!(app.token(&creds, None).await.status(), StatusCode::OK);
+
+    // The Audit tab lists what happened.
+    let audit = console.page("clients/reports-job/audit").await;
+    for kind in ["client.created", "client.updated", "client.secret_regenerated", "client.not_before"] {
+        assert!(audit.contains(kind), "{kind} in the audit tab");
+    }
+
+    // Delete, confirmed.
+    let list = console.page("clients?delete=reports-job").await;
+    assert!(list.contains("Delete client reports-job?") && list.contains("role=\"alertdialog\""));
+    let (to, page) = console.post("clients/reports-job/delete", &[]).await;
+    assert_eq!(to, "/admin/default/console/clients");
+    assert!(flash(&page).contains("deleted"));
+    assert_eq!(app.token(&creds, None).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// `(realm role, username)` administrators of the default realm.
+const ADMINS: &[(&str, &str)] =
+    &[("view-realm", "viewer"), ("administer-clients", "clients-admin"), ("administer-account", "realm-admin")];
+
+async fn realm_admins(app: &TestApp) {
+    for (role, name) in ADMINS {
+        let user = NewUser { realm: "default".into(), username: (*name).into(), email: None, roles: vec![] };
+        app.manager.create_user(user, "a long password".into(), &operator()).await.unwrap();
+        app.manager.set_user_roles("default", name, &[role.to_string()], &[], true, &operator()).await.unwrap();
+    }
+}
+
+async fn each_permission_does_what_it_names_and_nothing_else(app: TestApp) {
+    realm_admins(&app).await;
+    app.service_client("svc", &[]).await;
+    // Each attempt: (what, path, fields, whether client management is enough).
+    let attempts: &[(&str, &str, &[(&str, &str)], bool)] = &[
+        ("create a client", "clients/new", &[("client_id", "new-one"), ("template", "service")], true),
+        (
+            "change a client",
+            "clients/svc/settings",
+            &[("name", "Renamed"), ("enabled", "on"), ("grant_types", "client_credentials")],
+            true,
+        ),
+        ("regenerate a secret", "clients/svc/credentials", &[("grace", "0")], true),
+        ("set not-before", "clients/svc/revocation", &[("op", "now")], true),
+        ("create a realm role", "roles", &[("op", "create"), ("name", "auditor")], false),
+        (
+            "change realm settings",
+            "realm-settings",
+            &[("display_name", "Changed"), ("oauth_clients_enabled", "on")],
+            false,
+        ),
+        ("delete a client", "clients/svc/delete", &[], true),
+    ];
+    for (_, name) in ADMINS {
+        let console = Console::sign_in(&app, Some("default"), name, "a long password", "default").await;
+        // Everyone here may read the clients.
+        assert!(console.page("clients").await.contains("data-client-id=\"svc\""), "{name} sees the clients");
+        for (what, path, fields, clients_side) in attempts {
+            let allowed = match *name {
+                "realm-admin" => true,
+                "clients-admin" => *clients_side,
+                _ => false,
+            };
+            let before = audit_count(&app).await;
+            let (_, page) = console.post(path, fields).await;
+            let message = flash(&page);
+            let after = audit_count(&app).await;
+            if allowed {
+                assert!(!page.contains("flash error"), "{name} may {what}: {message}");
+                assert!(after > before, "{name}'s change to {what} is audited");
+                if *what == "create a client" {
+                    app.manager.delete_client("default", "new-one", &operator()).await.unwrap();
+                }
+                if *what == "create a realm role" {
+                    app.manager.delete_role("default", None, "auditor", true, &operator()).await.unwrap();
+                }
+                if *what == "delete a client" {
+                    app.service_client("svc", &[]).await;
+                }
+            } else {
+                assert!(
+                    page.contains("flash error") && message.contains("permission"),
+                    "{name} may not {what}: {message}"
+                );
+                assert_eq!(after, before, "{name}'s refused attempt to {what} wrote nothing");
+            }
+        }
+        // A realm's administrator has nothing to do with another realm.
+        let other = console.http.get(format!("{}/admin/master/console/clients", app.base)).send().await.unwrap();
+        let other = other.text().await.unwrap();
+        assert!(other.contains("You do not administer realm"), "{name} stays in default: {other}");
+    }
+    // The viewer's attempts changed nothing.
+    let detail = app.manager.client_detail("default", "svc", &operator()).await.unwrap();
+    assert_eq!(detail.client.name, "svc");
+}
+
+async fn bad_input_is_shown_beside_its_field_and_writes_nothing(app: TestApp) {
+    let console = Console::root(&app).await;
+    app.service_client("svc", &[]).await;
+    let before = audit_count(&app).await;
+    let (to, page) =
+        console.post("clients/new", &[("client_id", "has space"), ("template", "service"), ("name", "Kept")]).await;
+    assert_eq!(to, "/admin/default/console/clients/new", "back to the form");
+    assert!(page.contains("id=\"client_id-error\""), "the message is beside the OAuth Client ID field");
+    assert!(page.contains("aria-invalid=\"true\""));
+    assert_eq!(input_value(&page, "name").as_deref(), Some("Kept"), "what was typed is kept");
+    let (_, page) = console
+        .post(
+            "clients/svc/settings",
+            &[
+                ("name", "svc"),
+                ("enabled", "on"),
+                ("grant_types", "client_credentials"),
+                ("access_token_lifespan", "0"),
+            ],
+        )
+        .await;
+    assert!(page.contains("id=\"access_token_lifespan-error\""), "{}", flash(&page));
+    assert!(flash(&page).contains("Access Token Lifespan must be between 1 and 86400 seconds"), "{}", flash(&page));
+    let (_, page) = console.post("clients/new", &[("client_id", "svc"), ("template", "service")]).await;
+    assert!(flash(&page).contains("already exists"), "{}", flash(&page));
+    let (_, page) = console.post("clients/svc/revocation", &[("op", "save"), ("not_before", "soon")]).await;
+    assert!(page.contains("id=\"not_before-error\""), "{}", flash(&page));
+    assert_eq!(audit_count(&app).await, before, "no refused change wrote anything");
+}
+
+async fn a_form_without_its_csrf_token_changes_nothing(app: TestApp) {
+    let console = Console::root(&app).await;
+    let before = audit_count(&app).await;
+    let res = console
+        .http
+        .post(console.url("clients/new"))
+        .header(header::REFERER, format!("{}/admin/default/console/clients/new", app.base))
+        .form(&[("client_id", "forged"), ("template", "service"), ("csrf", "not-the-token")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = console.page("clients/new").await;
+    assert!(flash(&page).contains("Nothing was changed"), "{}", flash(&page));
+    assert_eq!(audit_count(&app).await, before);
+    assert!(app.manager.client_detail("default", "forged", &operator()).await.is_err());
+    // Without a session, the form leads to the sign-in page.
+    let anonymous = app.browser();
+    let res = anonymous
+        .post(console.url("clients/new"))
+        .form(&[("client_id", "x"), ("template", "service")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()[header::LOCATION], "/admin/login");
+}
+
+async fn admin_permissions_are_handed_out_only_by_those_holding_them(app: TestApp) {
+    realm_admins(&app).await;
+    app.service_client("script", &[]).await;
+    let console = Console::sign_in(&app, Some("default"), "clients-admin", "a long password", "default").await;
+    // The realm-management roles the administrator lacks are not even offered…
+    let tab = console.page("clients/script/service-account-roles?roles=realm-management").await;
+    assert!(!tab.contains("value=\"realm-management:realm-admin\""), "realm-admin is not offered");
+    assert!(tab.contains("value=\"realm-management:manage-clients\""), "one's own permissions are");
+    // …and refused when sent anyway.
+    let (_, page) = console
+        .post(
+            "clients/script/service-account-roles",
+            &[("op", "add"), ("role", "realm-management:realm-admin"), ("roles", "realm-management")],
+        )
+        .await;
+    assert!(flash(&page).contains("admin permissions you do not hold"), "{}", flash(&page));
+    let (_, page) =
+        console.post("clients/script/service-account-roles", &[("op", "add"), ("role", "administer-account")]).await;
+    assert!(
+        flash(&page).contains("admin permissions you do not hold"),
+        "a composite carrying them too: {}",
+        flash(&page)
+    );
+    let detail = app.manager.client_detail("default", "script", &operator()).await.unwrap();
+    assert!(detail.service_account_roles.is_empty());
+    // A permission one holds may be given to a script's client.
+    let (_, page) = console
+        .post(
+            "clients/script/service-account-roles",
+            &[("op", "add"), ("role", "realm-management:manage-clients"), ("roles", "realm-management")],
+        )
+        .await;
+    assert!(flash(&page).contains("1 role added"), "{}", flash(&page));
+}
+
+async fn the_client_list_pages_and_searches_on_the_server(app: TestApp) {
+    let console = Console::root(&app).await;
+    for i in 0..45 {
+        app.create_client(NewClient {
+            realm: "default".into(),
+            template: "device".into(),
+            client_id: Some(format!("app-{i:02}")),
+            name: Some(if i % 9 == 0 { format!("Nightly {i}") } else { format!("App {i}") }),
+            ..Default::default()
+        })
+        .await;
+    }
+    let first = console.page("clients").await;
+    assert!(
+        first.contains("1–20 of 45")
+            && first.contains("data-client-id=\"app-19\"")
+            && !first.contains("data-client-id=\"app-20\"")
+    );
+    assert!(first.contains("rel=\"next\""));
+    let last = console.page("clients?first=40").await;
+    assert!(
+        last.contains("41–45 of 45") && last.contains("data-client-id=\"app-44\"") && !last.contains("rel=\"next\"")
+    );
+    let found = console.page("clients?q=nightly").await;
+    assert!(found.contains("1–5 of 5"), "by name, case-insensitive");
+    let literal = console.page("clients?q=app_").await;
+    assert!(literal.contains("No results"), "`_` is matched literally, not as a wildcard");
+    assert!(!console.page("clients").await.contains("realm-management"), "built-in clients are not listed");
+}
+
+async fn hydrated_forms_are_told_where_to_go(app: TestApp) {
+    let console = Console::root(&app).await;
+    let csrf = csrf_of(&console.page("clients").await);
+    let res = console
+        .http
+        .post(console.url("clients/new"))
+        .header("x-portcullis-form", "1")
+        .form(&[
+            ("client_id", "spa-app"),
+            ("template", "spa"),
+            ("redirect_uris", "https://app.example/cb"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["location"], "/admin/default/console/clients/spa-app/settings",
+        "a public client has no secret to show"
+    );
+    let page = console.page("clients/spa-app/settings").await;
+    assert!(flash(&page).contains("Client spa-app created"));
+}
+
+async fn roles_are_created_edited_and_deleted_with_their_holders_named(app: TestApp) {
+    let console = Console::root(&app).await;
+    let (_, page) =
+        console.post("roles", &[("op", "create"), ("name", "analyst"), ("description", "Reads dashboards")]).await;
+    assert!(flash(&page).contains("Role analyst created"), "{}", flash(&page));
+    let (_, page) = console.post("roles", &[("op", "create"), ("name", "analyst")]).await;
+    assert!(flash(&page).contains("already exists"));
+    let (_, page) =
+        console.post("roles", &[("op", "update"), ("name", "analyst"), ("description", "Reads every dashboard")]).await;
+    assert!(page.contains("Reads every dashboard"));
+    app.create_user("ann", "a long password").await;
+    app.manager.set_user_roles("default", "ann", &["analyst".into()], &[], true, &operator()).await.unwrap();
+    let confirm = console.page("roles?delete=analyst").await;
+    assert!(confirm.contains("Delete role analyst?") && confirm.contains("<li>ann</li>"), "the holders are named");
+    let (_, page) = console.post("roles", &[("op", "delete"), ("name", "analyst"), ("force", "false")]).await;
+    assert!(flash(&page).contains("held by ann"), "refused without the confirmation: {}", flash(&page));
+    let (_, page) = console.post("roles", &[("op", "delete"), ("name", "analyst"), ("force", "true")]).await;
+    assert!(flash(&page).contains("taken from ann"), "{}", flash(&page));
+    // Client roles, and the built-in client's, which are the permissions and never change.
+    app.service_client("svc", &[]).await;
+    let (_, page) = console.post("roles", &[("op", "create"), ("client", "svc"), ("name", "reader")]).await;
+    assert!(flash(&page).contains("Role reader created"));
+    let (_, page) =
+        console.post("roles", &[("op", "create"), ("client", "realm-management"), ("name", "sneaky")]).await;
+    assert!(flash(&page).contains("cannot be changed"), "{}", flash(&page));
+}
+
+async fn realm_settings_switch_custom_clients_off(app: TestApp) {
+    let console = Console::root(&app).await;
+    let creds = app.service_client("svc", &[]).await;
+    let fields = [
+        ("display_name", "Default"),
+        ("access_token_lifespan", "600"),
+        ("refresh_token_lifespan", "2592000"),
+        ("sso_session_idle_timeout", "1800"),
+        ("sso_session_max_lifespan", "36000"),
+    ];
+    let (_, page) = console.post("realm-settings", &fields).await;
+    assert!(flash(&page).contains("oauth clients enabled"), "unticked: {}", flash(&page));
+    assert_oauth_error(app.token(&creds, None).await, StatusCode::BAD_REQUEST, "unauthorized_client").await;
+    let mut on = fields.to_vec();
+    on.push(("oauth_clients_enabled", "on"));
+    console.post("realm-settings", &on).await;
+    let body: Value = app.token(&creds, None).await.json().await.unwrap();
+    assert_eq!(body["expires_in"], 600, "the realm's new default lifespan: {body}");
+    let mut short = fields.to_vec();
+    short[3] = ("sso_session_idle_timeout", "10");
+    let (_, page) = console.post("realm-settings", &short).await;
+    assert!(flash(&page).contains("between 60 seconds and a year"), "{}", flash(&page));
+}
