@@ -11,7 +11,7 @@ use crate::{
     },
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::{components::Form, hooks::use_query_map};
 
 /// How many clients a page shows.
 pub const PAGE: i64 = 20;
@@ -80,11 +80,16 @@ fn ClientList(frame: Frame, list: ClientListView, q: String, deleting: Option<St
             {can_manage.then(|| view! { <a class="button" href=console_href(&realm, "clients/new")>"Create"</a> })}
         </div>
         {confirm}
-        <form method="get" role="search" class="row search">
-            <label for="client-search" class="visually-hidden">"Search clients"</label>
-            <input type="search" id="client-search" name="q" value=q.clone() placeholder="Search by client ID or name"/>
-            <button type="submit" class="secondary">"Search"</button>
-        </form>
+        // A GET form: without JavaScript the browser loads `?q=`; hydrated, the router does.
+        <div role="search" class="search">
+            <Form method="get" action=console_href(&realm, "clients")>
+                <div class="row">
+                    <label for="client-search" class="visually-hidden">"Search clients"</label>
+                    <input type="search" id="client-search" name="q" value=q.clone() placeholder="Search by client ID or name"/>
+                    <button type="submit" class="secondary">"Search"</button>
+                </div>
+            </Form>
+        </div>
         <table id="clients" class="list">
             <caption class="visually-hidden">"OAuth clients"</caption>
             <thead>

@@ -1,0 +1,323 @@
+// The administrators' written procedure, word for word, in Chromium with JavaScript on and off:
+// OAuth Clients → Create → OAuth Client ID → Save; the secret on the Credentials tab works at
+// the token endpoint; Access Token Lifespan changes `expires_in`; a role added on the Service
+// Account Roles tab is in the next token; Revocation → Set to now revokes the token in hand;
+// Regenerate Secret refuses the old secret; Delete, confirmed. Then a view-realm administrator
+// who sees everything and can change nothing. Controls are found by the names a person sees.
+// Each console page is saved as a screenshot under test-results/screenshots/.
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { launchBrowser, repoRoot, startServer, waitHydrated, watchConsole } from './harness.mjs';
+
+const ADMIN = 'root';
+const PASSWORD = 'correct horse battery';
+const SHOTS = join(repoRoot(), 'end2end', 'test-results', 'screenshots');
+
+let server;
+let browser;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startServer();
+  server.cli(['admin', 'create', '--username', ADMIN, '--password-stdin'], { input: `${PASSWORD}\n` });
+  server.cli(['role', 'create', '--realm', 'default', 'reporter', '--description', 'Reads reports']);
+  server.cli(
+    ['user', 'create', '--realm', 'default', '--username', 'viewer', '--role', 'view-realm', '--password-stdin'],
+    { input: `${PASSWORD}\n` },
+  );
+  server.cli(['client', 'create', '--realm', 'default', '--template', 'service', '--client-id', 'existing-job']);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await server?.stop();
+});
+
+async function token(clientId, secret) {
+  const res = await fetch(`${server.baseUrl}/realms/default/protocol/openid-connect/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+async function introspect(clientId, secret, accessToken) {
+  const res = await fetch(`${server.baseUrl}/realms/default/protocol/openid-connect/token/introspect`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ token: accessToken }).toString(),
+  });
+  return res.json();
+}
+
+function claims(jwt) {
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
+}
+
+async function signIn(page, username, realm) {
+  await page.goto(`${server.baseUrl}/admin/login${realm ? `?realm=${realm}` : ''}`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await Promise.all([page.waitForURL(/\/console\//), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+/** Waits for the flash that says `text`. */
+async function flash(page, text) {
+  await page.locator('#flash').filter({ hasText: text }).waitFor();
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+for (const js of [true, false]) {
+  const mode = js ? 'on' : 'off';
+  const id = `reports-job-${mode}`;
+
+  describe(`the seed procedure, JavaScript ${mode}`, () => {
+    let context;
+    let page;
+    let consoleLog;
+    let secret;
+
+    before(async () => {
+      context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
+      context.setDefaultTimeout(15_000);
+      page = await context.newPage();
+      consoleLog = watchConsole(page);
+      await signIn(page, ADMIN);
+    });
+
+    after(async () => {
+      await context?.close().catch(() => {});
+    });
+
+    /** After the page hydrated (JavaScript on), a marker proves no change reloads the page. */
+    async function settle() {
+      if (!js) return;
+      await waitHydrated(page);
+      await page.evaluate(() => {
+        window.__sameDocument = true;
+      });
+    }
+
+    async function stillSameDocument() {
+      if (js) assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no full reload');
+    }
+
+    it('OAuth Clients → Create → OAuth Client ID → Save shows the secret on the Credentials tab', async () => {
+      const sidebar = page.getByRole('navigation', { name: 'Console' });
+      await sidebar.getByRole('link', { name: 'OAuth Clients', exact: true }).click();
+      await page.getByRole('heading', { name: 'OAuth Clients' }).waitFor();
+      assert.equal(await sidebar.getByRole('link', { name: 'OAuth Clients', exact: true }).getAttribute('aria-current'), 'page');
+      if (js) await shot(page, 'clients-list');
+      await page.getByRole('link', { name: 'Create', exact: true }).click();
+      await page.getByLabel('OAuth Client ID').fill(id);
+      await page.getByLabel('Name', { exact: true }).fill(`Reports (${mode})`);
+      await page.getByLabel('Description').fill('Nightly report job');
+      await page.getByRole('radio', { name: 'Service', exact: true }).check();
+      if (js) await shot(page, 'client-create');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await flash(page, `Client ${id} created`);
+      const tab = page.getByRole('navigation', { name: 'Client' }).getByRole('link', { name: 'Credentials' });
+      assert.equal(await tab.getAttribute('aria-current'), 'page');
+      secret = await page.getByLabel('Client secret').inputValue();
+      assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
+      if (js) {
+        await waitHydrated(page);
+        await page.getByRole('button', { name: 'Copy' }).waitFor();
+        await shot(page, 'client-credentials');
+      }
+      const res = await token(id, secret);
+      assert.equal(res.status, 200);
+      assert.equal(res.body.expires_in, 300);
+    });
+
+    it('Settings → Access Token Lifespan changes expires_in', async () => {
+      await page.getByRole('navigation', { name: 'Client' }).getByRole('link', { name: 'Settings' }).click();
+      await page.getByLabel('Access Token Lifespan', { exact: true }).waitFor();
+      await settle();
+      // A bad value is refused beside the field, and nothing changes.
+      await page.getByLabel('Access Token Lifespan', { exact: true }).fill('999999');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await flash(page, 'Access Token Lifespan must be between');
+      const field = page.getByLabel('Access Token Lifespan', { exact: true });
+      assert.equal(await field.getAttribute('aria-invalid'), 'true');
+      assert.match(await page.locator('#access_token_lifespan-error').textContent(), /between 1 and 86400/);
+      if (js) {
+        // Focus moves to the field in error.
+        await page.waitForFunction(() => document.activeElement?.id === 'access_token_lifespan');
+        await shot(page, 'client-settings-error');
+      }
+      assert.equal((await token(id, secret)).body.expires_in, 300);
+      await field.fill('900');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await flash(page, 'Saved: access token lifespan');
+      await stillSameDocument();
+      if (js) await shot(page, 'client-settings');
+      assert.equal((await token(id, secret)).body.expires_in, 900);
+    });
+
+    it('Service Account Roles → Available → Add selected puts the role in the token', async () => {
+      await page.getByRole('link', { name: 'Service Account Roles' }).click();
+      await page.getByLabel('Available').waitFor();
+      await settle();
+      await page.getByLabel('Available').selectOption('reporter');
+      await page.getByRole('button', { name: 'Add selected' }).click();
+      await flash(page, '1 role added');
+      await stillSameDocument();
+      assert.deepEqual(
+        await page.getByLabel('Assigned').locator('option').allTextContents(),
+        ['reporter — Reads reports'],
+      );
+      if (js) await shot(page, 'client-service-account-roles');
+      const { body } = await token(id, secret);
+      assert.ok(claims(body.access_token).realm_access.roles.includes('reporter'));
+    });
+
+    it('Revocation → Not Before → Set to now revokes the token in hand', async () => {
+      const inHand = (await token(id, secret)).body.access_token;
+      assert.equal((await introspect(id, secret, inHand)).active, true);
+      await page.getByRole('link', { name: 'Revocation' }).click();
+      await page.getByRole('button', { name: 'Set to now' }).waitFor();
+      await settle();
+      // Not-before has whole seconds, like the token's iat: start the next second first.
+      await sleep(1_000 - (Date.now() % 1_000) + 20);
+      await page.getByRole('button', { name: 'Set to now' }).click();
+      await flash(page, 'Not Before set to');
+      await stillSameDocument();
+      assert.notEqual(await page.getByLabel('Not Before').inputValue(), '', 'the field shows the time');
+      if (js) await shot(page, 'client-revocation');
+      assert.equal((await introspect(id, secret, inHand)).active, false);
+    });
+
+    it('Credentials → Regenerate Secret refuses the old secret', async () => {
+      await page.getByRole('link', { name: 'Credentials' }).click();
+      await page.getByRole('button', { name: 'Regenerate Secret' }).waitFor();
+      assert.equal(await page.getByLabel('Client secret').count(), 0, 'the old secret is not shown again');
+      await settle();
+      await page.getByRole('button', { name: 'Regenerate Secret' }).click();
+      await flash(page, 'New secret made');
+      await stillSameDocument();
+      const fresh = await page.getByLabel('Client secret').inputValue();
+      assert.notEqual(fresh, secret);
+      assert.equal((await token(id, secret)).status, 401, 'the old secret is refused');
+      assert.equal((await token(id, fresh)).status, 200);
+      secret = fresh;
+    });
+
+    it('the Audit tab lists the changes', async () => {
+      await page.getByRole('link', { name: 'Audit' }).click();
+      await page.locator('table#audit').waitFor();
+      const kinds = await page.locator('table#audit tbody td:nth-child(2)').allTextContents();
+      for (const kind of ['client.created', 'client.updated', 'client.service_account_roles_added', 'client.not_before', 'client.secret_regenerated']) {
+        assert.ok(kinds.includes(kind), `${kind} in ${kinds}`);
+      }
+      if (js) await shot(page, 'client-audit');
+    });
+
+    it('Delete next to the client asks, names it, and deletes it', async () => {
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'OAuth Clients', exact: true }).click();
+      await page.getByRole('link', { name: `Delete ${id}` }).click();
+      const dialog = page.getByRole('alertdialog');
+      assert.match(await dialog.getByRole('heading').textContent(), new RegExp(`Delete client ${id}\\?`));
+      if (js) {
+        await page.waitForFunction(() => document.activeElement?.getAttribute('role') === 'alertdialog');
+        await shot(page, 'client-delete');
+      }
+      await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+      await flash(page, `Client ${id} deleted`);
+      assert.equal(await page.locator(`tr[data-client-id="${id}"]`).count(), 0);
+      assert.equal((await token(id, secret)).status, 401);
+    });
+
+    it('Roles → Create → Role name → Save', async () => {
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Roles', exact: true }).click();
+      await page.getByText('Create', { exact: true }).click();
+      await page.getByLabel('Role name').fill(`auditor-${mode}`);
+      await page.getByLabel('Description', { exact: true }).fill('Reads the audit log');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await flash(page, `Role auditor-${mode} created`);
+      await page.getByRole('rowheader', { name: `auditor-${mode}` }).waitFor();
+      if (js) await shot(page, 'roles');
+    });
+
+    it('Realm Settings and the sections to come are in the same layout', async () => {
+      const sidebar = page.getByRole('navigation', { name: 'Console' });
+      await sidebar.getByRole('link', { name: 'Realm Settings' }).click();
+      await page.getByLabel('OAuth clients').waitFor();
+      assert.equal(await page.getByLabel('OAuth clients').isChecked(), true);
+      if (js) await shot(page, 'realm-settings');
+      for (const name of ['Dashboard', 'Client Scopes', 'Users', 'Projects', 'API Keys', 'Sessions', 'Audit Log', 'Signing Keys']) {
+        assert.equal(await sidebar.getByRole('link', { name, exact: true }).count(), 1, name);
+      }
+      await sidebar.getByRole('link', { name: 'Users', exact: true }).click();
+      await page.getByText('This section is not built yet').waitFor();
+      assert.equal(await page.getByLabel('Realm').inputValue(), 'default');
+      assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 1);
+    });
+
+    if (js) {
+      it('the browser console shows no errors (hydration, panics, failed requests)', () => {
+        assert.deepEqual(consoleLog.problems(), []);
+      });
+    }
+  });
+}
+
+describe('a view-realm administrator sees and cannot change', () => {
+  let context;
+  let page;
+
+  before(async () => {
+    context = await browser.newContext({ javaScriptEnabled: true, viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+    await signIn(page, 'viewer', 'default');
+  });
+
+  after(async () => {
+    await context?.close().catch(() => {});
+  });
+
+  it('lists the clients without Create, Edit or Delete', async () => {
+    await page.locator('tr[data-client-id="existing-job"]').waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Create', exact: true }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'Delete existing-job' }).count(), 0);
+    assert.equal(await page.getByLabel('Realm').locator('option').count(), 1, 'only their own realm');
+    await waitHydrated(page);
+    await shot(page, 'viewer-clients');
+  });
+
+  it("sees a client's settings read-only and cannot regenerate its secret", async () => {
+    await page.getByRole('link', { name: 'View', exact: true }).click();
+    const field = page.getByLabel('Access Token Lifespan', { exact: true });
+    await field.waitFor();
+    assert.equal(await field.isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Save' }).count(), 0);
+    await page.getByRole('link', { name: 'Credentials' }).click();
+    await page.getByText('The secret is shown only once').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Regenerate Secret' }).count(), 0);
+    await page.getByRole('link', { name: 'Revocation' }).click();
+    assert.equal(await page.getByRole('button', { name: 'Set to now' }).isDisabled(), true);
+  });
+
+  it('sees the realm settings read-only', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Realm Settings' }).click();
+    await page.getByLabel('OAuth clients').waitFor();
+    assert.equal(await page.getByLabel('OAuth clients').isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Save' }).count(), 0);
+  });
+});
