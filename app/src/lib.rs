@@ -52,7 +52,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(components::form::ConsoleVersion(RwSignal::new(0)));
+    components::form::provide_console_state();
     view! {
         <Stylesheet id="portcullis" href="/pkg/portcullis.css"/>
         <Title text="Portcullis"/>

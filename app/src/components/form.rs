@@ -1,8 +1,10 @@
 //! The console's form: a plain `POST` to the page's server address, which answers with a
-//! redirect (`303`) to where the outcome is shown. Once hydrated, the form posts with `fetch`
-//! instead (header `x-portcullis-form`), the server answers `{"location": …}`, and the router
-//! moves there (or, staying put, reloads the page's data) without a full reload.
+//! redirect (`303`) to where the outcome is shown (the flash waits in the session for that
+//! page). Once hydrated, the form posts with `fetch` instead (header `x-portcullis-form`), the
+//! server answers `{"location": …, "flash": …}`, and the router moves there (or, staying put,
+//! reloads the page's data) without a full reload, showing the flash it was handed.
 
+use crate::admin::Flash;
 use leptos::prelude::*;
 
 /// Bumped after every change made through a [`ConsoleForm`]: the console's resources depend
@@ -15,10 +17,55 @@ pub fn console_version() -> RwSignal<u64> {
     use_context::<ConsoleVersion>().map(|v| v.0).unwrap_or_else(|| RwSignal::new(0))
 }
 
-/// What the server answers a hydrated form: where to go now.
+/// What console resources depend on: the page's address and the [`ConsoleVersion`]. A change
+/// that leads to another address reloads through the address; one that stays reloads through
+/// the version (a hydrated form does one or the other, never both, so the flash is taken once).
+pub fn console_key() -> impl Fn() -> (String, u64) + Clone + Send + Sync + 'static {
+    let version = console_version();
+    let location = leptos_router::hooks::use_location();
+    move || (format!("{}{}", location.pathname.get(), location.search.get()), version.get())
+}
+
+/// The flash a hydrated form was handed, for the address it leads to. Cleared once the
+/// browser is elsewhere, so it is shown on that page only, and only until one leaves it.
+#[derive(Clone, Copy)]
+pub struct PendingFlash(pub RwSignal<Option<(String, Flash)>>);
+
+/// The flash handed to a hydrated form for the current address, if any.
+pub fn pending_flash() -> Option<Flash> {
+    let pending = use_context::<PendingFlash>()?;
+    let location = leptos_router::hooks::use_location();
+    let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+    pending.0.get_untracked().filter(|(at, _)| *at == here).map(|(_, f)| f)
+}
+
+/// Provides the console's client-side state: the [`ConsoleVersion`] and the [`PendingFlash`],
+/// dropped when the browser moves elsewhere.
+pub fn provide_console_state() {
+    provide_context(ConsoleVersion(RwSignal::new(0)));
+    let pending = RwSignal::new(None::<(String, Flash)>);
+    provide_context(PendingFlash(pending));
+}
+
+/// Drops a pending flash once the address is not the one it was for (call inside the router).
+pub fn clear_pending_flash_elsewhere() {
+    let Some(PendingFlash(pending)) = use_context::<PendingFlash>() else {
+        return;
+    };
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        let here = format!("{}{}", location.pathname.get(), location.search.get());
+        if pending.with_untracked(|p| p.as_ref().is_some_and(|(at, _)| *at != here)) {
+            pending.set(None);
+        }
+    });
+}
+
+/// What the server answers a hydrated form: where to go now, and what to say there.
 #[derive(serde::Deserialize, serde::Serialize)]
 pub struct FormOutcome {
     pub location: String,
+    pub flash: Option<Flash>,
 }
 
 /// The request header that asks for a [`FormOutcome`] instead of a redirect.
@@ -36,13 +83,14 @@ pub fn ConsoleForm(
     children: Children,
 ) -> impl IntoView {
     let version = console_version();
+    let pending = use_context::<PendingFlash>();
     #[cfg(feature = "hydrate")]
     let navigate = leptos_router::hooks::use_navigate();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         #[cfg(feature = "hydrate")]
-        hydrated::submit(ev, version, navigate.clone());
+        hydrated::submit(ev, version, pending, navigate.clone());
         #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, version);
+        let _ = (ev, version, pending);
     };
     view! {
         <form method="post" action=action class=class aria-label=label on:submit=on_submit>
@@ -54,7 +102,7 @@ pub fn ConsoleForm(
 
 #[cfg(feature = "hydrate")]
 mod hydrated {
-    use super::{FormOutcome, FORM_HEADER};
+    use super::{FormOutcome, PendingFlash, FORM_HEADER};
     use leptos::{prelude::*, task::spawn_local};
     use wasm_bindgen::JsCast;
     use web_sys::{FormData, HtmlButtonElement, HtmlFormElement, UrlSearchParams};
@@ -62,6 +110,7 @@ mod hydrated {
     pub fn submit(
         ev: leptos::ev::SubmitEvent,
         version: RwSignal<u64>,
+        pending: Option<PendingFlash>,
         navigate: impl Fn(&str, leptos_router::NavigateOptions) + Clone + 'static,
     ) {
         let Some(form) = ev.target().and_then(|t| t.dyn_into::<HtmlFormElement>().ok()) else {
@@ -102,6 +151,9 @@ mod hydrated {
             };
             let here = window().location();
             let current = format!("{}{}", here.pathname().unwrap_or_default(), here.search().unwrap_or_default());
+            if let (Some(PendingFlash(p)), Some(flash)) = (pending, outcome.flash) {
+                p.set(Some((outcome.location.clone(), flash)));
+            }
             if outcome.location == current {
                 version.update(|v| *v += 1);
             } else {

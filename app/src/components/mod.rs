@@ -18,10 +18,12 @@ use leptos::prelude::*;
 pub fn PasswordField(#[prop(into)] autocomplete: String) -> impl IntoView {
     let (show, set_show) = signal(false);
     view! {
-        <label>
-            "Password"
+        // The label names the input alone (not the button beside it).
+        <div class="field">
+            <label for="password">"Password"</label>
             <span class="row">
                 <input
+                    id="password"
                     name="password"
                     type=move || if show.get() { "text" } else { "password" }
                     autocomplete=autocomplete
@@ -31,13 +33,14 @@ pub fn PasswordField(#[prop(into)] autocomplete: String) -> impl IntoView {
                     type="button"
                     class="secondary"
                     id="toggle-password"
+                    aria-controls="password"
                     aria-pressed=move || show.get().to_string()
                     on:click=move |_| set_show.update(|v| *v = !*v)
                 >
                     {move || if show.get() { "Hide" } else { "Show" }}
                 </button>
             </span>
-        </label>
+        </div>
     }
 }
 

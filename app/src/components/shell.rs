@@ -51,8 +51,8 @@ pub type Crumb = (String, Option<String>);
 /// The frame resource of the page's realm, reloaded after every change.
 pub fn frame_resource() -> Resource<Result<Frame, ServerFnError>> {
     let realm = use_realm();
-    let version = super::form::console_version();
-    Resource::new(move || (realm(), version.get()), |(realm, _)| console_frame(realm))
+    let key = super::form::console_key();
+    Resource::new(move || (realm(), key()), |(realm, _)| console_frame(realm))
 }
 
 /// A console page: waits for its frame and its data, then lays out `render(frame, data)`,
@@ -74,7 +74,8 @@ where
                 let render = render.clone();
                 Suspend::new(async move {
                     let frame = match frame.await {
-                        Ok(f) => f,
+                        // A hydrated form's flash comes with its answer, not from the session.
+                        Ok(f) => Frame { flash: super::form::pending_flash().or(f.flash), ..f },
                         Err(e) => return view! { <NoAccess message=clean(e)/> }.into_any(),
                     };
                     let (crumbs, body) = match data.await {
@@ -114,6 +115,7 @@ fn NoAccess(message: String) -> impl IntoView {
 pub fn Shell(frame: Frame, section: &'static str, crumbs: Vec<Crumb>, children: Children) -> impl IntoView {
     let realm = frame.realm.clone();
     let flash = frame.flash.clone();
+    super::form::clear_pending_flash_elsewhere();
     view! {
         <a class="skip" href="#main">"Skip to content"</a>
         <div class="console">

@@ -71,7 +71,7 @@ impl IntoResponse for Refused {
 
 fn go(hydrated: bool, location: &str) -> Response {
     match hydrated {
-        true => Json(FormOutcome { location: location.to_owned() }).into_response(),
+        true => Json(FormOutcome { location: location.to_owned(), flash: None }).into_response(),
         false => Redirect::to(location).into_response(),
     }
 }
@@ -121,11 +121,16 @@ impl Posted {
         &self.state
     }
 
+    /// Sends the browser to `location` with `flash`: in the answer for a hydrated form, else
+    /// left in the session for the page the redirect leads to.
     async fn answer(&self, flash: Flash, location: &str) -> Response {
+        if self.hydrated {
+            return Json(FormOutcome { location: location.to_owned(), flash: Some(flash) }).into_response();
+        }
         if let Err(e) = flash::put(&self.session, &self.state.manager.master, flash).await {
             tracing::error!(error = %e, "storing the console flash");
         }
-        go(self.hydrated, location)
+        Redirect::to(location).into_response()
     }
 
     /// Done: `message` shown at `location` (with `secret` shown once, if any).

@@ -10,7 +10,7 @@ use super::{
 use crate::{
     admin::{console_client, ClientPageView, Frame},
     components::{
-        form::console_version,
+        form::console_key,
         shell::{console_href, console_page, escape, use_realm},
         tabs::Tabs,
     },
@@ -43,9 +43,9 @@ pub fn ClientPage() -> impl IntoView {
     let client_id = move || params.read().get("client_id").unwrap_or_default();
     let tab = move || params.read().get("tab").unwrap_or_else(|| "settings".into());
     let role_client = move || query.read().get("roles").filter(|r| !r.is_empty());
-    let version = console_version();
+    let key = console_key();
     let data = Resource::new(
-        move || (realm(), client_id(), tab(), role_client(), version.get()),
+        move || (realm(), client_id(), tab(), role_client(), key()),
         |(realm, id, tab, roles, _)| console_client(realm, id, tab, roles),
     );
     console_page("OAuth Clients", data, move |frame, page| {

@@ -27,7 +27,7 @@ pub fn RevocationTab(frame: Frame, page: ClientPageView) -> impl IntoView {
     let sessions = page.sessions.len();
     view! {
         <p id="not-before-now">{current}</p>
-        <ConsoleForm action=action.clone() csrf=frame.csrf.clone() class="stack form" label="Not Before">
+        <ConsoleForm action=action.clone() csrf=frame.csrf.clone() class="stack form" label="Revoke by time">
             <fieldset disabled=!can>
                 <label for="not_before">"Not Before"</label>
                 <input id="not_before" name="not_before" type="datetime-local" value=value step="1"

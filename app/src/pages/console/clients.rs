@@ -5,7 +5,7 @@ use crate::{
     admin::{console_clients, ClientListView, Frame},
     components::{
         confirm::Confirm,
-        form::{console_version, ConsoleForm},
+        form::{console_key, ConsoleForm},
         pager::Pager,
         shell::{console_href, console_page, escape, use_realm},
     },
@@ -23,11 +23,11 @@ pub fn Clients() -> impl IntoView {
     let query = use_query_map();
     let q = move || query.read().get("q").unwrap_or_default();
     let first = move || query.read().get("first").and_then(|f| f.parse().ok()).unwrap_or(0i64);
-    let version = console_version();
+    let key = console_key();
     let data = Resource::new(
         {
             let realm = realm.clone();
-            move || (realm(), q(), first(), version.get())
+            move || (realm(), q(), first(), key())
         },
         |(realm, q, first, _)| console_clients(realm, q, first),
     );
@@ -74,6 +74,9 @@ fn ClientList(frame: Frame, list: ClientListView, q: String, deleting: Option<St
         }
     });
     let rows = list.clients.clone();
+    let verb = if can_manage { "Edit" } else { "View" };
+    let (search_value, empty_text) =
+        (q.clone(), if q.is_empty() { "No clients yet." } else { "No client matches the search." });
     view! {
         <div class="page-head">
             <h1>"OAuth Clients"</h1>
@@ -85,7 +88,7 @@ fn ClientList(frame: Frame, list: ClientListView, q: String, deleting: Option<St
             <Form method="get" action=console_href(&realm, "clients")>
                 <div class="row">
                     <label for="client-search" class="visually-hidden">"Search clients"</label>
-                    <input type="search" id="client-search" name="q" value=q.clone() placeholder="Search by client ID or name"/>
+                    <input type="search" id="client-search" name="q" value=search_value placeholder="Search by client ID or name"/>
                     <button type="submit" class="secondary">"Search"</button>
                 </div>
             </Form>
@@ -116,9 +119,7 @@ fn ClientList(frame: Frame, list: ClientListView, q: String, deleting: Option<St
                                 <td>{if c.confidential { "confidential" } else { "public" }}</td>
                                 <td>{if c.enabled { "enabled" } else { "disabled" }}</td>
                                 <td class="actions">
-                                    <a href=page aria-label=format!("Edit {}", c.client_id)>
-                                        {if can_manage { "Edit" } else { "View" }}
-                                    </a>
+                                    <a href=page aria-label=format!("{} {}", verb, c.client_id)>{verb}</a>
                                     {can_manage.then(|| view! {
                                         <a href=delete class="danger-link" aria-label=format!("Delete {}", c.client_id)>"Delete"</a>
                                     })}
@@ -130,7 +131,7 @@ fn ClientList(frame: Frame, list: ClientListView, q: String, deleting: Option<St
             </tbody>
         </table>
         {list.clients.is_empty().then(|| view! {
-            <p class="muted">{if q.is_empty() { "No clients yet." } else { "No client matches the search." }}</p>
+            <p class="muted">{empty_text}</p>
         })}
         <Pager first=list.first max=list.max total=list.total href=list_href/>
     }

@@ -5,7 +5,7 @@ use crate::{
     admin::{console_realm_settings, Frame, RealmSettingsView},
     components::{
         flash::FieldError,
-        form::{console_version, ConsoleForm},
+        form::{console_key, ConsoleForm},
         shell::{console_href, console_page, use_realm},
     },
     text,
@@ -16,8 +16,8 @@ use leptos::prelude::*;
 #[component]
 pub fn RealmSettings() -> impl IntoView {
     let realm = use_realm();
-    let version = console_version();
-    let data = Resource::new(move || (realm(), version.get()), |(realm, _)| console_realm_settings(realm));
+    let key = console_key();
+    let data = Resource::new(move || (realm(), key()), |(realm, _)| console_realm_settings(realm));
     console_page("Realm Settings", data, |frame, settings| {
         (vec![("Realm Settings".to_owned(), None)], view! { <SettingsForm frame settings/> })
     })

@@ -7,7 +7,7 @@ use crate::{
     components::{
         confirm::Confirm,
         flash::FieldError,
-        form::{console_version, ConsoleForm},
+        form::{console_key, ConsoleForm},
         shell::{console_href, console_page, escape, use_realm},
     },
 };
@@ -20,9 +20,8 @@ pub fn Roles() -> impl IntoView {
     let realm = use_realm();
     let query = use_query_map();
     let client = move || query.read().get("client").filter(|c| !c.is_empty());
-    let version = console_version();
-    let data =
-        Resource::new(move || (realm(), client(), version.get()), |(realm, client, _)| console_roles(realm, client));
+    let key = console_key();
+    let data = Resource::new(move || (realm(), client(), key()), |(realm, client, _)| console_roles(realm, client));
     console_page("Roles", data, move |frame, roles| {
         let q = query.read_untracked();
         let (deleting, editing) = (q.get("delete"), q.get("edit"));
