@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# The WASM every page (the end-user sign-in page included) loads, built as `cargo leptos build
-# --release` builds it (profile wasm-release, wasm-bindgen), and its gzip -9 size.
-# Usage: bench/wasm-size.sh   (from the repository root; prints bytes raw and gzipped)
+# The WASM the end-user pages (sign-in, consent, device) load, as `./x run` builds it
+# (`cargo leptos build --release --split`): the main module, raw and gzip -9, and the console's
+# lazily loaded chunks beside it.
+# Usage: bench/wasm-size.sh   (SPLIT=0 builds without --split, as before the console was split out)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target="${CARGO_TARGET_DIR:-target}"
-RUSTFLAGS="--cfg erase_components" cargo build -q -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
-out="$(mktemp -d)"
-wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name portcullis \
-  "$target/wasm32-unknown-unknown/wasm-release/frontend.wasm"
-wasm="$out/portcullis_bg.wasm"
-if command -v wasm-opt >/dev/null; then wasm-opt -Oz "$wasm" -o "$wasm"; fi
-printf 'wasm %s bytes, gzip -9 %s bytes\n' "$(wc -c <"$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
+# Release builds run wasm-opt: the one `./x run` installs (binaryen from npm into .tools/).
+if ! command -v wasm-opt >/dev/null; then
+  [ -x .tools/node_modules/.bin/wasm-opt ] ||
+    npm install --silent --no-audit --no-fund --prefix .tools "binaryen@$(sed -n 's/^BINARYEN_VERSION=//p' x)"
+  export PATH="$PWD/.tools/node_modules/.bin:$PATH"
+fi
+flags=(--release --frontend-only)
+[ "${SPLIT:-1}" = 0 ] || flags+=(--split)
+cargo leptos build "${flags[@]}" >/dev/null 2>&1 || cargo leptos build "${flags[@]}"
+pkg="${LEPTOS_SITE_ROOT:-target/site}/pkg"
+main="$pkg/portcullis.wasm"
+printf 'main module: %s bytes, gzip -9 %s bytes\n' "$(wc -c <"$main")" "$(gzip -9 -c "$main" | wc -c)"
+for chunk in "$pkg"/*.wasm; do
+  [ "$chunk" = "$main" ] && continue
+  printf '  lazy chunk %s: gzip -9 %s bytes\n' "$(basename "$chunk")" "$(gzip -9 -c "$chunk" | wc -c)"
+done

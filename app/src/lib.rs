@@ -23,7 +23,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 use pages::console;
 
@@ -62,20 +62,20 @@ pub fn App() -> impl IntoView {
                 // CSRF tokens with JavaScript disabled too.
                 <Route path=path!("/admin/login") view=pages::admin_login::AdminLogin ssr=SsrMode::Async/>
                 // The console: specific routes before the catch-all of sections not built yet.
-                <Route path=path!("/admin/:realm/console/clients") view=console::clients::Clients ssr=SsrMode::Async/>
-                <Route path=path!("/admin/:realm/console/clients/new") view=console::client_new::ClientNew ssr=SsrMode::Async/>
+                <Route path=path!("/admin/:realm/console/clients") view={Lazy::<console::ClientsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/:realm/console/clients/new") view={Lazy::<console::ClientNewRoute>::new()} ssr=SsrMode::Async/>
                 <Route
                     path=path!("/admin/:realm/console/clients/:client_id/:tab")
-                    view=console::client::ClientPage
+                    view={Lazy::<console::ClientRoute>::new()}
                     ssr=SsrMode::Async
                 />
-                <Route path=path!("/admin/:realm/console/roles") view=console::roles::Roles ssr=SsrMode::Async/>
+                <Route path=path!("/admin/:realm/console/roles") view={Lazy::<console::RolesRoute>::new()} ssr=SsrMode::Async/>
                 <Route
                     path=path!("/admin/:realm/console/realm-settings")
-                    view=console::realm_settings::RealmSettings
+                    view={Lazy::<console::RealmSettingsRoute>::new()}
                     ssr=SsrMode::Async
                 />
-                <Route path=path!("/admin/:realm/console/:section") view=console::not_built::NotBuilt ssr=SsrMode::Async/>
+                <Route path=path!("/admin/:realm/console/:section") view={Lazy::<console::NotBuiltRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/realms/:realm/login") view=pages::login::Login ssr=SsrMode::Async/>
                 <Route path=path!("/realms/:realm/consent") view=pages::consent::Consent ssr=SsrMode::Async/>
                 <Route path=path!("/realms/:realm/logout") view=pages::logout::Logout ssr=SsrMode::Async/>

@@ -246,6 +246,7 @@ for (const js of [true, false]) {
 
     it('Roles → Create → Role name → Save', async () => {
       await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Roles', exact: true }).click();
+      await page.getByRole('heading', { name: 'Roles', exact: true }).waitFor();
       await page.getByText('Create', { exact: true }).click();
       await page.getByLabel('Role name').fill(`auditor-${mode}`);
       await page.getByLabel('Description', { exact: true }).fill('Reads the audit log');
@@ -320,5 +321,27 @@ describe('a view-realm administrator sees and cannot change', () => {
     await page.getByLabel('OAuth clients').waitFor();
     assert.equal(await page.getByLabel('OAuth clients').isDisabled(), true);
     assert.equal(await page.getByRole('button', { name: 'Save' }).count(), 0);
+  });
+});
+
+describe('the end-user pages do not carry the console', () => {
+  it("the sign-in page loads the main WASM module only, and a console page its own chunk", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: true });
+    try {
+      const page = await context.newPage();
+      const wasm = [];
+      page.on('request', (r) => {
+        if (new URL(r.url()).pathname.endsWith('.wasm')) wasm.push(new URL(r.url()).pathname);
+      });
+      await page.goto(`${server.baseUrl}/realms/default/login`);
+      await waitHydrated(page);
+      assert.deepEqual(wasm, ['/pkg/portcullis.wasm'], 'no console chunk on the sign-in page');
+      // Signing in to the console fetches the console's chunks, lazily.
+      await signIn(page, ADMIN);
+      await waitHydrated(page);
+      assert.ok(wasm.some((p) => /split_.*clients_route/.test(p)), `the clients page's chunk was loaded: ${wasm}`);
+    } finally {
+      await context.close().catch(() => {});
+    }
   });
 });

@@ -57,6 +57,33 @@ pub enum Command {
     /// Admin console accounts
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// A realm's projects
+    #[command(subcommand)]
+    Project(ProjectCommand),
+}
+
+/// `portcullis project …`.
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Create a project; prints {"id": …, "name": …} with --json
+    Create {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        #[arg(long)]
+        name: String,
+        /// 1-64 lowercase letters, digits or '-' (default: generated)
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the realm's projects
+    List {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `portcullis role …`: a realm role, or with `--client` a role of that client.
@@ -342,6 +369,12 @@ pub struct UpdateFlags {
     /// RS256, ES256 or EdDSA, or `default` for the realm's
     #[arg(long)]
     id_token_alg: Option<String>,
+    /// A project the client may ask a `project-{ID}` token for (repeatable; replaces the list)
+    #[arg(long = "project")]
+    projects: Vec<String>,
+    /// Takes every project away (no `project-{ID}` tokens)
+    #[arg(long, conflicts_with = "projects")]
+    no_projects: bool,
     /// As at `client create`: the same as --consent off
     #[arg(long)]
     no_consent: bool,
@@ -397,6 +430,7 @@ impl TryFrom<UpdateFlags> for ClientChanges {
             consent_required: on_off(f.consent, f.no_consent),
             full_scope_allowed: on_off(f.full_scope, f.no_full_scope),
             id_token_alg: f.id_token_alg.map(|a| (a != "default").then_some(a)),
+            projects: if f.no_projects { Some(vec![]) } else { list(f.projects) },
         })
     }
 }
@@ -608,6 +642,24 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
             println!("created admin {username}");
         }
         Command::Client(cmd) => run_client(m, cmd).await?,
+        Command::Project(ProjectCommand::Create { realm, name, id, json }) => {
+            let p = m.create_project(&realm, &name, id.as_deref(), &ACTOR).await?;
+            if json {
+                print_json(&serde_json::json!({ "id": p.id, "name": p.name }));
+            } else {
+                println!("created project {} ({})", p.id, p.name);
+            }
+        }
+        Command::Project(ProjectCommand::List { realm, json }) => {
+            let projects = m.list_projects(&realm, &ACTOR).await?;
+            if json {
+                print_json(&projects);
+            } else {
+                for p in projects {
+                    println!("{}\t{}", p.id, p.name);
+                }
+            }
+        }
         Command::Role(RoleCommand::Create { realm, client, name, description }) => {
             m.create_role(&realm, client.as_deref(), &name, &description, &ACTOR).await?;
             println!("created role {name}");

@@ -139,7 +139,8 @@ async fn apply(realm: &str, client_id: &str, tab_name: &str, posted: &Posted) ->
             Ok((Some(here), format!("{} {verb}.", text::count(n as i64, "role")), None))
         }
         ("project-access", _) => {
-            m.set_client_projects(realm, client_id, &f.all("project"), actor).await?;
+            let changes = ClientChanges { projects: Some(f.all("project")), ..Default::default() };
+            m.update_client(realm, client_id, changes, actor).await?;
             Ok((None, "Project access saved.".to_owned(), None))
         }
         ("revocation", "revoke-all") | ("sessions", _) => {

@@ -38,6 +38,8 @@ pub struct ClientChanges {
     pub full_scope_allowed: Option<bool>,
     /// Replaces the scopes the client may ask for (user-facing clients keep the OIDC built-ins).
     pub scopes: Option<Vec<String>>,
+    /// Replaces the projects the client may ask a `project-{id}` token for.
+    pub projects: Option<Vec<String>>,
 }
 
 /// A client's settings after a change, as the CLI prints them.
@@ -176,6 +178,24 @@ impl Manager {
             }
         };
 
+        let new_projects = match c.projects {
+            None => None,
+            Some(mut wanted) => {
+                wanted.sort();
+                wanted.dedup();
+                let mut conn = self.db.conn().await?;
+                let known = store::projects::list(&mut conn, &realm.id).await?;
+                if let Some(unknown) = wanted.iter().find(|p| !known.iter().any(|k| k.id == **p)) {
+                    return Err(ManageError::NotFound(format!("no project {unknown:?} in realm {:?}", realm.name)));
+                }
+                let before = store::projects::of_client(&mut conn, &before.id).await?;
+                if before != wanted {
+                    changed.insert("projects".into(), json!({ "before": before, "after": wanted }));
+                }
+                Some(wanted)
+            }
+        };
+
         if changed.is_empty() {
             return Ok(UpdatedClient { client_id: client_id.to_owned(), realm: realm.name, changed });
         }
@@ -191,6 +211,9 @@ impl Manager {
                 let scope_id = store::scopes::ensure(&mut tx, &realm.id, s, description, false, now).await?;
                 store::clients::add_scope(&mut tx, &row.id, &scope_id, *is_default).await?;
             }
+        }
+        if let Some(projects) = &new_projects {
+            store::projects::set_for_client(&mut tx, &row.id, &realm.id, projects).await?;
         }
         let audit = NewAudit {
             kind: "client.updated",

@@ -1,8 +1,8 @@
-//! Projects (minimal for now: create and list) and which projects a client may ask a
-//! `project-{id}` token for.
+//! Projects, minimal for now: create and list. Which of them a client may ask a `project-{id}`
+//! token for is a client setting (`ClientChanges::projects`).
 
 use super::{
-    actor::perm::{MANAGE_CLIENTS, MANAGE_REALM, VIEW_CLIENTS, VIEW_REALM},
+    actor::perm::{MANAGE_REALM, VIEW_CLIENTS, VIEW_REALM},
     client::invalid,
     Actor, ManageError, Manager,
 };
@@ -60,40 +60,5 @@ impl Manager {
         }
         let mut conn = self.db.conn().await?;
         Ok(store::projects::list(&mut conn, &realm.id).await?)
-    }
-
-    /// Sets which projects the client may ask a `project-{id}` token for.
-    pub async fn set_client_projects(
-        &self,
-        realm: &str,
-        client_id: &str,
-        projects: &[String],
-        actor: &Actor,
-    ) -> Result<(), ManageError> {
-        let (realm, client) = self.client_row(realm, client_id, actor, MANAGE_CLIENTS).await?;
-        let mut tx = self.db.begin().await?;
-        let known: Vec<String> = store::projects::list(&mut tx, &realm.id).await?.into_iter().map(|p| p.id).collect();
-        let mut wanted = projects.to_vec();
-        wanted.sort();
-        wanted.dedup();
-        if let Some(unknown) = wanted.iter().find(|p| !known.contains(p)) {
-            return Err(ManageError::NotFound(format!("no project {unknown:?} in realm {:?}", realm.name)));
-        }
-        let before = store::projects::of_client(&mut tx, &client.id).await?;
-        if before == wanted {
-            return Ok(());
-        }
-        store::projects::set_for_client(&mut tx, &client.id, &realm.id, &wanted).await?;
-        let audit = NewAudit {
-            kind: "client.projects",
-            actor: actor.name(),
-            client_id: Some(client_id),
-            detail: Some(serde_json::json!({ "before": before, "after": wanted })),
-            ..Default::default()
-        };
-        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "client", client_id);
-        Ok(())
     }
 }

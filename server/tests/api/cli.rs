@@ -20,6 +20,7 @@ crate::db_tests!(
     composite_roles_put_their_children_in_tokens,
     user_grant_and_ungrant_existing_roles,
     admin_permissions_are_realm_management_roles,
+    projects_and_a_clients_project_access,
 );
 
 fn run(cmd: &mut std::process::Command) -> Output {
@@ -497,4 +498,37 @@ async fn serve_prints_listening_line_and_creates_the_default_realm() {
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
     child.kill().unwrap();
     let _ = child.wait();
+}
+
+async fn projects_and_a_clients_project_access(app: TestApp) {
+    app.service_client("reports-job", &[]).await;
+    let out =
+        run(app.cli().args(["project", "create", "--realm", "default", "--name", "Alpha", "--id", "alpha", "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), json!({"id": "alpha", "name": "Alpha"}));
+    let generated = run(app.cli().args(["project", "create", "--name", "Beta", "--json"]));
+    let beta: Value = serde_json::from_slice(&generated.stdout).unwrap();
+    assert_eq!(beta["id"].as_str().unwrap().len(), 12, "a generated id: {beta}");
+    assert!(one_line_error(&run(app.cli().args(["project", "create", "--name", "Again", "--id", "alpha"])))
+        .contains("already exists"));
+    assert!(one_line_error(&run(app.cli().args(["project", "create", "--name", "Bad", "--id", "Not Ok"])))
+        .contains("invalid project id"));
+
+    let out = run(app.cli().args(["client", "update", "reports-job", "--project", "alpha", "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let updated: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(updated["changed"]["projects"], json!({"before": [], "after": ["alpha"]}));
+    let unknown = run(app.cli().args(["client", "update", "reports-job", "--project", "nope", "--name", "Renamed"]));
+    assert!(one_line_error(&unknown).contains("no project \"nope\""));
+    let detail = app.manager.client_detail("default", "reports-job", &operator()).await.unwrap();
+    assert_eq!(
+        (detail.projects, detail.client.name.as_str()),
+        (vec!["alpha".to_owned()], "reports-job"),
+        "nothing written"
+    );
+    let out = run(app.cli().args(["client", "update", "reports-job", "--no-projects"]));
+    assert!(out.status.success());
+    assert!(app.manager.client_detail("default", "reports-job", &operator()).await.unwrap().projects.is_empty());
+    let listed = run(app.cli().args(["project", "list", "--json"]));
+    assert_eq!(serde_json::from_slice::<Value>(&listed.stdout).unwrap().as_array().unwrap().len(), 2);
 }

@@ -18,6 +18,7 @@ crate::db_tests!(
     hydrated_forms_are_told_where_to_go,
     roles_are_created_edited_and_deleted_with_their_holders_named,
     realm_settings_switch_custom_clients_off,
+    project_access_and_sessions_tabs,
 );
 
 /// A signed-in console session.
@@ -466,4 +467,40 @@ async fn realm_settings_switch_custom_clients_off(app: TestApp) {
     short[3] = ("sso_session_idle_timeout", "10");
     let (_, page) = console.post("realm-settings", &short).await;
     assert!(flash(&page).contains("between 60 seconds and a year"), "{}", flash(&page));
+}
+
+async fn project_access_and_sessions_tabs(app: TestApp) {
+    let console = Console::root(&app).await;
+    app.service_client("svc", &[]).await;
+    assert!(console.page("clients/svc/project-access").await.contains("no projects yet"));
+    app.manager.create_project("default", "Alpha", Some("alpha"), &operator()).await.unwrap();
+    app.manager.create_project("default", "Beta", Some("beta"), &operator()).await.unwrap();
+    let (_, page) = console.post("clients/svc/project-access", &[("project", "beta")]).await;
+    assert!(flash(&page).contains("Project access saved"), "{}", flash(&page));
+    assert!(page.contains("value=\"beta\" checked"), "beta is ticked");
+    let (_, page) = console.post("clients/svc/project-access", &[("project", "gamma")]).await;
+    assert!(page.contains("flash error") && flash(&page).contains("no project"), "{}", flash(&page));
+
+    // A user's refresh family appears on Sessions and is revoked from there.
+    let web = app.password_client("web", "https://app.example/cb").await;
+    app.create_user("ann", "a long password").await;
+    let res = app
+        .post_form(
+            "default",
+            TOKEN,
+            Some(&web),
+            &[("grant_type", "password"), ("username", "ann"), ("password", "a long password")],
+        )
+        .await;
+    let tokens: Value = res.json().await.unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let sessions = console.page("clients/web/sessions").await;
+    assert!(sessions.contains("<th scope=\"row\">ann</th>"), "ann's session is listed");
+    let family = hidden_field(&sessions, "family").expect("a revocable session");
+    let (_, page) = console.post("clients/web/sessions", &[("family", &family)]).await;
+    assert!(flash(&page).contains("1 session revoked"), "{}", flash(&page));
+    assert_oauth_error(app.refresh(&web, &refresh, None).await, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(app.introspect(&web, access).await["active"], false, "its access token too");
+    assert!(console.page("clients/web/sessions").await.contains("No live sessions"));
 }
