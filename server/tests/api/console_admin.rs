@@ -203,11 +203,13 @@ async fn realm_admins(app: &TestApp) {
     }
 }
 
+/// What an administrator tries: (what, path, fields, whether client management is enough).
+type Attempt = (&'static str, &'static str, &'static [(&'static str, &'static str)], bool);
+
 async fn each_permission_does_what_it_names_and_nothing_else(app: TestApp) {
     realm_admins(&app).await;
     app.service_client("svc", &[]).await;
-    // Each attempt: (what, path, fields, whether client management is enough).
-    let attempts: &[(&str, &str, &[(&str, &str)], bool)] = &[
+    let attempts: &[Attempt] = &[
         ("create a client", "clients/new", &[("client_id", "new-one"), ("template", "service")], true),
         (
             "change a client",
@@ -414,8 +416,10 @@ async fn hydrated_forms_are_told_where_to_go(app: TestApp) {
         body["location"], "/admin/default/console/clients/spa-app/settings",
         "a public client has no secret to show"
     );
+    assert_eq!(body["flash"]["message"], "Client spa-app created.", "the flash comes with the answer");
+    assert_eq!(body["flash"]["secret"], Value::Null);
     let page = console.page("clients/spa-app/settings").await;
-    assert!(flash(&page).contains("Client spa-app created"));
+    assert!(!page.contains("id=\"flash\""), "and is not left in the session as well");
 }
 
 async fn roles_are_created_edited_and_deleted_with_their_holders_named(app: TestApp) {
