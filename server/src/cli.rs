@@ -109,6 +109,16 @@ pub enum RoleCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change a role's description
+    Update {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        #[arg(long)]
+        client: Option<String>,
+        name: String,
+        #[arg(long)]
+        description: String,
+    },
     /// Make CHILD part of the composite role NAME (holders of NAME hold CHILD too)
     AddComposite(CompositeFlags),
     /// Take CHILD out of the composite role NAME
@@ -673,6 +683,10 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
                     println!("{}\t{}", r.name, r.description);
                 }
             }
+        }
+        Command::Role(RoleCommand::Update { realm, client, name, description }) => {
+            m.update_role(&realm, client.as_deref(), &name, &description, &ACTOR).await?;
+            println!("updated role {name}");
         }
         Command::Role(RoleCommand::AddComposite(f)) => set_composite(m, f, true).await?,
         Command::Role(RoleCommand::RemoveComposite(f)) => set_composite(m, f, false).await?,

@@ -324,6 +324,12 @@ async fn roles_are_created_listed_and_deleted_only_when_unheld(app: TestApp) {
         .any(|r| r["name"] == "auditor" && r["description"] == "Reads the audit log"));
     let out = run(app.cli().args(["role", "list", "--client", "reports-job", "--json"]));
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap()[0]["name"], "viewer");
+    ok(run(app.cli().args(["role", "update", "--client", "reports-job", "viewer", "--description", "Sees reports"])));
+    let out = run(app.cli().args(["role", "list", "--client", "reports-job", "--json"]));
+    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap()[0]["description"], "Sees reports");
+    let builtin =
+        run(app.cli().args(["role", "update", "--client", "realm-management", "realm-admin", "--description", "x"]));
+    assert!(one_line_error(&builtin).contains("cannot be changed"));
 
     // Held roles are not deleted by accident: the refusal names the holders, writes nothing.
     {
