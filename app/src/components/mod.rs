@@ -5,6 +5,7 @@
 
 pub mod confirm;
 pub mod dual_list;
+pub mod field;
 pub mod flash;
 pub mod form;
 pub mod pager;

@@ -37,23 +37,12 @@ fn scope_views(realm: &Realm, scopes: impl IntoIterator<Item = String>) -> Vec<S
 
 /// `2026-11-23 14:02 UTC (2 minutes ago)`.
 pub fn describe_time(ts: i64, now: i64) -> String {
-    let (days, secs) = (ts.div_euclid(86_400), ts.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
     let ago = match (now - ts).max(0) {
         s if s < 60 => "just now".to_owned(),
         s if s < 120 => "1 minute ago".to_owned(),
         s => format!("{} minutes ago", s / 60),
     };
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC ({ago})", secs / 3600, secs % 3600 / 60)
+    format!("{} ({ago})", app::text::utc(ts))
 }
 
 impl Flow {

@@ -14,6 +14,13 @@ use crate::{
 /// Longest role description.
 const MAX_DESCRIPTION: usize = 255;
 
+fn check_description(description: &str) -> Result<(), ManageError> {
+    match description.chars().count() <= MAX_DESCRIPTION {
+        true => Ok(()),
+        false => Err(invalid(format!("the description must be at most {MAX_DESCRIPTION} characters"))),
+    }
+}
+
 /// The primary key of the client `client_id` of `realm`, when one is named.
 async fn client_pk(
     c: &mut impl store::Executes,
@@ -84,9 +91,7 @@ impl Manager {
         actor: &Actor,
     ) -> Result<(), ManageError> {
         validate::role_name(name).map_err(invalid)?;
-        if description.chars().count() > MAX_DESCRIPTION {
-            return Err(invalid(format!("the description must be at most {MAX_DESCRIPTION} characters")));
-        }
+        check_description(description)?;
         let (realm, client_pk) = self.role_owner(realm, client_id, actor, Access::Change).await?;
         let actor = actor.name();
         let mut tx = self.db.begin().await?;
@@ -207,9 +212,7 @@ impl Manager {
         description: &str,
         actor: &Actor,
     ) -> Result<(), ManageError> {
-        if description.chars().count() > MAX_DESCRIPTION {
-            return Err(invalid(format!("the description must be at most {MAX_DESCRIPTION} characters")));
-        }
+        check_description(description)?;
         let (realm, _) = self.role_owner(realm, client_id, actor, Access::Change).await?;
         let mut tx = self.db.begin().await?;
         let role_id = self.role_id(&mut tx, &realm, client_id, name).await?;

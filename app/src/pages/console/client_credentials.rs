@@ -4,7 +4,7 @@
 
 use crate::{
     admin::{ClientPageView, Frame},
-    components::{flash::FieldError, form::ConsoleForm},
+    components::{field::Field, form::ConsoleForm},
     pages::console::client::tab_href,
     text,
 };
@@ -34,11 +34,9 @@ pub fn CredentialsTab(frame: Frame, page: ClientPageView) -> impl IntoView {
         })}
         {can.then(|| view! {
             <ConsoleForm action=tab_href(&frame.realm, &c.client_id, "credentials") csrf=frame.csrf.clone() class="stack form" label="Regenerate Secret">
-                <label for="grace">"Keep the old secret working for (seconds)"</label>
-                <input id="grace" name="grace" type="number" min="0" max="2592000" value=flash.value("grace").unwrap_or_else(|| "0".into())
-                    aria-describedby="grace-hint grace-error" aria-invalid=flash.field_error("grace").is_some().then_some("true")/>
-                <span class="hint" id="grace-hint">"0: the old secret stops working at once. Up to 30 days, for rolling deployments over."</span>
-                <FieldError field="grace" message=flash.field_error("grace")/>
+                <Field name="grace" label="Keep the old secret working for (seconds)" value="0" flash=frame.flash.clone()
+                    kind="number" min="0" max="2592000"
+                    hint="0: the old secret stops working at once. Up to 30 days, for rolling deployments over."/>
                 <div class="buttons"><button type="submit">"Regenerate Secret"</button></div>
             </ConsoleForm>
         })}

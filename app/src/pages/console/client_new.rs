@@ -5,6 +5,7 @@
 use crate::{
     admin::Frame,
     components::{
+        field::Field,
         flash::FieldError,
         form::ConsoleForm,
         shell::{console_href, console_page},
@@ -45,57 +46,36 @@ fn CreateForm(frame: Frame) -> impl IntoView {
         return view! { <p class="error" role="alert">"Creating clients needs the manage-clients permission."</p> }
             .into_any();
     }
-    let flash = frame.flash.clone().unwrap_or_default();
-    let value = |f: &str| flash.value(f).unwrap_or_default();
-    let error = |f: &str| flash.field_error(f);
-    let invalid = |f: &str| flash.field_error(f).is_some().then_some("true");
-    let template = flash.value("template").unwrap_or_else(|| "service".into());
-    let (v_id, v_name, v_desc, v_uris) =
-        (value("client_id"), value("name"), value("description"), value("redirect_uris"));
-    let (e_id, e_name, e_template, e_uris) =
-        (error("client_id"), error("name"), error("template"), error("redirect_uris"));
-    let (i_id, i_name, i_uris) = (invalid("client_id"), invalid("name"), invalid("redirect_uris"));
+    let flash = frame.flash.clone();
+    let sent = flash.clone().unwrap_or_default();
+    let template = sent.value("template").unwrap_or_else(|| "service".into());
+    let templates = TEMPLATES
+        .iter()
+        .map(|(id, label, sets)| {
+            let (input, hint) = (format!("template-{id}"), format!("template-{id}-hint"));
+            view! {
+                <div class="choice">
+                    <input type="radio" name="template" id=input.clone() value=*id checked=template == *id
+                        aria-describedby=hint.clone()/>
+                    <label for=input>{*label}</label>
+                    <span class="hint" id=hint>{*sets}</span>
+                </div>
+            }
+        })
+        .collect_view();
     view! {
         <h1>"Create OAuth client"</h1>
         <ConsoleForm action=console_href(&frame.realm, "clients/new") csrf=frame.csrf.clone() class="stack form" label="Create OAuth client">
-            <label for="client_id">"OAuth Client ID"</label>
-            <input id="client_id" name="client_id" value=v_id autocomplete="off"
-                aria-describedby="client_id-hint client_id-error" aria-invalid=i_id/>
-            <span class="hint" id="client_id-hint">"Leave blank to have one generated."</span>
-            <FieldError field="client_id" message=e_id/>
-
-            <label for="name">"Name"</label>
-            <input id="name" name="name" value=v_name aria-describedby="name-error" aria-invalid=i_name/>
-            <FieldError field="name" message=e_name/>
-
-            <label for="description">"Description"</label>
-            <textarea id="description" name="description" rows="2">{v_desc}</textarea>
-
+            <Field name="client_id" label="OAuth Client ID" value="" flash=flash.clone() hint="Leave blank to have one generated."/>
+            <Field name="name" label="Name" value="" flash=flash.clone()/>
+            <Field name="description" label="Description" value="" flash=flash.clone() multiline=true/>
             <fieldset aria-describedby="template-error">
                 <legend>"Template"</legend>
-                {TEMPLATES
-                    .iter()
-                    .map(|(id, label, sets)| {
-                        let hint = format!("template-{id}-hint");
-                        view! {
-                            <div class="choice">
-                                <input type="radio" name="template" id=format!("template-{id}") value=*id
-                                    checked=template == *id aria-describedby=hint.clone()/>
-                                <label for=format!("template-{id}")>{*label}</label>
-                                <span class="hint" id=hint>{*sets}</span>
-                            </div>
-                        }
-                    })
-                    .collect_view()}
-                <FieldError field="template" message=e_template/>
+                {templates}
+                <FieldError field="template" message=sent.field_error("template")/>
             </fieldset>
-
-            <label for="redirect_uris">"Redirect URIs"</label>
-            <textarea id="redirect_uris" name="redirect_uris" rows="3" aria-describedby="redirect_uris-hint redirect_uris-error"
-                aria-invalid=i_uris>{v_uris}</textarea>
-            <span class="hint" id="redirect_uris-hint">"One per line, matched exactly. Web, SPA and native clients need at least one."</span>
-            <FieldError field="redirect_uris" message=e_uris/>
-
+            <Field name="redirect_uris" label="Redirect URIs" value="" flash=flash multiline=true
+                hint="One per line, matched exactly. Web, SPA and native clients need at least one."/>
             <div class="buttons">
                 <button type="submit">"Save"</button>
                 <a class="button secondary" href=console_href(&frame.realm, "clients")>"Cancel"</a>

@@ -23,87 +23,45 @@ use leptos_router::{lazy_route, LazyRoute};
 // Each console page is a lazy route: its code is a separate WASM chunk (`cargo leptos build
 // --split`), fetched when the page is first shown, so the end-user pages (sign-in, consent,
 // device) do not load the console's code. The pages load their own data.
+macro_rules! lazy_page {
+    ($(#[$doc:meta])* $route:ident => $page:path) => {
+        $(#[$doc])*
+        pub struct $route;
 
-/// `/admin/:realm/console/clients`.
-pub struct ClientsRoute;
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
 
-#[lazy_route]
-impl LazyRoute for ClientsRoute {
-    fn data() -> Self {
-        ClientsRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        clients::Clients().into_any()
-    }
+            fn view(_this: Self) -> AnyView {
+                $page().into_any()
+            }
+        }
+    };
 }
 
-/// `/admin/:realm/console/clients/new`.
-pub struct ClientNewRoute;
-
-#[lazy_route]
-impl LazyRoute for ClientNewRoute {
-    fn data() -> Self {
-        ClientNewRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        client_new::ClientNew().into_any()
-    }
-}
-
-/// `/admin/:realm/console/clients/:client_id/:tab`.
-pub struct ClientRoute;
-
-#[lazy_route]
-impl LazyRoute for ClientRoute {
-    fn data() -> Self {
-        ClientRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        client::ClientPage().into_any()
-    }
-}
-
-/// `/admin/:realm/console/roles`.
-pub struct RolesRoute;
-
-#[lazy_route]
-impl LazyRoute for RolesRoute {
-    fn data() -> Self {
-        RolesRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        roles::Roles().into_any()
-    }
-}
-
-/// `/admin/:realm/console/realm-settings`.
-pub struct RealmSettingsRoute;
-
-#[lazy_route]
-impl LazyRoute for RealmSettingsRoute {
-    fn data() -> Self {
-        RealmSettingsRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        realm_settings::RealmSettings().into_any()
-    }
-}
-
-/// `/admin/:realm/console/:section`, the sections not built yet.
-pub struct NotBuiltRoute;
-
-#[lazy_route]
-impl LazyRoute for NotBuiltRoute {
-    fn data() -> Self {
-        NotBuiltRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        not_built::NotBuilt().into_any()
-    }
-}
+lazy_page!(
+    /// `/admin/:realm/console/clients`.
+    ClientsRoute => clients::Clients
+);
+lazy_page!(
+    /// `/admin/:realm/console/clients/new`.
+    ClientNewRoute => client_new::ClientNew
+);
+lazy_page!(
+    /// `/admin/:realm/console/clients/:client_id/:tab`.
+    ClientRoute => client::ClientPage
+);
+lazy_page!(
+    /// `/admin/:realm/console/roles`.
+    RolesRoute => roles::Roles
+);
+lazy_page!(
+    /// `/admin/:realm/console/realm-settings`.
+    RealmSettingsRoute => realm_settings::RealmSettings
+);
+lazy_page!(
+    /// `/admin/:realm/console/:section`, the sections not built yet.
+    NotBuiltRoute => not_built::NotBuilt
+);

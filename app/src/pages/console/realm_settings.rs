@@ -4,7 +4,7 @@
 use crate::{
     admin::{console_realm_settings, Frame, RealmSettingsView},
     components::{
-        flash::FieldError,
+        field::Field,
         form::{console_key, ConsoleForm},
         shell::{console_href, console_page, use_realm},
     },
@@ -26,42 +26,31 @@ pub fn RealmSettings() -> impl IntoView {
 #[component]
 fn SettingsForm(frame: Frame, settings: RealmSettingsView) -> impl IntoView {
     let can = frame.can("manage-realm");
-    let flash = frame.flash.clone().unwrap_or_default();
+    let flash = frame.flash.clone();
     let s = settings;
-    let number = move |name: &'static str, label: &'static str, stored: i64, hint: String| {
-        let value = flash.value(name).unwrap_or_else(|| stored.to_string());
-        let error = flash.field_error(name);
-        view! {
-            <label for=name>{label}</label>
-            <input id=name name=name type="number" min="0" value=value aria-describedby=format!("{name}-hint {name}-error")
-                aria-invalid=error.is_some().then_some("true")/>
-            <span class="hint" id=format!("{name}-hint")>{hint}</span>
-            <FieldError field=name message=error/>
-        }
+    let seconds = move |name: &'static str, label: &'static str, stored: i64, hint: String| {
+        view! { <Field name label value=stored.to_string() flash=flash.clone() kind="number" min="0" hint/> }
     };
     view! {
         <div class="page-head"><h1>"Realm Settings"</h1></div>
         <ConsoleForm action=console_href(&frame.realm, "realm-settings") csrf=frame.csrf.clone() class="stack form" label="Realm Settings">
             <fieldset disabled=!can>
-                <label for="display_name">"Display name"</label>
-                <input id="display_name" name="display_name" value=frame.flash.clone().unwrap_or_default().value("display_name").unwrap_or(s.display_name.clone())
-                    aria-describedby="display_name-error"/>
-                <FieldError field="display_name" message=frame.flash.clone().unwrap_or_default().field_error("display_name")/>
+                <Field name="display_name" label="Display name" value=s.display_name.clone() flash=frame.flash.clone()/>
                 <div class="choice">
-                    <input type="checkbox" id="oauth_clients_enabled" name="oauth_clients_enabled" value="on" checked=s.oauth_clients_enabled
-                        aria-describedby="oauth_clients_enabled-hint"/>
+                    <input type="checkbox" id="oauth_clients_enabled" name="oauth_clients_enabled" value="on"
+                        checked=s.oauth_clients_enabled aria-describedby="oauth_clients_enabled-hint"/>
                     <label for="oauth_clients_enabled">"OAuth clients"</label>
                     <span class="hint" id="oauth_clients_enabled-hint">
                         "Off: the token endpoint refuses every client created here (built-in ones keep working)."
                     </span>
                 </div>
-                {number("access_token_lifespan", "Access Token Lifespan", s.access_token_lifespan,
+                {seconds("access_token_lifespan", "Access Token Lifespan", s.access_token_lifespan,
                     format!("Seconds; the default for clients that set none (now {}).", text::duration(s.access_token_lifespan)))}
-                {number("refresh_token_lifespan", "Refresh Token Lifespan", s.refresh_token_lifespan,
+                {seconds("refresh_token_lifespan", "Refresh Token Lifespan", s.refresh_token_lifespan,
                     "Seconds; 0: refresh tokens never expire.".to_owned())}
-                {number("sso_session_idle_timeout", "SSO Session Idle", s.sso_session_idle_timeout,
+                {seconds("sso_session_idle_timeout", "SSO Session Idle", s.sso_session_idle_timeout,
                     format!("Seconds without activity after which a sign-in ends (now {}).", text::duration(s.sso_session_idle_timeout)))}
-                {number("sso_session_max_lifespan", "SSO Session Max", s.sso_session_max_lifespan,
+                {seconds("sso_session_max_lifespan", "SSO Session Max", s.sso_session_max_lifespan,
                     format!("Seconds after which a sign-in ends whatever happens (now {}).", text::duration(s.sso_session_max_lifespan)))}
             </fieldset>
             {can.then(|| view! { <div class="buttons"><button type="submit">"Save"</button></div> })}
