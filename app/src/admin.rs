@@ -94,6 +94,10 @@ pub struct ClientView {
     pub refresh_token_lifespan: Option<i64>,
     pub realm_refresh_token_lifespan: i64,
     pub refresh_token_rotation: bool,
+    /// Seconds in which a rotated refresh token still returns its successor.
+    pub refresh_reuse_window: i64,
+    /// `None`: the realm's (RS256).
+    pub id_token_alg: Option<String>,
     pub pkce_required: bool,
     pub consent_required: bool,
     pub full_scope_allowed: bool,

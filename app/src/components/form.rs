@@ -80,6 +80,9 @@ pub fn ConsoleForm(
     /// The form's accessible name, when it has one.
     #[prop(optional, into)]
     label: Option<String>,
+    /// Empty the fields after a change succeeded (forms that create something).
+    #[prop(optional)]
+    reset_on_success: bool,
     children: Children,
 ) -> impl IntoView {
     let version = console_version();
@@ -93,7 +96,8 @@ pub fn ConsoleForm(
         let _ = (ev, version, pending);
     };
     view! {
-        <form method="post" action=action class=class aria-label=label on:submit=on_submit>
+        <form method="post" action=action class=class aria-label=label on:submit=on_submit
+            data-reset-on-success=reset_on_success.then_some("true")>
             <input type="hidden" name="csrf" value=csrf/>
             {children()}
         </form>
@@ -151,6 +155,10 @@ mod hydrated {
             };
             let here = window().location();
             let current = format!("{}{}", here.pathname().unwrap_or_default(), here.search().unwrap_or_default());
+            let succeeded = outcome.flash.as_ref().is_some_and(|f| !f.error);
+            if succeeded && form.get_attribute("data-reset-on-success").is_some() {
+                form.reset();
+            }
             if let (Some(PendingFlash(p)), Some(flash)) = (pending, outcome.flash) {
                 p.set(Some((outcome.location.clone(), flash)));
             }

@@ -97,6 +97,13 @@ async fn apply(realm: &str, client_id: &str, tab_name: &str, posted: &Posted) ->
                 access_token_lifespan: lifespan(f, "access_token_lifespan", "Access Token Lifespan")?,
                 refresh_token_lifespan: lifespan(f, "refresh_token_lifespan", "Refresh Token Lifespan")?,
                 refresh_token_rotation: Some(f.checked("refresh_token_rotation")),
+                refresh_reuse_window: match f.get("refresh_reuse_window") {
+                    "" => None,
+                    v => Some(v.parse().map_err(|_| {
+                        ManageError::Invalid("the refresh reuse window must be a whole number of seconds".into())
+                    })?),
+                },
+                id_token_alg: Some(Some(f.get("id_token_alg").to_owned()).filter(|a| !a.is_empty())),
                 pkce_required: Some(f.checked("pkce_required")),
                 consent_required: Some(f.checked("consent_required")),
                 full_scope_allowed: Some(f.checked("full_scope_allowed")),

@@ -184,6 +184,8 @@ fn field_of(message: &str) -> Option<&'static str> {
         ("access token lifespan", "access_token_lifespan"),
         ("refresh token lifespan", "refresh_token_lifespan"),
         ("not before", "not_before"),
+        ("reuse window", "refresh_reuse_window"),
+        ("algorithm", "id_token_alg"),
     ];
     let lower = message.to_lowercase();
     FLAGS.iter().chain(WORDS).find(|(k, _)| lower.contains(k)).map(|(_, f)| *f)
@@ -194,7 +196,7 @@ fn for_people(message: &str) -> String {
     const LABELS: &[(&str, &str)] = &[
         ("--access-token-lifespan", "Access Token Lifespan"),
         ("--refresh-token-lifespan", "Refresh Token Lifespan"),
-        ("--refresh-reuse-window", "Refresh reuse window"),
+        ("--refresh-reuse-window", "Refresh Reuse Window"),
         ("; remove --redirect-uri", ": remove the redirect URIs"),
         ("--redirect-uri", "Redirect URIs"),
         ("--role or --client-role", "role"),

@@ -80,6 +80,8 @@ fn client_view(d: &ClientDetail, now: i64) -> ClientView {
         refresh_token_lifespan: c.refresh_token_lifespan,
         realm_refresh_token_lifespan: d.realm.refresh_token_lifespan,
         refresh_token_rotation: c.refresh_token_rotation,
+        refresh_reuse_window: c.refresh_reuse_window,
+        id_token_alg: c.id_token_alg.clone(),
         pkce_required: c.pkce_required,
         consent_required: c.consent_required,
         full_scope_allowed: c.full_scope_allowed,

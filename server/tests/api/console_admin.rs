@@ -295,11 +295,19 @@ async fn bad_input_is_shown_beside_its_field_and_writes_nothing(app: TestApp) {
         .await;
     assert!(page.contains("id=\"access_token_lifespan-error\""), "{}", flash(&page));
     assert!(flash(&page).contains("Access Token Lifespan must be between 1 and 86400 seconds"), "{}", flash(&page));
+    let base = [("name", "svc"), ("enabled", "on"), ("grant_types", "client_credentials")];
+    let (_, page) =
+        console.post("clients/svc/settings", &[&base[..], &[("refresh_reuse_window", "99")]].concat()).await;
+    assert!(page.contains("id=\"refresh_reuse_window-error\""), "{}", flash(&page));
+    assert!(flash(&page).contains("Refresh Reuse Window must be between 0 and 60 seconds"), "{}", flash(&page));
     let (_, page) = console.post("clients/new", &[("client_id", "svc"), ("template", "service")]).await;
     assert!(flash(&page).contains("already exists"), "{}", flash(&page));
     let (_, page) = console.post("clients/svc/revocation", &[("op", "save"), ("not_before", "soon")]).await;
     assert!(page.contains("id=\"not_before-error\""), "{}", flash(&page));
     assert_eq!(audit_count(&app).await, before, "no refused change wrote anything");
+    let (_, page) = console.post("clients/svc/settings", &[&base[..], &[("id_token_alg", "ES256")]].concat()).await;
+    assert!(flash(&page).contains("id token alg"), "{}", flash(&page));
+    assert!(page.contains("<option value=\"ES256\" selected"), "the choice is shown");
 }
 
 async fn a_form_without_its_csrf_token_changes_nothing(app: TestApp) {

@@ -19,6 +19,10 @@ const GRANTS: &[(&str, &str)] = &[
     ("implicit", "Implicit (legacy)"),
 ];
 
+/// ID-token signing algorithms: `(value, label)`; blank is the realm's.
+const ALGS: &[(&str, &str)] =
+    &[("", "The realm's (RS256)"), ("RS256", "RS256"), ("ES256", "ES256"), ("EdDSA", "EdDSA")];
+
 #[component]
 pub fn SettingsTab(frame: Frame, page: ClientPageView) -> impl IntoView {
     let c = page.client;
@@ -48,6 +52,7 @@ pub fn SettingsTab(frame: Frame, page: ClientPageView) -> impl IntoView {
         })
         .collect_view();
     let grant_error = flash.clone().unwrap_or_default().field_error("grant_types");
+    let alg_error = flash.clone().unwrap_or_default().field_error("id_token_alg");
     let access_hint =
         format!("Seconds. Blank: the realm's default, {}.", text::duration(c.realm_access_token_lifespan));
     let refresh_hint = format!(
@@ -82,6 +87,17 @@ pub fn SettingsTab(frame: Frame, page: ClientPageView) -> impl IntoView {
                     hint=refresh_hint/>
                 {checkbox("refresh_token_rotation", "Refresh Token Rotation", c.refresh_token_rotation,
                     "Every refresh returns a new refresh token; reuse of an old one revokes the family.")}
+                <Field name="refresh_reuse_window" label="Refresh Reuse Window" value=c.refresh_reuse_window.to_string()
+                    flash=flash.clone() kind="number" min="0" max="60"
+                    hint="Seconds in which a refresh token just rotated still returns its successor (for racing tabs)."/>
+                <label for="id_token_alg">"ID Token Signature Algorithm"</label>
+                <select id="id_token_alg" name="id_token_alg" aria-describedby="id_token_alg-error">
+                    {ALGS.iter().map(|(value, label)| {
+                        let selected = c.id_token_alg.as_deref().unwrap_or("") == *value;
+                        view! { <option value=*value selected=selected>{*label}</option> }
+                    }).collect_view()}
+                </select>
+                <FieldError field="id_token_alg" message=alg_error/>
                 {checkbox("pkce_required", "PKCE Required", c.pkce_required, "Always on for public clients.")}
                 {checkbox("consent_required", "Consent Required", c.consent_required, "Users approve the scopes on a consent page.")}
                 {checkbox("full_scope_allowed", "Full Scope Allowed", c.full_scope_allowed,

@@ -82,7 +82,7 @@ fn RoleList(frame: Frame, roles: RolesView, deleting: Option<String>, editing: O
         view! {
             <details class="create" open=open>
                 <summary class="button">"Create"</summary>
-                <ConsoleForm action=roles_href.clone() csrf=csrf.clone() class="stack form" label="Create role">
+                <ConsoleForm action=roles_href.clone() csrf=csrf.clone() class="stack form" label="Create role" reset_on_success=true>
                     {hc}
                     <label for="role-name">"Role name"</label>
                     <input id="role-name" name="name" value=v_name aria-describedby="name-error" aria-invalid=i_name/>
