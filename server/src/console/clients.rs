@@ -38,7 +38,7 @@ pub async fn create(Path(realm): Path<String>, posted: Posted) -> Response {
         redirect_uris: f.lines("redirect_uris"),
         ..Default::default()
     };
-    let m = &posted.admin_state().manager;
+    let m = &posted.state().manager;
     match m.create_client(req, &posted.admin.actor).await {
         Ok(c) => {
             let secret = c.client_secret.is_some();
@@ -84,7 +84,7 @@ fn with_role_source(href: &str, roles: &str) -> String {
 type Applied = (Option<String>, String, Option<String>);
 
 async fn apply(realm: &str, client_id: &str, tab_name: &str, posted: &Posted) -> Result<Applied, ManageError> {
-    let (m, actor, f) = (&posted.admin_state().manager, &posted.admin.actor, &posted.fields);
+    let (m, actor, f) = (&posted.state().manager, &posted.admin.actor, &posted.fields);
     match (tab_name, f.get("op")) {
         ("settings", _) => {
             let changes = ClientChanges {

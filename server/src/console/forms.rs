@@ -117,7 +117,7 @@ impl FromRequest<AppState> for Posted {
 
 impl Posted {
     /// The server's state.
-    pub fn admin_state(&self) -> &AppState {
+    pub fn state(&self) -> &AppState {
         &self.state
     }
 

@@ -29,7 +29,7 @@ pub async fn change(Path(realm): Path<String>, posted: Posted) -> Response {
         })
     })();
     let result = match changes {
-        Ok(c) => posted.admin_state().manager.update_realm(&realm, c, &posted.admin.actor).await,
+        Ok(c) => posted.state().manager.update_realm(&realm, c, &posted.admin.actor).await,
         Err(e) => Err(e),
     };
     match result {

@@ -8,7 +8,7 @@ use axum::{extract::Path, response::Response};
 
 /// `POST /admin/{realm}/console/roles`.
 pub async fn change(Path(realm): Path<String>, posted: Posted) -> Response {
-    let (m, actor, f) = (&posted.admin_state().manager, &posted.admin.actor, &posted.fields);
+    let (m, actor, f) = (&posted.state().manager, &posted.admin.actor, &posted.fields);
     let client = Some(f.get("client")).filter(|c| !c.is_empty());
     let name = f.get("name");
     let here = match client {

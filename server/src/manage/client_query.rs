@@ -12,7 +12,7 @@ use crate::store::{
     clients::{ClientRow, SecretRow},
     realms::RealmRow,
     refresh_tokens::FamilyRow,
-    roles::RoleRow,
+    roles::OwnedRole,
 };
 
 /// Longest page of the client list.
@@ -105,9 +105,8 @@ impl Manager {
             .ok_or_else(|| ManageError::NotFound(format!("no client {client_id:?} in realm {:?}", realm.name)))?;
         let scopes = store::clients::scopes(&mut conn, &client.id).await?;
         let secrets = store::clients::valid_secrets(&mut conn, &client.id, self.now()).await?;
-        let owners = store::clients::list(&mut conn, &realm.id).await?;
         let direct = store::roles::direct_of_service_account(&mut conn, &client.id).await?;
-        let service_account_roles = direct.into_iter().map(|r| assigned(r, &owners)).collect();
+        let service_account_roles = direct.into_iter().map(AssignedRole::from).collect();
         let projects = store::projects::of_client(&mut conn, &client.id).await?;
         Ok(ClientDetail {
             secrets: secrets.into_iter().map(SecretMeta::from).collect(),
@@ -124,9 +123,8 @@ impl Manager {
     pub async fn assignable_roles(&self, realm: &str, actor: &Actor) -> Result<Vec<AssignedRole>, ManageError> {
         let realm = self.realm_for(realm, actor, VIEW_CLIENTS).await?;
         let mut conn = self.db.conn().await?;
-        let owners = store::clients::list(&mut conn, &realm.id).await?;
         let mut roles: Vec<AssignedRole> =
-            store::roles::all_of_realm(&mut conn, &realm.id).await?.into_iter().map(|r| assigned(r, &owners)).collect();
+            store::roles::all_of_realm(&mut conn, &realm.id).await?.into_iter().map(AssignedRole::from).collect();
         roles.retain(|r| r.client_id.as_deref() != Some(REALM_MANAGEMENT) || actor.can(&realm.id, &r.name));
         Ok(roles)
     }
@@ -164,9 +162,8 @@ impl Manager {
     }
 }
 
-/// A role row with its owner's client id.
-fn assigned(r: RoleRow, owners: &[ClientRow]) -> AssignedRole {
-    let client_id =
-        r.client_pk.as_deref().and_then(|pk| owners.iter().find(|c| c.id == pk)).map(|c| c.client_id.clone());
-    AssignedRole { client_id, name: r.name, description: r.description }
+impl From<OwnedRole> for AssignedRole {
+    fn from(r: OwnedRole) -> Self {
+        AssignedRole { client_id: r.client_id, name: r.name, description: r.description }
+    }
 }

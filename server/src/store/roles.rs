@@ -110,11 +110,24 @@ pub async fn unassign_from_service_account(
     on!(c, e => sqlx::query(SQL).bind(client_pk).bind(role_id).execute(e).await.map(|r| r.rows_affected() > 0))
 }
 
-/// The roles granted directly to a client's service account, with their ids.
-pub async fn direct_of_service_account(c: &mut impl Executes, client_pk: &str) -> sqlx::Result<Vec<RoleRow>> {
-    const SQL: &str = "SELECT r.id, r.name, r.description, r.client_pk FROM service_account_roles sar \
-                       JOIN roles r ON r.id = sar.role_id WHERE sar.client_pk = $1 ORDER BY r.name";
-    on!(c, e => sqlx::query_as(SQL).bind(client_pk).fetch_all(e).await)
+/// A role with the client id of its owner (`None`: a realm role).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OwnedRole {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub client_id: Option<String>,
+}
+
+const OWNED: &str = "SELECT r.id, r.name, r.description, oc.client_id AS client_id FROM roles r \
+                     LEFT JOIN clients oc ON oc.id = r.client_pk";
+
+/// The roles granted directly to a client's service account.
+pub async fn direct_of_service_account(c: &mut impl Executes, client_pk: &str) -> sqlx::Result<Vec<OwnedRole>> {
+    let sql = format!(
+        "{OWNED} JOIN service_account_roles sar ON sar.role_id = r.id WHERE sar.client_pk = $1 ORDER BY r.name"
+    );
+    on!(c, e => sqlx::query_as(&sql).bind(client_pk).fetch_all(e).await)
 }
 
 /// Splits granted roles into realm roles and client roles by owning client id.
@@ -148,9 +161,9 @@ pub async fn list(c: &mut impl Executes, realm_id: &str, client_pk: Option<&str>
 }
 
 /// Every role of a realm, realm roles and client roles alike, by name.
-pub async fn all_of_realm(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<RoleRow>> {
-    const SQL: &str = "SELECT id, name, description, client_pk FROM roles WHERE realm_id = $1 ORDER BY name";
-    on!(c, e => sqlx::query_as(SQL).bind(realm_id).fetch_all(e).await)
+pub async fn all_of_realm(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<OwnedRole>> {
+    let sql = format!("{OWNED} WHERE r.realm_id = $1 ORDER BY r.name");
+    on!(c, e => sqlx::query_as(&sql).bind(realm_id).fetch_all(e).await)
 }
 
 /// Creates a role; `false` when one of that name already exists there.
