@@ -17,6 +17,7 @@
 //! - `net`: the client's address behind trusted proxies, and the key per-address limits use
 //! - `ratelimit`, `stats`: request limits and token-issuance counters
 
+pub mod admin_api;
 pub mod cli;
 pub mod clock;
 pub mod config;

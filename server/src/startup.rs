@@ -225,6 +225,9 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .max_age(Duration::from_secs(600));
+    // Keycloak's Admin REST API: bearer tokens, no cookies; CORS comes with issue 9's per-client
+    // origins.
+    let api = api.merge(crate::admin_api::router());
     security_headers(api.layer(cors), false)
         .merge(security_headers(browser, true))
         .layer(middleware::from_fn(deadline))

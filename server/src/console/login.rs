@@ -184,20 +184,6 @@ async fn signed_in(session: &Session) -> bool {
     matches!(session.get::<String>(ADMIN_ID).await, Ok(Some(_)))
 }
 
-/// `GET /admin/realms/{realm}/clients`, the console's old address (now the admin REST API's
-/// ground): browsers are sent to the page's new place, query and all.
-pub async fn moved_clients_page(
-    axum::extract::Path(realm): axum::extract::Path<String>,
-    axum::extract::RawQuery(query): axum::extract::RawQuery,
-) -> Redirect {
-    let mut to = url::form_urlencoded::byte_serialize(realm.as_bytes()).collect::<String>();
-    to = format!("/admin/{to}/console/clients");
-    if let Some(q) = query.filter(|q| !q.is_empty()) {
-        to = format!("{to}?{q}");
-    }
-    Redirect::permanent(&to)
-}
-
 /// `GET /admin/switch?realm=NAME`: the realm switcher without JavaScript.
 pub async fn switch_realm(
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,

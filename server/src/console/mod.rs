@@ -35,7 +35,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/login", post(login::sign_in))
         .route("/admin/logout", post(login::sign_out))
         .route("/admin", axum::routing::get(login::home))
-        .route("/admin/realms/{realm}/clients", axum::routing::get(login::moved_clients_page))
         .route("/admin/switch", axum::routing::get(login::switch_realm))
         // Each console form posts to its page's own address.
         .route("/admin/{realm}/console/clients/new", post(clients::create))

@@ -47,6 +47,28 @@ impl Manager {
 }
 
 impl Manager {
+    /// The permissions of a client's service account (Keycloak's `service-account-{client}`
+    /// user): its `realm-management` roles in the client's realm; a service account of the
+    /// master realm holding `admin` administers every realm, as a master user would.
+    pub async fn permissions_of_service_account(
+        &self,
+        client: &store::clients::ClientRow,
+    ) -> Result<Permissions, ManageError> {
+        let mut conn = self.db.conn().await?;
+        let (realm_roles, client_roles) =
+            store::roles::split(store::roles::of_service_account(&mut conn, &client.id).await?);
+        let master = store::realms::by_name(&mut conn, MASTER_REALM).await?;
+        let enabled = client.enabled && !client.builtin;
+        let superuser = enabled
+            && master.is_some_and(|m| m.id == client.realm_id)
+            && realm_roles.iter().any(|r| r == SUPERUSER_ROLE);
+        let roles = match enabled {
+            true => client_roles.get(REALM_MANAGEMENT).cloned().unwrap_or_default().into_iter().collect(),
+            false => BTreeSet::new(),
+        };
+        Ok(Permissions { superuser, realm_id: client.realm_id.clone(), roles })
+    }
+
     /// Refuses to hand out a role carrying admin permissions the actor does not hold: whoever
     /// may assign roles could otherwise make themselves (or a script's client) a realm admin.
     /// Keycloak's rule too: you map only the admin roles you have.

@@ -140,7 +140,13 @@ async fn the_client_list_follows_the_stored_role_mappings(app: TestApp) {
     let res = sign_in(&app, "root", "a long admin password").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     // The console's old address sends browsers to the new one, query and all.
-    let res = app.http.get(format!("{}/admin/realms/default/clients?q=beta", app.base)).send().await.unwrap();
+    let res = app
+        .http
+        .get(format!("{}/admin/realms/default/clients?q=beta", app.base))
+        .header(header::ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
     assert_eq!(res.headers()[header::LOCATION], "/admin/default/console/clients?q=beta");
     let list = || async {

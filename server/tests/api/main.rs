@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod admin_api;
 mod authorization_code;
 mod cli;
 mod client_credentials;

@@ -1,0 +1,72 @@
+//! Keycloak's error answers: `{"error": …}` for 400, 401, 403 and 404, `{"errorMessage": …}`
+//! for 409 (python-keycloak matches some of those texts), and 500 without details.
+
+use crate::manage::ManageError;
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde_json::json;
+
+/// An admin API error.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: serde_json::Value,
+}
+
+impl ApiError {
+    pub fn unauthorized() -> Self {
+        ApiError { status: StatusCode::UNAUTHORIZED, body: json!({ "error": "HTTP 401 Unauthorized" }) }
+    }
+
+    pub fn forbidden() -> Self {
+        ApiError { status: StatusCode::FORBIDDEN, body: json!({ "error": "HTTP 403 Forbidden" }) }
+    }
+
+    pub fn not_found(message: &str) -> Self {
+        ApiError { status: StatusCode::NOT_FOUND, body: json!({ "error": message }) }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError { status: StatusCode::BAD_REQUEST, body: json!({ "error": message.into() }) }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        ApiError { status: StatusCode::CONFLICT, body: json!({ "errorMessage": message.into() }) }
+    }
+}
+
+impl From<ManageError> for ApiError {
+    fn from(e: ManageError) -> Self {
+        match e {
+            ManageError::Invalid(m) => ApiError::bad_request(m),
+            ManageError::Conflict(m) => ApiError::conflict(m),
+            ManageError::NotFound(m) => ApiError::not_found(&m),
+            ManageError::Forbidden(_) => ApiError::forbidden(),
+            e @ (ManageError::Db(_) | ManageError::Internal(_)) => {
+                tracing::error!(error = %e, "admin API");
+                ApiError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    body: json!({
+                        "error": "unknown_error",
+                        "error_description": "For more on this error consult the server log."
+                    }),
+                }
+            }
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ManageError::Db(e).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}

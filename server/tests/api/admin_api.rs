@@ -1,0 +1,218 @@
+//! Keycloak's Admin REST API over HTTP: bearer tokens from the realm's token endpoint,
+//! Keycloak's status codes and bodies, and the same permission checks as the console.
+
+use crate::helpers::*;
+use portcullis::manage::service_account::RoleRef;
+use reqwest::{header, StatusCode};
+use serde_json::{json, Value};
+
+crate::db_tests!(
+    a_script_manages_a_client_with_keycloaks_calls,
+    the_api_refuses_without_a_token_or_the_permission,
+    browsers_at_the_old_console_address_are_sent_to_the_console,
+);
+
+/// A confidential client whose service account holds the realm role `role` (a seed composite
+/// of admin permissions), and a bearer token for it.
+async fn script(app: &TestApp, id: &str, role: &str) -> String {
+    let creds = app.service_client(id, &[]).await;
+    let role = RoleRef { client_id: None, name: role.into() };
+    app.manager.set_service_account_roles("default", id, &[role], true, &operator()).await.unwrap();
+    app.access_token(&creds).await
+}
+
+fn api(app: &TestApp, path: &str) -> String {
+    format!("{}/admin/realms/default{path}", app.base)
+}
+
+async fn a_script_manages_a_client_with_keycloaks_calls(app: TestApp) {
+    let token = script(&app, "deployer", "administer-clients").await;
+    app.manager.create_role("default", None, "reporter", "", &operator()).await.unwrap();
+    let http = &app.http;
+    // Create: 201, Location with the new id, and no body.
+    let res = http
+        .post(api(&app, "/clients"))
+        .bearer_auth(&token)
+        .json(&json!({"clientId": "reports-job", "serviceAccountsEnabled": true, "standardFlowEnabled": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let location = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(res.text().await.unwrap().is_empty(), "no body");
+    let id = location.rsplit('/').next().unwrap().to_owned();
+    assert!(location.ends_with(&format!("/admin/realms/default/clients/{id}")), "{location}");
+
+    // Find by clientId: an exact match, as an array.
+    let found: Value = http
+        .get(api(&app, "/clients?clientId=reports-job"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found[0]["id"], id.as_str());
+    assert_eq!(found[0]["serviceAccountsEnabled"], true);
+    assert_eq!(found[0]["publicClient"], false);
+    let none: Value = http
+        .get(api(&app, "/clients?clientId=reports"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none, json!([]), "no partial matches without search=true");
+
+    // Regenerate and use the secret.
+    let secret: Value = http
+        .post(api(&app, &format!("/clients/{id}/client-secret")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(secret["type"], "secret");
+    let creds = Creds { id: "reports-job".into(), secret: secret["value"].as_str().unwrap().to_owned() };
+    let shown: Value = http
+        .get(api(&app, &format!("/clients/{id}/client-secret")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown, json!({"type": "secret"}), "only a hash is kept: no value to read back");
+
+    // Partial PUT: the lifespan attribute, 204.
+    let res = http
+        .put(api(&app, &format!("/clients/{id}")))
+        .bearer_auth(&token)
+        .json(&json!({"attributes": {"access.token.lifespan": "900"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let body: Value = app.token(&creds, None).await.json().await.unwrap();
+    assert_eq!(body["expires_in"], 900);
+    let got: Value =
+        http.get(api(&app, &format!("/clients/{id}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(got["attributes"]["access.token.lifespan"], "900");
+    assert_eq!(got["clientId"], "reports-job", "the rest is unchanged");
+
+    // The service-account user.
+    let sa: Value = http
+        .get(api(&app, &format!("/clients/{id}/service-account-user")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sa["username"], "service-account-reports-job");
+
+    // notBefore through PUT (Keycloak's console sends a float): the token in hand dies.
+    let in_hand = app.access_token(&creds).await;
+    app.clock.advance(5);
+    let now = portcullis::clock::Clock::now(&*app.clock) as f64 + 0.25;
+    let res = http
+        .put(api(&app, &format!("/clients/{id}")))
+        .bearer_auth(&token)
+        .json(&json!({"notBefore": now}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.introspect(&creds, &in_hand).await["active"], false);
+
+    // Duplicates: 409 with Keycloak's errorMessage.
+    let res = http
+        .post(api(&app, "/clients"))
+        .bearer_auth(&token)
+        .json(&json!({"clientId": "reports-job"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"errorMessage": "Client reports-job already exists"}));
+
+    // Delete: 204, then 404 with Keycloak's error.
+    let res = http.delete(api(&app, &format!("/clients/{id}"))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = http.get(api(&app, &format!("/clients/{id}"))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"error": "Could not find client"}));
+    assert_eq!(app.token(&creds, None).await.status(), StatusCode::UNAUTHORIZED);
+
+    // The legacy /auth prefix serves the same API.
+    let res =
+        http.get(format!("{}/auth/admin/realms/default/clients", app.base)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let listed: Value = res.json().await.unwrap();
+    assert!(listed.as_array().unwrap().iter().any(|c| c["clientId"] == "deployer"));
+}
+
+async fn the_api_refuses_without_a_token_or_the_permission(app: TestApp) {
+    let http = &app.http;
+    let res = http.get(api(&app, "/clients")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"error": "HTTP 401 Unauthorized"}));
+    let res = http.get(api(&app, "/clients")).bearer_auth("not.a.token").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // A viewer reads and cannot change; a refused change writes nothing.
+    let viewer = script(&app, "auditor", "view-realm").await;
+    assert_eq!(http.get(api(&app, "/clients")).bearer_auth(&viewer).send().await.unwrap().status(), StatusCode::OK);
+    let res = http
+        .post(api(&app, "/clients"))
+        .bearer_auth(&viewer)
+        .json(&json!({"clientId": "sneaky"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"error": "HTTP 403 Forbidden"}));
+    assert!(app.manager.client_detail("default", "sneaky", &operator()).await.is_err());
+
+    // A client without admin roles may not even list.
+    let plain = app.service_client("plain", &[]).await;
+    let plain = app.access_token(&plain).await;
+    assert_eq!(
+        http.get(api(&app, "/clients")).bearer_auth(&plain).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // A realm's administrator has no say in another realm.
+    let admin = script(&app, "deployer", "administer-clients").await;
+    app.manager.create_realm("other", None, &operator()).await.unwrap();
+    let res = http.get(format!("{}/admin/realms/other/clients", app.base)).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // A token revoked by the realm's not-before is refused.
+    app.clock.advance(5);
+    app.manager.set_realm_not_before("default", None, &operator()).await.unwrap();
+    assert_eq!(
+        http.get(api(&app, "/clients")).bearer_auth(&admin).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn browsers_at_the_old_console_address_are_sent_to_the_console(app: TestApp) {
+    let res = app
+        .http
+        .get(format!("{}/admin/realms/default/clients?q=beta", app.base))
+        .header(header::ACCEPT, "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(res.headers()[header::LOCATION], "/admin/default/console/clients?q=beta");
+}
