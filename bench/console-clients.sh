@@ -42,7 +42,7 @@ measure() {
     printf "%-34s median %6.1f ms   p95 %6.1f ms\n", l, t[int(NR / 2) + 1], t[int(NR * 0.95)] }'
 }
 echo "OAuth Clients page, $N clients (SQLite, $(basename "$BIN"))"
-measure "first page" "/admin/default/console/clients" "1–20 of $((N + 1))"
+measure "first page" "/admin/default/console/clients" "1–20 of $((N + 2))"
 measure "page at 9,980" "/admin/default/console/clients?first=9980" "9981–10000"
 measure "search, one match (app-04242)" "/admin/default/console/clients?q=app-04242" "1–1 of 1"
 measure "search, no match" "/admin/default/console/clients?q=nothing-like-it" "No results"

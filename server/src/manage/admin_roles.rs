@@ -3,10 +3,48 @@
 //! composite realm roles. Made with every realm, and at start for realms made before.
 
 use super::{ManageError, Manager};
-use crate::store::{self, clients::ClientRow, Executes};
+use crate::{
+    model::scope,
+    store::{self, clients::ClientRow, Executes},
+};
 
 /// The built-in client holding the admin permissions.
 pub const REALM_MANAGEMENT: &str = "realm-management";
+
+/// Keycloak's public client for the admin API: the password grant gets an administrator a
+/// token (`python-keycloak`'s and `keycloak-admin-client`'s default).
+pub const ADMIN_CLI: &str = "admin-cli";
+
+/// A client the system makes in every realm.
+fn system_client(realm_id: &str, client_id: &str, confidential: bool, now: i64) -> ClientRow {
+    ClientRow {
+        id: store::new_id(),
+        realm_id: realm_id.to_owned(),
+        client_id: client_id.to_owned(),
+        name: client_id.to_owned(),
+        description: String::new(),
+        template: if confidential { "service" } else { "spa" }.to_owned(),
+        confidential,
+        enabled: true,
+        grant_types: String::new(),
+        redirect_uris: "[]".to_owned(),
+        post_logout_redirect_uris: "[]".to_owned(),
+        access_token_lifespan: None,
+        refresh_token_lifespan: None,
+        refresh_token_rotation: true,
+        refresh_reuse_window: 5,
+        pkce_required: true,
+        consent_required: false,
+        id_token_alg: None,
+        not_before: 0,
+        created_by: "system".to_owned(),
+        updated_by: "system".to_owned(),
+        created_at: now,
+        updated_at: now,
+        full_scope_allowed: true,
+        builtin: false,
+    }
+}
 
 /// Keycloak's `realm-management` roles and, for the composites, the roles they include.
 pub const PERMISSIONS: &[(&str, &[&str])] = &[
@@ -57,31 +95,10 @@ impl Manager {
         }
         let now = self.now();
         let client = ClientRow {
-            id: store::new_id(),
-            realm_id: realm_id.to_owned(),
-            client_id: REALM_MANAGEMENT.to_owned(),
-            name: REALM_MANAGEMENT.to_owned(),
             description: "Built in: its roles are the realm's admin permissions".to_owned(),
-            template: "service".to_owned(),
-            confidential: true,
-            enabled: true,
             grant_types: String::new(),
-            redirect_uris: "[]".to_owned(),
-            post_logout_redirect_uris: "[]".to_owned(),
-            access_token_lifespan: None,
-            refresh_token_lifespan: None,
-            refresh_token_rotation: true,
-            refresh_reuse_window: 5,
-            pkce_required: true,
-            consent_required: false,
-            id_token_alg: None,
-            not_before: 0,
-            created_by: "system".to_owned(),
-            updated_by: "system".to_owned(),
-            created_at: now,
-            updated_at: now,
-            full_scope_allowed: true,
             builtin: true,
+            ..system_client(realm_id, REALM_MANAGEMENT, true, now)
         };
         store::clients::insert(c, &client).await?;
         let mut ids = std::collections::HashMap::new();
@@ -107,15 +124,40 @@ impl Manager {
         Ok(true)
     }
 
+    /// Makes the realm's `admin-cli` client unless it exists: public, password and refresh
+    /// grants only, the OIDC scopes. Administrators sign in through it for the admin API; it is
+    /// an ordinary client otherwise (it shows in the list, and can be changed or deleted).
+    pub(super) async fn ensure_admin_cli(&self, c: &mut impl Executes, realm_id: &str) -> Result<(), ManageError> {
+        if store::clients::by_client_id(c, realm_id, ADMIN_CLI).await?.is_some() {
+            return Ok(());
+        }
+        let now = self.now();
+        let client = ClientRow {
+            description: "Built in: administrators get admin API tokens here (password grant)".to_owned(),
+            grant_types: "password refresh_token".to_owned(),
+            ..system_client(realm_id, ADMIN_CLI, false, now)
+        };
+        store::clients::insert(c, &client).await?;
+        for (name, description) in scope::BUILTIN {
+            let scope_id = store::scopes::ensure(c, realm_id, name, description, true, now).await?;
+            store::clients::add_scope(c, &client.id, &scope_id, matches!(*name, "profile" | "email")).await?;
+        }
+        Ok(())
+    }
+
     /// Gives every realm its admin roles (realms made before they existed). Run at start: one
     /// query when there is nothing to do.
     pub async fn ensure_admin_roles_everywhere(&self) -> Result<usize, ManageError> {
         let mut conn = self.db.conn().await?;
-        let missing = store::clients::realms_without(&mut conn, REALM_MANAGEMENT).await?;
+        let mut missing = store::clients::realms_without(&mut conn, REALM_MANAGEMENT).await?;
+        missing.extend(store::clients::realms_without(&mut conn, ADMIN_CLI).await?);
+        missing.sort();
+        missing.dedup();
         drop(conn);
         for realm_id in &missing {
             let mut tx = self.db.begin().await?;
             self.ensure_admin_roles(&mut tx, realm_id).await?;
+            self.ensure_admin_cli(&mut tx, realm_id).await?;
             tx.commit().await?;
         }
         Ok(missing.len())

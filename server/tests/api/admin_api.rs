@@ -10,6 +10,7 @@ crate::db_tests!(
     a_script_manages_a_client_with_keycloaks_calls,
     the_api_refuses_without_a_token_or_the_permission,
     browsers_at_the_old_console_address_are_sent_to_the_console,
+    an_administrator_signs_in_through_admin_cli_as_python_keycloak_does,
 );
 
 /// A confidential client whose service account holds the realm role `role` (a seed composite
@@ -215,4 +216,47 @@ async fn browsers_at_the_old_console_address_are_sent_to_the_console(app: TestAp
         .unwrap();
     assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
     assert_eq!(res.headers()[header::LOCATION], "/admin/default/console/clients?q=beta");
+}
+
+async fn an_administrator_signs_in_through_admin_cli_as_python_keycloak_does(app: TestApp) {
+    app.manager.create_admin("root", "a long admin password".into(), &operator()).await.unwrap();
+    // python-keycloak's token request, to the master realm's public admin-cli client.
+    let form = [
+        ("username", "root"),
+        ("password", "a long admin password"),
+        ("client_id", "admin-cli"),
+        ("grant_type", "password"),
+        ("code", ""),
+        ("redirect_uri", ""),
+        ("scope", "openid"),
+    ];
+    let res = app.post_form("master", TOKEN, None, &form).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["expires_in"].as_i64().unwrap() > 0);
+    let token = body["access_token"].as_str().unwrap();
+    // The master realm's admin administers every realm.
+    let res = app.http.get(api(&app, "/clients?clientId=admin-cli")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let found: Value = res.json().await.unwrap();
+    assert_eq!(found[0]["publicClient"], true);
+    assert_eq!(found[0]["directAccessGrantsEnabled"], true);
+
+    // The realm's OAuth clients switch leaves admin-cli working.
+    app.manager.set_oauth_clients_enabled("master", false, &operator()).await.unwrap();
+    assert_eq!(app.post_form("master", TOKEN, None, &form).await.status(), StatusCode::OK);
+
+    // client_credentials with scope=openid (python-keycloak always sends it).
+    let svc = app.service_client("svc", &["read:reports"]).await;
+    let res = app.token(&svc, Some("openid")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["scope"], "read:reports", "the client's own scopes");
+    let res = app.token(&svc, Some("openid read:reports")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // A dead refresh token says Keycloak's words, on which python-keycloak signs in again.
+    let refresh = [("grant_type", "refresh_token"), ("client_id", "admin-cli"), ("refresh_token", "not-a-live-token")];
+    let res = app.post_form("master", TOKEN, None, &refresh).await;
+    let error = assert_oauth_error(res, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    assert!(error["error_description"].as_str().unwrap().starts_with("Token is not active"), "{error}");
 }

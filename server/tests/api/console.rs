@@ -104,7 +104,7 @@ async fn signed_in_admin_sees_the_clients_and_can_sign_out(app: TestApp) {
     let html =
         app.http.get(format!("{}/admin/default/console/clients", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("data-client-id=\"alpha-service\"") && html.contains("data-client-id=\"beta-service\""));
-    assert!(html.contains("1–2 of 2"));
+    assert!(html.contains("1–3 of 3"), "the two, and the built-in admin-cli");
     let filtered = app
         .http
         .get(format!("{}/admin/default/console/clients?q=beta", app.base))

@@ -384,16 +384,18 @@ async fn the_client_list_pages_and_searches_on_the_server(app: TestApp) {
         })
         .await;
     }
+    // 45 and the realm's admin-cli, by client id.
     let first = console.page("clients").await;
     assert!(
-        first.contains("1–20 of 45")
-            && first.contains("data-client-id=\"app-19\"")
-            && !first.contains("data-client-id=\"app-20\"")
+        first.contains("1–20 of 46")
+            && first.contains("data-client-id=\"admin-cli\"")
+            && first.contains("data-client-id=\"app-18\"")
+            && !first.contains("data-client-id=\"app-19\"")
     );
     assert!(first.contains("rel=\"next\""));
     let last = console.page("clients?first=40").await;
     assert!(
-        last.contains("41–45 of 45") && last.contains("data-client-id=\"app-44\"") && !last.contains("rel=\"next\"")
+        last.contains("41–46 of 46") && last.contains("data-client-id=\"app-44\"") && !last.contains("rel=\"next\"")
     );
     let found = console.page("clients?q=nightly").await;
     assert!(found.contains("1–5 of 5"), "by name, case-insensitive");

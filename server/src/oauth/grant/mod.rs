@@ -119,7 +119,9 @@ pub async fn token(
 
 /// Checks that the realm lets custom clients obtain tokens and that the client may use `grant`.
 pub fn check_allowed(realm: &Realm, client: &AuthenticatedClient, grant: GrantType) -> Result<(), OAuthError> {
-    if !realm.settings.oauth_clients_enabled {
+    // The switch is for the realm's custom clients; `admin-cli` is the admin API's way in.
+    let custom = client.client.client_id() != crate::manage::admin_roles::ADMIN_CLI;
+    if custom && !realm.settings.oauth_clients_enabled {
         return Err(OAuthError::unauthorized_client("OAuth clients are disabled in this realm"));
     }
     if !client.client.allows_grant(grant) {
@@ -135,7 +137,16 @@ pub fn resolve_scope(realm: &Realm, client: &Client, requested: Option<&str>) ->
     let Some(requested) = requested.filter(|r| !r.trim_matches(' ').is_empty()) else {
         return Ok(client.default_scopes.clone());
     };
-    let scopes = crate::model::scope::parse(requested).ok_or_else(|| OAuthError::invalid_scope("malformed scope"))?;
+    let mut scopes =
+        crate::model::scope::parse(requested).ok_or_else(|| OAuthError::invalid_scope("malformed scope"))?;
+    // Keycloak's clients (python-keycloak) send `scope=openid` with every grant, service
+    // clients' included: a client not allowed it gets its other scopes, as from Keycloak.
+    if !realm.implications.allows(&client.allowed_scopes, "openid") {
+        scopes.retain(|s| s != "openid");
+        if scopes.is_empty() {
+            return Ok(client.default_scopes.clone());
+        }
+    }
     if let Some(denied) = scopes.iter().find(|s| !realm.implications.allows(&client.allowed_scopes, s)) {
         return Err(OAuthError::invalid_scope(format!("scope {denied:?} is not allowed for this client")));
     }

@@ -27,7 +27,9 @@ pub struct Request {
     pub scope: Option<String>,
 }
 
-const INVALID: &str = "the refresh token is invalid, expired or revoked";
+/// Keycloak's wording leads each message: `python-keycloak` signs in again when a refresh
+/// fails with "Token is not active" or "Session not active".
+const INVALID: &str = "Token is not active: the refresh token is invalid, expired or revoked";
 
 /// Refreshes.
 pub async fn handle(
@@ -92,7 +94,9 @@ pub async fn handle(
     };
     store::audit::insert(&mut tx, &ev, now).await?;
     tx.commit().await?;
-    Err(OAuthError::invalid_grant("the refresh token was already used; its session has been revoked"))
+    Err(OAuthError::invalid_grant(
+        "Token is not active: the refresh token was already used; its session has been revoked",
+    ))
 }
 
 /// Validates the family's state and issues the new token set.
@@ -125,14 +129,16 @@ async fn finish(
         }
     };
     if row.issued_at < realm.settings.not_before || row.issued_at < client.row.not_before {
-        return Err(OAuthError::invalid_grant("the refresh token was issued before the not-before time"));
+        return Err(OAuthError::invalid_grant(
+            "Token is not active: the refresh token was issued before the not-before time",
+        ));
     }
     let user = store::users::by_id(&mut tx, &row.user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id);
     let Some(user) = user else {
-        return Err(OAuthError::invalid_grant("the user is disabled or deleted"));
+        return Err(OAuthError::invalid_grant("Token is not active: the user is disabled or deleted"));
     };
     if !row.offline && crate::flow::sso::live(&mut tx, realm, &row.session_id, now).await?.is_none() {
-        return Err(OAuthError::invalid_grant("the sign-in session has ended"));
+        return Err(OAuthError::invalid_grant("Session not active: the sign-in session has ended"));
     }
     let grant = UserGrant {
         realm,
