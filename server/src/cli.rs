@@ -640,8 +640,13 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
         }
         Command::User(UserCommand::Create { realm, username, email, roles, password_stdin: _ }) => {
             let password = read_password()?;
-            let id =
-                m.create_user(NewUser { realm, username: username.clone(), email, roles }, password, &ACTOR).await?;
+            let id = m
+                .create_user(
+                    NewUser { realm, username: username.clone(), email, roles, ..Default::default() },
+                    password,
+                    &ACTOR,
+                )
+                .await?;
             println!("created user {username} ({id})");
         }
         Command::User(UserCommand::Grant(f)) => set_user_roles(m, f, true).await?,

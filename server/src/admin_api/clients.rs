@@ -90,7 +90,7 @@ fn detail_representation(d: &ClientDetail) -> Value {
 }
 
 /// The `clientId` of the client with internal id `id`, for a caller who may see clients.
-async fn client_id_of(state: &AppState, realm: &str, id: &str, actor: &Actor) -> Result<String, ApiError> {
+pub(super) async fn client_id_of(state: &AppState, realm: &str, id: &str, actor: &Actor) -> Result<String, ApiError> {
     let realm = state.manager.realm_row(realm).await.map_err(|_| ApiError::not_found("Realm not found."))?;
     if !["query-clients", "view-clients", "manage-clients"].iter().any(|p| actor.can(&realm.id, p)) {
         return Err(ApiError::forbidden());

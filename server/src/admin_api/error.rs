@@ -17,6 +17,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// The status the error answers with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     pub fn unauthorized() -> Self {
         ApiError { status: StatusCode::UNAUTHORIZED, body: json!({ "error": "HTTP 401 Unauthorized" }) }
     }

@@ -8,13 +8,20 @@
 //! - `auth`: the bearer token → `manage::Actor`
 //! - `error`: Keycloak's error bodies
 //! - `clients`: `/clients`, a client, its secret and its service-account user
+//! - `roles`: realm roles, a client's roles, `roles-by-id`
+//! - `users`: users, their passwords and their (and service accounts') role mappings
 
 pub mod auth;
 pub mod clients;
 pub mod error;
+pub mod roles;
+pub mod users;
 
 use crate::state::AppState;
-use axum::{routing::get, Router};
+use axum::{
+    routing::{get, put},
+    Router,
+};
 
 /// The routes of one realm's admin API, relative to `/admin/realms/{realm}`.
 fn realm_routes() -> Router<AppState> {
@@ -23,6 +30,27 @@ fn realm_routes() -> Router<AppState> {
         .route("/clients/{id}", get(clients::get).put(clients::update).delete(clients::delete))
         .route("/clients/{id}/client-secret", get(clients::secret).post(clients::regenerate_secret))
         .route("/clients/{id}/service-account-user", get(clients::service_account_user))
+        .route("/clients/{id}/roles", get(roles::client_list).post(roles::client_create))
+        .route(
+            "/clients/{id}/roles/{name}",
+            get(roles::client_get).put(roles::client_update).delete(roles::client_delete),
+        )
+        .route("/roles", get(roles::realm_list).post(roles::realm_create))
+        .route("/roles/{name}", get(roles::realm_get).put(roles::realm_update).delete(roles::realm_delete))
+        .route("/roles-by-id/{id}", get(roles::by_id))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/count", get(users::count))
+        .route("/users/{id}", get(users::get).put(users::update).delete(users::delete))
+        .route("/users/{id}/reset-password", put(users::reset_password))
+        .route("/users/{id}/role-mappings", get(users::mappings))
+        .route(
+            "/users/{id}/role-mappings/realm",
+            get(users::realm_list).post(users::realm_add).delete(users::realm_remove),
+        )
+        .route(
+            "/users/{id}/role-mappings/clients/{client}",
+            get(users::client_list).post(users::client_add).delete(users::client_remove),
+        )
 }
 
 /// The admin API, at Keycloak's paths and under the `/auth` prefix of older Keycloaks.

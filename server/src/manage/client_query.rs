@@ -101,7 +101,6 @@ impl Manager {
         let mut conn = self.db.conn().await?;
         let client = store::clients::by_client_id(&mut conn, &realm.id, client_id)
             .await?
-            .filter(|c| !c.builtin)
             .ok_or_else(|| ManageError::NotFound(format!("no client {client_id:?} in realm {:?}", realm.name)))?;
         let scopes = store::clients::scopes(&mut conn, &client.id).await?;
         let secrets = store::clients::valid_secrets(&mut conn, &client.id, self.now()).await?;

@@ -23,9 +23,16 @@ pub struct Permissions {
 
 impl Permissions {
     /// Whether the user holds `permission` (a `realm-management` role) in the realm `realm_id`.
+    /// Managing something includes seeing it (`manage-clients` ⊇ `view-clients`,
+    /// `query-clients`), as in Keycloak.
     pub fn can(&self, realm_id: &str, permission: &str) -> bool {
+        let managing = permission
+            .strip_prefix("view-")
+            .or_else(|| permission.strip_prefix("query-"))
+            .is_some_and(|thing| self.roles.contains(&format!("manage-{thing}")));
         self.superuser
-            || (self.realm_id == realm_id && (self.roles.contains(permission) || self.roles.contains(REALM_ADMIN)))
+            || (self.realm_id == realm_id
+                && (self.roles.contains(permission) || managing || self.roles.contains(REALM_ADMIN)))
     }
 }
 
@@ -108,6 +115,7 @@ mod tests {
         let p = holding("acme", &["view-clients", "query-clients"]);
         assert!(p.can("acme", "view-clients"));
         assert!(!p.can("acme", "manage-clients"), "viewing is not managing");
+        assert!(holding("acme", &["manage-clients"]).can("acme", "query-clients"), "managing includes seeing");
         assert!(!p.can("other", "view-clients"), "another realm");
         assert!(holding("acme", &[REALM_ADMIN]).can("acme", "manage-users"), "realm-admin holds every permission");
         let root = Permissions { superuser: true, ..Default::default() };

@@ -12,6 +12,18 @@ use crate::{
     store::{self, admins::AdminRow, audit::NewAudit, realms::RealmRow, users::UserRow},
 };
 
+/// The argon2id hash of `password`, once it meets the realm's policy.
+async fn hash_for(realm: &RealmRow, password: String) -> Result<String, ManageError> {
+    let min = realm.password_min_length.max(1) as usize;
+    if password.chars().count() < min {
+        return Err(ManageError::Invalid(format!(
+            "the password must be at least {min} characters (realm {:?} policy)",
+            realm.name
+        )));
+    }
+    password::hash(password).await.map_err(|e| ManageError::Internal(e.to_string()))
+}
+
 /// Minimum length of an admin password.
 pub const ADMIN_PASSWORD_MIN: usize = 8;
 
@@ -22,11 +34,38 @@ pub struct NewUser {
     pub username: String,
     pub email: Option<String>,
     pub roles: Vec<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub email_verified: bool,
+    /// Made disabled (the default is enabled).
+    pub disabled: bool,
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    /// `Some(None)` removes the email.
+    pub email: Option<Option<String>>,
+    pub email_verified: Option<bool>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub enabled: Option<bool>,
 }
 
 impl Manager {
     /// Creates a realm user with a password checked against the realm's policy.
     pub async fn create_user(&self, req: NewUser, password: String, actor: &Actor) -> Result<String, ManageError> {
+        self.create_user_with(req, Some(password), actor).await
+    }
+
+    /// Creates a realm user, with a password checked against the realm's policy or (`None`)
+    /// without one (Keycloak's API creates users so; they cannot sign in until one is set).
+    pub async fn create_user_with(
+        &self,
+        req: NewUser,
+        password: Option<String>,
+        actor: &Actor,
+    ) -> Result<String, ManageError> {
         validate::username(&req.username).map_err(ManageError::Invalid)?;
         if let Some(e) = &req.email {
             validate::email(e).map_err(ManageError::Invalid)?;
@@ -36,25 +75,21 @@ impl Manager {
         }
         let realm = self.realm_row(&req.realm).await?;
         actor.require(&realm.id, MANAGE_USERS)?;
-        let min = realm.password_min_length.max(1) as usize;
-        if password.chars().count() < min {
-            return Err(ManageError::Invalid(format!(
-                "the password must be at least {min} characters (realm {:?} policy)",
-                realm.name
-            )));
-        }
-        let hash = password::hash(password).await.map_err(|e| ManageError::Internal(e.to_string()))?;
+        let hash = match password {
+            Some(p) => Some(hash_for(&realm, p).await?),
+            None => None,
+        };
         let now = self.now();
         let user = UserRow {
             id: store::new_id(),
             realm_id: realm.id.clone(),
             username: req.username.clone(),
             email: req.email.clone(),
-            email_verified: false,
-            first_name: String::new(),
-            last_name: String::new(),
-            password_hash: Some(hash),
-            enabled: true,
+            email_verified: req.email_verified,
+            first_name: req.first_name.clone(),
+            last_name: req.last_name.clone(),
+            password_hash: hash,
+            enabled: !req.disabled,
             created_at: now,
             updated_at: now,
         };
@@ -75,6 +110,146 @@ impl Manager {
         store::audit::insert(&mut tx, &NewAudit { realm_id: Some(&realm.id), ..audit }, now).await?;
         tx.commit().await?;
         Ok(user.id)
+    }
+
+    /// The users of a realm matching `query`, `max` from `first` (`view-users` or `query-users`).
+    pub async fn search_users(
+        &self,
+        realm: &str,
+        query: &store::users::UserQuery,
+        first: i64,
+        max: i64,
+        actor: &Actor,
+    ) -> Result<(RealmRow, Vec<UserRow>), ManageError> {
+        let realm = self.users_realm(realm, actor).await?;
+        let mut conn = self.db.conn().await?;
+        let users = store::users::search(&mut conn, &realm.id, query, first.max(0), max.clamp(1, 10_000)).await?;
+        Ok((realm, users))
+    }
+
+    /// How many users of a realm match `query`.
+    pub async fn count_users(
+        &self,
+        realm: &str,
+        query: &store::users::UserQuery,
+        actor: &Actor,
+    ) -> Result<i64, ManageError> {
+        let realm = self.users_realm(realm, actor).await?;
+        let mut conn = self.db.conn().await?;
+        Ok(store::users::count(&mut conn, &realm.id, query).await?)
+    }
+
+    /// The user `id` of a realm (`view-users`).
+    pub async fn user_by_id(&self, realm: &str, id: &str, actor: &Actor) -> Result<UserRow, ManageError> {
+        let realm = self.users_realm(realm, actor).await?;
+        self.user_in(&realm, id).await
+    }
+
+    async fn users_realm(&self, realm: &str, actor: &Actor) -> Result<RealmRow, ManageError> {
+        let realm = self.realm_row(realm).await?;
+        if !actor.can(&realm.id, "query-users") {
+            actor.require(&realm.id, MANAGE_USERS)?;
+        }
+        Ok(realm)
+    }
+
+    async fn user_in(&self, realm: &RealmRow, id: &str) -> Result<UserRow, ManageError> {
+        let mut conn = self.db.conn().await?;
+        store::users::by_id(&mut conn, id)
+            .await?
+            .filter(|u| u.realm_id == realm.id)
+            .ok_or_else(|| ManageError::NotFound("User not found".into()))
+    }
+
+    /// Changes a user's profile; disabling ends nothing already issued but refuses new tokens.
+    pub async fn update_user(
+        &self,
+        realm: &str,
+        id: &str,
+        changes: UserChanges,
+        actor: &Actor,
+    ) -> Result<(), ManageError> {
+        let realm = self.realm_row(realm).await?;
+        actor.require(&realm.id, MANAGE_USERS)?;
+        let before = self.user_in(&realm, id).await?;
+        let mut user = before.clone();
+        if let Some(Some(e)) = &changes.email {
+            validate::email(e).map_err(ManageError::Invalid)?;
+        }
+        user.email = changes.email.unwrap_or(user.email);
+        user.email_verified = changes.email_verified.unwrap_or(user.email_verified);
+        user.first_name = changes.first_name.unwrap_or(user.first_name);
+        user.last_name = changes.last_name.unwrap_or(user.last_name);
+        user.enabled = changes.enabled.unwrap_or(user.enabled);
+        user.updated_at = self.now();
+        let detail = serde_json::json!({
+            "username": user.username,
+            "email_changed": before.email != user.email,
+            "enabled": user.enabled,
+        });
+        self.write_user(&realm, &user, "user.updated", detail, actor).await
+    }
+
+    /// Sets a user's password (checked against the realm's policy).
+    pub async fn set_password(
+        &self,
+        realm: &str,
+        id: &str,
+        password: String,
+        actor: &Actor,
+    ) -> Result<(), ManageError> {
+        let realm = self.realm_row(realm).await?;
+        actor.require(&realm.id, MANAGE_USERS)?;
+        let mut user = self.user_in(&realm, id).await?;
+        user.password_hash = Some(hash_for(&realm, password).await?);
+        user.updated_at = self.now();
+        let detail = serde_json::json!({ "username": user.username });
+        self.write_user(&realm, &user, "user.password_set", detail, actor).await
+    }
+
+    async fn write_user(
+        &self,
+        realm: &RealmRow,
+        user: &UserRow,
+        kind: &str,
+        detail: serde_json::Value,
+        actor: &Actor,
+    ) -> Result<(), ManageError> {
+        let mut tx = self.db.begin().await?;
+        store::users::update(&mut tx, user)
+            .await
+            .map_err(on_unique(|| "a user with that email already exists".into()))?;
+        let audit = NewAudit {
+            realm_id: Some(&realm.id),
+            kind,
+            actor: actor.name(),
+            subject: Some(&user.id),
+            detail: Some(detail),
+            ..Default::default()
+        };
+        store::audit::insert(&mut tx, &audit, self.now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a user: their sessions, refresh tokens, consents and role mappings go with them.
+    pub async fn delete_user(&self, realm: &str, id: &str, actor: &Actor) -> Result<(), ManageError> {
+        let realm = self.realm_row(realm).await?;
+        actor.require(&realm.id, MANAGE_USERS)?;
+        let user = self.user_in(&realm, id).await?;
+        let mut tx = self.db.begin().await?;
+        store::users::delete(&mut tx, &user.id).await?;
+        let audit = NewAudit {
+            realm_id: Some(&realm.id),
+            kind: "user.deleted",
+            actor: actor.name(),
+            subject: Some(&user.id),
+            detail: Some(serde_json::json!({ "username": user.username })),
+            ..Default::default()
+        };
+        store::audit::insert(&mut tx, &audit, self.now()).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Grants (or with `grant` false, takes away) existing roles of the realm — realm roles by

@@ -130,6 +130,12 @@ pub async fn direct_of_service_account(c: &mut impl Executes, client_pk: &str) -
     on!(c, e => sqlx::query_as(&sql).bind(client_pk).fetch_all(e).await)
 }
 
+/// The roles granted directly to a user.
+pub async fn direct_of_user(c: &mut impl Executes, user_id: &str) -> sqlx::Result<Vec<OwnedRole>> {
+    let sql = format!("{OWNED} JOIN user_roles ur ON ur.role_id = r.id WHERE ur.user_id = $1 ORDER BY r.name");
+    on!(c, e => sqlx::query_as(&sql).bind(user_id).fetch_all(e).await)
+}
+
 /// Splits granted roles into realm roles and client roles by owning client id.
 pub fn split(roles: Vec<GrantedRole>) -> (Vec<String>, std::collections::BTreeMap<String, Vec<String>>) {
     let mut realm_roles = Vec::new();
@@ -164,6 +170,12 @@ pub async fn list(c: &mut impl Executes, realm_id: &str, client_pk: Option<&str>
 pub async fn all_of_realm(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<OwnedRole>> {
     let sql = format!("{OWNED} WHERE r.realm_id = $1 ORDER BY r.name");
     on!(c, e => sqlx::query_as(&sql).bind(realm_id).fetch_all(e).await)
+}
+
+/// A role of the realm by its id, with its owner's client id.
+pub async fn owned_by_id(c: &mut impl Executes, realm_id: &str, role_id: &str) -> sqlx::Result<Option<OwnedRole>> {
+    let sql = format!("{OWNED} WHERE r.realm_id = $1 AND r.id = $2");
+    on!(c, e => sqlx::query_as(&sql).bind(realm_id).bind(role_id).fetch_optional(e).await)
 }
 
 /// Creates a role; `false` when one of that name already exists there.

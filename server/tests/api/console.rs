@@ -187,6 +187,7 @@ async fn a_realms_own_administrators_sign_in_for_that_realm_only(app: TestApp) {
             username: name.into(),
             email: None,
             roles: vec![],
+            ..Default::default()
         };
         app.manager.create_user(user, "a long password".into(), &operator()).await.unwrap();
         if !roles.is_empty() {

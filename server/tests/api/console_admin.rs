@@ -197,7 +197,13 @@ const ADMINS: &[(&str, &str)] =
 
 async fn realm_admins(app: &TestApp) {
     for (role, name) in ADMINS {
-        let user = NewUser { realm: "default".into(), username: (*name).into(), email: None, roles: vec![] };
+        let user = NewUser {
+            realm: "default".into(),
+            username: (*name).into(),
+            email: None,
+            roles: vec![],
+            ..Default::default()
+        };
         app.manager.create_user(user, "a long password".into(), &operator()).await.unwrap();
         app.manager.set_user_roles("default", name, &[role.to_string()], &[], true, &operator()).await.unwrap();
     }

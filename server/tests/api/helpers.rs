@@ -397,6 +397,7 @@ impl TestApp {
                     username: username.into(),
                     email: Some(format!("{username}@example.com")),
                     roles: vec!["staff".into()],
+                    ..Default::default()
                 },
                 password.into(),
                 &operator(),

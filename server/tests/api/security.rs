@@ -58,7 +58,13 @@ impl TestApp {
 
     /// A user in `realm`.
     async fn realm_user(&self, realm: &str, username: &str, password: &str) -> String {
-        let req = NewUser { realm: realm.into(), username: username.into(), email: None, roles: vec![] };
+        let req = NewUser {
+            realm: realm.into(),
+            username: username.into(),
+            email: None,
+            roles: vec![],
+            ..Default::default()
+        };
         self.manager.create_user(req, password.into(), &operator()).await.unwrap()
     }
 }
