@@ -11,6 +11,8 @@ crate::db_tests!(
     the_api_refuses_without_a_token_or_the_permission,
     browsers_at_the_old_console_address_are_sent_to_the_console,
     an_administrator_signs_in_through_admin_cli_as_python_keycloak_does,
+    roles_over_the_api,
+    users_and_role_mappings_over_the_api,
 );
 
 /// A confidential client whose service account holds the realm role `role` (a seed composite
@@ -259,4 +261,198 @@ async fn an_administrator_signs_in_through_admin_cli_as_python_keycloak_does(app
     let res = app.post_form("master", TOKEN, None, &refresh).await;
     let error = assert_oauth_error(res, StatusCode::BAD_REQUEST, "invalid_grant").await;
     assert!(error["error_description"].as_str().unwrap().starts_with("Token is not active"), "{error}");
+}
+
+/// `(status, body)` of a request.
+async fn call(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn roles_over_the_api(app: TestApp) {
+    let token = script(&app, "deployer", "administer-account").await;
+    let viewer = script(&app, "auditor", "view-realm").await;
+    let http = &app.http;
+    let res = http
+        .post(api(&app, "/roles"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "reporter", "description": "Reads"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert!(res.headers()[header::LOCATION].to_str().unwrap().ends_with("/admin/realms/default/roles/reporter"));
+    let (status, body) =
+        call(http.post(api(&app, "/roles")).bearer_auth(&token).json(&json!({"name": "reporter"}))).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::CONFLICT, json!({"errorMessage": "Role with name reporter already exists"}))
+    );
+    let (status, role) = call(http.get(api(&app, "/roles/reporter")).bearer_auth(&viewer)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((role["name"].as_str(), role["clientRole"].as_bool()), (Some("reporter"), Some(false)));
+    let (_, by_id) =
+        call(http.get(api(&app, &format!("/roles-by-id/{}", role["id"].as_str().unwrap()))).bearer_auth(&viewer)).await;
+    assert_eq!(by_id["name"], "reporter");
+    let (status, body) = call(http.get(api(&app, "/roles/nobody")).bearer_auth(&viewer)).await;
+    assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"error": "Could not find role"})));
+    // Paging and search.
+    let (_, page) = call(http.get(api(&app, "/roles?first=0&max=2")).bearer_auth(&viewer)).await;
+    assert_eq!(page.as_array().unwrap().len(), 2);
+    let (_, found) = call(http.get(api(&app, "/roles?search=REPORT")).bearer_auth(&viewer)).await;
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    // The viewer may not change; the administrator may.
+    let (status, _) =
+        call(http.put(api(&app, "/roles/reporter")).bearer_auth(&viewer).json(&json!({"description": "x"}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) =
+        call(http.put(api(&app, "/roles/reporter")).bearer_auth(&token).json(&json!({"description": "Reads reports"})))
+            .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        call(http.get(api(&app, "/roles/reporter")).bearer_auth(&token)).await.1["description"],
+        "Reads reports"
+    );
+
+    // Client roles.
+    let (_, found) = call(http.get(api(&app, "/clients?clientId=deployer")).bearer_auth(&token)).await;
+    let client = found[0]["id"].as_str().unwrap().to_owned();
+    let res = http
+        .post(api(&app, &format!("/clients/{client}/roles")))
+        .bearer_auth(&token)
+        .json(&json!({"name": "publisher"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert!(res.headers()[header::LOCATION].to_str().unwrap().ends_with(&format!("/clients/{client}/roles/publisher")));
+    let (_, role) = call(http.get(api(&app, &format!("/clients/{client}/roles/publisher"))).bearer_auth(&token)).await;
+    assert_eq!((role["clientRole"].as_bool(), role["containerId"].as_str()), (Some(true), Some(client.as_str())));
+    let (status, _) =
+        call(http.delete(api(&app, &format!("/clients/{client}/roles/publisher"))).bearer_auth(&token)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // The built-in realm-management roles are readable and never change.
+    let (_, rm) = call(http.get(api(&app, "/clients?clientId=realm-management")).bearer_auth(&token)).await;
+    let rm = rm[0]["id"].as_str().unwrap().to_owned();
+    let (_, roles) = call(http.get(api(&app, &format!("/clients/{rm}/roles"))).bearer_auth(&token)).await;
+    assert!(roles.as_array().unwrap().iter().any(|r| r["name"] == "manage-clients"));
+    let (status, _) =
+        call(http.delete(api(&app, &format!("/clients/{rm}/roles/manage-clients"))).bearer_auth(&token)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = call(http.delete(api(&app, "/roles/reporter")).bearer_auth(&token)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+async fn users_and_role_mappings_over_the_api(app: TestApp) {
+    let token = script(&app, "deployer", "administer-account").await;
+    let clients_only = script(&app, "ci", "administer-clients").await;
+    app.manager.create_role("default", None, "reporter", "", &operator()).await.unwrap();
+    let http = &app.http;
+    let new_user = json!({
+        "username": "Alice", "email": "alice@example.com", "firstName": "Alice", "enabled": true,
+        "credentials": [{"type": "password", "value": "a long password", "temporary": false}],
+    });
+    let (status, _) = call(http.post(api(&app, "/users")).bearer_auth(&clients_only).json(&new_user)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "administer-clients does not manage users");
+    let (status, _) = call(http.get(api(&app, "/users")).bearer_auth(&clients_only)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "nor sees them");
+    let res = http.post(api(&app, "/users")).bearer_auth(&token).json(&new_user).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let id = res.headers()[header::LOCATION].to_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let (status, body) = call(http.post(api(&app, "/users")).bearer_auth(&token).json(&new_user)).await;
+    assert_eq!((status, body), (StatusCode::CONFLICT, json!({"errorMessage": "User exists with same username"})));
+    // Usernames are kept in lower case, as Keycloak does; exact lookups ignore case.
+    let (_, found) = call(http.get(api(&app, "/users?username=ALICE&exact=true&max=1")).bearer_auth(&token)).await;
+    assert_eq!((found[0]["id"].as_str(), found[0]["username"].as_str()), (Some(id.as_str()), Some("alice")));
+    let (_, count) = call(http.get(api(&app, "/users/count")).bearer_auth(&token)).await;
+    assert_eq!(count, json!(1));
+    // The password works at the token endpoint (through admin-cli, which has the password grant).
+    let form = [
+        ("grant_type", "password"),
+        ("client_id", "admin-cli"),
+        ("username", "alice"),
+        ("password", "a long password"),
+    ];
+    assert_eq!(app.post_form("default", TOKEN, None, &form).await.status(), StatusCode::OK);
+    let (status, _) = call(
+        http.put(api(&app, &format!("/users/{id}/reset-password")))
+            .bearer_auth(&token)
+            .json(&json!({"type": "password", "value": "x"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the realm's password policy");
+    let (status, _) = call(
+        http.put(api(&app, &format!("/users/{id}/reset-password")))
+            .bearer_auth(&token)
+            .json(&json!({"type": "password", "value": "another long password", "temporary": false})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.post_form("default", TOKEN, None, &form).await.status(),
+        StatusCode::BAD_REQUEST,
+        "the old password no longer works"
+    );
+    // Partial PUT.
+    let (status, _) =
+        call(http.put(api(&app, &format!("/users/{id}"))).bearer_auth(&token).json(&json!({"lastName": "Liddell"})))
+            .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, user) = call(http.get(api(&app, &format!("/users/{id}"))).bearer_auth(&token)).await;
+    assert_eq!((user["firstName"].as_str(), user["lastName"].as_str()), (Some("Alice"), Some("Liddell")));
+
+    // Role mappings need the role's id and name to agree.
+    let (_, role) = call(http.get(api(&app, "/roles/reporter")).bearer_auth(&token)).await;
+    let (status, body) = call(
+        http.post(api(&app, &format!("/users/{id}/role-mappings/realm")))
+            .bearer_auth(&token)
+            .json(&json!([{"id": "wrong", "name": "reporter"}])),
+    )
+    .await;
+    assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"error": "Role not found"})));
+    let (status, _) = call(
+        http.post(api(&app, &format!("/users/{id}/role-mappings/realm"))).bearer_auth(&token).json(&json!([role])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, mapped) = call(http.get(api(&app, &format!("/users/{id}/role-mappings"))).bearer_auth(&token)).await;
+    assert_eq!(mapped["realmMappings"][0]["name"], "reporter");
+    let (status, _) = call(
+        http.delete(api(&app, &format!("/users/{id}/role-mappings/realm"))).bearer_auth(&token).json(&json!([role])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, realm_roles) =
+        call(http.get(api(&app, &format!("/users/{id}/role-mappings/realm"))).bearer_auth(&token)).await;
+    assert_eq!(realm_roles, json!([]));
+
+    // A service account's mappings, at the id its service-account-user gave.
+    let (_, svc) = call(http.get(api(&app, "/clients?clientId=ci")).bearer_auth(&token)).await;
+    let svc_id = svc[0]["id"].as_str().unwrap().to_owned();
+    let (_, sa) =
+        call(http.get(api(&app, &format!("/clients/{svc_id}/service-account-user"))).bearer_auth(&token)).await;
+    let sa = sa["id"].as_str().unwrap().to_owned();
+    let (_, rm) = call(http.get(api(&app, "/clients?clientId=realm-management")).bearer_auth(&token)).await;
+    let rm = rm[0]["id"].as_str().unwrap().to_owned();
+    let (_, view_users) =
+        call(http.get(api(&app, &format!("/clients/{rm}/roles/view-users"))).bearer_auth(&token)).await;
+    let (status, _) = call(
+        http.post(api(&app, &format!("/users/{sa}/role-mappings/clients/{rm}")))
+            .bearer_auth(&token)
+            .json(&json!([view_users])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, mapped) = call(http.get(api(&app, &format!("/users/{sa}/role-mappings"))).bearer_auth(&token)).await;
+    assert_eq!(mapped["clientMappings"]["realm-management"]["mappings"][0]["name"], "view-users");
+    // Read from the stored mappings on every request: the token ci already holds now lists users.
+    let (status, _) = call(http.get(api(&app, "/users")).bearer_auth(&clients_only)).await;
+    assert_eq!(status, StatusCode::OK);
+    // Deleting.
+    let (status, _) = call(http.delete(api(&app, &format!("/users/{id}"))).bearer_auth(&token)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = call(http.get(api(&app, &format!("/users/{id}"))).bearer_auth(&token)).await;
+    assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"error": "User not found"})));
 }
