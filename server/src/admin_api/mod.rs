@@ -8,28 +8,33 @@
 //! - `auth`: the bearer token → `manage::Actor`
 //! - `error`: Keycloak's error bodies
 //! - `clients`: `/clients`, a client, its secret and its service-account user
+//! - `realms`: the realms, a realm's settings, `push-revocation`, `/admin/serverinfo`
 //! - `roles`: realm roles, a client's roles, `roles-by-id`
 //! - `users`: users, their passwords and their (and service accounts') role mappings
 
 pub mod auth;
 pub mod clients;
 pub mod error;
+pub mod realms;
 pub mod roles;
 pub mod users;
 
 use crate::state::AppState;
 use axum::{
-    routing::{get, put},
+    routing::{get, post, put},
     Router,
 };
 
 /// The routes of one realm's admin API, relative to `/admin/realms/{realm}`.
 fn realm_routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(realms::get).put(realms::update).delete(realms::delete))
+        .route("/push-revocation", post(realms::push_revocation))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/{id}", get(clients::get).put(clients::update).delete(clients::delete))
         .route("/clients/{id}/client-secret", get(clients::secret).post(clients::regenerate_secret))
         .route("/clients/{id}/service-account-user", get(clients::service_account_user))
+        .route("/clients/{id}/push-revocation", post(realms::push_revocation_of_client))
         .route("/clients/{id}/roles", get(roles::client_list).post(roles::client_create))
         .route(
             "/clients/{id}/roles/{name}",
@@ -55,5 +60,12 @@ fn realm_routes() -> Router<AppState> {
 
 /// The admin API, at Keycloak's paths and under the `/auth` prefix of older Keycloaks.
 pub fn router() -> Router<AppState> {
-    Router::new().nest("/admin/realms/{realm}", realm_routes()).nest("/auth/admin/realms/{realm}", realm_routes())
+    let mut router = Router::new();
+    for prefix in ["", "/auth"] {
+        router = router
+            .route(&format!("{prefix}/admin/realms"), get(realms::list).post(realms::create))
+            .route(&format!("{prefix}/admin/serverinfo"), get(realms::server_info))
+            .nest(&format!("{prefix}/admin/realms/{{realm}}"), realm_routes());
+    }
+    router
 }

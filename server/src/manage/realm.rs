@@ -134,6 +134,31 @@ impl Manager {
             .ok_or_else(|| ManageError::NotFound(format!("realm {name:?} does not exist")))
     }
 
+    /// Deletes a realm with everything in it (clients, users, keys, sessions); the `master`
+    /// realm stays. Only a superuser may.
+    pub async fn delete_realm(&self, name: &str, actor: &Actor) -> Result<(), ManageError> {
+        actor.require_superuser()?;
+        let realm = self.realm_row(name).await?;
+        if realm.name == MASTER_REALM {
+            return Err(ManageError::Invalid("the master realm cannot be deleted".into()));
+        }
+        let mut tx = self.db.begin().await?;
+        store::realms::delete(&mut tx, &realm.id).await?;
+        let audit = NewAudit {
+            kind: "realm.deleted",
+            actor: actor.name(),
+            detail: Some(serde_json::json!({ "realm": realm.name })),
+            ..Default::default()
+        };
+        // Recorded outside the realm (its events go with it); the change log tells other
+        // servers to drop it.
+        store::audit::insert(&mut tx, &audit, self.now()).await?;
+        store::changes::record(&mut tx, &realm.id, "realm", &realm.name, self.now()).await?;
+        tx.commit().await?;
+        self.invalidate(&realm.id, "realm", &realm.name);
+        Ok(())
+    }
+
     /// The realm's settings, for someone allowed to see them (`view-realm`).
     pub async fn realm_settings(&self, name: &str, actor: &Actor) -> Result<RealmRow, ManageError> {
         let realm = self.realm_row(name).await?;

@@ -87,3 +87,8 @@ pub async fn update_settings(c: &mut impl Executes, r: &RealmRow, now: i64) -> s
         .bind(r.access_token_lifespan).bind(r.refresh_token_lifespan).bind(r.sso_session_idle_timeout)
         .bind(r.sso_session_max_lifespan).bind(now).execute(e).await.map(|r| r.rows_affected()))
 }
+
+/// Deletes a realm and, by cascade, everything in it.
+pub async fn delete(c: &mut impl Executes, id: &str) -> sqlx::Result<u64> {
+    on!(c, e => sqlx::query("DELETE FROM realms WHERE id = $1").bind(id).execute(e).await.map(|r| r.rows_affected()))
+}

@@ -13,6 +13,7 @@ crate::db_tests!(
     an_administrator_signs_in_through_admin_cli_as_python_keycloak_does,
     roles_over_the_api,
     users_and_role_mappings_over_the_api,
+    realms_over_the_api,
 );
 
 /// A confidential client whose service account holds the realm role `role` (a seed composite
@@ -455,4 +456,74 @@ async fn users_and_role_mappings_over_the_api(app: TestApp) {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, body) = call(http.get(api(&app, &format!("/users/{id}"))).bearer_auth(&token)).await;
     assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"error": "User not found"})));
+}
+
+/// A token of the master realm's superuser `root`, through admin-cli.
+async fn root_token(app: &TestApp) -> String {
+    app.manager.create_admin("root", "a long admin password".into(), &operator()).await.unwrap();
+    let form = [
+        ("grant_type", "password"),
+        ("client_id", "admin-cli"),
+        ("username", "root"),
+        ("password", "a long admin password"),
+    ];
+    let body: Value = app.post_form("master", TOKEN, None, &form).await.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn realms_over_the_api(app: TestApp) {
+    let root = root_token(&app).await;
+    let local = script(&app, "local-admin", "administer-account").await;
+    let http = &app.http;
+    let admin = |path: &str| format!("{}/admin{path}", app.base);
+    let (_, realms) = call(http.get(admin("/realms")).bearer_auth(&root)).await;
+    let names: Vec<&str> = realms.as_array().unwrap().iter().filter_map(|r| r["realm"].as_str()).collect();
+    assert!(names.contains(&"default") && names.contains(&"master"), "{names:?}");
+    let (_, mine) = call(http.get(admin("/realms")).bearer_auth(&local)).await;
+    assert_eq!(mine.as_array().unwrap().len(), 1, "a realm's own administrator sees that realm only");
+
+    let res = http
+        .post(admin("/realms"))
+        .bearer_auth(&root)
+        .json(&json!({"realm": "acme", "enabled": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert!(res.headers()[header::LOCATION].to_str().unwrap().ends_with("/admin/realms/acme"));
+    let (status, body) = call(http.post(admin("/realms")).bearer_auth(&root).json(&json!({"realm": "acme"}))).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::CONFLICT, json!({"errorMessage": "Conflict detected. See logs for details"}))
+    );
+    let (status, _) = call(http.post(admin("/realms")).bearer_auth(&local).json(&json!({"realm": "mine"}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "creating realms is the superuser's");
+
+    let now = portcullis::clock::Clock::now(&*app.clock) as f64 + 0.5;
+    let (status, _) = call(
+        http.put(admin("/realms/acme")).bearer_auth(&root).json(&json!({"accessTokenLifespan": 600, "notBefore": now})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, acme) = call(http.get(admin("/realms/acme")).bearer_auth(&root)).await;
+    assert_eq!((acme["accessTokenLifespan"].as_i64(), acme["notBefore"].as_i64()), (Some(600), Some(now as i64)));
+    let (status, _) = call(http.get(admin("/realms/acme")).bearer_auth(&local)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) =
+        call(http.post(admin("/realms/acme/push-revocation")).bearer_auth(&root).json(&json!({}))).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"successRequests": [], "failedRequests": []})));
+
+    let (status, _) = call(http.get(admin("/serverinfo")).bearer_auth(&local)).await;
+    assert_eq!(status, StatusCode::OK);
+    let plain = app.service_client("plain", &[]).await;
+    let plain = app.access_token(&plain).await;
+    assert_eq!(call(http.get(admin("/serverinfo")).bearer_auth(&plain)).await.0, StatusCode::FORBIDDEN);
+
+    let (status, _) = call(http.delete(admin("/realms/acme")).bearer_auth(&local)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = call(http.delete(admin("/realms/acme")).bearer_auth(&root)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = call(http.get(admin("/realms/acme")).bearer_auth(&root)).await;
+    assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"error": "Realm not found."})));
+    assert_eq!(call(http.delete(admin("/realms/master")).bearer_auth(&root)).await.0, StatusCode::BAD_REQUEST);
 }
