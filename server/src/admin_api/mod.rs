@@ -30,20 +30,26 @@ fn realm_routes() -> Router<AppState> {
     Router::new()
         .route("/", get(realms::get).put(realms::update).delete(realms::delete))
         .route("/push-revocation", post(realms::push_revocation))
+        // keycloak-admin-client writes collections with a trailing slash (`…/clients/`),
+        // which Keycloak (JAX-RS) takes as the same address.
         .route("/clients", get(clients::list).post(clients::create))
+        .route("/clients/", get(clients::list).post(clients::create))
         .route("/clients/{id}", get(clients::get).put(clients::update).delete(clients::delete))
         .route("/clients/{id}/client-secret", get(clients::secret).post(clients::regenerate_secret))
         .route("/clients/{id}/service-account-user", get(clients::service_account_user))
         .route("/clients/{id}/push-revocation", post(realms::push_revocation_of_client))
         .route("/clients/{id}/roles", get(roles::client_list).post(roles::client_create))
+        .route("/clients/{id}/roles/", get(roles::client_list).post(roles::client_create))
         .route(
             "/clients/{id}/roles/{name}",
             get(roles::client_get).put(roles::client_update).delete(roles::client_delete),
         )
         .route("/roles", get(roles::realm_list).post(roles::realm_create))
+        .route("/roles/", get(roles::realm_list).post(roles::realm_create))
         .route("/roles/{name}", get(roles::realm_get).put(roles::realm_update).delete(roles::realm_delete))
         .route("/roles-by-id/{id}", get(roles::by_id))
         .route("/users", get(users::list).post(users::create))
+        .route("/users/", get(users::list).post(users::create))
         .route("/users/count", get(users::count))
         .route("/users/{id}", get(users::get).put(users::update).delete(users::delete))
         .route("/users/{id}/reset-password", put(users::reset_password))
@@ -64,6 +70,7 @@ pub fn router() -> Router<AppState> {
     for prefix in ["", "/auth"] {
         router = router
             .route(&format!("{prefix}/admin/realms"), get(realms::list).post(realms::create))
+            .route(&format!("{prefix}/admin/realms/"), get(realms::list).post(realms::create))
             .route(&format!("{prefix}/admin/serverinfo"), get(realms::server_info))
             .nest(&format!("{prefix}/admin/realms/{{realm}}"), realm_routes());
     }
