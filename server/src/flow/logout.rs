@@ -7,7 +7,9 @@
 use super::{paths, realm_path, sso};
 use crate::{
     console::csrf,
-    oauth::{authorize::error_page, form::Params},
+    crypto::token_hash,
+    net::ClientIp,
+    oauth::{authorize::error_page, client_auth, error::OAuthError, form::Params},
     registry::Realm,
     state::AppState,
     store::{self, audit::NewAudit},
@@ -62,15 +64,54 @@ fn first_audience(aud: &serde_json::Value) -> Option<String> {
     }
 }
 
+/// Keycloak's back-channel logout: a client posts its credentials and a refresh token; the
+/// session that token belongs to ends (its refresh and access tokens with it); 204.
+async fn backchannel_logout(
+    state: &AppState,
+    realm: &Realm,
+    headers: &HeaderMap,
+    params: &Params,
+    ip: std::net::IpAddr,
+) -> Response {
+    let client = match client_auth::authenticate(state, realm, headers, params, ip).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let token = params.get("refresh_token").unwrap_or_default();
+    let row = match state.db.conn().await {
+        Ok(mut conn) => store::refresh_tokens::get(&mut conn, &token_hash(token)).await,
+        Err(e) => Err(e),
+    };
+    let row = match row {
+        Ok(Some(r)) if r.client_pk == client.client.row.id && r.realm_id == realm.id && r.revoked_at.is_none() => r,
+        Ok(_) => return OAuthError::invalid_grant("Invalid refresh token").into_response(),
+        Err(e) => return OAuthError::from(e).into_response(),
+    };
+    let ended = async {
+        sso::end_session(state, &realm.id, &row.session_id).await?;
+        // An offline token outlives its session: end its family too.
+        let mut tx = state.db.begin().await?;
+        crate::oauth::grant::authorization_code::revoke_family(&mut tx, &realm.id, &row.family_id, state.now()).await?;
+        tx.commit().await
+    }
+    .await;
+    match ended {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => OAuthError::from(e).into_response(),
+    }
+}
+
 fn bad(message: &str) -> Response {
     error_page(StatusCode::BAD_REQUEST, "Cannot sign out", message)
 }
 
 /// `GET|POST {realm}/protocol/openid-connect/logout`.
+#[allow(clippy::too_many_arguments)]
 pub async fn end_session(
     State(state): State<AppState>,
     Path(realm_name): Path<String>,
     session: Session,
+    ClientIp(ip): ClientIp,
     method: Method,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
@@ -83,6 +124,9 @@ pub async fn end_session(
     let Ok(params) = Params::from_get_or_post(&method, &headers, query.as_deref(), &body) else {
         return bad("The request is malformed.");
     };
+    if method == Method::POST && params.get("refresh_token").is_some() {
+        return backchannel_logout(&state, &realm, &headers, &params, ip).await;
+    }
     let hint = match params.get("id_token_hint") {
         Some(t) => match verify_hint(&realm, t) {
             Some(h) => Some(h),

@@ -23,6 +23,7 @@ pub mod grant;
 pub mod id_token;
 pub mod introspect;
 pub mod jwks;
+pub mod realm_info;
 pub mod revoke;
 pub mod tokens;
 pub mod userinfo;
@@ -69,6 +70,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     let ep = |path, metadata, route| Endpoint { path, metadata, route, browser: false };
     let browser = |path, metadata, route| Endpoint { path, metadata, route, browser: true };
     vec![
+        ep("", None, get(realm_info::realm_info)),
         ep(paths::DISCOVERY, None, get(discovery::openid_configuration)),
         browser(paths::AUTH, Some("authorization_endpoint"), get(authorize::authorize).post(authorize::authorize)),
         ep(paths::DEVICE_AUTH, Some("device_authorization_endpoint"), post(device::device_authorization)),

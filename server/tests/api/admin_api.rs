@@ -14,6 +14,7 @@ crate::db_tests!(
     roles_over_the_api,
     users_and_role_mappings_over_the_api,
     realms_over_the_api,
+    keycloaks_realm_document_and_back_channel_logout,
 );
 
 /// A confidential client whose service account holds the realm role `role` (a seed composite
@@ -526,4 +527,40 @@ async fn realms_over_the_api(app: TestApp) {
     let (status, body) = call(http.get(admin("/realms/acme")).bearer_auth(&root)).await;
     assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"error": "Realm not found."})));
     assert_eq!(call(http.delete(admin("/realms/master")).bearer_auth(&root)).await.0, StatusCode::BAD_REQUEST);
+}
+
+async fn keycloaks_realm_document_and_back_channel_logout(app: TestApp) {
+    let (status, info) = call(app.http.get(app.realm_url("default", ""))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(info["realm"], "default");
+    assert_eq!(info["token-service"], format!("{}/realms/default/protocol/openid-connect", app.base));
+    assert_eq!(info["tokens-not-before"], 0);
+    let pem =
+        format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", info["public_key"].as_str().unwrap());
+    assert!(jsonwebtoken::DecodingKey::from_rsa_pem(pem.as_bytes()).is_ok(), "Keycloak's base64 DER public key");
+    assert_eq!(call(app.http.get(app.realm_url("nowhere", ""))).await.0, StatusCode::NOT_FOUND);
+
+    // A user signs in through admin-cli; the script logs the session out with the refresh token.
+    app.create_user("ann", "a long password").await;
+    let form =
+        [("grant_type", "password"), ("client_id", "admin-cli"), ("username", "ann"), ("password", "a long password")];
+    let tokens: Value = app.post_form("default", TOKEN, None, &form).await.json().await.unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let logout = "/protocol/openid-connect/logout";
+    let res =
+        app.post_form("default", logout, None, &[("client_id", "admin-cli"), ("refresh_token", "not-a-token")]).await;
+    assert_oauth_error(res, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    let res = app.post_form("default", logout, None, &[("client_id", "admin-cli"), ("refresh_token", refresh)]).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let again = [("grant_type", "refresh_token"), ("client_id", "admin-cli"), ("refresh_token", refresh)];
+    let error = assert_oauth_error(
+        app.post_form("default", TOKEN, None, &again).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+    )
+    .await;
+    assert!(error["error_description"].as_str().unwrap().contains("not active"), "{error}");
+    let web = app.password_client("web", "https://app.example/cb").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(app.introspect(&web, access).await["active"], false, "the session's access token ends too");
 }
