@@ -388,3 +388,43 @@ pub async fn service_account_user(
         "serviceAccountClientId": client_id,
     })))
 }
+
+/// The client's live refresh families, as Keycloak's user sessions of a client.
+async fn live_sessions(state: &AppState, realm: &str, id: &str, actor: &Actor) -> Result<Vec<Value>, ApiError> {
+    let client_id = client_id_of(state, realm, id, actor).await?;
+    let families = state.manager.client_sessions(realm, &client_id, 10_000, actor).await?;
+    Ok(families
+        .into_iter()
+        .map(|f| {
+            json!({
+                "id": f.family_id,
+                "username": f.username,
+                "start": f.started_at * 1000,
+                "lastAccess": f.last_refreshed_at * 1000,
+                "rememberMe": false,
+                "clients": { id: client_id.clone() },
+            })
+        })
+        .collect())
+}
+
+/// `GET …/clients/{id}/user-sessions?first=&max=`.
+pub async fn user_sessions(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let first = q.get("first").and_then(|v| v.parse().ok()).unwrap_or(0usize);
+    let max = q.get("max").and_then(|v| v.parse().ok()).unwrap_or(usize::MAX);
+    Ok(Json(live_sessions(&state, &realm, &id, &actor).await?.into_iter().skip(first).take(max).collect()))
+}
+
+/// `GET …/clients/{id}/session-count`: `{"count": n}`.
+pub async fn session_count(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({ "count": live_sessions(&state, &realm, &id, &actor).await?.len() })))
+}

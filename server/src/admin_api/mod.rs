@@ -30,6 +30,7 @@ fn realm_routes() -> Router<AppState> {
     Router::new()
         .route("/", get(realms::get).put(realms::update).delete(realms::delete))
         .route("/push-revocation", post(realms::push_revocation))
+        .route("/logout-all", post(realms::logout_all))
         // keycloak-admin-client writes collections with a trailing slash (`…/clients/`),
         // which Keycloak (JAX-RS) takes as the same address.
         .route("/clients", get(clients::list).post(clients::create))
@@ -38,6 +39,8 @@ fn realm_routes() -> Router<AppState> {
         .route("/clients/{id}/client-secret", get(clients::secret).post(clients::regenerate_secret))
         .route("/clients/{id}/service-account-user", get(clients::service_account_user))
         .route("/clients/{id}/push-revocation", post(realms::push_revocation_of_client))
+        .route("/clients/{id}/user-sessions", get(clients::user_sessions))
+        .route("/clients/{id}/session-count", get(clients::session_count))
         .route("/clients/{id}/roles", get(roles::client_list).post(roles::client_create))
         .route("/clients/{id}/roles/", get(roles::client_list).post(roles::client_create))
         .route(
@@ -53,6 +56,8 @@ fn realm_routes() -> Router<AppState> {
         .route("/users/count", get(users::count))
         .route("/users/{id}", get(users::get).put(users::update).delete(users::delete))
         .route("/users/{id}/reset-password", put(users::reset_password))
+        .route("/users/{id}/sessions", get(users::sessions))
+        .route("/users/{id}/logout", post(users::logout))
         .route("/users/{id}/role-mappings", get(users::mappings))
         .route(
             "/users/{id}/role-mappings/realm",

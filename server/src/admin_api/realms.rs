@@ -143,6 +143,16 @@ pub async fn push_revocation(
     Ok(Json(json!({ "successRequests": [], "failedRequests": [] })))
 }
 
+/// `POST /admin/realms/{realm}/logout-all`: every session of the realm ends.
+pub async fn logout_all(
+    State(state): State<AppState>,
+    Path(realm): Path<String>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Value>, ApiError> {
+    state.manager.log_out(&realm, None, &actor).await.map_err(not_found)?;
+    Ok(Json(json!({ "successRequests": [], "failedRequests": [] })))
+}
+
 /// `POST /admin/realms/{realm}/clients/{id}/push-revocation`.
 pub async fn push_revocation_of_client(
     state: State<AppState>,

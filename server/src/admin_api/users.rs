@@ -403,3 +403,40 @@ pub async fn client_remove(
 ) -> Result<StatusCode, ApiError> {
     change_for(&s, &realm, &id, Some(&client), &body, false, &a).await
 }
+
+/// `GET /users/{id}/sessions`: the user's open sessions.
+pub async fn sessions(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let (user, sessions) = state.manager.user_sessions(&realm, &id, &actor).await?;
+    Ok(Json(
+        sessions
+            .into_iter()
+            .map(|(s, clients)| {
+                let clients: Map<String, Value> = clients.into_iter().map(|(pk, cid)| (pk, json!(cid))).collect();
+                json!({
+                    "id": s.id,
+                    "username": user.username,
+                    "userId": user.id,
+                    "ipAddress": s.ip,
+                    "start": s.created_at * 1000,
+                    "lastAccess": s.last_seen_at * 1000,
+                    "rememberMe": false,
+                    "clients": clients,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// `POST /users/{id}/logout`: every session of the user ends, 204.
+pub async fn logout(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    ApiActor(actor): ApiActor,
+) -> Result<StatusCode, ApiError> {
+    state.manager.log_out(&realm, Some(&id), &actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -110,12 +110,7 @@ pub async fn forget(session: &Session, realm_id: &str) -> Option<String> {
 /// Ends an SSO session everywhere: the row, its online refresh tokens, and (by marker) every
 /// access token that carries its `sid`.
 pub async fn end_session(state: &AppState, realm_id: &str, session_id: &str) -> Result<(), sqlx::Error> {
-    let now = state.now();
     let mut tx = state.db.begin().await?;
-    store::user_sessions::end(&mut tx, session_id, now).await?;
-    store::refresh_tokens::revoke_session(&mut tx, session_id, now).await?;
-    // Access tokens live at most a day (the longest lifespan a client may set).
-    let marker = store::revocations::session_marker(session_id);
-    store::revocations::revoke(&mut tx, &marker, realm_id, now + 24 * 3600, now).await?;
+    store::user_sessions::end_everywhere(&mut tx, realm_id, session_id, state.now()).await?;
     tx.commit().await
 }

@@ -232,6 +232,60 @@ impl Manager {
         Ok(())
     }
 
+    /// The user's open sessions, each with the clients it holds refresh tokens for.
+    #[allow(clippy::type_complexity)]
+    pub async fn user_sessions(
+        &self,
+        realm: &str,
+        id: &str,
+        actor: &Actor,
+    ) -> Result<(UserRow, Vec<(store::user_sessions::UserSessionRow, Vec<(String, String)>)>), ManageError> {
+        let realm = self.users_realm(realm, actor).await?;
+        let user = self.user_in(&realm, id).await?;
+        let mut conn = self.db.conn().await?;
+        let (idle, max) = (realm.sso_session_idle_timeout, realm.sso_session_max_lifespan);
+        let sessions = store::user_sessions::open_of_user(&mut conn, &user.id, self.now(), idle, max).await?;
+        let mut out = Vec::with_capacity(sessions.len());
+        for s in sessions {
+            let clients = store::user_sessions::clients_of(&mut conn, &s.id).await?;
+            out.push((s, clients));
+        }
+        Ok((user, out))
+    }
+
+    /// Ends every session of the user (`None`: of every user of the realm), with their tokens.
+    pub async fn log_out(&self, realm: &str, id: Option<&str>, actor: &Actor) -> Result<usize, ManageError> {
+        let realm = self.realm_row(realm).await?;
+        actor.require(&realm.id, MANAGE_USERS)?;
+        let now = self.now();
+        let mut conn = self.db.conn().await?;
+        let (ids, subject) = match id {
+            Some(id) => {
+                let user = self.user_in(&realm, id).await?;
+                let sessions =
+                    store::user_sessions::open_of_user(&mut conn, &user.id, now, i64::MAX / 4, i64::MAX / 4).await?;
+                (sessions.into_iter().map(|s| s.id).collect::<Vec<_>>(), Some(user.id))
+            }
+            None => (store::user_sessions::open_ids_of_realm(&mut conn, &realm.id).await?, None),
+        };
+        drop(conn);
+        let mut tx = self.db.begin().await?;
+        for s in &ids {
+            store::user_sessions::end_everywhere(&mut tx, &realm.id, s, now).await?;
+        }
+        let audit = NewAudit {
+            realm_id: Some(&realm.id),
+            kind: if subject.is_some() { "user.logged_out" } else { "realm.logged_out" },
+            actor: actor.name(),
+            subject: subject.as_deref(),
+            detail: Some(serde_json::json!({ "sessions": ids.len() })),
+            ..Default::default()
+        };
+        store::audit::insert(&mut tx, &audit, now).await?;
+        tx.commit().await?;
+        Ok(ids.len())
+    }
+
     /// Deletes a user: their sessions, refresh tokens, consents and role mappings go with them.
     pub async fn delete_user(&self, realm: &str, id: &str, actor: &Actor) -> Result<(), ManageError> {
         let realm = self.realm_row(realm).await?;

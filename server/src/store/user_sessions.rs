@@ -63,6 +63,45 @@ pub async fn end(c: &mut impl Executes, id: &str, now: i64) -> sqlx::Result<bool
     on!(c, e => sqlx::query(SQL).bind(id).bind(now).execute(e).await.map(|r| r.rows_affected() > 0))
 }
 
+/// Ends a session everywhere: the row, its online refresh tokens, and (by marker) every access
+/// token that carries its `sid`.
+pub async fn end_everywhere(c: &mut impl Executes, realm_id: &str, id: &str, now: i64) -> sqlx::Result<()> {
+    end(c, id, now).await?;
+    super::refresh_tokens::revoke_session(c, id, now).await?;
+    // Access tokens live at most a day (the longest lifespan a client may set).
+    let marker = super::revocations::session_marker(id);
+    super::revocations::revoke(c, &marker, realm_id, now + 24 * 3600, now).await
+}
+
+/// A user's sessions still open at `now` (not ended, within the realm's idle and max times).
+pub async fn open_of_user(
+    c: &mut impl Executes,
+    user_id: &str,
+    now: i64,
+    idle: i64,
+    max: i64,
+) -> sqlx::Result<Vec<UserSessionRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM user_sessions WHERE user_id = $1 AND ended_at IS NULL \
+         AND last_seen_at > $2 - $3 AND created_at > $2 - $4 ORDER BY created_at"
+    );
+    on!(c, e => sqlx::query_as(&sql).bind(user_id).bind(now).bind(idle).bind(max).fetch_all(e).await)
+}
+
+/// The ids of a realm's sessions not ended.
+pub async fn open_ids_of_realm(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<String>> {
+    const SQL: &str = "SELECT id FROM user_sessions WHERE realm_id = $1 AND ended_at IS NULL";
+    on!(c, e => sqlx::query_scalar(SQL).bind(realm_id).fetch_all(e).await)
+}
+
+/// The clients a session has refresh tokens for: `(internal id, client id)`.
+pub async fn clients_of(c: &mut impl Executes, session_id: &str) -> sqlx::Result<Vec<(String, String)>> {
+    const SQL: &str =
+        "SELECT DISTINCT cl.id, cl.client_id FROM refresh_tokens rt JOIN clients cl ON cl.id = rt.client_pk \
+                       WHERE rt.session_id = $1";
+    on!(c, e => sqlx::query_as(SQL).bind(session_id).fetch_all(e).await)
+}
+
 /// Deletes sessions that ended, or went idle or past their realm's maximum, before `before`.
 pub async fn purge_ended(c: &mut impl Executes, before: i64) -> sqlx::Result<u64> {
     const SQL: &str = "DELETE FROM user_sessions WHERE (ended_at IS NOT NULL AND ended_at < $1) \

@@ -15,6 +15,7 @@ crate::db_tests!(
     users_and_role_mappings_over_the_api,
     realms_over_the_api,
     keycloaks_realm_document_and_back_channel_logout,
+    sessions_over_the_api,
 );
 
 /// A confidential client whose service account holds the realm role `role` (a seed composite
@@ -563,4 +564,50 @@ async fn keycloaks_realm_document_and_back_channel_logout(app: TestApp) {
     let web = app.password_client("web", "https://app.example/cb").await;
     let access = tokens["access_token"].as_str().unwrap();
     assert_eq!(app.introspect(&web, access).await["active"], false, "the session's access token ends too");
+}
+
+async fn sessions_over_the_api(app: TestApp) {
+    let token = script(&app, "ops", "administer-account").await;
+    let viewer = script(&app, "auditor", "view-realm").await;
+    let http = &app.http;
+    let user_id = app.create_user("ann", "a long password").await;
+    let web = app.password_client("web", "https://app.example/cb").await;
+    let sign_in = || async {
+        let form = [("grant_type", "password"), ("username", "ann"), ("password", "a long password")];
+        app.post_form("default", TOKEN, Some(&web), &form).await.json::<Value>().await.unwrap()
+    };
+    let first = sign_in().await;
+    sign_in().await;
+
+    let (status, sessions) =
+        call(http.get(api(&app, &format!("/users/{user_id}/sessions"))).bearer_auth(&viewer)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sessions.as_array().unwrap().len(), 2);
+    assert_eq!(sessions[0]["username"], "ann");
+    assert!(sessions[0]["clients"].as_object().unwrap().values().any(|c| c == "web"));
+
+    let (_, found) = call(http.get(api(&app, "/clients?clientId=web")).bearer_auth(&token)).await;
+    let web_id = found[0]["id"].as_str().unwrap().to_owned();
+    let (_, count) = call(http.get(api(&app, &format!("/clients/{web_id}/session-count"))).bearer_auth(&viewer)).await;
+    assert_eq!(count, json!({"count": 2}));
+    let (_, page) =
+        call(http.get(api(&app, &format!("/clients/{web_id}/user-sessions?first=1&max=5"))).bearer_auth(&viewer)).await;
+    assert_eq!(page.as_array().unwrap().len(), 1);
+
+    // Logging the user out ends both sessions and their tokens; a viewer may not.
+    let (status, _) = call(http.post(api(&app, &format!("/users/{user_id}/logout"))).bearer_auth(&viewer)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = call(http.post(api(&app, &format!("/users/{user_id}/logout"))).bearer_auth(&token)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, sessions) = call(http.get(api(&app, &format!("/users/{user_id}/sessions"))).bearer_auth(&token)).await;
+    assert_eq!(sessions, json!([]));
+    assert_eq!(app.introspect(&web, first["access_token"].as_str().unwrap()).await["active"], false);
+    let refresh = first["refresh_token"].as_str().unwrap();
+    assert_oauth_error(app.refresh(&web, refresh, None).await, StatusCode::BAD_REQUEST, "invalid_grant").await;
+
+    // logout-all ends every session of the realm.
+    let again = sign_in().await;
+    let (status, body) = call(http.post(api(&app, "/logout-all")).bearer_auth(&token)).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"successRequests": [], "failedRequests": []})));
+    assert_eq!(app.introspect(&web, again["access_token"].as_str().unwrap()).await["active"], false);
 }
