@@ -63,6 +63,12 @@ fn realm_routes() -> Router<AppState> {
             "/users/{id}/role-mappings/realm",
             get(users::realm_list).post(users::realm_add).delete(users::realm_remove),
         )
+        .route("/users/{id}/role-mappings/realm/available", get(users::realm_available))
+        .route("/users/{id}/role-mappings/realm/composite", get(users::realm_composite))
+        .route("/users/{id}/role-mappings/clients/{client}/available", get(users::client_available))
+        .route("/users/{id}/role-mappings/clients/{client}/composite", get(users::client_composite))
+        .route("/attack-detection/brute-force/users", axum::routing::delete(users::unlock_all))
+        .route("/attack-detection/brute-force/users/{id}", get(users::brute_force_status).delete(users::unlock))
         .route(
             "/users/{id}/role-mappings/clients/{client}",
             get(users::client_list).post(users::client_add).delete(users::client_remove),

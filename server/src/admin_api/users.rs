@@ -440,3 +440,129 @@ pub async fn logout(
     state.manager.log_out(&realm, Some(&id), &actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `GET /attack-detection/brute-force/users/{id}`.
+pub async fn brute_force_status(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Value>, ApiError> {
+    let counter = state.manager.login_failures(&realm, &id, &actor).await?;
+    let now = state.now();
+    Ok(Json(match counter {
+        Some(f) => json!({
+            "numFailures": f.failures,
+            "disabled": f.locked_until.is_some_and(|t| t > now),
+            "lastIPFailure": "n/a",
+            "lastFailure": f.last_failure * 1000,
+        }),
+        None => json!({ "numFailures": 0, "disabled": false, "lastIPFailure": "n/a", "lastFailure": 0 }),
+    }))
+}
+
+/// `DELETE /attack-detection/brute-force/users/{id}`: the account is unlocked, 204.
+pub async fn unlock(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    ApiActor(actor): ApiActor,
+) -> Result<StatusCode, ApiError> {
+    state.manager.unlock(&realm, Some(&id), &actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /attack-detection/brute-force/users`: every account of the realm is unlocked, 204.
+pub async fn unlock_all(
+    State(state): State<AppState>,
+    Path(realm): Path<String>,
+    ApiActor(actor): ApiActor,
+) -> Result<StatusCode, ApiError> {
+    state.manager.unlock(&realm, None, &actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The roles a holder has in effect (composites expanded), of the realm or of `client_id`.
+async fn effective(state: &AppState, holder: &Holder) -> Result<Vec<store::roles::GrantedRole>, ApiError> {
+    let mut conn = state.db.conn().await?;
+    Ok(match holder {
+        Holder::User(u) => store::roles::of_user(&mut conn, &u.id).await?,
+        Holder::ServiceAccount { client_pk, .. } => store::roles::of_service_account(&mut conn, client_pk).await?,
+    })
+}
+
+/// `…/role-mappings/realm/available` and `…/composite`, and the same for a client's roles:
+/// the roles not held directly, or every role held in effect.
+async fn derived(
+    state: &AppState,
+    realm: &str,
+    id: &str,
+    client: Option<&str>,
+    composite: bool,
+    actor: &Actor,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let holder = Holder::of(state, realm, id, actor).await?;
+    let realm_id = state.manager.realm_row(realm).await?.id;
+    let client_id = match client {
+        Some(pk) => Some(client_of(state, realm, pk, actor).await?),
+        None => None,
+    };
+    let container = client.unwrap_or(&realm_id).to_owned();
+    let roles = state.manager.list_roles(realm, client_id.as_deref(), actor).await?;
+    let keep: Box<dyn Fn(&str) -> bool> = match composite {
+        true => {
+            let held = effective(state, &holder).await?;
+            Box::new(move |name| held.iter().any(|g| g.name == name && g.client_id == client_id))
+        }
+        false => {
+            let direct = holder.direct(state).await?;
+            Box::new(move |name| !direct.iter().any(|d| d.name == name && d.client_id == client_id))
+        }
+    };
+    Ok(Json(
+        roles
+            .iter()
+            .filter(|r| keep(&r.name))
+            .map(|r| {
+                json!({
+                    "id": r.id, "name": r.name, "description": r.description, "composite": false,
+                    "clientRole": client.is_some(), "containerId": container,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// `GET /users/{id}/role-mappings/realm/available`.
+pub async fn realm_available(
+    State(s): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    ApiActor(a): ApiActor,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    derived(&s, &realm, &id, None, false, &a).await
+}
+
+/// `GET /users/{id}/role-mappings/realm/composite`.
+pub async fn realm_composite(
+    State(s): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    ApiActor(a): ApiActor,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    derived(&s, &realm, &id, None, true, &a).await
+}
+
+/// `GET /users/{id}/role-mappings/clients/{client}/available`.
+pub async fn client_available(
+    State(s): State<AppState>,
+    Path((realm, id, client)): Path<(String, String, String)>,
+    ApiActor(a): ApiActor,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    derived(&s, &realm, &id, Some(&client), false, &a).await
+}
+
+/// `GET /users/{id}/role-mappings/clients/{client}/composite`.
+pub async fn client_composite(
+    State(s): State<AppState>,
+    Path((realm, id, client)): Path<(String, String, String)>,
+    ApiActor(a): ApiActor,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    derived(&s, &realm, &id, Some(&client), true, &a).await
+}

@@ -12,6 +12,14 @@ use crate::{
     store::{self, admins::AdminRow, audit::NewAudit, realms::RealmRow, users::UserRow},
 };
 
+/// The brute-force guard's counters of end-user accounts (`flow::brute_force`, namespace
+/// `user`): `user:{username in lower case}`.
+const ACCOUNT_PREFIX: &str = "user:";
+
+fn account_key(username: &str) -> String {
+    format!("{ACCOUNT_PREFIX}{}", username.to_lowercase())
+}
+
 /// The argon2id hash of `password`, once it meets the realm's policy.
 async fn hash_for(realm: &RealmRow, password: String) -> Result<String, ManageError> {
     let min = realm.password_min_length.max(1) as usize;
@@ -284,6 +292,47 @@ impl Manager {
         store::audit::insert(&mut tx, &audit, now).await?;
         tx.commit().await?;
         Ok(ids.len())
+    }
+
+    /// The brute-force counter of the user's account (Keycloak's attack detection).
+    pub async fn login_failures(
+        &self,
+        realm: &str,
+        id: &str,
+        actor: &Actor,
+    ) -> Result<Option<store::login_failures::FailureRow>, ManageError> {
+        let realm = self.users_realm(realm, actor).await?;
+        let user = self.user_in(&realm, id).await?;
+        let mut conn = self.db.conn().await?;
+        Ok(store::login_failures::get(&mut conn, &realm.id, &account_key(&user.username)).await?)
+    }
+
+    /// Unlocks the user's account (`None`: every account of the realm): failures forgotten.
+    pub async fn unlock(&self, realm: &str, id: Option<&str>, actor: &Actor) -> Result<(), ManageError> {
+        let realm = self.realm_row(realm).await?;
+        actor.require(&realm.id, MANAGE_USERS)?;
+        let user = match id {
+            Some(id) => Some(self.user_in(&realm, id).await?),
+            None => None,
+        };
+        let mut tx = self.db.begin().await?;
+        match &user {
+            Some(u) => store::login_failures::clear(&mut tx, &realm.id, &account_key(&u.username)).await?,
+            None => {
+                store::login_failures::clear_prefix(&mut tx, &realm.id, ACCOUNT_PREFIX).await?;
+            }
+        }
+        let audit = NewAudit {
+            realm_id: Some(&realm.id),
+            kind: "user.unlocked",
+            actor: actor.name(),
+            subject: user.as_ref().map(|u| u.id.as_str()),
+            detail: Some(serde_json::json!({ "all": user.is_none() })),
+            ..Default::default()
+        };
+        store::audit::insert(&mut tx, &audit, self.now()).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Deletes a user: their sessions, refresh tokens, consents and role mappings go with them.

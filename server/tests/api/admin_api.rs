@@ -16,6 +16,7 @@ crate::db_tests!(
     realms_over_the_api,
     keycloaks_realm_document_and_back_channel_logout,
     sessions_over_the_api,
+    attack_detection_and_effective_roles,
 );
 
 /// A confidential client whose service account holds the realm role `role` (a seed composite
@@ -610,4 +611,40 @@ async fn sessions_over_the_api(app: TestApp) {
     let (status, body) = call(http.post(api(&app, "/logout-all")).bearer_auth(&token)).await;
     assert_eq!((status, body), (StatusCode::OK, json!({"successRequests": [], "failedRequests": []})));
     assert_eq!(app.introspect(&web, again["access_token"].as_str().unwrap()).await["active"], false);
+}
+
+async fn attack_detection_and_effective_roles(app: TestApp) {
+    let token = script(&app, "ops", "administer-account").await;
+    let http = &app.http;
+    let id = app.create_user("ann", "a long password").await;
+    let bad =
+        [("grant_type", "password"), ("client_id", "admin-cli"), ("username", "ann"), ("password", "wrong password")];
+    for _ in 0..2 {
+        app.post_form("default", TOKEN, None, &bad).await;
+        app.clock.advance(60);
+    }
+    let path = |p: &str| api(&app, &format!("/attack-detection/brute-force/users{p}"));
+    let (status, state) = call(http.get(path(&format!("/{id}"))).bearer_auth(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((state["numFailures"].as_i64(), state["disabled"].as_bool()), (Some(2), Some(false)));
+    let (status, _) = call(http.delete(path(&format!("/{id}"))).bearer_auth(&token)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(call(http.get(path(&format!("/{id}"))).bearer_auth(&token)).await.1["numFailures"], 0);
+    app.post_form("default", TOKEN, None, &bad).await;
+    assert_eq!(call(http.delete(path("")).bearer_auth(&token)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(call(http.get(path(&format!("/{id}"))).bearer_auth(&token)).await.1["numFailures"], 0, "all unlocked");
+
+    // Effective roles: a composite's children count; available is what is not held directly.
+    app.manager.create_role("default", None, "reader", "", &operator()).await.unwrap();
+    app.manager.create_role("default", None, "editor", "", &operator()).await.unwrap();
+    app.manager.set_composite("default", None, "editor", None, "reader", true, &operator()).await.unwrap();
+    app.manager.set_user_roles("default", "ann", &["editor".into()], &[], true, &operator()).await.unwrap();
+    let names =
+        |v: &Value| v.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let (_, composite) =
+        call(http.get(api(&app, &format!("/users/{id}/role-mappings/realm/composite"))).bearer_auth(&token)).await;
+    assert!(names(&composite).contains(&"reader".to_owned()) && names(&composite).contains(&"editor".to_owned()));
+    let (_, available) =
+        call(http.get(api(&app, &format!("/users/{id}/role-mappings/realm/available"))).bearer_auth(&token)).await;
+    assert!(names(&available).contains(&"reader".to_owned()) && !names(&available).contains(&"editor".to_owned()));
 }
