@@ -10,6 +10,7 @@
 //! - `clients`: `/clients`, a client, its secret and its service-account user
 //! - `realms`: the realms, a realm's settings, `push-revocation`, `/admin/serverinfo`
 //! - `roles`: realm roles, a client's roles, `roles-by-id`
+//! - `scopes`: client scopes and a client's default and optional ones
 //! - `users`: users, their passwords and their (and service accounts') role mappings
 
 pub mod auth;
@@ -17,6 +18,7 @@ pub mod clients;
 pub mod error;
 pub mod realms;
 pub mod roles;
+pub mod scopes;
 pub mod users;
 
 use crate::state::AppState;
@@ -47,6 +49,13 @@ fn realm_routes() -> Router<AppState> {
             "/clients/{id}/roles/{name}",
             get(roles::client_get).put(roles::client_update).delete(roles::client_delete),
         )
+        .route("/client-scopes", get(scopes::list).post(scopes::create))
+        .route("/client-scopes/", get(scopes::list).post(scopes::create))
+        .route("/client-scopes/{id}", get(scopes::get).put(scopes::update).delete(scopes::delete))
+        .route("/clients/{id}/default-client-scopes", get(scopes::defaults))
+        .route("/clients/{id}/default-client-scopes/{scope}", put(scopes::add_default).delete(scopes::remove))
+        .route("/clients/{id}/optional-client-scopes", get(scopes::optionals))
+        .route("/clients/{id}/optional-client-scopes/{scope}", put(scopes::add_optional).delete(scopes::remove))
         .route("/roles", get(roles::realm_list).post(roles::realm_create))
         .route("/roles/", get(roles::realm_list).post(roles::realm_create))
         .route("/roles/{name}", get(roles::realm_get).put(roles::realm_update).delete(roles::realm_delete))

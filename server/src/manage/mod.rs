@@ -12,6 +12,7 @@ pub mod permissions;
 pub mod project;
 pub mod realm;
 pub mod role;
+pub mod scope;
 pub mod service_account;
 pub mod user;
 

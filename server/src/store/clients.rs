@@ -195,6 +195,12 @@ pub async fn valid_secrets(c: &mut impl Executes, client_pk: &str, now: i64) -> 
     on!(c, e => sqlx::query_as(SQL).bind(client_pk).bind(now).fetch_all(e).await)
 }
 
+/// Takes a scope from a client; whether it had it.
+pub async fn remove_scope(c: &mut impl Executes, client_pk: &str, scope_id: &str) -> sqlx::Result<bool> {
+    const SQL: &str = "DELETE FROM client_scopes WHERE client_pk = $1 AND scope_id = $2";
+    on!(c, e => sqlx::query(SQL).bind(client_pk).bind(scope_id).execute(e).await.map(|r| r.rows_affected() > 0))
+}
+
 /// Allows a scope for a client (as a default scope when `is_default`).
 pub async fn add_scope(c: &mut impl Executes, client_pk: &str, scope_id: &str, is_default: bool) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO client_scopes (client_pk, scope_id, is_default) VALUES ($1, $2, $3) \

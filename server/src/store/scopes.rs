@@ -50,3 +50,42 @@ pub async fn implications(c: &mut impl Executes, realm_id: &str) -> sqlx::Result
                        WHERE s.realm_id = $1";
     on!(c, e => sqlx::query_as(SQL).bind(realm_id).fetch_all(e).await)
 }
+
+/// Creates a scope; `false` when the realm has one of that name.
+pub async fn create(
+    c: &mut impl Executes,
+    realm_id: &str,
+    id: &str,
+    name: &str,
+    description: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    const SQL: &str = "INSERT INTO scopes (id, realm_id, name, description, builtin, created_at) \
+                       VALUES ($1, $2, $3, $4, FALSE, $5) ON CONFLICT DO NOTHING";
+    on!(c, e => sqlx::query(SQL).bind(id).bind(realm_id).bind(name).bind(description).bind(now)
+        .execute(e).await.map(|r| r.rows_affected() > 0))
+}
+
+/// The realm's scope with id `id`.
+pub async fn by_id(c: &mut impl Executes, realm_id: &str, id: &str) -> sqlx::Result<Option<ScopeRow>> {
+    const SQL: &str = "SELECT id, name, description, builtin FROM scopes WHERE realm_id = $1 AND id = $2";
+    on!(c, e => sqlx::query_as(SQL).bind(realm_id).bind(id).fetch_optional(e).await)
+}
+
+/// Changes a scope's description (shown on the consent page).
+pub async fn set_description(c: &mut impl Executes, id: &str, description: &str) -> sqlx::Result<u64> {
+    on!(c, e => sqlx::query("UPDATE scopes SET description = $2 WHERE id = $1").bind(id).bind(description)
+        .execute(e).await.map(|r| r.rows_affected()))
+}
+
+/// Deletes a scope (clients' links to it go with it).
+pub async fn delete(c: &mut impl Executes, id: &str) -> sqlx::Result<u64> {
+    on!(c, e => sqlx::query("DELETE FROM scopes WHERE id = $1").bind(id).execute(e).await.map(|r| r.rows_affected()))
+}
+
+/// The clients linked to a scope (their cached views must be dropped when it changes).
+pub async fn clients_of(c: &mut impl Executes, id: &str) -> sqlx::Result<Vec<String>> {
+    const SQL: &str =
+        "SELECT cl.client_id FROM client_scopes cs JOIN clients cl ON cl.id = cs.client_pk WHERE cs.scope_id = $1";
+    on!(c, e => sqlx::query_scalar(SQL).bind(id).fetch_all(e).await)
+}

@@ -17,6 +17,7 @@ crate::db_tests!(
     keycloaks_realm_document_and_back_channel_logout,
     sessions_over_the_api,
     attack_detection_and_effective_roles,
+    client_scopes_over_the_api,
 );
 
 /// A confidential client whose service account holds the realm role `role` (a seed composite
@@ -647,4 +648,80 @@ async fn attack_detection_and_effective_roles(app: TestApp) {
     let (_, available) =
         call(http.get(api(&app, &format!("/users/{id}/role-mappings/realm/available"))).bearer_auth(&token)).await;
     assert!(names(&available).contains(&"reader".to_owned()) && !names(&available).contains(&"editor".to_owned()));
+}
+
+async fn client_scopes_over_the_api(app: TestApp) {
+    let token = script(&app, "ops", "administer-account").await;
+    let clients_only = script(&app, "ci", "administer-clients").await;
+    let http = &app.http;
+    let res = http
+        .post(api(&app, "/client-scopes"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "read:reports", "protocol": "openid-connect", "description": "Read your reports"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let id = res.headers()[header::LOCATION].to_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let (status, body) =
+        call(http.post(api(&app, "/client-scopes")).bearer_auth(&token).json(&json!({"name": "read:reports"}))).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::CONFLICT, json!({"errorMessage": "Client Scope read:reports already exists"}))
+    );
+    assert_eq!(
+        call(http.post(api(&app, "/client-scopes")).bearer_auth(&clients_only).json(&json!({"name": "x"}))).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (_, all) = call(http.get(api(&app, "/client-scopes")).bearer_auth(&clients_only)).await;
+    assert!(all.as_array().unwrap().iter().any(|s| s["name"] == "read:reports"));
+    let (status, _) = call(
+        http.put(api(&app, &format!("/client-scopes/{id}")))
+            .bearer_auth(&token)
+            .json(&json!({"description": "Read reports"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        call(http.get(api(&app, &format!("/client-scopes/{id}"))).bearer_auth(&token)).await.1["description"],
+        "Read reports"
+    );
+
+    // Linked to a client as a default scope, its tokens carry it.
+    let svc = app.service_client("svc", &[]).await;
+    let (_, found) = call(http.get(api(&app, "/clients?clientId=svc")).bearer_auth(&token)).await;
+    let svc_id = found[0]["id"].as_str().unwrap().to_owned();
+    let (status, _) =
+        call(http.put(api(&app, &format!("/clients/{svc_id}/default-client-scopes/{id}"))).bearer_auth(&clients_only))
+            .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, defaults) =
+        call(http.get(api(&app, &format!("/clients/{svc_id}/default-client-scopes"))).bearer_auth(&token)).await;
+    assert_eq!(defaults, json!([{"id": id, "name": "read:reports"}]));
+    let body: Value = app.token(&svc, None).await.json().await.unwrap();
+    assert_eq!(body["scope"], "read:reports");
+    let (status, body) =
+        call(http.put(api(&app, &format!("/clients/{svc_id}/default-client-scopes/nope"))).bearer_auth(&token)).await;
+    assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"error": "Client scope not found"})));
+    let (status, _) =
+        call(http.delete(api(&app, &format!("/clients/{svc_id}/default-client-scopes/{id}"))).bearer_auth(&token))
+            .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        call(http.get(api(&app, &format!("/clients/{svc_id}/default-client-scopes"))).bearer_auth(&token)).await.1,
+        json!([])
+    );
+
+    // The OIDC built-ins stay; the others go.
+    let (_, all) = call(http.get(api(&app, "/client-scopes")).bearer_auth(&token)).await;
+    let openid =
+        all.as_array().unwrap().iter().find(|s| s["name"] == "openid").unwrap()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        call(http.delete(api(&app, &format!("/client-scopes/{openid}"))).bearer_auth(&token)).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        call(http.delete(api(&app, &format!("/client-scopes/{id}"))).bearer_auth(&token)).await.0,
+        StatusCode::NO_CONTENT
+    );
 }
