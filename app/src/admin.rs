@@ -195,6 +195,7 @@ pub struct RealmSettingsView {
     pub refresh_token_lifespan: i64,
     pub sso_session_idle_timeout: i64,
     pub sso_session_max_lifespan: i64,
+    pub retrievable_secrets: bool,
 }
 
 #[cfg(feature = "ssr")]

@@ -205,6 +205,10 @@ pub enum RealmCommand {
         /// SSO session maximum lifespan, seconds
         #[arg(long)]
         sso_session_max: Option<i64>,
+        /// Keep new client secrets sealed so the admin API can give them back (Keycloak's
+        /// GET …/client-secret); off, only their hashes are kept
+        #[arg(long, value_parser = ["on", "off"])]
+        retrievable_secrets: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -618,6 +622,7 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
             refresh_token_lifespan,
             sso_session_idle,
             sso_session_max,
+            retrievable_secrets,
             json,
         }) => {
             let changes = RealmChanges {
@@ -627,6 +632,7 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
                 refresh_token_lifespan,
                 sso_session_idle_timeout: sso_session_idle,
                 sso_session_max_lifespan: sso_session_max,
+                retrievable_secrets: retrievable_secrets.map(|v| v == "on"),
             };
             let changed = m.update_realm(&name, changes, &ACTOR).await?;
             if json {

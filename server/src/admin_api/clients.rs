@@ -335,8 +335,9 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET …/clients/{id}/client-secret`. Portcullis keeps only a hash of a secret, so the
-/// answer has Keycloak's shape without a `value` (a secret is shown once, when it is made).
+/// `GET …/clients/{id}/client-secret`. By default Portcullis keeps only a hash of a secret, so
+/// the answer has Keycloak's shape without a `value` (a secret is shown once, when it is made);
+/// a realm with retrievable secrets gives the value back, as Keycloak does.
 pub async fn secret(
     State(state): State<AppState>,
     Path((realm, id)): Path<(String, String)>,
@@ -351,7 +352,10 @@ pub async fn secret(
     if !detail.client.confidential {
         return Err(ApiError::bad_request("Client is public and has no secret"));
     }
-    Ok(Json(json!({ "type": "secret" })))
+    Ok(Json(match state.manager.client_secret_value(&realm, &client_id, &actor).await? {
+        Some(value) => json!({ "type": "secret", "value": value }),
+        None => json!({ "type": "secret" }),
+    }))
 }
 
 /// `POST …/clients/{id}/client-secret`: a new secret, 200 with its value (shown this once).

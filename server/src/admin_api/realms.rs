@@ -34,7 +34,10 @@ fn representation(r: &RealmRow) -> Value {
         "failureFactor": r.bruteforce_max_failures,
         "defaultSignatureAlgorithm": r.access_token_alg,
         "revokeRefreshToken": true,
-        "attributes": { "oauthClientsEnabled": r.oauth_clients_enabled.to_string() },
+        "attributes": {
+            "oauthClientsEnabled": r.oauth_clients_enabled.to_string(),
+            "retrievableClientSecrets": r.retrievable_secrets.to_string(),
+        },
     })
 }
 
@@ -99,18 +102,21 @@ pub async fn update(
 ) -> Result<StatusCode, ApiError> {
     let m = &state.manager;
     let before = m.realm_row(&realm).await.map_err(not_found)?;
-    let flag = rep.get("attributes").and_then(|a| a.get("oauthClientsEnabled")).and_then(|v| match v {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    });
+    let attribute = |name: &str| {
+        rep.get("attributes").and_then(|a| a.get(name)).and_then(|v| match v {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        })
+    };
     let changes = RealmChanges {
         display_name: rep.get("displayName").and_then(Value::as_str).map(str::to_owned),
-        oauth_clients_enabled: flag,
+        oauth_clients_enabled: attribute("oauthClientsEnabled"),
         access_token_lifespan: seconds(&rep, "accessTokenLifespan"),
         refresh_token_lifespan: None,
         sso_session_idle_timeout: seconds(&rep, "ssoSessionIdleTimeout"),
         sso_session_max_lifespan: seconds(&rep, "ssoSessionMaxLifespan"),
+        retrievable_secrets: attribute("retrievableClientSecrets"),
     };
     m.update_realm(&realm, changes, &actor).await?;
     if let Some(nb) = seconds(&rep, "notBefore").filter(|nb| *nb != before.not_before) {

@@ -26,6 +26,7 @@ pub async fn change(Path(realm): Path<String>, posted: Posted) -> Response {
             refresh_token_lifespan: seconds("refresh_token_lifespan", "Refresh Token Lifespan")?,
             sso_session_idle_timeout: seconds("sso_session_idle_timeout", "SSO Session Idle")?,
             sso_session_max_lifespan: seconds("sso_session_max_lifespan", "SSO Session Max")?,
+            retrievable_secrets: Some(f.checked("retrievable_secrets")),
         })
     })();
     let result = match changes {

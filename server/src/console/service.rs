@@ -266,6 +266,7 @@ impl ConsoleService for Console {
             refresh_token_lifespan: r.refresh_token_lifespan,
             sso_session_idle_timeout: r.sso_session_idle_timeout,
             sso_session_max_lifespan: r.sso_session_max_lifespan,
+            retrievable_secrets: r.retrievable_secrets,
         })
     }
 }

@@ -237,8 +237,9 @@ impl Manager {
             return Err(ManageError::Conflict(exists()));
         }
         store::clients::insert(&mut tx, &row).await.map_err(on_unique(exists))?;
-        if let Some(hash) = &secret_hash {
-            store::clients::insert_secret(&mut tx, &row.id, &store::new_id(), hash, now).await?;
+        if let (Some(hash), Some(secret)) = (&secret_hash, &secret) {
+            let sealed = realm.retrievable_secrets.then(|| self.seal_secret(&row.id, secret));
+            store::clients::insert_secret(&mut tx, &row.id, &store::new_id(), hash, sealed.as_deref(), now).await?;
         }
         for s in &allowed {
             let description = scope::BUILTIN.iter().find(|(n, _)| n == s).map(|(_, d)| *d).unwrap_or("");
@@ -377,6 +378,37 @@ impl Manager {
         Ok(at)
     }
 
+    /// The sealed form of a client's secret, bound to the client.
+    fn seal_secret(&self, client_pk: &str, secret: &str) -> String {
+        use base64::{engine::general_purpose::STANDARD_NO_PAD, Engine};
+        STANDARD_NO_PAD.encode(self.master.seal(secret.as_bytes(), format!("client secret {client_pk}").as_bytes()))
+    }
+
+    /// The client's current secret, when its realm keeps secrets retrievable and this one was
+    /// made since (`None` otherwise: only its hash exists). Needs `manage-clients`.
+    pub async fn client_secret_value(
+        &self,
+        realm: &str,
+        client_id: &str,
+        actor: &Actor,
+    ) -> Result<Option<String>, ManageError> {
+        use base64::{engine::general_purpose::STANDARD_NO_PAD, Engine};
+        let (_, client) = self.client_row(realm, client_id, actor, MANAGE_CLIENTS).await?;
+        let mut conn = self.db.conn().await?;
+        let secrets = store::clients::valid_secrets(&mut conn, &client.id, self.now()).await?;
+        let Some(sealed) = secrets.into_iter().find(|s| s.expires_at.is_none()).and_then(|s| s.sealed) else {
+            return Ok(None);
+        };
+        let context = format!("client secret {}", client.id);
+        let opened = STANDARD_NO_PAD
+            .decode(sealed)
+            .ok()
+            .and_then(|b| self.master.open(&b, context.as_bytes()).ok())
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| ManageError::Internal("a sealed client secret does not open with this master key".into()))?;
+        Ok(Some(opened))
+    }
+
     /// Issues a new secret. The previous one keeps working for `grace_secs` (0: it stops now).
     pub async fn regenerate_secret(
         &self,
@@ -399,7 +431,8 @@ impl Manager {
         let until = now + grace_secs;
         let mut tx = self.db.begin().await?;
         store::clients::supersede_secrets(&mut tx, &client.id, until, now).await?;
-        store::clients::insert_secret(&mut tx, &client.id, &store::new_id(), &hash, now).await?;
+        let sealed = realm.retrievable_secrets.then(|| self.seal_secret(&client.id, &secret));
+        store::clients::insert_secret(&mut tx, &client.id, &store::new_id(), &hash, sealed.as_deref(), now).await?;
         let audit = NewAudit {
             kind: "client.secret_regenerated",
             actor,

@@ -61,6 +61,7 @@ impl Manager {
             updated_at: now,
             sso_session_idle_timeout: 30 * 60,
             sso_session_max_lifespan: 10 * 3600,
+            retrievable_secrets: false,
         };
         let exists = || format!("realm {name:?} already exists");
         let mut tx = self.db.begin().await?;
@@ -217,6 +218,7 @@ impl Manager {
         row.oauth_clients_enabled = c.oauth_clients_enabled.unwrap_or(row.oauth_clients_enabled);
         row.sso_session_idle_timeout = c.sso_session_idle_timeout.unwrap_or(row.sso_session_idle_timeout);
         row.sso_session_max_lifespan = c.sso_session_max_lifespan.unwrap_or(row.sso_session_max_lifespan);
+        row.retrievable_secrets = c.retrievable_secrets.unwrap_or(row.retrievable_secrets);
         const YEAR: i64 = 365 * 24 * 3600;
         if ![row.sso_session_idle_timeout, row.sso_session_max_lifespan].iter().all(|s| (60..=YEAR).contains(s)) {
             return Err(ManageError::Invalid("SSO session lifetimes must be between 60 seconds and a year".into()));
@@ -271,17 +273,20 @@ pub struct RealmChanges {
     pub refresh_token_lifespan: Option<i64>,
     pub sso_session_idle_timeout: Option<i64>,
     pub sso_session_max_lifespan: Option<i64>,
+    /// Keep client secrets sealed (besides their hashes) so the admin API gives them back.
+    pub retrievable_secrets: Option<bool>,
 }
 
 /// The settings that differ between two snapshots of a realm, each `{"before", "after"}`.
 fn changed_settings(a: &RealmRow, b: &RealmRow) -> serde_json::Map<String, serde_json::Value> {
-    let pairs: [(&str, serde_json::Value, serde_json::Value); 6] = [
+    let pairs: [(&str, serde_json::Value, serde_json::Value); 7] = [
         ("display_name", a.display_name.clone().into(), b.display_name.clone().into()),
         ("oauth_clients_enabled", a.oauth_clients_enabled.into(), b.oauth_clients_enabled.into()),
         ("access_token_lifespan", a.access_token_lifespan.into(), b.access_token_lifespan.into()),
         ("refresh_token_lifespan", a.refresh_token_lifespan.into(), b.refresh_token_lifespan.into()),
         ("sso_session_idle_timeout", a.sso_session_idle_timeout.into(), b.sso_session_idle_timeout.into()),
         ("sso_session_max_lifespan", a.sso_session_max_lifespan.into(), b.sso_session_max_lifespan.into()),
+        ("retrievable_secrets", a.retrievable_secrets.into(), b.retrievable_secrets.into()),
     ];
     pairs
         .into_iter()

@@ -164,6 +164,8 @@ pub struct SecretRow {
     pub created_at: i64,
     /// `None` for the current secret; the end of the grace period for a superseded one.
     pub expires_at: Option<i64>,
+    /// The secret sealed with the master key, when its realm keeps secrets retrievable.
+    pub sealed: Option<String>,
 }
 
 impl std::fmt::Debug for SecretRow {
@@ -173,9 +175,17 @@ impl std::fmt::Debug for SecretRow {
 }
 
 /// Stores a new secret hash.
-pub async fn insert_secret(c: &mut impl Executes, client_pk: &str, id: &str, hash: &str, now: i64) -> sqlx::Result<()> {
-    const SQL: &str = "INSERT INTO client_secrets (id, client_pk, hash, created_at) VALUES ($1, $2, $3, $4)";
-    on!(c, e => sqlx::query(SQL).bind(id).bind(client_pk).bind(hash).bind(now).execute(e).await.map(|_| ()))
+pub async fn insert_secret(
+    c: &mut impl Executes,
+    client_pk: &str,
+    id: &str,
+    hash: &str,
+    sealed: Option<&str>,
+    now: i64,
+) -> sqlx::Result<()> {
+    const SQL: &str =
+        "INSERT INTO client_secrets (id, client_pk, hash, created_at, sealed) VALUES ($1, $2, $3, $4, $5)";
+    on!(c, e => sqlx::query(SQL).bind(id).bind(client_pk).bind(hash).bind(now).bind(sealed).execute(e).await.map(|_| ()))
 }
 
 /// Marks every current secret as superseded, valid until `until`, and forgets expired ones.
@@ -190,7 +200,7 @@ pub async fn supersede_secrets(c: &mut impl Executes, client_pk: &str, until: i6
 
 /// The client's secrets that still verify at `now`.
 pub async fn valid_secrets(c: &mut impl Executes, client_pk: &str, now: i64) -> sqlx::Result<Vec<SecretRow>> {
-    const SQL: &str = "SELECT id, hash, created_at, expires_at FROM client_secrets \
+    const SQL: &str = "SELECT id, hash, created_at, expires_at, sealed FROM client_secrets \
                        WHERE client_pk = $1 AND (expires_at IS NULL OR expires_at > $2) ORDER BY created_at DESC";
     on!(c, e => sqlx::query_as(SQL).bind(client_pk).bind(now).fetch_all(e).await)
 }

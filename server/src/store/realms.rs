@@ -29,19 +29,21 @@ pub struct RealmRow {
     pub sso_session_idle_timeout: i64,
     /// An SSO session ends this many seconds after sign-in, used or not.
     pub sso_session_max_lifespan: i64,
+    /// Client secrets are also kept sealed, so the admin API can give them back.
+    pub retrievable_secrets: bool,
 }
 
 const COLUMNS: &str = "id, name, display_name, enabled, oauth_clients_enabled, \
     access_token_lifespan, refresh_token_lifespan, auth_code_lifespan, id_token_lifespan, \
     device_code_lifespan, device_poll_interval, access_token_alg, id_token_alg, \
     password_min_length, bruteforce_max_failures, bruteforce_lockout_seconds, not_before, \
-    created_at, updated_at, sso_session_idle_timeout, sso_session_max_lifespan";
+    created_at, updated_at, sso_session_idle_timeout, sso_session_max_lifespan, retrievable_secrets";
 
 /// Inserts a realm.
 pub async fn insert(c: &mut impl Executes, r: &RealmRow) -> sqlx::Result<()> {
     let sql = format!(
         "INSERT INTO realms ({COLUMNS}) VALUES \
-         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)"
+         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)"
     );
     on!(c, e => sqlx::query(&sql)
         .bind(&r.id).bind(&r.name).bind(&r.display_name).bind(r.enabled)
@@ -51,6 +53,7 @@ pub async fn insert(c: &mut impl Executes, r: &RealmRow) -> sqlx::Result<()> {
         .bind(&r.id_token_alg).bind(r.password_min_length).bind(r.bruteforce_max_failures)
         .bind(r.bruteforce_lockout_seconds).bind(r.not_before).bind(r.created_at)
         .bind(r.updated_at).bind(r.sso_session_idle_timeout).bind(r.sso_session_max_lifespan)
+        .bind(r.retrievable_secrets)
         .execute(e).await.map(|_| ()))
 }
 
@@ -81,11 +84,12 @@ pub async fn set_oauth_clients_enabled(c: &mut impl Executes, id: &str, on_: boo
 /// Writes a realm's changeable settings.
 pub async fn update_settings(c: &mut impl Executes, r: &RealmRow, now: i64) -> sqlx::Result<u64> {
     const SQL: &str = "UPDATE realms SET display_name = $2, oauth_clients_enabled = $3, access_token_lifespan = $4, \
-        refresh_token_lifespan = $5, sso_session_idle_timeout = $6, sso_session_max_lifespan = $7, updated_at = $8 \
-        WHERE id = $1";
+        refresh_token_lifespan = $5, sso_session_idle_timeout = $6, sso_session_max_lifespan = $7, updated_at = $8, \
+        retrievable_secrets = $9 WHERE id = $1";
     on!(c, e => sqlx::query(SQL).bind(&r.id).bind(&r.display_name).bind(r.oauth_clients_enabled)
         .bind(r.access_token_lifespan).bind(r.refresh_token_lifespan).bind(r.sso_session_idle_timeout)
-        .bind(r.sso_session_max_lifespan).bind(now).execute(e).await.map(|r| r.rows_affected()))
+        .bind(r.sso_session_max_lifespan).bind(now).bind(r.retrievable_secrets)
+        .execute(e).await.map(|r| r.rows_affected()))
 }
 
 /// Deletes a realm and, by cascade, everything in it.

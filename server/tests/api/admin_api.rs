@@ -18,6 +18,7 @@ crate::db_tests!(
     sessions_over_the_api,
     attack_detection_and_effective_roles,
     client_scopes_over_the_api,
+    a_realm_may_keep_secrets_retrievable,
 );
 
 /// A confidential client whose service account holds the realm role `role` (a seed composite
@@ -724,4 +725,51 @@ async fn client_scopes_over_the_api(app: TestApp) {
         call(http.delete(api(&app, &format!("/client-scopes/{id}"))).bearer_auth(&token)).await.0,
         StatusCode::NO_CONTENT
     );
+}
+
+async fn a_realm_may_keep_secrets_retrievable(app: TestApp) {
+    let token = script(&app, "ops", "administer-account").await;
+    let http = &app.http;
+    // Hashed only (the default): a secret made now cannot be read back.
+    app.service_client("hashed", &[]).await;
+    let (_, found) = call(http.get(api(&app, "/clients?clientId=hashed")).bearer_auth(&token)).await;
+    let hashed_id = found[0]["id"].as_str().unwrap().to_owned();
+    let (_, secret) =
+        call(http.get(api(&app, &format!("/clients/{hashed_id}/client-secret"))).bearer_auth(&token)).await;
+    assert_eq!(secret, json!({"type": "secret"}));
+
+    // Only a realm administrator (manage-realm) switches it on; then new secrets are kept sealed.
+    let clients_only = script(&app, "ci", "administer-clients").await;
+    let switch = json!({"attributes": {"retrievableClientSecrets": "true"}});
+    assert_eq!(call(http.put(api(&app, "")).bearer_auth(&clients_only).json(&switch)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(call(http.put(api(&app, "")).bearer_auth(&token).json(&switch)).await.0, StatusCode::NO_CONTENT);
+    let res = http
+        .post(api(&app, "/clients"))
+        .bearer_auth(&token)
+        .json(&json!({"clientId": "kept", "serviceAccountsEnabled": true, "standardFlowEnabled": false}))
+        .send()
+        .await
+        .unwrap();
+    let id = res.headers()[header::LOCATION].to_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let (_, first) = call(http.get(api(&app, &format!("/clients/{id}/client-secret"))).bearer_auth(&token)).await;
+    let value = first["value"].as_str().expect("the secret, read back").to_owned();
+    let creds = Creds { id: "kept".into(), secret: value.clone() };
+    assert_eq!(app.token(&creds, None).await.status(), StatusCode::OK, "the hash verifies it as before");
+    let (_, regenerated) =
+        call(http.post(api(&app, &format!("/clients/{id}/client-secret"))).bearer_auth(&token)).await;
+    let (_, again) = call(http.get(api(&app, &format!("/clients/{id}/client-secret"))).bearer_auth(&token)).await;
+    assert_eq!(again["value"], regenerated["value"], "the current secret");
+    assert_ne!(again["value"].as_str(), Some(value.as_str()));
+    // Reading it back needs manage-clients: a viewer gets 403.
+    let viewer = script(&app, "auditor", "view-realm").await;
+    assert_eq!(
+        call(http.get(api(&app, &format!("/clients/{id}/client-secret"))).bearer_auth(&viewer)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // At rest it is sealed, not in the clear.
+    let mut conn = app.manager.db.conn().await.unwrap();
+    let detail = app.manager.client_detail("default", "kept", &operator()).await.unwrap();
+    let rows = portcullis::store::clients::valid_secrets(&mut conn, &detail.client.id, 0).await.unwrap();
+    let current = rows.iter().find(|r| r.expires_at.is_none()).unwrap();
+    assert!(current.sealed.as_deref().is_some_and(|s| !s.contains(again["value"].as_str().unwrap())));
 }

@@ -44,6 +44,15 @@ fn SettingsForm(frame: Frame, settings: RealmSettingsView) -> impl IntoView {
                         "Off: the token endpoint refuses every client created here (built-in ones keep working)."
                     </span>
                 </div>
+                <div class="choice">
+                    <input type="checkbox" id="retrievable_secrets" name="retrievable_secrets" value="on"
+                        checked=s.retrievable_secrets aria-describedby="retrievable_secrets-hint"/>
+                    <label for="retrievable_secrets">"Client secrets retrievable"</label>
+                    <span class="hint" id="retrievable_secrets-hint">
+                        "On: secrets made from now on are also kept sealed with the master key, so the admin API gives "
+                        "them back (Keycloak's GET …/client-secret). Off: only a hash is kept, and a secret is shown once."
+                    </span>
+                </div>
                 {seconds("access_token_lifespan", "Access Token Lifespan", s.access_token_lifespan,
                     format!("Seconds; the default for clients that set none (now {}).", text::duration(s.access_token_lifespan)))}
                 {seconds("refresh_token_lifespan", "Refresh Token Lifespan", s.refresh_token_lifespan,
