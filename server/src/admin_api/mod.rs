@@ -8,6 +8,7 @@
 //! - `auth`: the bearer token → `manage::Actor`
 //! - `error`: Keycloak's error bodies
 //! - `clients`: `/clients`, a client, its secret and its service-account user
+//! - `portcullis`: Portcullis's own objects beside Keycloak's: projects, the audit log
 //! - `realms`: the realms, a realm's settings, `push-revocation`, `/admin/serverinfo`
 //! - `roles`: realm roles, a client's roles, `roles-by-id`
 //! - `scopes`: client scopes and a client's default and optional ones
@@ -16,6 +17,7 @@
 pub mod auth;
 pub mod clients;
 pub mod error;
+pub mod portcullis;
 pub mod realms;
 pub mod roles;
 pub mod scopes;
@@ -33,6 +35,8 @@ fn realm_routes() -> Router<AppState> {
         .route("/", get(realms::get).put(realms::update).delete(realms::delete))
         .route("/push-revocation", post(realms::push_revocation))
         .route("/logout-all", post(realms::logout_all))
+        .route("/projects", get(portcullis::projects).post(portcullis::create_project))
+        .route("/audit-events", get(portcullis::audit_events))
         // keycloak-admin-client writes collections with a trailing slash (`…/clients/`),
         // which Keycloak (JAX-RS) takes as the same address.
         .route("/clients", get(clients::list).post(clients::create))

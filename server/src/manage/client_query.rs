@@ -161,6 +161,23 @@ impl Manager {
     }
 }
 
+impl Manager {
+    /// A page of the realm's audit events (of one client when `client_id` is given), newest
+    /// first (`view-events`).
+    pub async fn audit_events(
+        &self,
+        realm: &str,
+        client_id: Option<&str>,
+        first: i64,
+        max: i64,
+        actor: &Actor,
+    ) -> Result<Vec<AuditRow>, ManageError> {
+        let realm = self.realm_for(realm, actor, VIEW_EVENTS).await?;
+        let mut conn = self.db.conn().await?;
+        Ok(store::audit::page(&mut conn, &realm.id, client_id, first.max(0), max.clamp(1, 1000)).await?)
+    }
+}
+
 impl From<OwnedRole> for AssignedRole {
     fn from(r: OwnedRole) -> Self {
         AssignedRole { client_id: r.client_id, name: r.name, description: r.description }

@@ -80,3 +80,16 @@ pub async fn of_client(
                        WHERE realm_id = $1 AND client_id = $2 ORDER BY id DESC LIMIT $3";
     on!(c, e => sqlx::query_as(SQL).bind(realm_id).bind(client_id).bind(limit).fetch_all(e).await)
 }
+
+/// A page of a realm's events (of one client when `client_id` is given), newest first.
+pub async fn page(
+    c: &mut impl Executes,
+    realm_id: &str,
+    client_id: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditRow>> {
+    const SQL: &str = "SELECT id, realm_id, at, kind, actor, client_id, subject, ip, detail FROM audit_events \
+                       WHERE realm_id = $1 AND ($2 IS NULL OR client_id = $2) ORDER BY id DESC LIMIT $3 OFFSET $4";
+    on!(c, e => sqlx::query_as(SQL).bind(realm_id).bind(client_id).bind(limit).bind(offset).fetch_all(e).await)
+}

@@ -19,6 +19,7 @@ crate::db_tests!(
     attack_detection_and_effective_roles,
     client_scopes_over_the_api,
     a_realm_may_keep_secrets_retrievable,
+    projects_and_the_audit_log_beside_keycloaks_objects,
 );
 
 /// A confidential client whose service account holds the realm role `role` (a seed composite
@@ -772,4 +773,40 @@ async fn a_realm_may_keep_secrets_retrievable(app: TestApp) {
     let rows = portcullis::store::clients::valid_secrets(&mut conn, &detail.client.id, 0).await.unwrap();
     let current = rows.iter().find(|r| r.expires_at.is_none()).unwrap();
     assert!(current.sealed.as_deref().is_some_and(|s| !s.contains(again["value"].as_str().unwrap())));
+}
+
+async fn projects_and_the_audit_log_beside_keycloaks_objects(app: TestApp) {
+    let token = script(&app, "ops", "administer-account").await;
+    let clients_only = script(&app, "ci", "administer-clients").await;
+    let http = &app.http;
+    let res = http
+        .post(api(&app, "/projects"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Alpha", "id": "alpha"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert!(res.headers()[header::LOCATION].to_str().unwrap().ends_with("/admin/realms/default/projects/alpha"));
+    let (status, body) =
+        call(http.post(api(&app, "/projects")).bearer_auth(&token).json(&json!({"name": "Again", "id": "alpha"})))
+            .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        call(http.post(api(&app, "/projects")).bearer_auth(&clients_only).json(&json!({"name": "B"}))).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (_, projects) = call(http.get(api(&app, "/projects")).bearer_auth(&clients_only)).await;
+    assert_eq!(projects[0]["id"], "alpha");
+
+    // The audit log: what happened, newest first, paged; it needs view-events.
+    let (status, events) = call(http.get(api(&app, "/audit-events?max=2")).bearer_auth(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(events.as_array().unwrap().len(), 2);
+    assert_eq!(events[0]["type"], "project.created");
+    assert_eq!(events[0]["actor"], "service-account-ops");
+    let (_, of_client) = call(http.get(api(&app, "/audit-events?client=ci")).bearer_auth(&token)).await;
+    assert!(of_client.as_array().unwrap().iter().all(|e| e["clientId"] == "ci"));
+    assert!(!of_client.as_array().unwrap().is_empty());
+    assert_eq!(call(http.get(api(&app, "/audit-events")).bearer_auth(&clients_only)).await.0, StatusCode::FORBIDDEN);
 }
