@@ -19,6 +19,7 @@ crate::db_tests!(
     roles_are_created_edited_and_deleted_with_their_holders_named,
     realm_settings_switch_custom_clients_off,
     project_access_and_sessions_tabs,
+    sections_to_come_say_so_and_unknown_ones_are_404,
 );
 
 /// A signed-in console session.
@@ -523,4 +524,12 @@ async fn project_access_and_sessions_tabs(app: TestApp) {
     let access = tokens["access_token"].as_str().unwrap();
     assert_eq!(app.introspect(&web, access).await["active"], false, "its access token too");
     assert!(console.page("clients/web/sessions").await.contains("No live sessions"));
+}
+
+async fn sections_to_come_say_so_and_unknown_ones_are_404(app: TestApp) {
+    let console = Console::root(&app).await;
+    assert!(console.page("users").await.contains("This section is not built yet"));
+    let res = console.http.get(console.url("no-such-section")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.text().await.unwrap().contains("There is no such page."));
 }

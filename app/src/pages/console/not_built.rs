@@ -10,6 +10,13 @@ pub fn NotBuilt() -> impl IntoView {
     let params = use_params_map();
     let section = params.read_untracked().get("section").unwrap_or_default();
     let label = SECTIONS.iter().find(|(_, path, _)| *path == section).map(|(l, _, _)| *l).unwrap_or("Not found");
+    // An address that is no section at all answers 404, like any unknown address.
+    #[cfg(feature = "ssr")]
+    if label == "Not found" {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
     // The page has no data of its own beyond the frame.
     let data = Resource::new(|| (), |_| async { Ok::<(), ServerFnError>(()) });
     console_page(label, data, move |_, _| {
