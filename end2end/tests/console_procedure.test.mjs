@@ -186,6 +186,11 @@ for (const js of [true, false]) {
       if (js) await shot(page, 'client-service-account-roles');
       const { body } = await token(id, secret);
       assert.ok(claims(body.access_token).realm_access.roles.includes('reporter'));
+      // OAuth Client Roles: another client's roles, chosen above the lists.
+      await page.getByLabel('OAuth Client Roles').selectOption('realm-management');
+      await Promise.all([page.waitForURL(/roles=realm-management/), page.getByRole('button', { name: 'Show roles' }).click()]);
+      await page.getByLabel('Available').locator('option[value="realm-management:manage-clients"]').waitFor({ state: 'attached' });
+      await stillSameDocument();
     });
 
     it('Revocation → Not Before → Set to now revokes the token in hand', async () => {

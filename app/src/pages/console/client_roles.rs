@@ -8,6 +8,7 @@ use crate::{
     pages::console::client::tab_href,
 };
 use leptos::prelude::*;
+use leptos_router::components::Form;
 
 #[component]
 pub fn ServiceAccountTab(frame: Frame, page: ClientPageView) -> impl IntoView {
@@ -23,17 +24,20 @@ pub fn ServiceAccountTab(frame: Frame, page: ClientPageView) -> impl IntoView {
             "The service account " <code>{format!("service-account-{}", c.client_id)}</code>
             " holds these roles; tokens issued to the client from now on carry exactly them."
         </p>
-        <form method="get" action=href.clone() class="row">
-            <label for="role-source">"OAuth Client Roles"</label>
-            <select id="role-source" name="roles">
-                <option value="" selected=chosen.is_empty()>"Organization roles (realm)"</option>
-                {sa.role_clients
-                    .iter()
-                    .map(|r| view! { <option value=r.clone() selected=*r == chosen>{r.clone()}</option> })
-                    .collect_view()}
-            </select>
-            <button type="submit" class="secondary">"Show roles"</button>
-        </form>
+        // A GET form: the router moves without a reload once hydrated.
+        <Form method="get" action=href.clone()>
+            <div class="row">
+                <label for="role-source">"OAuth Client Roles"</label>
+                <select id="role-source" name="roles">
+                    <option value="" selected=chosen.is_empty()>"Organization roles (realm)"</option>
+                    {sa.role_clients
+                        .iter()
+                        .map(|r| view! { <option value=r.clone() selected=*r == chosen>{r.clone()}</option> })
+                        .collect_view()}
+                </select>
+                <button type="submit" class="secondary">"Show roles"</button>
+            </div>
+        </Form>
         <DualList action=href csrf=frame.csrf.clone() available=sa.available assigned=sa.assigned extra
             can_change=frame.can("manage-clients")/>
     }

@@ -12,6 +12,7 @@ use crate::{
     },
 };
 use leptos::prelude::*;
+use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 /// `/admin/:realm/console/roles?client=&delete=&edit=`.
@@ -144,14 +145,17 @@ fn RoleList(frame: Frame, roles: RolesView, deleting: Option<String>, editing: O
 
     view! {
         <div class="page-head"><h1>"Roles"</h1></div>
-        <form method="get" action=roles_href.clone() class="row">
-            <label for="role-owner">"Roles of client"</label>
-            <input id="role-owner" name="client" list="role-owners" value=roles.client.clone().unwrap_or_default()
-                placeholder="blank: the realm's own roles" aria-describedby="role-owner-hint"/>
-            <datalist id="role-owners">{owners}</datalist>
-            <button type="submit" class="secondary">"Show"</button>
-            <span class="hint" id="role-owner-hint">"Blank shows the realm (organization) roles."</span>
-        </form>
+        // A GET form: the router moves without a reload once hydrated.
+        <Form method="get" action=roles_href.clone()>
+            <div class="row">
+                <label for="role-owner">"Roles of client"</label>
+                <input id="role-owner" name="client" list="role-owners" value=roles.client.clone().unwrap_or_default()
+                    placeholder="blank: the realm's own roles" aria-describedby="role-owner-hint"/>
+                <datalist id="role-owners">{owners}</datalist>
+                <button type="submit" class="secondary">"Show"</button>
+                <span class="hint" id="role-owner-hint">"Blank shows the realm (organization) roles."</span>
+            </div>
+        </Form>
         {confirm}
         {create}
         <table class="list" id="roles">
