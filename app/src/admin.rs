@@ -84,6 +84,8 @@ pub struct ClientView {
     pub grant_types: Vec<String>,
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
+    /// Origins whose pages may call with credentials (`+`: the redirect URIs' origins).
+    pub web_origins: Vec<String>,
     /// Scopes the client may ask for (default ones marked in `default_scopes`).
     pub scopes: Vec<String>,
     pub default_scopes: Vec<String>,

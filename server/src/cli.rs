@@ -386,6 +386,9 @@ pub struct UpdateFlags {
     /// A project the client may ask a `project-{ID}` token for (repeatable; replaces the list)
     #[arg(long = "project")]
     projects: Vec<String>,
+    /// A Web Origin (repeatable; replaces the list; `+`: the redirect URIs' origins)
+    #[arg(long = "web-origin")]
+    web_origins: Vec<String>,
     /// Takes every project away (no `project-{ID}` tokens)
     #[arg(long, conflicts_with = "projects")]
     no_projects: bool,
@@ -445,6 +448,7 @@ impl TryFrom<UpdateFlags> for ClientChanges {
             full_scope_allowed: on_off(f.full_scope, f.no_full_scope),
             id_token_alg: f.id_token_alg.map(|a| (a != "default").then_some(a)),
             projects: if f.no_projects { Some(vec![]) } else { list(f.projects) },
+            web_origins: list(f.web_origins),
         })
     }
 }
@@ -487,6 +491,10 @@ pub struct ClientFlags {
     /// A client role CLIENT_ID:ROLE in the client's role scope mappings (repeatable)
     #[arg(long = "scope-client-role")]
     scope_client_roles: Vec<String>,
+    /// A Web Origin whose pages may call the endpoints with credentials (repeatable; `+`: the
+    /// redirect URIs' origins)
+    #[arg(long = "web-origin")]
+    web_origins: Vec<String>,
 }
 
 /// `CLIENT_ID:ROLE` arguments of `flag`.
@@ -506,6 +514,7 @@ impl TryFrom<ClientFlags> for ClientOptions {
 
     fn try_from(f: ClientFlags) -> Result<Self, CliError> {
         Ok(ClientOptions {
+            web_origins: f.web_origins,
             grant_types: f.grant_types,
             post_logout_redirect_uris: f.post_logout_redirect_uris,
             id_token_alg: f.id_token_alg,

@@ -225,10 +225,13 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .max_age(Duration::from_secs(600));
-    // Keycloak's Admin REST API: bearer tokens, no cookies; CORS comes with issue 9's per-client
-    // origins.
-    let api = api.merge(crate::admin_api::router());
-    security_headers(api.layer(cors), false)
+    // Keycloak's Admin REST API: bearer tokens, no cookies. The protocol endpoints answer CORS
+    // for any origin without credentials, and with credentials for registered Web Origins.
+    let api = api
+        .layer(cors)
+        .layer(middleware::from_fn_with_state(state.clone(), oauth::cors::web_origins))
+        .merge(crate::admin_api::router());
+    security_headers(api, false)
         .merge(security_headers(browser, true))
         .layer(middleware::from_fn(deadline))
         .layer(CatchPanicLayer::custom(|_| {

@@ -63,7 +63,7 @@ fn representation(row: &ClientRow, scopes: Option<&[(String, bool)]>, secret_mad
         "bearerOnly": false,
         "clientAuthenticatorType": "client-secret",
         "redirectUris": string_list(&row.redirect_uris),
-        "webOrigins": [],
+        "webOrigins": string_list(&row.web_origins),
         "standardFlowEnabled": has(row, "authorization_code"),
         "implicitFlowEnabled": has(row, "implicit"),
         "directAccessGrantsEnabled": has(row, "password"),
@@ -253,6 +253,7 @@ pub async fn create(
             .unwrap_or_default(),
         consent_required: boolean(rep.get("consentRequired")),
         full_scope_allowed: boolean(rep.get("fullScopeAllowed")),
+        web_origins: strings(rep.get("webOrigins")).unwrap_or_default(),
         pkce_required: (!defaults.confidential)
             .then_some(true)
             .or(attribute(&rep, "pkce.code.challenge.method").map(|m| m == "S256")),
@@ -312,6 +313,7 @@ pub async fn update(
         consent_required: boolean(rep.get("consentRequired")),
         full_scope_allowed: boolean(rep.get("fullScopeAllowed")),
         pkce_required: attribute(&rep, "pkce.code.challenge.method").map(|m| m == "S256"),
+        web_origins: strings(rep.get("webOrigins")),
         ..Default::default()
     };
     m.update_client(&realm, &client_id, changes, &actor).await?;

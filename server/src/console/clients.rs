@@ -93,6 +93,7 @@ async fn apply(realm: &str, client_id: &str, tab_name: &str, posted: &Posted) ->
                 enabled: Some(f.checked("enabled")),
                 redirect_uris: Some(f.lines("redirect_uris")),
                 post_logout_redirect_uris: Some(f.lines("post_logout_redirect_uris")),
+                web_origins: Some(f.lines("web_origins")),
                 grant_types: Some(f.all("grant_types")),
                 access_token_lifespan: lifespan(f, "access_token_lifespan", "Access Token Lifespan")?,
                 refresh_token_lifespan: lifespan(f, "refresh_token_lifespan", "Refresh Token Lifespan")?,

@@ -168,6 +168,7 @@ fn field_of(message: &str) -> Option<&'static str> {
     ];
     const WORDS: &[(&str, &str)] = &[
         ("post-logout redirect", "post_logout_redirect_uris"),
+        ("web origin", "web_origins"),
         ("redirect uri", "redirect_uris"),
         ("client id", "client_id"),
         ("client name", "name"),

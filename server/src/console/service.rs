@@ -73,6 +73,7 @@ fn client_view(d: &ClientDetail, now: i64) -> ClientView {
         grant_types: c.grant_types.split_whitespace().map(str::to_owned).collect(),
         redirect_uris: list(&c.redirect_uris),
         post_logout_redirect_uris: list(&c.post_logout_redirect_uris),
+        web_origins: list(&c.web_origins),
         scopes: d.scopes.iter().map(|(s, _)| s.clone()).collect(),
         default_scopes: d.scopes.iter().filter(|(_, default)| *default).map(|(s, _)| s.clone()).collect(),
         access_token_lifespan: c.access_token_lifespan,

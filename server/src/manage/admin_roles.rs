@@ -43,6 +43,7 @@ fn system_client(realm_id: &str, client_id: &str, confidential: bool, now: i64) 
         updated_at: now,
         full_scope_allowed: true,
         builtin: false,
+        web_origins: "[]".to_owned(),
     }
 }
 

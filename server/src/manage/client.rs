@@ -50,6 +50,8 @@ pub struct ClientOptions {
     /// Keycloak's "full scope allowed" (default on): off, user tokens carry only the roles of
     /// `scope_roles` and `scope_client_roles`, plus the client's own roles.
     pub full_scope_allowed: Option<bool>,
+    /// Web Origins (`+`: the redirect URIs' origins).
+    pub web_origins: Vec<String>,
     /// Realm roles in the client's role scope mappings.
     pub scope_roles: Vec<String>,
     /// Client roles in the client's role scope mappings, as `(owning client id, role)`.
@@ -230,6 +232,7 @@ impl Manager {
             updated_at: now,
             full_scope_allowed: req.options.full_scope_allowed.unwrap_or(true),
             builtin: false,
+            web_origins: serde_json::to_string(&req.options.web_origins).unwrap_or_else(|_| "[]".into()),
         };
         let exists = || format!("client {client_id:?} already exists in realm {:?}", realm.name);
         let mut tx = self.db.begin().await?;
@@ -470,6 +473,9 @@ fn apply_options(
         alg.parse::<crate::crypto::jws::SigningAlg>().map_err(invalid)?;
     }
     check_refresh_settings(o.refresh_token_lifespan, o.refresh_reuse_window)?;
+    for origin in &o.web_origins {
+        validate::web_origin(origin).map_err(invalid)?;
+    }
     if let Some(c) = o.consent_required {
         d.consent_required = c;
     }

@@ -40,6 +40,8 @@ pub struct ClientChanges {
     pub scopes: Option<Vec<String>>,
     /// Replaces the projects the client may ask a `project-{id}` token for.
     pub projects: Option<Vec<String>>,
+    /// Replaces the Web Origins (`+`: the redirect URIs' origins).
+    pub web_origins: Option<Vec<String>>,
 }
 
 /// A client's settings after a change, as the CLI prints them.
@@ -119,7 +121,11 @@ impl Manager {
                     .map_err(|e| invalid(e.replace("redirect URI", "post-logout redirect URI")))?;
             }
         }
+        for origin in c.web_origins.iter().flatten() {
+            validate::web_origin(origin).map_err(invalid)?;
+        }
         let json_list = |l: Vec<String>| serde_json::to_string(&l).unwrap_or_else(|_| "[]".into());
+        set(&mut changed, "web_origins", &mut row.web_origins, c.web_origins.map(json_list));
         set(&mut changed, "redirect_uris", &mut row.redirect_uris, c.redirect_uris.map(json_list));
         set(
             &mut changed,

@@ -87,6 +87,49 @@ pub fn redirect_uri(uri: &str, template: Template) -> Result<(), String> {
     }
 }
 
+/// A Web Origin: `+` (the client's redirect URIs' origins) or an origin `scheme://host[:port]`,
+/// https (http only on loopback hosts), without path, query or wildcard.
+pub fn web_origin(origin: &str) -> Result<(), String> {
+    if origin == "+" {
+        return Ok(());
+    }
+    let bad = |why: &str| Err(format!("invalid web origin {origin:?}: {why}"));
+    if origin.contains('*') {
+        return bad("wildcards are not allowed; list each origin");
+    }
+    let Ok(parsed) = url::Url::parse(origin) else {
+        return bad("use scheme://host[:port], e.g. https://app.example.com");
+    };
+    if parsed.origin().ascii_serialization() != origin.trim_end_matches('/') || origin.ends_with('/') {
+        return bad("an origin has no path, query or trailing slash");
+    }
+    let loopback = parsed.host().as_ref().is_some_and(is_loopback_host);
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => bad("use https (http only on localhost, 127.0.0.1 or [::1])"),
+    }
+}
+
+/// The origins a client's Web Origins allow: its explicit ones and, for `+`, its redirect
+/// URIs' origins.
+pub fn allowed_origins(web_origins: &[String], redirect_uris: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for o in web_origins {
+        if o == "+" {
+            out.extend(
+                redirect_uris.iter().filter_map(|u| url::Url::parse(u).ok()).map(|u| u.origin().ascii_serialization()),
+            );
+        } else {
+            out.push(o.clone());
+        }
+    }
+    out.retain(|o| o != "null");
+    out.sort();
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +159,21 @@ mod tests {
         assert!(client_id("").is_err());
         assert!(email("a@b.co").is_ok());
         assert!(email("nope").is_err());
+    }
+
+    #[test]
+    fn web_origins_are_origins() {
+        assert!(web_origin("+").is_ok());
+        assert!(web_origin("https://app.example.com").is_ok());
+        assert!(web_origin("http://localhost:3000").is_ok());
+        assert!(web_origin("https://app.example.com/").is_err(), "no trailing slash");
+        assert!(web_origin("https://app.example.com/cb").is_err(), "no path");
+        assert!(web_origin("https://*.example.com").is_err(), "no wildcard");
+        assert!(web_origin("http://app.example.com").is_err(), "https off loopback");
+        let redirects = ["https://app.example.com/cb".to_owned()];
+        assert_eq!(
+            allowed_origins(&["+".into(), "https://admin.example.com".into()], &redirects),
+            vec!["https://admin.example.com".to_owned(), "https://app.example.com".to_owned()]
+        );
     }
 }

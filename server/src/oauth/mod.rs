@@ -15,6 +15,7 @@
 pub mod access_token;
 pub mod authorize;
 pub mod client_auth;
+pub mod cors;
 pub mod device;
 pub mod discovery;
 pub mod error;

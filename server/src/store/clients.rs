@@ -39,19 +39,22 @@ pub struct ClientRow {
     pub full_scope_allowed: bool,
     /// A built-in client (`realm-management`): holds roles, gets no tokens, cannot be changed.
     pub builtin: bool,
+    /// JSON array of the browser origins allowed to call with credentials (`+`: the redirect
+    /// URIs' origins).
+    pub web_origins: String,
 }
 
 const COLUMNS: &str = "id, realm_id, client_id, name, description, template, confidential, \
     enabled, grant_types, redirect_uris, post_logout_redirect_uris, access_token_lifespan, \
     refresh_token_lifespan, refresh_token_rotation, refresh_reuse_window, pkce_required, \
     consent_required, id_token_alg, not_before, created_by, updated_by, created_at, updated_at, \
-    full_scope_allowed, builtin";
+    full_scope_allowed, builtin, web_origins";
 
 /// Inserts a client.
 pub async fn insert(c: &mut impl Executes, r: &ClientRow) -> sqlx::Result<()> {
     let sql = format!(
         "INSERT INTO clients ({COLUMNS}) VALUES \
-         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25)"
+         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)"
     );
     on!(c, e => sqlx::query(&sql)
         .bind(&r.id).bind(&r.realm_id).bind(&r.client_id).bind(&r.name).bind(&r.description)
@@ -60,7 +63,7 @@ pub async fn insert(c: &mut impl Executes, r: &ClientRow) -> sqlx::Result<()> {
         .bind(r.refresh_token_lifespan).bind(r.refresh_token_rotation).bind(r.refresh_reuse_window)
         .bind(r.pkce_required).bind(r.consent_required).bind(&r.id_token_alg).bind(r.not_before)
         .bind(&r.created_by).bind(&r.updated_by).bind(r.created_at).bind(r.updated_at)
-        .bind(r.full_scope_allowed).bind(r.builtin).execute(e).await.map(|_| ()))
+        .bind(r.full_scope_allowed).bind(r.builtin).bind(&r.web_origins).execute(e).await.map(|_| ()))
 }
 
 /// The client `client_id` of the realm `realm_id`.
@@ -110,6 +113,13 @@ pub async fn search(
     })
 }
 
+/// Every client of a realm with Web Origins: `(web origins, redirect URIs)`, both JSON arrays.
+pub async fn web_origins_of_realm(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<(String, String)>> {
+    const SQL: &str = "SELECT web_origins, redirect_uris FROM clients WHERE realm_id = $1 AND enabled = TRUE \
+                       AND web_origins <> '[]'";
+    on!(c, e => sqlx::query_as(SQL).bind(realm_id).fetch_all(e).await)
+}
+
 /// Deletes a client (secrets, scopes and role assignments go with it).
 pub async fn delete(c: &mut impl Executes, pk: &str) -> sqlx::Result<u64> {
     on!(c, e => sqlx::query("DELETE FROM clients WHERE id = $1").bind(pk).execute(e).await.map(|r| r.rows_affected()))
@@ -122,13 +132,13 @@ pub async fn update_settings(c: &mut impl Executes, r: &ClientRow) -> sqlx::Resu
         redirect_uris = $6, post_logout_redirect_uris = $7, access_token_lifespan = $8, \
         refresh_token_lifespan = $9, refresh_token_rotation = $10, refresh_reuse_window = $11, \
         pkce_required = $12, consent_required = $13, id_token_alg = $14, full_scope_allowed = $15, \
-        updated_by = $16, updated_at = $17 WHERE id = $1";
+        updated_by = $16, updated_at = $17, web_origins = $18 WHERE id = $1";
     on!(c, e => sqlx::query(SQL)
         .bind(&r.id).bind(&r.name).bind(&r.description).bind(r.enabled).bind(&r.grant_types)
         .bind(&r.redirect_uris).bind(&r.post_logout_redirect_uris).bind(r.access_token_lifespan)
         .bind(r.refresh_token_lifespan).bind(r.refresh_token_rotation).bind(r.refresh_reuse_window)
         .bind(r.pkce_required).bind(r.consent_required).bind(&r.id_token_alg).bind(r.full_scope_allowed)
-        .bind(&r.updated_by).bind(r.updated_at)
+        .bind(&r.updated_by).bind(r.updated_at).bind(&r.web_origins)
         .execute(e).await.map(|r| r.rows_affected()))
 }
 

@@ -20,6 +20,7 @@ crate::db_tests!(
     client_scopes_over_the_api,
     a_realm_may_keep_secrets_retrievable,
     projects_and_the_audit_log_beside_keycloaks_objects,
+    web_origins_get_credentialed_cors,
 );
 
 /// A confidential client whose service account holds the realm role `role` (a seed composite
@@ -809,4 +810,50 @@ async fn projects_and_the_audit_log_beside_keycloaks_objects(app: TestApp) {
     assert!(of_client.as_array().unwrap().iter().all(|e| e["clientId"] == "ci"));
     assert!(!of_client.as_array().unwrap().is_empty());
     assert_eq!(call(http.get(api(&app, "/audit-events")).bearer_auth(&clients_only)).await.0, StatusCode::FORBIDDEN);
+}
+
+async fn web_origins_get_credentialed_cors(app: TestApp) {
+    let token = script(&app, "ops", "administer-account").await;
+    let http = &app.http;
+    let spa = json!({
+        "clientId": "spa", "publicClient": true, "redirectUris": ["https://app.example.com/cb"],
+        "webOrigins": ["https://admin.example.com", "+"],
+    });
+    let res = http.post(api(&app, "/clients")).bearer_auth(&token).json(&spa).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let id = res.headers()[header::LOCATION].to_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let (_, rep) = call(http.get(api(&app, &format!("/clients/{id}"))).bearer_auth(&token)).await;
+    assert_eq!(rep["webOrigins"], json!(["https://admin.example.com", "+"]));
+    let (status, body) = call(
+        http.put(api(&app, &format!("/clients/{id}")))
+            .bearer_auth(&token)
+            .json(&json!({"webOrigins": ["https://*.example.com"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    let token_request = |origin: &'static str| {
+        http.post(app.realm_url("default", TOKEN)).header("Origin", origin).form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", "spa"),
+            ("refresh_token", "x"),
+        ])
+    };
+    for origin in ["https://admin.example.com", "https://app.example.com"] {
+        let res = token_request(origin).send().await.unwrap();
+        assert_eq!(res.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], origin, "a registered origin, exactly");
+        assert_eq!(res.headers()[header::ACCESS_CONTROL_ALLOW_CREDENTIALS], "true");
+        let preflight = http
+            .request(reqwest::Method::OPTIONS, app.realm_url("default", TOKEN))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(preflight.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], origin);
+        assert_eq!(preflight.headers()[header::ACCESS_CONTROL_ALLOW_CREDENTIALS], "true");
+    }
+    let res = token_request("https://evil.example.net").send().await.unwrap();
+    assert_eq!(res.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*", "others: no credentials");
+    assert!(res.headers().get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS).is_none());
 }

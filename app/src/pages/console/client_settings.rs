@@ -73,6 +73,8 @@ pub fn SettingsTab(frame: Frame, page: ClientPageView) -> impl IntoView {
                     multiline=true hint="One per line, matched exactly."/>
                 <Field name="post_logout_redirect_uris" label="Post-logout Redirect URIs"
                     value=c.post_logout_redirect_uris.join("\n") flash=flash.clone() multiline=true/>
+                <Field name="web_origins" label="Web Origins" value=c.web_origins.join("\n") flash=flash.clone()
+                    multiline=true hint="One per line: origins whose pages call the endpoints with credentials (keycloak-js). + stands for the redirect URIs' origins."/>
                 <fieldset aria-describedby="grant_types-error">
                     <legend>"Grant types"</legend>
                     {grants}
