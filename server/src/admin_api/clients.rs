@@ -92,15 +92,25 @@ fn detail_representation(d: &ClientDetail) -> Value {
 /// The `clientId` of the client with internal id `id`, for a caller who may see clients.
 pub(super) async fn client_id_of(state: &AppState, realm: &str, id: &str, actor: &Actor) -> Result<String, ApiError> {
     let realm = state.manager.realm_row(realm).await.map_err(|_| ApiError::not_found("Realm not found."))?;
-    if !["query-clients", "view-clients", "manage-clients"].iter().any(|p| actor.can(&realm.id, p)) {
-        return Err(ApiError::forbidden());
-    }
+    // view-clients includes query-clients (and manage-clients both).
+    actor.require_any(&realm.id, &["query-clients"])?;
     let mut conn = state.db.conn().await?;
     store::clients::by_pk(&mut conn, id)
         .await?
         .filter(|c| c.realm_id == realm.id)
         .map(|c| c.client_id)
         .ok_or_else(|| ApiError::not_found("Could not find client"))
+}
+
+/// Everything about the client with internal id `id` (`view-clients`).
+pub(super) async fn detail_of(
+    state: &AppState,
+    realm: &str,
+    id: &str,
+    actor: &Actor,
+) -> Result<ClientDetail, ApiError> {
+    let client_id = client_id_of(state, realm, id, actor).await?;
+    Ok(state.manager.client_detail(realm, &client_id, actor).await?)
 }
 
 /// A JSON boolean, or Keycloak's string form of one.
@@ -213,8 +223,7 @@ pub async fn get(
     Path((realm, id)): Path<(String, String)>,
     ApiActor(actor): ApiActor,
 ) -> Result<Json<Value>, ApiError> {
-    let client_id = client_id_of(&state, &realm, &id, &actor).await?;
-    let detail = state.manager.client_detail(&realm, &client_id, &actor).await?;
+    let detail = detail_of(&state, &realm, &id, &actor).await?;
     Ok(Json(detail_representation(&detail)))
 }
 
@@ -346,15 +355,13 @@ pub async fn secret(
     ApiActor(actor): ApiActor,
 ) -> Result<Json<Value>, ApiError> {
     let client_id = client_id_of(&state, &realm, &id, &actor).await?;
-    let realm_row = state.manager.realm_row(&realm).await?;
-    if !actor.can(&realm_row.id, "manage-clients") {
-        return Err(ApiError::forbidden());
-    }
+    // Reading a secret needs manage-clients, which this checks first.
+    let value = state.manager.client_secret_value(&realm, &client_id, &actor).await?;
     let detail = state.manager.client_detail(&realm, &client_id, &actor).await?;
     if !detail.client.confidential {
         return Err(ApiError::bad_request("Client is public and has no secret"));
     }
-    Ok(Json(match state.manager.client_secret_value(&realm, &client_id, &actor).await? {
+    Ok(Json(match value {
         Some(value) => json!({ "type": "secret", "value": value }),
         None => json!({ "type": "secret" }),
     }))
@@ -377,8 +384,8 @@ pub async fn service_account_user(
     Path((realm, id)): Path<(String, String)>,
     ApiActor(actor): ApiActor,
 ) -> Result<Json<Value>, ApiError> {
-    let client_id = client_id_of(&state, &realm, &id, &actor).await?;
-    let detail = state.manager.client_detail(&realm, &client_id, &actor).await?;
+    let detail = detail_of(&state, &realm, &id, &actor).await?;
+    let client_id = detail.client.client_id.clone();
     if !has(&detail.client, "client_credentials") {
         return Err(ApiError::bad_request(format!("Service account not enabled for the client '{client_id}'")));
     }

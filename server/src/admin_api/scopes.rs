@@ -91,8 +91,7 @@ async fn linked(
     default: bool,
     a: &crate::manage::Actor,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let client_id = client_id_of(s, realm, client, a).await?;
-    let detail = s.manager.client_detail(realm, &client_id, a).await?;
+    let detail = super::clients::detail_of(s, realm, client, a).await?;
     let scopes = s.manager.list_scopes(realm, a).await?;
     Ok(Json(
         scopes

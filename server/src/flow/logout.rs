@@ -88,10 +88,10 @@ async fn backchannel_logout(
         Err(e) => return OAuthError::from(e).into_response(),
     };
     let ended = async {
-        sso::end_session(state, &realm.id, &row.session_id).await?;
+        let (mut tx, now) = (state.db.begin().await?, state.now());
+        store::user_sessions::end_everywhere(&mut tx, &realm.id, &row.session_id, now).await?;
         // An offline token outlives its session: end its family too.
-        let mut tx = state.db.begin().await?;
-        crate::oauth::grant::authorization_code::revoke_family(&mut tx, &realm.id, &row.family_id, state.now()).await?;
+        store::refresh_tokens::end_family(&mut tx, &realm.id, &row.family_id, now).await?;
         tx.commit().await
     }
     .await;

@@ -53,9 +53,18 @@ impl Actor {
 
     /// Fails with [`ManageError::Forbidden`] unless the actor holds `permission` in `realm_id`.
     pub fn require(&self, realm_id: &str, permission: &str) -> Result<(), ManageError> {
-        match self.can(realm_id, permission) {
+        self.require_any(realm_id, &[permission])
+    }
+
+    /// Fails with [`ManageError::Forbidden`] unless the actor holds one of `permissions` in
+    /// `realm_id`.
+    pub fn require_any(&self, realm_id: &str, permissions: &[&str]) -> Result<(), ManageError> {
+        match permissions.iter().any(|p| self.can(realm_id, p)) {
             true => Ok(()),
-            false => Err(ManageError::Forbidden(format!("this needs the {permission} permission in this realm"))),
+            false => Err(ManageError::Forbidden(format!(
+                "this needs the {} permission in this realm",
+                permissions.join(" or ")
+            ))),
         }
     }
 

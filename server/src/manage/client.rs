@@ -284,9 +284,7 @@ impl Manager {
             detail: Some(serde_json::json!({ "template": template.as_str() })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "client", &client_id, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "client", &client_id);
+        self.finish(tx, &realm.id, "client", &client_id, audit).await?;
 
         Ok(CreatedClient {
             client_id,
@@ -329,9 +327,7 @@ impl Manager {
         let mut tx = self.db.begin().await?;
         store::clients::delete(&mut tx, &client.id).await?;
         let audit = NewAudit { kind: "client.deleted", actor, client_id: Some(client_id), ..Default::default() };
-        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "client", client_id);
+        self.finish(tx, &realm.id, "client", client_id, audit).await?;
         Ok(())
     }
 
@@ -349,9 +345,7 @@ impl Manager {
         store::clients::set_enabled(&mut tx, &client.id, enabled, actor, self.now()).await?;
         let kind = if enabled { "client.enabled" } else { "client.disabled" };
         let audit = NewAudit { kind, actor, client_id: Some(client_id), ..Default::default() };
-        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "client", client_id);
+        self.finish(tx, &realm.id, "client", client_id, audit).await?;
         Ok(())
     }
 
@@ -375,9 +369,7 @@ impl Manager {
             detail: Some(serde_json::json!({ "not_before": at })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "client", client_id);
+        self.finish(tx, &realm.id, "client", client_id, audit).await?;
         Ok(at)
     }
 
@@ -443,9 +435,7 @@ impl Manager {
             detail: Some(serde_json::json!({ "grace_seconds": grace_secs })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "client", client_id);
+        self.finish(tx, &realm.id, "client", client_id, audit).await?;
         Ok(NewSecret {
             client_id: client_id.to_owned(),
             client_secret: secret,

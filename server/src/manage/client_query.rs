@@ -64,13 +64,6 @@ pub struct AssignedRole {
 }
 
 impl Manager {
-    /// The realm, once `actor` is found to hold `permission` in it.
-    async fn realm_for(&self, realm: &str, actor: &Actor, permission: &str) -> Result<RealmRow, ManageError> {
-        let realm = self.realm_row(realm).await?;
-        actor.require(&realm.id, permission)?;
-        Ok(realm)
-    }
-
     /// Clients whose id or name contains `search`, `max` (at most [`MAX_PAGE`]) from `first`.
     pub async fn search_clients(
         &self,
@@ -80,10 +73,8 @@ impl Manager {
         max: i64,
         actor: &Actor,
     ) -> Result<ClientPage, ManageError> {
-        let realm = self.realm_row(realm).await?;
-        if !actor.can(&realm.id, "query-clients") {
-            actor.require(&realm.id, VIEW_CLIENTS)?;
-        }
+        // view-clients includes query-clients (and manage-clients both).
+        let realm = self.realm_for(realm, actor, &["query-clients"]).await?;
         let mut conn = self.db.conn().await?;
         let (clients, total) =
             store::clients::search(&mut conn, &realm.id, search, first.max(0), max.clamp(1, MAX_PAGE)).await?;
@@ -97,7 +88,7 @@ impl Manager {
         client_id: &str,
         actor: &Actor,
     ) -> Result<ClientDetail, ManageError> {
-        let realm = self.realm_for(realm, actor, VIEW_CLIENTS).await?;
+        let realm = self.realm_for(realm, actor, &[VIEW_CLIENTS]).await?;
         let mut conn = self.db.conn().await?;
         let client = store::clients::by_client_id(&mut conn, &realm.id, client_id)
             .await?
@@ -120,7 +111,7 @@ impl Manager {
     /// Every role of the realm a service account could hold: realm roles, and the roles of
     /// each client (`realm-management`'s only for those holding them, see `check_grantable`).
     pub async fn assignable_roles(&self, realm: &str, actor: &Actor) -> Result<Vec<AssignedRole>, ManageError> {
-        let realm = self.realm_for(realm, actor, VIEW_CLIENTS).await?;
+        let realm = self.realm_for(realm, actor, &[VIEW_CLIENTS]).await?;
         let mut conn = self.db.conn().await?;
         let mut roles: Vec<AssignedRole> =
             store::roles::all_of_realm(&mut conn, &realm.id).await?.into_iter().map(AssignedRole::from).collect();
@@ -136,7 +127,7 @@ impl Manager {
         limit: i64,
         actor: &Actor,
     ) -> Result<Vec<FamilyRow>, ManageError> {
-        let realm = self.realm_for(realm, actor, VIEW_CLIENTS).await?;
+        let realm = self.realm_for(realm, actor, &[VIEW_CLIENTS]).await?;
         let mut conn = self.db.conn().await?;
         let Some(client) = store::clients::by_client_id(&mut conn, &realm.id, client_id).await? else {
             return Err(ManageError::NotFound(format!("no client {client_id:?} in realm {:?}", realm.name)));
@@ -152,10 +143,7 @@ impl Manager {
         limit: i64,
         actor: &Actor,
     ) -> Result<Vec<AuditRow>, ManageError> {
-        let realm = self.realm_row(realm).await?;
-        if !actor.can(&realm.id, VIEW_EVENTS) {
-            actor.require(&realm.id, VIEW_CLIENTS)?;
-        }
+        let realm = self.realm_for(realm, actor, &[VIEW_EVENTS, VIEW_CLIENTS]).await?;
         let mut conn = self.db.conn().await?;
         Ok(store::audit::of_client(&mut conn, &realm.id, client_id, limit).await?)
     }
@@ -172,7 +160,7 @@ impl Manager {
         max: i64,
         actor: &Actor,
     ) -> Result<Vec<AuditRow>, ManageError> {
-        let realm = self.realm_for(realm, actor, VIEW_EVENTS).await?;
+        let realm = self.realm_for(realm, actor, &[VIEW_EVENTS]).await?;
         let mut conn = self.db.conn().await?;
         Ok(store::audit::page(&mut conn, &realm.id, client_id, first.max(0), max.clamp(1, 1000)).await?)
     }

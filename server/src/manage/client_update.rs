@@ -228,9 +228,7 @@ impl Manager {
             detail: Some(Value::Object(changed.clone())),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "client", client_id);
+        self.finish(tx, &realm.id, "client", client_id, audit).await?;
         Ok(UpdatedClient { client_id: client_id.to_owned(), realm: realm.name, changed })
     }
 }

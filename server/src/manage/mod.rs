@@ -90,6 +90,34 @@ impl Manager {
         Ok(())
     }
 
+    /// The realm `name`, once `actor` is found to hold one of `permissions` there.
+    async fn realm_for(
+        &self,
+        name: &str,
+        actor: &Actor,
+        permissions: &[&str],
+    ) -> Result<store::realms::RealmRow, ManageError> {
+        let realm = self.realm_row(name).await?;
+        actor.require_any(&realm.id, permissions)?;
+        Ok(realm)
+    }
+
+    /// Records the change (audit event and change log), commits it, then drops the cache
+    /// entries it touched: the end of every change to a realm or client.
+    async fn finish(
+        &self,
+        mut tx: Tx,
+        realm_id: &str,
+        entity: &str,
+        key: &str,
+        audit: NewAudit<'_>,
+    ) -> Result<(), ManageError> {
+        self.record(&mut tx, realm_id, entity, key, audit).await?;
+        tx.commit().await?;
+        self.invalidate(realm_id, entity, key);
+        Ok(())
+    }
+
     fn invalidate(&self, realm_id: &str, entity: &str, key: &str) {
         if let Some(reg) = &self.registry {
             match entity {

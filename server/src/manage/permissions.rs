@@ -40,20 +40,11 @@ impl Manager {
     /// The permissions of `user`, from the role mappings stored now.
     pub async fn permissions_of(&self, user: &UserRow) -> Result<Permissions, ManageError> {
         let mut conn = self.db.conn().await?;
-        let (realm_roles, client_roles) = store::roles::split(store::roles::of_user(&mut conn, &user.id).await?);
-        let master = store::realms::by_name(&mut conn, MASTER_REALM).await?;
-        let superuser = user.enabled
-            && master.is_some_and(|m| m.id == user.realm_id)
-            && realm_roles.iter().any(|r| r == SUPERUSER_ROLE);
-        let roles = match user.enabled {
-            true => client_roles.get(REALM_MANAGEMENT).cloned().unwrap_or_default().into_iter().collect(),
-            false => BTreeSet::new(),
-        };
-        Ok(Permissions { superuser, realm_id: user.realm_id.clone(), roles })
+        let granted = store::roles::of_user(&mut conn, &user.id).await?;
+        drop(conn);
+        self.permissions_from(granted, &user.realm_id, user.enabled).await
     }
-}
 
-impl Manager {
     /// The permissions of a client's service account (Keycloak's `service-account-{client}`
     /// user): its `realm-management` roles in the client's realm; a service account of the
     /// master realm holding `admin` administers every realm, as a master user would.
@@ -62,18 +53,29 @@ impl Manager {
         client: &store::clients::ClientRow,
     ) -> Result<Permissions, ManageError> {
         let mut conn = self.db.conn().await?;
-        let (realm_roles, client_roles) =
-            store::roles::split(store::roles::of_service_account(&mut conn, &client.id).await?);
+        let granted = store::roles::of_service_account(&mut conn, &client.id).await?;
+        drop(conn);
+        self.permissions_from(granted, &client.realm_id, client.enabled && !client.builtin).await
+    }
+
+    /// What roles held in `realm_id` (composites expanded) permit: the `realm-management` roles
+    /// there, and everything for master's `admin`; nothing when the holder is disabled.
+    async fn permissions_from(
+        &self,
+        granted: Vec<store::roles::GrantedRole>,
+        realm_id: &str,
+        enabled: bool,
+    ) -> Result<Permissions, ManageError> {
+        let (realm_roles, client_roles) = store::roles::split(granted);
+        let mut conn = self.db.conn().await?;
         let master = store::realms::by_name(&mut conn, MASTER_REALM).await?;
-        let enabled = client.enabled && !client.builtin;
-        let superuser = enabled
-            && master.is_some_and(|m| m.id == client.realm_id)
-            && realm_roles.iter().any(|r| r == SUPERUSER_ROLE);
+        let superuser =
+            enabled && master.is_some_and(|m| m.id == realm_id) && realm_roles.iter().any(|r| r == SUPERUSER_ROLE);
         let roles = match enabled {
             true => client_roles.get(REALM_MANAGEMENT).cloned().unwrap_or_default().into_iter().collect(),
             false => BTreeSet::new(),
         };
-        Ok(Permissions { superuser, realm_id: client.realm_id.clone(), roles })
+        Ok(Permissions { superuser, realm_id: realm_id.to_owned(), roles })
     }
 
     /// Refuses to hand out a role carrying admin permissions the actor does not hold: whoever

@@ -54,10 +54,7 @@ impl Manager {
 
     /// The realm's projects.
     pub async fn list_projects(&self, realm: &str, actor: &Actor) -> Result<Vec<ProjectRow>, ManageError> {
-        let realm = self.realm_row(realm).await?;
-        if !actor.can(&realm.id, VIEW_CLIENTS) {
-            actor.require(&realm.id, VIEW_REALM)?;
-        }
+        let realm = self.realm_for(realm, actor, &[VIEW_CLIENTS, VIEW_REALM]).await?;
         let mut conn = self.db.conn().await?;
         Ok(store::projects::list(&mut conn, &realm.id).await?)
     }

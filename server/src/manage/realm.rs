@@ -182,9 +182,7 @@ impl Manager {
             detail: Some(serde_json::json!({ "not_before": at })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "realm", &realm.name);
+        self.finish(tx, &realm.id, "realm", &realm.name, audit).await?;
         Ok(at)
     }
 
@@ -238,9 +236,7 @@ impl Manager {
             detail: Some(serde_json::Value::Object(changed.clone())),
             ..Default::default()
         };
-        self.record(&mut tx, &row.id, "realm", &row.name, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&row.id, "realm", &row.name);
+        self.finish(tx, &row.id, "realm", &row.name, audit).await?;
         Ok(changed)
     }
 
@@ -257,9 +253,7 @@ impl Manager {
             detail: Some(serde_json::json!({ "enabled": enabled })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "realm", &realm.name);
+        self.finish(tx, &realm.id, "realm", &realm.name, audit).await?;
         Ok(())
     }
 }

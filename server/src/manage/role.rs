@@ -56,16 +56,12 @@ impl Manager {
         actor: &Actor,
         access: Access,
     ) -> Result<(RealmRow, Option<String>), ManageError> {
-        let realm = self.realm_row(realm).await?;
-        match access {
-            Access::Read if ![VIEW_REALM, VIEW_CLIENTS, VIEW_USERS].iter().any(|p| actor.can(&realm.id, p)) => {
-                actor.require(&realm.id, VIEW_REALM)?
-            }
-            Access::Read => {}
-            Access::Change => {
-                actor.require(&realm.id, if client_id.is_some() { MANAGE_CLIENTS } else { MANAGE_REALM })?
-            }
-        }
+        let needed: &[&str] = match (access, client_id) {
+            (Access::Read, _) => &[VIEW_REALM, VIEW_CLIENTS, VIEW_USERS],
+            (Access::Change, Some(_)) => &[MANAGE_CLIENTS],
+            (Access::Change, None) => &[MANAGE_REALM],
+        };
+        let realm = self.realm_for(realm, actor, needed).await?;
         let Some(client_id) = client_id else {
             return Ok((realm, None));
         };
@@ -106,9 +102,7 @@ impl Manager {
             detail: Some(serde_json::json!({ "role": name, "description": description })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "realm", &realm.name);
+        self.finish(tx, &realm.id, "realm", &realm.name, audit).await?;
         Ok(())
     }
 

@@ -13,13 +13,10 @@ use crate::{
 
 impl Manager {
     async fn scope_realm(&self, realm: &str, actor: &Actor, change: bool) -> Result<RealmRow, ManageError> {
-        let realm = self.realm_row(realm).await?;
         match change {
-            true => actor.require(&realm.id, MANAGE_REALM)?,
-            false if actor.can(&realm.id, VIEW_CLIENTS) => {}
-            false => actor.require(&realm.id, VIEW_REALM)?,
+            true => self.realm_for(realm, actor, &[MANAGE_REALM]).await,
+            false => self.realm_for(realm, actor, &[VIEW_CLIENTS, VIEW_REALM]).await,
         }
-        Ok(realm)
     }
 
     async fn scope_in(&self, realm: &RealmRow, id: &str) -> Result<ScopeRow, ManageError> {
@@ -62,9 +59,7 @@ impl Manager {
             detail: Some(serde_json::json!({ "scope": name })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "realm", &realm.name);
+        self.finish(tx, &realm.id, "realm", &realm.name, audit).await?;
         Ok(id)
     }
 
@@ -95,9 +90,7 @@ impl Manager {
             detail: Some(serde_json::json!({ "scope": scope.name, "description": description })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "realm", &realm.name);
+        self.finish(tx, &realm.id, "realm", &realm.name, audit).await?;
         Ok(())
     }
 
@@ -116,9 +109,7 @@ impl Manager {
             detail: Some(serde_json::json!({ "scope": scope.name })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "realm", &realm.name);
+        self.finish(tx, &realm.id, "realm", &realm.name, audit).await?;
         Ok(())
     }
 
@@ -150,9 +141,7 @@ impl Manager {
             ),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "client", client_id);
+        self.finish(tx, &realm.id, "client", client_id, audit).await?;
         Ok(())
     }
 }

@@ -2,10 +2,7 @@
 //! holds, which client_credentials tokens carry; and ending the client's refresh families.
 
 use super::{actor::perm::MANAGE_CLIENTS, client::invalid, Actor, ManageError, Manager};
-use crate::{
-    oauth::grant::authorization_code::revoke_family,
-    store::{self, audit::NewAudit},
-};
+use crate::store::{self, audit::NewAudit};
 
 /// A role named by its owner: `client_id` `None` for a realm role.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,9 +76,7 @@ impl Manager {
             detail: Some(serde_json::json!({ "roles": changed })),
             ..Default::default()
         };
-        self.record(&mut tx, &realm.id, "client", client_id, audit).await?;
-        tx.commit().await?;
-        self.invalidate(&realm.id, "client", client_id);
+        self.finish(tx, &realm.id, "client", client_id, audit).await?;
         Ok(changed.len())
     }
 
@@ -104,7 +99,7 @@ impl Manager {
             None => store::refresh_tokens::live_family_ids(&mut tx, &client.id, now).await?,
         };
         for f in &families {
-            revoke_family(&mut tx, &realm.id, f, now).await?;
+            store::refresh_tokens::end_family(&mut tx, &realm.id, f, now).await?;
         }
         let audit = NewAudit {
             kind: "client.sessions_revoked",

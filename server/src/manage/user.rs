@@ -154,11 +154,8 @@ impl Manager {
     }
 
     async fn users_realm(&self, realm: &str, actor: &Actor) -> Result<RealmRow, ManageError> {
-        let realm = self.realm_row(realm).await?;
-        if !actor.can(&realm.id, "query-users") {
-            actor.require(&realm.id, MANAGE_USERS)?;
-        }
-        Ok(realm)
+        // view-users includes query-users (and manage-users both).
+        self.realm_for(realm, actor, &["query-users"]).await
     }
 
     async fn user_in(&self, realm: &RealmRow, id: &str) -> Result<UserRow, ManageError> {

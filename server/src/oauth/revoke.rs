@@ -5,7 +5,7 @@
 //! a token of another client, which is left alone: the answer never tells a client whether
 //! someone else's token is valid.
 
-use super::{access_token, client_auth, error::OAuthError, form::OAuthForm, grant::authorization_code, load_realm};
+use super::{access_token, client_auth, error::OAuthError, form::OAuthForm, load_realm};
 use crate::{
     crypto::token_hash,
     net::ClientIp,
@@ -64,7 +64,7 @@ pub async fn revoke(
             (subject, "access_token")
         }
         Revocable::Refresh { family_id, subject } => {
-            authorization_code::revoke_family(&mut tx, &realm.id, family_id, now).await?;
+            store::refresh_tokens::end_family(&mut tx, &realm.id, family_id, now).await?;
             (subject, "refresh_token")
         }
     };

@@ -62,6 +62,14 @@ pub async fn revoke_family(c: &mut impl Executes, family_id: &str, now: i64) -> 
     on!(c, e => sqlx::query(SQL).bind(family_id).bind(now).execute(e).await.map(|r| r.rows_affected()))
 }
 
+/// Ends a family everywhere: its refresh tokens and, by marker, the access tokens issued in it.
+pub async fn end_family(c: &mut impl Executes, realm_id: &str, family_id: &str, now: i64) -> sqlx::Result<()> {
+    revoke_family(c, family_id, now).await?;
+    let marker = super::revocations::family_marker(family_id);
+    // Access tokens live at most a day (the longest lifespan a client may set).
+    super::revocations::revoke(c, &marker, realm_id, now + 24 * 3600, now).await
+}
+
 /// Revokes the online (non-offline) tokens of an SSO session; returns their families.
 pub async fn revoke_session(c: &mut impl Executes, session_id: &str, now: i64) -> sqlx::Result<Vec<String>> {
     const SQL: &str = "UPDATE refresh_tokens SET revoked_at = $2 \

@@ -30,14 +30,6 @@ pub struct Request {
 
 const INVALID: &str = "the authorization code is invalid, expired or already used";
 
-/// Revokes a refresh family and, by marker, the access tokens issued in it.
-pub async fn revoke_family(tx: &mut store::Tx, realm_id: &str, family_id: &str, now: i64) -> Result<(), sqlx::Error> {
-    store::refresh_tokens::revoke_family(tx, family_id, now).await?;
-    let marker = store::revocations::family_marker(family_id);
-    // Access tokens live at most a day (the longest lifespan a client may set).
-    store::revocations::revoke(tx, &marker, realm_id, now + 24 * 3600, now).await
-}
-
 /// Exchanges the code.
 pub async fn handle(
     state: &AppState,
@@ -55,7 +47,7 @@ pub async fn handle(
         if let Some(used) = store::auth_codes::get(&mut tx, &code_hash).await? {
             if let (Some(_), Some(family)) = (used.used_at, &used.family_id) {
                 if used.client_pk == client.row.id {
-                    revoke_family(&mut tx, &realm.id, family, now).await?;
+                    store::refresh_tokens::end_family(&mut tx, &realm.id, family, now).await?;
                     let ev = NewAudit {
                         realm_id: Some(&realm.id),
                         kind: "code.replayed",

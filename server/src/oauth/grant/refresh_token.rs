@@ -5,7 +5,7 @@
 //! tabs refreshing at once stay signed in — and after it, the whole family is revoked. The scope
 //! may only narrow; the token is bound to its client; online tokens die with their SSO session.
 
-use super::{authorization_code::revoke_family, check_allowed, TokenResponse};
+use super::{check_allowed, TokenResponse};
 use crate::{
     crypto::token_hash,
     model::GrantType,
@@ -83,7 +83,7 @@ pub async fn handle(
         }
     }
     // A rotated token came back: it was stolen, or the client is broken. Revoke the family.
-    revoke_family(&mut tx, &realm.id, &row.family_id, now).await?;
+    store::refresh_tokens::end_family(&mut tx, &realm.id, &row.family_id, now).await?;
     let ev = NewAudit {
         realm_id: Some(&realm.id),
         kind: "refresh.reused",
