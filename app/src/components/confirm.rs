@@ -10,8 +10,9 @@ use leptos::prelude::*;
 pub fn Confirm(#[prop(into)] title: String, #[prop(into)] cancel: String, children: Children) -> impl IntoView {
     let node = NodeRef::<leptos::html::Section>::new();
     Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
         if let Some(el) = node.get() {
-            let _ = el.focus();
+            super::focus_once_shown(el.clone(), || None);
         }
     });
     view! {

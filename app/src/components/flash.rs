@@ -11,21 +11,21 @@ pub fn FlashMessage(flash: Option<Flash>) -> impl IntoView {
     let Some(flash) = flash else {
         return ().into_any();
     };
+    let node = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
-        {
+        if let Some(el) = node.get() {
             use wasm_bindgen::JsCast;
-            let doc = document();
-            let target =
-                doc.query_selector("[aria-invalid=\"true\"]").ok().flatten().or_else(|| doc.get_element_by_id("flash"));
-            if let Some(el) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-                let _ = el.focus();
-            }
+            super::focus_once_shown((*el).clone(), || {
+                let invalid = document().query_selector("[aria-invalid=\"true\"]").ok().flatten()?;
+                invalid.dyn_into::<web_sys::HtmlElement>().ok()
+            });
         }
     });
     let (class, role) = if flash.error { ("flash error", "alert") } else { ("flash ok", "status") };
     view! {
-        <div id="flash" class=class role=role tabindex="-1">
+        // `autofocus`: without JavaScript, the page a plain form led to starts at the message.
+        <div id="flash" class=class role=role tabindex="-1" autofocus node_ref=node>
             {flash.message.clone()}
         </div>
     }

@@ -14,6 +14,26 @@ pub mod tabs;
 
 use leptos::prelude::*;
 
+/// Moves focus once `node` is in the document, to what `target` picks (else to `node`
+/// itself). A view that replaces another (a form's outcome, a page reloaded in place) may
+/// run its effects before it is attached, and focusing a detached element does nothing, so
+/// this waits for the node a frame at a time (a second at most).
+#[cfg(feature = "hydrate")]
+pub fn focus_once_shown(node: web_sys::HtmlElement, target: impl Fn() -> Option<web_sys::HtmlElement> + 'static) {
+    fn attempt(
+        node: web_sys::HtmlElement,
+        target: impl Fn() -> Option<web_sys::HtmlElement> + 'static,
+        frames_left: u32,
+    ) {
+        if node.is_connected() {
+            let _ = target().unwrap_or(node).focus();
+        } else if frames_left > 0 {
+            request_animation_frame(move || attempt(node, target, frames_left - 1));
+        }
+    }
+    attempt(node, target, 60);
+}
+
 /// A password input with a Show/Hide button that works once the page has hydrated.
 #[component]
 pub fn PasswordField(#[prop(into)] autocomplete: String) -> impl IntoView {
