@@ -224,13 +224,30 @@ export async function startServer() {
 
 /** Launches Chromium with a fresh profile (playwright-core makes a new temp user-data-dir). */
 export async function launchBrowser() {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,
     // playwright adds --headless itself too; keep its own defaults otherwise.
     headless: true,
     timeout: 30_000,
   });
+  // PORTCULLIS_E2E_CPU_SLOWDOWN=N runs every page N times slower (Chromium's CPU throttling),
+  // to see locally what a slow CI machine does to timing (hydration racing a click).
+  const slowdown = Number(process.env.PORTCULLIS_E2E_CPU_SLOWDOWN ?? 1);
+  if (slowdown > 1) {
+    const newContext = browser.newContext.bind(browser);
+    browser.newContext = async (options) => {
+      const context = await newContext(options);
+      context.on('page', (page) =>
+        context
+          .newCDPSession(page)
+          .then((cdp) => cdp.send('Emulation.setCPUThrottlingRate', { rate: slowdown }))
+          .catch(() => {}),
+      );
+      return context;
+    };
+  }
+  return browser;
 }
 
 /**

@@ -1,19 +1,23 @@
 //! Keycloak's error answers: `{"error": …}` for 400, 401, 403 and 404, `{"errorMessage": …}`
 //! for 409 (python-keycloak matches some of those texts), and 500 without details.
 
+use super::model::ErrorRepresentation;
 use crate::manage::ManageError;
 use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::json;
 
 /// An admin API error.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    body: serde_json::Value,
+    body: ErrorRepresentation,
+}
+
+fn error(message: impl Into<String>) -> ErrorRepresentation {
+    ErrorRepresentation { error: Some(message.into()), ..Default::default() }
 }
 
 impl ApiError {
@@ -23,23 +27,26 @@ impl ApiError {
     }
 
     pub fn unauthorized() -> Self {
-        ApiError { status: StatusCode::UNAUTHORIZED, body: json!({ "error": "HTTP 401 Unauthorized" }) }
+        ApiError { status: StatusCode::UNAUTHORIZED, body: error("HTTP 401 Unauthorized") }
     }
 
     pub fn forbidden() -> Self {
-        ApiError { status: StatusCode::FORBIDDEN, body: json!({ "error": "HTTP 403 Forbidden" }) }
+        ApiError { status: StatusCode::FORBIDDEN, body: error("HTTP 403 Forbidden") }
     }
 
     pub fn not_found(message: &str) -> Self {
-        ApiError { status: StatusCode::NOT_FOUND, body: json!({ "error": message }) }
+        ApiError { status: StatusCode::NOT_FOUND, body: error(message) }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::BAD_REQUEST, body: json!({ "error": message.into() }) }
+        ApiError { status: StatusCode::BAD_REQUEST, body: error(message) }
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::CONFLICT, body: json!({ "errorMessage": message.into() }) }
+        ApiError {
+            status: StatusCode::CONFLICT,
+            body: ErrorRepresentation { error_message: Some(message.into()), ..Default::default() },
+        }
     }
 }
 
@@ -54,10 +61,11 @@ impl From<ManageError> for ApiError {
                 tracing::error!(error = %e, "admin API");
                 ApiError {
                     status: StatusCode::INTERNAL_SERVER_ERROR,
-                    body: json!({
-                        "error": "unknown_error",
-                        "error_description": "For more on this error consult the server log."
-                    }),
+                    body: ErrorRepresentation {
+                        error: Some("unknown_error".into()),
+                        error_description: Some("For more on this error consult the server log.".into()),
+                        ..Default::default()
+                    },
                 }
             }
         }

@@ -4,11 +4,18 @@
 //! console and the CLI call (which checks the permission from the stored role mappings), and
 //! answers with Keycloak's status codes and bodies (`error`).
 //!
+//! Every route is registered through `utoipa_axum::routes!` from its handler's
+//! `#[utoipa::path]`, so the OpenAPI document served at `/admin/openapi.json` is made from the
+//! same declarations as the router: a route cannot be served without being described. (The
+//! trailing-slash and `/auth` aliases are the only routes added beside it, as aliases.)
+//!
 //! # Layout
 //! - `auth`: the bearer token → `manage::Actor`
 //! - `error`: Keycloak's error bodies
+//! - `model`: Keycloak's representations and the path parameters, typed and documented
+//! - `openapi`: the document's frame (title, tags, security) and its route
 //! - `clients`: `/clients`, a client, its secret and its service-account user
-//! - `portcullis`: Portcullis's own objects beside Keycloak's: projects, the audit log
+//! - `portcullis`: Portcullis's own objects beside Keycloak's: projects, the audit log, token stats
 //! - `realms`: the realms, a realm's settings, `push-revocation`, `/admin/serverinfo`
 //! - `roles`: realm roles, a client's roles, `roles-by-id`
 //! - `scopes`: client scopes and a client's default and optional ones
@@ -17,6 +24,8 @@
 pub mod auth;
 pub mod clients;
 pub mod error;
+pub mod model;
+pub mod openapi;
 pub mod portcullis;
 pub mod realms;
 pub mod roles;
@@ -24,79 +33,72 @@ pub mod scopes;
 pub mod users;
 
 use crate::state::AppState;
-use axum::{
-    routing::{get, post, put},
-    Router,
-};
+use axum::{routing::get, Router};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The routes of one realm's admin API, relative to `/admin/realms/{realm}`.
-fn realm_routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(realms::get).put(realms::update).delete(realms::delete))
-        .route("/push-revocation", post(realms::push_revocation))
-        .route("/logout-all", post(realms::logout_all))
-        .route("/projects", get(portcullis::projects).post(portcullis::create_project))
-        .route("/audit-events", get(portcullis::audit_events))
+fn realm_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(realms::get, realms::update, realms::delete))
+        .routes(routes!(realms::push_revocation))
+        .routes(routes!(realms::logout_all))
+        .routes(routes!(portcullis::projects, portcullis::create_project))
+        .routes(routes!(portcullis::audit_events))
+        .routes(routes!(portcullis::token_stats))
+        .routes(routes!(clients::list, clients::create))
+        .routes(routes!(clients::get, clients::update, clients::delete))
+        .routes(routes!(clients::secret, clients::regenerate_secret))
+        .routes(routes!(clients::service_account_user))
+        .routes(routes!(realms::push_revocation_of_client))
+        .routes(routes!(clients::user_sessions))
+        .routes(routes!(clients::session_count))
+        .routes(routes!(roles::client_list, roles::client_create))
+        .routes(routes!(roles::client_get, roles::client_update, roles::client_delete))
+        .routes(routes!(scopes::list, scopes::create))
+        .routes(routes!(scopes::get, scopes::update, scopes::delete))
+        .routes(routes!(scopes::defaults))
+        .routes(routes!(scopes::add_default, scopes::remove_default))
+        .routes(routes!(scopes::optionals))
+        .routes(routes!(scopes::add_optional, scopes::remove_optional))
+        .routes(routes!(roles::realm_list, roles::realm_create))
+        .routes(routes!(roles::realm_get, roles::realm_update, roles::realm_delete))
+        .routes(routes!(roles::by_id))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::count))
+        .routes(routes!(users::get, users::update, users::delete))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(users::sessions))
+        .routes(routes!(users::logout))
+        .routes(routes!(users::mappings))
+        .routes(routes!(users::realm_list, users::realm_add, users::realm_remove))
+        .routes(routes!(users::realm_available))
+        .routes(routes!(users::realm_composite))
+        .routes(routes!(users::client_list, users::client_add, users::client_remove))
+        .routes(routes!(users::client_available))
+        .routes(routes!(users::client_composite))
+        .routes(routes!(users::unlock_all))
+        .routes(routes!(users::brute_force_status, users::unlock))
         // keycloak-admin-client writes collections with a trailing slash (`…/clients/`),
-        // which Keycloak (JAX-RS) takes as the same address.
-        .route("/clients", get(clients::list).post(clients::create))
+        // which Keycloak (JAX-RS) takes as the same address: aliases, not new routes.
         .route("/clients/", get(clients::list).post(clients::create))
-        .route("/clients/{id}", get(clients::get).put(clients::update).delete(clients::delete))
-        .route("/clients/{id}/client-secret", get(clients::secret).post(clients::regenerate_secret))
-        .route("/clients/{id}/service-account-user", get(clients::service_account_user))
-        .route("/clients/{id}/push-revocation", post(realms::push_revocation_of_client))
-        .route("/clients/{id}/user-sessions", get(clients::user_sessions))
-        .route("/clients/{id}/session-count", get(clients::session_count))
-        .route("/clients/{id}/roles", get(roles::client_list).post(roles::client_create))
         .route("/clients/{id}/roles/", get(roles::client_list).post(roles::client_create))
-        .route(
-            "/clients/{id}/roles/{name}",
-            get(roles::client_get).put(roles::client_update).delete(roles::client_delete),
-        )
-        .route("/client-scopes", get(scopes::list).post(scopes::create))
         .route("/client-scopes/", get(scopes::list).post(scopes::create))
-        .route("/client-scopes/{id}", get(scopes::get).put(scopes::update).delete(scopes::delete))
-        .route("/clients/{id}/default-client-scopes", get(scopes::defaults))
-        .route("/clients/{id}/default-client-scopes/{scope}", put(scopes::add_default).delete(scopes::remove))
-        .route("/clients/{id}/optional-client-scopes", get(scopes::optionals))
-        .route("/clients/{id}/optional-client-scopes/{scope}", put(scopes::add_optional).delete(scopes::remove))
-        .route("/roles", get(roles::realm_list).post(roles::realm_create))
         .route("/roles/", get(roles::realm_list).post(roles::realm_create))
-        .route("/roles/{name}", get(roles::realm_get).put(roles::realm_update).delete(roles::realm_delete))
-        .route("/roles-by-id/{id}", get(roles::by_id))
-        .route("/users", get(users::list).post(users::create))
         .route("/users/", get(users::list).post(users::create))
-        .route("/users/count", get(users::count))
-        .route("/users/{id}", get(users::get).put(users::update).delete(users::delete))
-        .route("/users/{id}/reset-password", put(users::reset_password))
-        .route("/users/{id}/sessions", get(users::sessions))
-        .route("/users/{id}/logout", post(users::logout))
-        .route("/users/{id}/role-mappings", get(users::mappings))
-        .route(
-            "/users/{id}/role-mappings/realm",
-            get(users::realm_list).post(users::realm_add).delete(users::realm_remove),
-        )
-        .route("/users/{id}/role-mappings/realm/available", get(users::realm_available))
-        .route("/users/{id}/role-mappings/realm/composite", get(users::realm_composite))
-        .route("/users/{id}/role-mappings/clients/{client}/available", get(users::client_available))
-        .route("/users/{id}/role-mappings/clients/{client}/composite", get(users::client_composite))
-        .route("/attack-detection/brute-force/users", axum::routing::delete(users::unlock_all))
-        .route("/attack-detection/brute-force/users/{id}", get(users::brute_force_status).delete(users::unlock))
-        .route(
-            "/users/{id}/role-mappings/clients/{client}",
-            get(users::client_list).post(users::client_add).delete(users::client_remove),
-        )
 }
 
-/// The admin API, at Keycloak's paths and under the `/auth` prefix of older Keycloaks.
+/// The whole admin API, with its document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::frame())
+        .routes(routes!(realms::list, realms::create))
+        .routes(routes!(realms::server_info))
+        .nest("/admin/realms/{realm}", realm_routes())
+        .route("/admin/realms/", get(realms::list).post(realms::create))
+}
+
+/// The admin API at Keycloak's paths and under the `/auth` prefix of older Keycloaks, and its
+/// OpenAPI document at `/admin/openapi.json`.
 pub fn router() -> Router<AppState> {
-    let mut router = Router::new();
-    for prefix in ["", "/auth"] {
-        router = router
-            .route(&format!("{prefix}/admin/realms"), get(realms::list).post(realms::create))
-            .route(&format!("{prefix}/admin/realms/"), get(realms::list).post(realms::create))
-            .route(&format!("{prefix}/admin/serverinfo"), get(realms::server_info))
-            .nest(&format!("{prefix}/admin/realms/{{realm}}"), realm_routes());
-    }
-    router
+    let (api, document) = api().split_for_parts();
+    Router::new().merge(api.clone()).nest("/auth", api).merge(openapi::router(document))
 }

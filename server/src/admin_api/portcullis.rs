@@ -1,53 +1,76 @@
 //! Portcullis's own objects beside Keycloak's, under the same conventions (201 + `Location` on
-//! create, `first`/`max` paging, Keycloak's error bodies): `/projects` and `/audit-events`.
+//! create, `first`/`max` paging, Keycloak's error bodies): `/projects`, `/audit-events` and
+//! `/token-stats`.
 
-use super::{auth::ApiActor, error::ApiError};
+use super::{
+    auth::ApiActor,
+    error::ApiError,
+    model::{ApiJson, AuditEventRepresentation, ErrorRepresentation, ProjectRepresentation, RealmPath, TokenIssuance},
+};
 use crate::state::AppState;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{rejection::QueryRejection, Path, Query, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::{json, Value};
+use serde::Deserialize;
 use std::collections::HashMap;
+use utoipa::IntoParams;
 
-/// `GET /projects`.
+/// The realm's projects (`view-clients` or `view-realm`)
+#[utoipa::path(get, path = "/projects", tag = "Portcullis", params(RealmPath),
+    responses((status = 200, body = Vec<ProjectRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn projects(
     State(s): State<AppState>,
-    Path(realm): Path<String>,
+    Path(RealmPath { realm }): Path<RealmPath>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<ProjectRepresentation>>, ApiError> {
     let projects = s.manager.list_projects(&realm, &a).await?;
     Ok(Json(
         projects
-            .iter()
-            .map(|p| json!({ "id": p.id, "name": p.name, "createdTimestamp": p.created_at * 1000 }))
+            .into_iter()
+            .map(|p| ProjectRepresentation {
+                id: Some(p.id),
+                name: Some(p.name),
+                created_timestamp: Some(p.created_at * 1000),
+            })
             .collect(),
     ))
 }
 
-/// `POST /projects` with `{"name", "id"?}`: 201, `Location: …/projects/{id}`.
+/// Create a project (`manage-realm`)
+///
+/// `id` (1–64 lowercase letters, digits and `-`) is made from nothing when absent.
+#[utoipa::path(post, path = "/projects", tag = "Portcullis", params(RealmPath), request_body = ProjectRepresentation,
+    responses((status = 201, description = "Created; `Location` names it (`…/projects/{id}`)"),
+        (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation),
+        (status = 409, body = ErrorRepresentation)))]
 pub async fn create_project(
     State(s): State<AppState>,
-    Path(realm): Path<String>,
+    Path(RealmPath { realm }): Path<RealmPath>,
     ApiActor(a): ApiActor,
-    Json(rep): Json<Value>,
+    ApiJson(rep): ApiJson<ProjectRepresentation>,
 ) -> Result<Response, ApiError> {
-    let name = rep.get("name").and_then(Value::as_str).unwrap_or("");
-    let id = rep.get("id").and_then(Value::as_str);
-    let project = s.manager.create_project(&realm, name, id, &a).await?;
+    let name = rep.name.as_deref().unwrap_or("");
+    let project = s.manager.create_project(&realm, name, rep.id.as_deref(), &a).await?;
     let location = format!("{}/admin/realms/{realm}/projects/{}", s.public_url, project.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
 }
 
-/// `GET /audit-events?client=&first=&max=`: the realm's audit log, newest first.
+/// The realm's audit log, newest first (`view-events`)
+#[utoipa::path(get, path = "/audit-events", tag = "Portcullis",
+    params(RealmPath,
+        ("client" = Option<String>, Query, description = "Only changes to this client (its client id)"),
+        ("first" = Option<i64>, Query, description = "How many to skip"),
+        ("max" = Option<i64>, Query, description = "How many at most (100 by default, 1000 at most)")),
+    responses((status = 200, body = Vec<AuditEventRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn audit_events(
     State(s): State<AppState>,
-    Path(realm): Path<String>,
+    Path(RealmPath { realm }): Path<RealmPath>,
     Query(q): Query<HashMap<String, String>>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<AuditEventRepresentation>>, ApiError> {
     let number = |k: &str, d: i64| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
     let events = s
         .manager
@@ -56,17 +79,61 @@ pub async fn audit_events(
     Ok(Json(
         events
             .into_iter()
-            .map(|e| {
-                json!({
-                    "id": e.id,
-                    "time": e.at * 1000,
-                    "type": e.kind,
-                    "actor": e.actor,
-                    "clientId": e.client_id,
-                    "subject": e.subject,
-                    "ipAddress": e.ip,
-                    "details": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::Null),
-                })
+            .map(|e| AuditEventRepresentation {
+                id: e.id,
+                time: e.at * 1000,
+                kind: e.kind,
+                actor: e.actor,
+                client_id: e.client_id,
+                subject: e.subject,
+                ip_address: e.ip,
+                details: serde_json::from_str(&e.detail).unwrap_or_default(),
+            })
+            .collect(),
+    ))
+}
+
+/// The period and grouping of `/token-stats`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsQuery {
+    /// Only this client's tokens (its client id).
+    client_id: Option<String>,
+    /// The period's start, milliseconds since the epoch (24 hours before `to` by default).
+    from: Option<i64>,
+    /// The period's end, milliseconds since the epoch (now by default).
+    to: Option<i64>,
+    /// The length of one interval in seconds, a whole number of minutes (3600 by default).
+    interval: Option<i64>,
+}
+
+/// Tokens issued per interval, by client and grant (`view-events` or `view-realm`)
+///
+/// The token endpoint counts in memory and writes the counts every few seconds, so the last
+/// seconds may not be in yet. Intervals without tokens are left out.
+#[utoipa::path(get, path = "/token-stats", tag = "Portcullis", params(RealmPath, StatsQuery),
+    responses((status = 200, body = Vec<TokenIssuance>), (status = 400, body = ErrorRepresentation),
+        (status = 404, body = ErrorRepresentation)))]
+pub async fn token_stats(
+    State(s): State<AppState>,
+    Path(RealmPath { realm }): Path<RealmPath>,
+    q: Result<Query<StatsQuery>, QueryRejection>,
+    ApiActor(a): ApiActor,
+) -> Result<Json<Vec<TokenIssuance>>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let to = q.to.map(|ms| ms.div_euclid(1000)).unwrap_or_else(|| s.now() + 1);
+    let from = q.from.map(|ms| ms.div_euclid(1000)).unwrap_or(to - 24 * 3600);
+    let interval = q.interval.unwrap_or(3600);
+    let issued = s.manager.token_issuance(&realm, q.client_id.as_deref(), from, to, interval, &a).await?;
+    Ok(Json(
+        issued
+            .into_iter()
+            .map(|i| TokenIssuance {
+                time: i.at * 1000,
+                client_id: i.client_id,
+                grant_type: i.grant_type,
+                count: i.count,
             })
             .collect(),
     ))

@@ -2,7 +2,14 @@
 //! Keycloak's `RoleRepresentation` over the roles `manage::role` keeps. A deleted role is taken
 //! from whoever holds it, as in Keycloak.
 
-use super::{auth::ApiActor, clients::client_id_of, error::ApiError};
+use super::{
+    auth::ApiActor,
+    clients::client_id_of,
+    error::ApiError,
+    model::{
+        ApiJson, ClientPath, ClientRolePath, ErrorRepresentation, IdPath, RealmPath, RolePath, RoleRepresentation,
+    },
+};
 use crate::{manage::ManageError, state::AppState, store};
 use axum::{
     extract::{Path, Query, State},
@@ -10,20 +17,25 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// Keycloak's representation of a role of `container` (the realm's id, or the client's).
-fn representation(id: &str, name: &str, description: &str, client: bool, container: &str) -> Value {
-    json!({
-        "id": id,
-        "name": name,
-        "description": description,
-        "composite": false,
-        "clientRole": client,
-        "containerId": container,
-        "attributes": {},
-    })
+pub(super) fn representation(
+    id: &str,
+    name: &str,
+    description: &str,
+    client: bool,
+    container: &str,
+) -> RoleRepresentation {
+    RoleRepresentation {
+        id: Some(id.to_owned()),
+        name: Some(name.to_owned()),
+        description: Some(description.to_owned()),
+        composite: Some(false),
+        client_role: Some(client),
+        container_id: Some(container.to_owned()),
+        attributes: Some(Default::default()),
+    }
 }
 
 /// Whose roles a request is about: the realm's, or the client with internal id `client`.
@@ -57,25 +69,33 @@ impl Owner {
         self.client.as_ref().map(|(pk, _)| pk.as_str()).unwrap_or(&self.realm_id)
     }
 
-    async fn list(&self, state: &AppState, actor: &crate::manage::Actor) -> Result<Vec<Value>, ApiError> {
+    async fn list(&self, state: &AppState, actor: &crate::manage::Actor) -> Result<Vec<RoleRepresentation>, ApiError> {
         let roles = state.manager.list_roles(&self.realm, self.client_id(), actor).await?;
         let client = self.client.is_some();
         Ok(roles.iter().map(|r| representation(&r.id, &r.name, &r.description, client, self.container())).collect())
     }
 
-    async fn find(&self, state: &AppState, name: &str, actor: &crate::manage::Actor) -> Result<Value, ApiError> {
+    async fn find(
+        &self,
+        state: &AppState,
+        name: &str,
+        actor: &crate::manage::Actor,
+    ) -> Result<RoleRepresentation, ApiError> {
         let roles = self.list(state, actor).await?;
-        roles.into_iter().find(|r| r["name"] == name).ok_or_else(|| ApiError::not_found("Could not find role"))
+        roles
+            .into_iter()
+            .find(|r| r.name.as_deref() == Some(name))
+            .ok_or_else(|| ApiError::not_found("Could not find role"))
     }
 }
 
-fn page(roles: Vec<Value>, q: &HashMap<String, String>) -> Vec<Value> {
+fn page(roles: Vec<RoleRepresentation>, q: &HashMap<String, String>) -> Vec<RoleRepresentation> {
     let search = q.get("search").map(|s| s.to_lowercase());
     let first = q.get("first").and_then(|f| f.parse().ok()).unwrap_or(0usize);
     let max = q.get("max").and_then(|m| m.parse().ok()).unwrap_or(usize::MAX);
     roles
         .into_iter()
-        .filter(|r| search.as_ref().is_none_or(|s| r["name"].as_str().unwrap_or("").to_lowercase().contains(s)))
+        .filter(|r| search.as_ref().is_none_or(|s| r.name.as_deref().unwrap_or("").to_lowercase().contains(s)))
         .skip(first)
         .take(max)
         .collect()
@@ -87,7 +107,7 @@ async fn list(
     client: Option<&str>,
     q: &HashMap<String, String>,
     actor: &crate::manage::Actor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<RoleRepresentation>>, ApiError> {
     let owner = Owner::of(state, realm, client, actor).await?;
     Ok(Json(page(owner.list(state, actor).await?, q)))
 }
@@ -96,12 +116,12 @@ async fn create(
     state: &AppState,
     realm: &str,
     client: Option<&str>,
-    rep: Value,
+    rep: RoleRepresentation,
     actor: &crate::manage::Actor,
 ) -> Result<Response, ApiError> {
     let owner = Owner::of(state, realm, client, actor).await?;
-    let name = rep.get("name").and_then(Value::as_str).unwrap_or("");
-    let description = rep.get("description").and_then(Value::as_str).unwrap_or("");
+    let name = rep.name.as_deref().unwrap_or("");
+    let description = rep.description.as_deref().unwrap_or("");
     match state.manager.create_role(realm, owner.client_id(), name, description, actor).await {
         Err(ManageError::Conflict(_)) => {
             return Err(ApiError::conflict(format!("Role with name {name} already exists")))
@@ -121,12 +141,12 @@ async fn update(
     realm: &str,
     client: Option<&str>,
     name: &str,
-    rep: Value,
+    rep: RoleRepresentation,
     actor: &crate::manage::Actor,
 ) -> Result<StatusCode, ApiError> {
     let owner = Owner::of(state, realm, client, actor).await?;
     owner.find(state, name, actor).await?;
-    if let Some(description) = rep.get("description").and_then(Value::as_str) {
+    if let Some(description) = rep.description.as_deref() {
         state.manager.update_role(realm, owner.client_id(), name, description, actor).await?;
     }
     Ok(StatusCode::NO_CONTENT)
@@ -145,108 +165,133 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /roles`.
+/// The realm's roles (`view-realm`)
+#[utoipa::path(get, path = "/roles", tag = "Roles", params(RealmPath, ("first" = Option<i64>, Query, description = "How many to skip"), ("max" = Option<i64>, Query, description = "How many at most"), ("search" = Option<String>, Query, description = "A part of the name")),
+    responses((status = 200, body = Vec<RoleRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn realm_list(
     State(s): State<AppState>,
-    Path(realm): Path<String>,
+    Path(RealmPath { realm }): Path<RealmPath>,
     Query(q): Query<HashMap<String, String>>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<RoleRepresentation>>, ApiError> {
     list(&s, &realm, None, &q, &a).await
 }
 
-/// `POST /roles`: 201, `Location: …/roles/{name}`.
+/// Create a realm role (`manage-realm`)
+#[utoipa::path(post, path = "/roles", tag = "Roles", params(RealmPath), request_body = RoleRepresentation,
+    responses((status = 201, description = "Created; `Location` names it (`…/roles/{name}`)"),
+        (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation), (status = 409, body = ErrorRepresentation)))]
 pub async fn realm_create(
     State(s): State<AppState>,
-    Path(realm): Path<String>,
+    Path(RealmPath { realm }): Path<RealmPath>,
     ApiActor(a): ApiActor,
-    Json(rep): Json<Value>,
+    ApiJson(rep): ApiJson<RoleRepresentation>,
 ) -> Result<Response, ApiError> {
     create(&s, &realm, None, rep, &a).await
 }
 
-/// `GET /roles/{name}`.
+/// A realm role, by name (`view-realm`)
+#[utoipa::path(get, path = "/roles/{name}", tag = "Roles", params(RolePath),
+    responses((status = 200, body = RoleRepresentation), (status = 404, body = ErrorRepresentation)))]
 pub async fn realm_get(
     State(s): State<AppState>,
-    Path((realm, name)): Path<(String, String)>,
+    Path(RolePath { realm, name }): Path<RolePath>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RoleRepresentation>, ApiError> {
     Ok(Json(Owner::of(&s, &realm, None, &a).await?.find(&s, &name, &a).await?))
 }
 
-/// `PUT /roles/{name}`: 204.
+/// Change a realm role's description (`manage-realm`)
+#[utoipa::path(put, path = "/roles/{name}", tag = "Roles", params(RolePath), request_body = RoleRepresentation,
+    responses((status = 204, description = "Changed"), (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation)))]
 pub async fn realm_update(
     State(s): State<AppState>,
-    Path((realm, name)): Path<(String, String)>,
+    Path(RolePath { realm, name }): Path<RolePath>,
     ApiActor(a): ApiActor,
-    Json(rep): Json<Value>,
+    ApiJson(rep): ApiJson<RoleRepresentation>,
 ) -> Result<StatusCode, ApiError> {
     update(&s, &realm, None, &name, rep, &a).await
 }
 
-/// `DELETE /roles/{name}`: 204.
+/// Delete a realm role, taking it from whoever holds it (`manage-realm`)
+#[utoipa::path(delete, path = "/roles/{name}", tag = "Roles", params(RolePath),
+    responses((status = 204, description = "Deleted"), (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation)))]
 pub async fn realm_delete(
     State(s): State<AppState>,
-    Path((realm, name)): Path<(String, String)>,
+    Path(RolePath { realm, name }): Path<RolePath>,
     ApiActor(a): ApiActor,
 ) -> Result<StatusCode, ApiError> {
     delete(&s, &realm, None, &name, &a).await
 }
 
-/// `GET /clients/{id}/roles`.
+/// A client's roles (`view-clients`)
+#[utoipa::path(get, path = "/clients/{id}/roles", tag = "Roles", params(ClientPath, ("first" = Option<i64>, Query, description = "How many to skip"), ("max" = Option<i64>, Query, description = "How many at most"), ("search" = Option<String>, Query, description = "A part of the name")),
+    responses((status = 200, body = Vec<RoleRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn client_list(
     State(s): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(ClientPath { realm, id }): Path<ClientPath>,
     Query(q): Query<HashMap<String, String>>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<RoleRepresentation>>, ApiError> {
     list(&s, &realm, Some(&id), &q, &a).await
 }
 
-/// `POST /clients/{id}/roles`: 201, `Location: …/roles/{name}`.
+/// Create a client role (`manage-clients`)
+#[utoipa::path(post, path = "/clients/{id}/roles", tag = "Roles", params(ClientPath), request_body = RoleRepresentation,
+    responses((status = 201, description = "Created; `Location` names it (`…/roles/{name}`)"),
+        (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation), (status = 409, body = ErrorRepresentation)))]
 pub async fn client_create(
     State(s): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(ClientPath { realm, id }): Path<ClientPath>,
     ApiActor(a): ApiActor,
-    Json(rep): Json<Value>,
+    ApiJson(rep): ApiJson<RoleRepresentation>,
 ) -> Result<Response, ApiError> {
     create(&s, &realm, Some(&id), rep, &a).await
 }
 
-/// `GET /clients/{id}/roles/{name}`.
+/// A client role, by name (`view-clients`)
+#[utoipa::path(get, path = "/clients/{id}/roles/{name}", tag = "Roles", params(ClientRolePath),
+    responses((status = 200, body = RoleRepresentation), (status = 404, body = ErrorRepresentation)))]
 pub async fn client_get(
     State(s): State<AppState>,
-    Path((realm, id, name)): Path<(String, String, String)>,
+    Path(ClientRolePath { realm, id, name }): Path<ClientRolePath>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RoleRepresentation>, ApiError> {
     Ok(Json(Owner::of(&s, &realm, Some(&id), &a).await?.find(&s, &name, &a).await?))
 }
 
-/// `PUT /clients/{id}/roles/{name}`: 204.
+/// Change a client role's description (`manage-clients`)
+#[utoipa::path(put, path = "/clients/{id}/roles/{name}", tag = "Roles", params(ClientRolePath),
+    request_body = RoleRepresentation,
+    responses((status = 204, description = "Changed"), (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation)))]
 pub async fn client_update(
     State(s): State<AppState>,
-    Path((realm, id, name)): Path<(String, String, String)>,
+    Path(ClientRolePath { realm, id, name }): Path<ClientRolePath>,
     ApiActor(a): ApiActor,
-    Json(rep): Json<Value>,
+    ApiJson(rep): ApiJson<RoleRepresentation>,
 ) -> Result<StatusCode, ApiError> {
     update(&s, &realm, Some(&id), &name, rep, &a).await
 }
 
-/// `DELETE /clients/{id}/roles/{name}`: 204.
+/// Delete a client role, taking it from whoever holds it (`manage-clients`)
+#[utoipa::path(delete, path = "/clients/{id}/roles/{name}", tag = "Roles", params(ClientRolePath),
+    responses((status = 204, description = "Deleted"), (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation)))]
 pub async fn client_delete(
     State(s): State<AppState>,
-    Path((realm, id, name)): Path<(String, String, String)>,
+    Path(ClientRolePath { realm, id, name }): Path<ClientRolePath>,
     ApiActor(a): ApiActor,
 ) -> Result<StatusCode, ApiError> {
     delete(&s, &realm, Some(&id), &name, &a).await
 }
 
-/// `GET /roles-by-id/{id}`.
+/// A realm's or a client's role, by id (`view-realm`)
+#[utoipa::path(get, path = "/roles-by-id/{id}", tag = "Roles", params(IdPath),
+    responses((status = 200, body = RoleRepresentation), (status = 404, body = ErrorRepresentation)))]
 pub async fn by_id(
     State(s): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(IdPath { realm, id }): Path<IdPath>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RoleRepresentation>, ApiError> {
     let owner = Owner::of(&s, &realm, None, &a).await?;
     // Reading roles needs what reading realm roles needs.
     s.manager.list_roles(&realm, None, &a).await?;

@@ -1,7 +1,15 @@
 //! `/client-scopes` and a client's `default-client-scopes` / `optional-client-scopes`:
 //! Keycloak's client scopes over Portcullis's realm scopes.
 
-use super::{auth::ApiActor, clients::client_id_of, error::ApiError};
+use super::{
+    auth::ApiActor,
+    clients::client_id_of,
+    error::ApiError,
+    model::{
+        attribute, ApiJson, Attribute, ClientPath, ClientScopePath, ClientScopeRepresentation, ErrorRepresentation,
+        IdPath, RealmPath,
+    },
+};
 use crate::{manage::ManageError, state::AppState, store::scopes::ScopeRow};
 use axum::{
     extract::{Path, State},
@@ -9,75 +17,93 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::{json, Value};
 
-fn representation(s: &ScopeRow) -> Value {
-    json!({
-        "id": s.id,
-        "name": s.name,
-        "description": s.description,
-        "protocol": "openid-connect",
-        "attributes": {
-            "include.in.token.scope": "true",
-            "display.on.consent.screen": "true",
-            "consent.screen.text": s.description,
-        },
-    })
+fn representation(s: &ScopeRow) -> ClientScopeRepresentation {
+    let text = |v: &str| Attribute(v.to_owned());
+    ClientScopeRepresentation {
+        id: Some(s.id.clone()),
+        name: Some(s.name.clone()),
+        description: Some(s.description.clone()),
+        protocol: Some("openid-connect".into()),
+        attributes: Some(
+            [
+                ("include.in.token.scope".to_owned(), text("true")),
+                ("display.on.consent.screen".to_owned(), text("true")),
+                ("consent.screen.text".to_owned(), text(&s.description)),
+            ]
+            .into(),
+        ),
+    }
 }
 
-/// `GET /client-scopes`.
+/// The realm's client scopes (`view-realm` or `view-clients`)
+#[utoipa::path(get, path = "/client-scopes", tag = "Client scopes", params(RealmPath),
+    responses((status = 200, body = Vec<ClientScopeRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn list(
     State(s): State<AppState>,
-    Path(realm): Path<String>,
+    Path(RealmPath { realm }): Path<RealmPath>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<ClientScopeRepresentation>>, ApiError> {
     Ok(Json(s.manager.list_scopes(&realm, &a).await?.iter().map(representation).collect()))
 }
 
-/// `POST /client-scopes`: 201, `Location: …/client-scopes/{id}`.
+/// Create a client scope (`manage-realm`)
+///
+/// Its `name` is what clients ask for in `scope`; the description (or the
+/// `consent.screen.text` attribute) is shown on the consent page.
+#[utoipa::path(post, path = "/client-scopes", tag = "Client scopes", params(RealmPath),
+    request_body = ClientScopeRepresentation,
+    responses((status = 201, description = "Created; `Location` names it (`…/client-scopes/{id}`)"),
+        (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation), (status = 409, body = ErrorRepresentation)))]
 pub async fn create(
     State(s): State<AppState>,
-    Path(realm): Path<String>,
+    Path(RealmPath { realm }): Path<RealmPath>,
     ApiActor(a): ApiActor,
-    Json(rep): Json<Value>,
+    ApiJson(rep): ApiJson<ClientScopeRepresentation>,
 ) -> Result<Response, ApiError> {
-    let name = rep.get("name").and_then(Value::as_str).unwrap_or("");
-    let description = rep
-        .get("description")
-        .and_then(Value::as_str)
-        .or_else(|| rep.pointer("/attributes/consent.screen.text").and_then(Value::as_str))
-        .unwrap_or("");
-    let id = s.manager.create_scope(&realm, name, description, &a).await?;
+    let name = rep.name.as_deref().unwrap_or("");
+    let description =
+        rep.description.clone().or_else(|| attribute(&rep.attributes, "consent.screen.text")).unwrap_or_default();
+    let id = s.manager.create_scope(&realm, name, &description, &a).await?;
     let location = format!("{}/admin/realms/{realm}/client-scopes/{id}", s.public_url);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
 }
 
-/// `GET /client-scopes/{id}`.
+/// A client scope (`view-realm` or `view-clients`)
+#[utoipa::path(get, path = "/client-scopes/{id}", tag = "Client scopes", params(IdPath),
+    responses((status = 200, body = ClientScopeRepresentation), (status = 404, body = ErrorRepresentation)))]
 pub async fn get(
     State(s): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(IdPath { realm, id }): Path<IdPath>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ClientScopeRepresentation>, ApiError> {
     Ok(Json(representation(&s.manager.scope(&realm, &id, &a).await?)))
 }
 
-/// `PUT /client-scopes/{id}`: 204 (the description; a scope's name is what clients send).
+/// Change a client scope's description (`manage-realm`)
+///
+/// Its name stays: it is what clients send.
+#[utoipa::path(put, path = "/client-scopes/{id}", tag = "Client scopes", params(IdPath),
+    request_body = ClientScopeRepresentation,
+    responses((status = 204, description = "Changed"), (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation)))]
 pub async fn update(
     State(s): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(IdPath { realm, id }): Path<IdPath>,
     ApiActor(a): ApiActor,
-    Json(rep): Json<Value>,
+    ApiJson(rep): ApiJson<ClientScopeRepresentation>,
 ) -> Result<StatusCode, ApiError> {
-    if let Some(description) = rep.get("description").and_then(Value::as_str) {
+    if let Some(description) = rep.description.as_deref() {
         s.manager.describe_scope(&realm, &id, description, &a).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `DELETE /client-scopes/{id}`: 204.
+/// Delete a client scope (`manage-realm`)
+#[utoipa::path(delete, path = "/client-scopes/{id}", tag = "Client scopes", params(IdPath),
+    responses((status = 204, description = "Deleted"), (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation)))]
 pub async fn delete(
     State(s): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(IdPath { realm, id }): Path<IdPath>,
     ApiActor(a): ApiActor,
 ) -> Result<StatusCode, ApiError> {
     s.manager.delete_scope(&realm, &id, &a).await?;
@@ -90,14 +116,18 @@ async fn linked(
     client: &str,
     default: bool,
     a: &crate::manage::Actor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<ClientScopeRepresentation>>, ApiError> {
     let detail = super::clients::detail_of(s, realm, client, a).await?;
     let scopes = s.manager.list_scopes(realm, a).await?;
     Ok(Json(
         scopes
             .iter()
             .filter(|sc| detail.scopes.iter().any(|(n, d)| *n == sc.name && *d == default))
-            .map(|sc| json!({ "id": sc.id, "name": sc.name }))
+            .map(|sc| ClientScopeRepresentation {
+                id: Some(sc.id.clone()),
+                name: Some(sc.name.clone()),
+                ..Default::default()
+            })
             .collect(),
     ))
 }
@@ -117,46 +147,67 @@ async fn link(
     }
 }
 
-/// `GET /clients/{id}/default-client-scopes`.
+/// A client's default scopes (`view-clients`): always granted when asked for or not
+#[utoipa::path(get, path = "/clients/{id}/default-client-scopes", tag = "Client scopes", params(ClientPath),
+    responses((status = 200, body = Vec<ClientScopeRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn defaults(
     State(s): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(ClientPath { realm, id }): Path<ClientPath>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<ClientScopeRepresentation>>, ApiError> {
     linked(&s, &realm, &id, true, &a).await
 }
 
-/// `GET /clients/{id}/optional-client-scopes`.
+/// A client's optional scopes (`view-clients`): granted when asked for
+#[utoipa::path(get, path = "/clients/{id}/optional-client-scopes", tag = "Client scopes", params(ClientPath),
+    responses((status = 200, body = Vec<ClientScopeRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn optionals(
     State(s): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(ClientPath { realm, id }): Path<ClientPath>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<ClientScopeRepresentation>>, ApiError> {
     linked(&s, &realm, &id, false, &a).await
 }
 
-/// `PUT /clients/{id}/default-client-scopes/{scope}`: 204.
+/// Make a scope one of a client's defaults (`manage-clients`)
+#[utoipa::path(put, path = "/clients/{id}/default-client-scopes/{scope}", tag = "Client scopes",
+    params(ClientScopePath), responses((status = 204, description = "Linked"), (status = 404, body = ErrorRepresentation)))]
 pub async fn add_default(
     State(s): State<AppState>,
-    Path((realm, id, scope)): Path<(String, String, String)>,
+    Path(ClientScopePath { realm, id, scope }): Path<ClientScopePath>,
     ApiActor(a): ApiActor,
 ) -> Result<StatusCode, ApiError> {
     link(&s, &realm, &id, &scope, Some(true), &a).await
 }
 
-/// `PUT /clients/{id}/optional-client-scopes/{scope}`: 204.
+/// Make a scope one of a client's optional ones (`manage-clients`)
+#[utoipa::path(put, path = "/clients/{id}/optional-client-scopes/{scope}", tag = "Client scopes",
+    params(ClientScopePath), responses((status = 204, description = "Linked"), (status = 404, body = ErrorRepresentation)))]
 pub async fn add_optional(
     State(s): State<AppState>,
-    Path((realm, id, scope)): Path<(String, String, String)>,
+    Path(ClientScopePath { realm, id, scope }): Path<ClientScopePath>,
     ApiActor(a): ApiActor,
 ) -> Result<StatusCode, ApiError> {
     link(&s, &realm, &id, &scope, Some(false), &a).await
 }
 
-/// `DELETE /clients/{id}/default-client-scopes/{scope}` (and optional): 204.
-pub async fn remove(
+/// Take a scope from a client's defaults (`manage-clients`)
+#[utoipa::path(delete, path = "/clients/{id}/default-client-scopes/{scope}", tag = "Client scopes",
+    params(ClientScopePath), responses((status = 204, description = "Unlinked"), (status = 404, body = ErrorRepresentation)))]
+pub async fn remove_default(
     State(s): State<AppState>,
-    Path((realm, id, scope)): Path<(String, String, String)>,
+    Path(ClientScopePath { realm, id, scope }): Path<ClientScopePath>,
+    ApiActor(a): ApiActor,
+) -> Result<StatusCode, ApiError> {
+    link(&s, &realm, &id, &scope, None, &a).await
+}
+
+/// Take a scope from a client's optional ones (`manage-clients`)
+#[utoipa::path(delete, path = "/clients/{id}/optional-client-scopes/{scope}", tag = "Client scopes",
+    params(ClientScopePath), responses((status = 204, description = "Unlinked"), (status = 404, body = ErrorRepresentation)))]
+pub async fn remove_optional(
+    State(s): State<AppState>,
+    Path(ClientScopePath { realm, id, scope }): Path<ClientScopePath>,
     ApiActor(a): ApiActor,
 ) -> Result<StatusCode, ApiError> {
     link(&s, &realm, &id, &scope, None, &a).await

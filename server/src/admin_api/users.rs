@@ -3,7 +3,16 @@
 //! client's service account answers at the id `service-account-user` gave (the client's id):
 //! its role mappings are the service account's roles.
 
-use super::{auth::ApiActor, error::ApiError};
+use super::{
+    auth::ApiActor,
+    error::ApiError,
+    model::{
+        ApiJson, BruteForceStatus, ClientMappingsRepresentation, CredentialRepresentation, ErrorRepresentation,
+        MappingsRepresentation, RealmPath, RoleRepresentation, UserClientPath, UserPath, UserRepresentation,
+        UserSessionRepresentation,
+    },
+    roles::representation as role_representation,
+};
 use crate::{
     manage::{
         service_account::RoleRef,
@@ -23,26 +32,29 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
 
-fn representation(u: &UserRow) -> Value {
-    json!({
-        "id": u.id,
-        "username": u.username,
-        "enabled": u.enabled,
-        "email": u.email,
-        "emailVerified": u.email_verified,
-        "firstName": u.first_name,
-        "lastName": u.last_name,
-        "attributes": {},
-        "createdTimestamp": u.created_at * 1000,
-        "totp": false,
-        "disableableCredentialTypes": [],
-        "requiredActions": [],
-        "notBefore": 0,
-        "access": { "manageGroupMembership": true, "view": true, "mapRoles": true, "impersonate": false, "manage": true },
-    })
+fn representation(u: &UserRow) -> UserRepresentation {
+    UserRepresentation {
+        id: Some(u.id.clone()),
+        username: Some(u.username.clone()),
+        enabled: Some(u.enabled),
+        email: u.email.clone(),
+        email_verified: Some(u.email_verified),
+        first_name: Some(u.first_name.clone()),
+        last_name: Some(u.last_name.clone()),
+        attributes: Some(BTreeMap::new()),
+        created_timestamp: Some(u.created_at * 1000),
+        totp: Some(false),
+        disableable_credential_types: Some(vec![]),
+        required_actions: Some(vec![]),
+        not_before: Some(0),
+        access: Some(json!({
+            "manageGroupMembership": true, "view": true, "mapRoles": true, "impersonate": false, "manage": true
+        })),
+        ..Default::default()
+    }
 }
 
 fn flag(q: &HashMap<String, String>, k: &str) -> bool {
@@ -54,63 +66,64 @@ fn query_of(q: &HashMap<String, String>) -> UserQuery {
     UserQuery { username: text("username"), email: text("email"), any: text("search"), exact: flag(q, "exact") }
 }
 
-/// `GET /users?username=&email=&search=&exact=&first=&max=`.
+/// Users, found and paged (`query-users`)
+#[utoipa::path(get, path = "/users", tag = "Users",
+    params(RealmPath, ("username" = Option<String>, Query, description = "A part of the username (all of it with `exact=true`)"),
+        ("email" = Option<String>, Query, description = "A part of the email address (all of it with `exact=true`)"),
+        ("search" = Option<String>, Query, description = "A part of the username, email or name"),
+        ("exact" = Option<bool>, Query, description = "Match `username` and `email` exactly"),
+        ("first" = Option<i64>, Query, description = "How many to skip"),
+        ("max" = Option<i64>, Query, description = "How many at most (100 by default)")),
+    responses((status = 200, body = Vec<UserRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn list(
     State(state): State<AppState>,
-    Path(realm): Path<String>,
+    Path(RealmPath { realm }): Path<RealmPath>,
     Query(q): Query<HashMap<String, String>>,
     ApiActor(actor): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<UserRepresentation>>, ApiError> {
     let number = |k: &str, d: i64| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
     let (_, users) =
         state.manager.search_users(&realm, &query_of(&q), number("first", 0), number("max", 100), &actor).await?;
     Ok(Json(users.iter().map(representation).collect()))
 }
 
-/// `GET /users/count`: a bare number.
+/// How many users match (`query-users`): a bare number
+#[utoipa::path(get, path = "/users/count", tag = "Users", params(RealmPath, ("username" = Option<String>, Query, description = "A part of the username (all of it with `exact=true`)"),
+        ("email" = Option<String>, Query, description = "A part of the email address (all of it with `exact=true`)"),
+        ("search" = Option<String>, Query, description = "A part of the username, email or name"),
+        ("exact" = Option<bool>, Query, description = "Match `username` and `email` exactly")),
+    responses((status = 200, body = i64), (status = 404, body = ErrorRepresentation)))]
 pub async fn count(
     State(state): State<AppState>,
-    Path(realm): Path<String>,
+    Path(RealmPath { realm }): Path<RealmPath>,
     Query(q): Query<HashMap<String, String>>,
     ApiActor(actor): ApiActor,
 ) -> Result<Json<i64>, ApiError> {
     Ok(Json(state.manager.count_users(&realm, &query_of(&q), &actor).await?))
 }
 
-fn text(rep: &Value, k: &str) -> Option<String> {
-    rep.get(k).and_then(Value::as_str).map(str::to_owned)
-}
-
-/// The password of a `credentials` list (`[{"type": "password", "value": …}]`).
-fn password_of(rep: &Value) -> Option<String> {
-    rep.get("credentials")?
-        .as_array()?
-        .iter()
-        .find(|c| c["type"] == "password")?
-        .get("value")?
-        .as_str()
-        .map(str::to_owned)
-}
-
-/// `POST /users`: 201, `Location: …/users/{id}`.
+/// Create a user, with a password among `credentials` (`manage-users`)
+#[utoipa::path(post, path = "/users", tag = "Users", params(RealmPath), request_body = UserRepresentation,
+    responses((status = 201, description = "Created; `Location` names it (`…/users/{id}`)"),
+        (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation), (status = 409, body = ErrorRepresentation)))]
 pub async fn create(
     State(state): State<AppState>,
-    Path(realm): Path<String>,
+    Path(RealmPath { realm }): Path<RealmPath>,
     ApiActor(actor): ApiActor,
-    Json(rep): Json<Value>,
+    ApiJson(rep): ApiJson<UserRepresentation>,
 ) -> Result<Response, ApiError> {
-    let username = text(&rep, "username").unwrap_or_default().to_lowercase();
+    let username = rep.username.clone().unwrap_or_default().to_lowercase();
     let req = NewUser {
         realm: realm.clone(),
         username: username.clone(),
-        email: text(&rep, "email").filter(|e| !e.is_empty()),
-        first_name: text(&rep, "firstName").unwrap_or_default(),
-        last_name: text(&rep, "lastName").unwrap_or_default(),
-        email_verified: rep.get("emailVerified").and_then(Value::as_bool).unwrap_or(false),
-        disabled: rep.get("enabled").and_then(Value::as_bool) == Some(false),
+        email: rep.email.clone().filter(|e| !e.is_empty()),
+        first_name: rep.first_name.clone().unwrap_or_default(),
+        last_name: rep.last_name.clone().unwrap_or_default(),
+        email_verified: rep.email_verified.unwrap_or(false),
+        disabled: rep.enabled == Some(false),
         ..Default::default()
     };
-    let id = match state.manager.create_user_with(req, password_of(&rep), &actor).await {
+    let id = match state.manager.create_user_with(req, rep.password(), &actor).await {
         Err(ManageError::Conflict(_)) => return Err(ApiError::conflict("User exists with same username")),
         other => other?,
     };
@@ -118,54 +131,68 @@ pub async fn create(
     Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
 }
 
-/// `GET /users/{id}`.
+/// A user (`view-users`)
+#[utoipa::path(get, path = "/users/{id}", tag = "Users", params(UserPath),
+    responses((status = 200, body = UserRepresentation), (status = 404, body = ErrorRepresentation)))]
 pub async fn get(
     State(state): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(UserPath { realm, id }): Path<UserPath>,
     ApiActor(actor): ApiActor,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<UserRepresentation>, ApiError> {
     Ok(Json(representation(&state.manager.user_by_id(&realm, &id, &actor).await?)))
 }
 
-/// `PUT /users/{id}`: a partial merge, 204.
+/// Change a user (`manage-users`)
+///
+/// A partial merge; `"email": ""` removes the address; a password among `credentials` is set.
+#[utoipa::path(put, path = "/users/{id}", tag = "Users", params(UserPath), request_body = UserRepresentation,
+    responses((status = 204, description = "Changed"), (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation),
+        (status = 409, body = ErrorRepresentation)))]
 pub async fn update(
     State(state): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(UserPath { realm, id }): Path<UserPath>,
     ApiActor(actor): ApiActor,
-    Json(rep): Json<Value>,
+    ApiJson(rep): ApiJson<UserRepresentation>,
 ) -> Result<StatusCode, ApiError> {
+    let password = rep.password();
     let changes = UserChanges {
-        email: rep.get("email").map(|e| e.as_str().filter(|e| !e.is_empty()).map(str::to_owned)),
-        email_verified: rep.get("emailVerified").and_then(Value::as_bool),
-        first_name: text(&rep, "firstName"),
-        last_name: text(&rep, "lastName"),
-        enabled: rep.get("enabled").and_then(Value::as_bool),
+        // An email sent empty removes it; one not sent stays.
+        email: rep.email.map(|e| Some(e).filter(|e| !e.is_empty())),
+        email_verified: rep.email_verified,
+        first_name: rep.first_name,
+        last_name: rep.last_name,
+        enabled: rep.enabled,
     };
     state.manager.update_user(&realm, &id, changes, &actor).await?;
-    if let Some(password) = password_of(&rep) {
+    if let Some(password) = password {
         state.manager.set_password(&realm, &id, password, &actor).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `DELETE /users/{id}`: 204.
+/// Delete a user (`manage-users`)
+#[utoipa::path(delete, path = "/users/{id}", tag = "Users", params(UserPath),
+    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorRepresentation)))]
 pub async fn delete(
     State(state): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(UserPath { realm, id }): Path<UserPath>,
     ApiActor(actor): ApiActor,
 ) -> Result<StatusCode, ApiError> {
     state.manager.delete_user(&realm, &id, &actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `PUT /users/{id}/reset-password` with `{"type": "password", "value": …}`: 204.
+/// Set a user's password (`manage-users`)
+#[utoipa::path(put, path = "/users/{id}/reset-password", tag = "Users", params(UserPath),
+    request_body = CredentialRepresentation,
+    responses((status = 204, description = "Set"), (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation)))]
 pub async fn reset_password(
     State(state): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(UserPath { realm, id }): Path<UserPath>,
     ApiActor(actor): ApiActor,
-    Json(rep): Json<Value>,
+    ApiJson(rep): ApiJson<CredentialRepresentation>,
 ) -> Result<StatusCode, ApiError> {
-    let password = text(&rep, "value").ok_or_else(|| ApiError::bad_request("a password value is required"))?;
+    let password = rep.value.ok_or_else(|| ApiError::bad_request("a password value is required"))?;
     state.manager.set_password(&realm, &id, password, &actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -231,11 +258,8 @@ impl Holder {
     }
 }
 
-fn role_rep(r: &OwnedRole, container: &str) -> Value {
-    json!({
-        "id": r.id, "name": r.name, "description": r.description, "composite": false,
-        "clientRole": r.client_id.is_some(), "containerId": container,
-    })
+fn role_rep(r: &OwnedRole, container: &str) -> RoleRepresentation {
+    role_representation(&r.id, &r.name, &r.description, r.client_id.is_some(), container)
 }
 
 /// The roles a mapping request names, checked against the realm's (or the client's) roles:
@@ -244,17 +268,15 @@ async fn wanted(
     state: &AppState,
     realm: &str,
     client_id: Option<&str>,
-    body: &Value,
+    body: &[RoleRepresentation],
     actor: &Actor,
 ) -> Result<Vec<RoleRef>, ApiError> {
     let roles = state.manager.list_roles(realm, client_id, actor).await?;
-    let items = body.as_array().ok_or_else(|| ApiError::bad_request("a list of roles is expected"))?;
-    items
-        .iter()
+    body.iter()
         .map(|item| {
-            let name = item.get("name").and_then(Value::as_str).ok_or_else(|| ApiError::not_found("Role not found"))?;
+            let name = item.name.as_deref().ok_or_else(|| ApiError::not_found("Role not found"))?;
             let role = roles.iter().find(|r| r.name == name).ok_or_else(|| ApiError::not_found("Role not found"))?;
-            if item.get("id").and_then(Value::as_str).is_some_and(|id| id != role.id) {
+            if item.id.as_deref().is_some_and(|id| id != role.id) {
                 return Err(ApiError::not_found("Role not found"));
             }
             Ok(RoleRef { client_id: client_id.map(str::to_owned), name: role.name.clone() })
@@ -262,35 +284,36 @@ async fn wanted(
         .collect()
 }
 
-/// `GET /users/{id}/role-mappings`.
+/// The roles a user (or service account) holds directly, by owner (`view-users`)
+#[utoipa::path(get, path = "/users/{id}/role-mappings", tag = "Role mappings", params(UserPath),
+    responses((status = 200, body = MappingsRepresentation), (status = 404, body = ErrorRepresentation)))]
 pub async fn mappings(
     State(state): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(UserPath { realm, id }): Path<UserPath>,
     ApiActor(actor): ApiActor,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MappingsRepresentation>, ApiError> {
     let holder = Holder::of(&state, &realm, &id, &actor).await?;
     let realm_id = state.manager.realm_row(&realm).await?.id;
     let direct = holder.direct(&state).await?;
-    let mut out = Map::new();
-    let realm_roles: Vec<Value> =
+    let realm_roles: Vec<RoleRepresentation> =
         direct.iter().filter(|r| r.client_id.is_none()).map(|r| role_rep(r, &realm_id)).collect();
-    if !realm_roles.is_empty() {
-        out.insert("realmMappings".into(), json!(realm_roles));
-    }
-    let mut clients = Map::new();
+    let mut clients = BTreeMap::<String, ClientMappingsRepresentation>::new();
     let mut conn = state.db.conn().await?;
-    for r in direct.iter().filter(|r| r.client_id.is_some()) {
-        let cid = r.client_id.clone().unwrap_or_default();
-        let pk = store::clients::by_client_id(&mut conn, &realm_id, &cid).await?.map(|c| c.id).unwrap_or_default();
-        let entry = clients.entry(cid.clone()).or_insert_with(|| json!({ "id": pk, "client": cid, "mappings": [] }));
-        if let Some(list) = entry["mappings"].as_array_mut() {
-            list.push(role_rep(r, &pk));
+    for r in direct.iter() {
+        let Some(cid) = r.client_id.clone() else { continue };
+        if !clients.contains_key(&cid) {
+            let pk = store::clients::by_client_id(&mut conn, &realm_id, &cid).await?.map(|c| c.id).unwrap_or_default();
+            clients.insert(cid.clone(), ClientMappingsRepresentation { id: pk, client: cid.clone(), mappings: vec![] });
+        }
+        if let Some(entry) = clients.get_mut(&cid) {
+            let rep = role_rep(r, &entry.id);
+            entry.mappings.push(rep);
         }
     }
-    if !clients.is_empty() {
-        out.insert("clientMappings".into(), Value::Object(clients));
-    }
-    Ok(Json(Value::Object(out)))
+    Ok(Json(MappingsRepresentation {
+        realm_mappings: Some(realm_roles).filter(|r| !r.is_empty()),
+        client_mappings: Some(clients).filter(|c| !c.is_empty()),
+    }))
 }
 
 /// The client id of `client_pk` (a path's client), or 404 `Client not found`.
@@ -307,7 +330,7 @@ async fn list_for(
     id: &str,
     client: Option<&str>,
     actor: &Actor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<RoleRepresentation>>, ApiError> {
     let holder = Holder::of(state, realm, id, actor).await?;
     let realm_id = state.manager.realm_row(realm).await?.id;
     let client_id = match client {
@@ -324,7 +347,7 @@ async fn change_for(
     realm: &str,
     id: &str,
     client: Option<&str>,
-    body: &Value,
+    body: &[RoleRepresentation],
     grant: bool,
     actor: &Actor,
 ) -> Result<StatusCode, ApiError> {
@@ -346,134 +369,155 @@ async fn change_for(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /users/{id}/role-mappings/realm`.
+/// The realm roles a user holds directly (`view-users`)
+#[utoipa::path(get, path = "/users/{id}/role-mappings/realm", tag = "Role mappings", params(UserPath),
+    responses((status = 200, body = Vec<RoleRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn realm_list(
     State(s): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(UserPath { realm, id }): Path<UserPath>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<RoleRepresentation>>, ApiError> {
     list_for(&s, &realm, &id, None, &a).await
 }
 
-/// `POST /users/{id}/role-mappings/realm` with `RoleRepresentation[]`: 204.
+/// Grant realm roles (`manage-users`, and for admin roles every permission they carry)
+///
+/// Each role is named by `name` (and `id`, which must then match).
+#[utoipa::path(post, path = "/users/{id}/role-mappings/realm", tag = "Role mappings", params(UserPath), request_body = Vec<RoleRepresentation>,
+    responses((status = 204, description = "Granted"), (status = 404, body = ErrorRepresentation)))]
 pub async fn realm_add(
     State(s): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(UserPath { realm, id }): Path<UserPath>,
     ApiActor(a): ApiActor,
-    Json(body): Json<Value>,
+    ApiJson(body): ApiJson<Vec<RoleRepresentation>>,
 ) -> Result<StatusCode, ApiError> {
     change_for(&s, &realm, &id, None, &body, true, &a).await
 }
 
-/// `DELETE /users/{id}/role-mappings/realm` with `RoleRepresentation[]`: 204.
+/// Take realm roles away (`manage-users`); roles not held are no error
+#[utoipa::path(delete, path = "/users/{id}/role-mappings/realm", tag = "Role mappings", params(UserPath), request_body = Vec<RoleRepresentation>,
+    responses((status = 204, description = "Taken away"), (status = 404, body = ErrorRepresentation)))]
 pub async fn realm_remove(
     State(s): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(UserPath { realm, id }): Path<UserPath>,
     ApiActor(a): ApiActor,
-    Json(body): Json<Value>,
+    ApiJson(body): ApiJson<Vec<RoleRepresentation>>,
 ) -> Result<StatusCode, ApiError> {
     change_for(&s, &realm, &id, None, &body, false, &a).await
 }
 
-/// `GET /users/{id}/role-mappings/clients/{client}`.
+/// A client's roles a user holds directly (`view-users`)
+#[utoipa::path(get, path = "/users/{id}/role-mappings/clients/{client}", tag = "Role mappings",
+    params(UserClientPath), responses((status = 200, body = Vec<RoleRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn client_list(
     State(s): State<AppState>,
-    Path((realm, id, client)): Path<(String, String, String)>,
+    Path(UserClientPath { realm, id, client }): Path<UserClientPath>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<RoleRepresentation>>, ApiError> {
     list_for(&s, &realm, &id, Some(&client), &a).await
 }
 
-/// `POST /users/{id}/role-mappings/clients/{client}`: 204.
+/// Grant a client's roles (`manage-users`, and for admin roles every permission they carry)
+#[utoipa::path(post, path = "/users/{id}/role-mappings/clients/{client}", tag = "Role mappings",
+    params(UserClientPath), request_body = Vec<RoleRepresentation>, responses((status = 204, description = "Granted"), (status = 404, body = ErrorRepresentation)))]
 pub async fn client_add(
     State(s): State<AppState>,
-    Path((realm, id, client)): Path<(String, String, String)>,
+    Path(UserClientPath { realm, id, client }): Path<UserClientPath>,
     ApiActor(a): ApiActor,
-    Json(body): Json<Value>,
+    ApiJson(body): ApiJson<Vec<RoleRepresentation>>,
 ) -> Result<StatusCode, ApiError> {
     change_for(&s, &realm, &id, Some(&client), &body, true, &a).await
 }
 
-/// `DELETE /users/{id}/role-mappings/clients/{client}`: 204.
+/// Take a client's roles away (`manage-users`); roles not held are no error
+#[utoipa::path(delete, path = "/users/{id}/role-mappings/clients/{client}", tag = "Role mappings",
+    params(UserClientPath), request_body = Vec<RoleRepresentation>, responses((status = 204, description = "Taken away"), (status = 404, body = ErrorRepresentation)))]
 pub async fn client_remove(
     State(s): State<AppState>,
-    Path((realm, id, client)): Path<(String, String, String)>,
+    Path(UserClientPath { realm, id, client }): Path<UserClientPath>,
     ApiActor(a): ApiActor,
-    Json(body): Json<Value>,
+    ApiJson(body): ApiJson<Vec<RoleRepresentation>>,
 ) -> Result<StatusCode, ApiError> {
     change_for(&s, &realm, &id, Some(&client), &body, false, &a).await
 }
 
-/// `GET /users/{id}/sessions`: the user's open sessions.
+/// A user's open sessions (`view-users`)
+#[utoipa::path(get, path = "/users/{id}/sessions", tag = "Users", params(UserPath),
+    responses((status = 200, body = Vec<UserSessionRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn sessions(
     State(state): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(UserPath { realm, id }): Path<UserPath>,
     ApiActor(actor): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<UserSessionRepresentation>>, ApiError> {
     let (user, sessions) = state.manager.user_sessions(&realm, &id, &actor).await?;
     Ok(Json(
         sessions
             .into_iter()
-            .map(|(s, clients)| {
-                let clients: Map<String, Value> = clients.into_iter().map(|(pk, cid)| (pk, json!(cid))).collect();
-                json!({
-                    "id": s.id,
-                    "username": user.username,
-                    "userId": user.id,
-                    "ipAddress": s.ip,
-                    "start": s.created_at * 1000,
-                    "lastAccess": s.last_seen_at * 1000,
-                    "rememberMe": false,
-                    "clients": clients,
-                })
+            .map(|(s, clients)| UserSessionRepresentation {
+                id: s.id,
+                username: user.username.clone(),
+                user_id: Some(user.id.clone()),
+                ip_address: s.ip,
+                start: s.created_at * 1000,
+                last_access: s.last_seen_at * 1000,
+                remember_me: false,
+                clients: clients.into_iter().collect(),
             })
             .collect(),
     ))
 }
 
-/// `POST /users/{id}/logout`: every session of the user ends, 204.
+/// End every session of a user (`manage-users`)
+#[utoipa::path(post, path = "/users/{id}/logout", tag = "Users", params(UserPath),
+    responses((status = 204, description = "Signed out"), (status = 404, body = ErrorRepresentation)))]
 pub async fn logout(
     State(state): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(UserPath { realm, id }): Path<UserPath>,
     ApiActor(actor): ApiActor,
 ) -> Result<StatusCode, ApiError> {
     state.manager.log_out(&realm, Some(&id), &actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /attack-detection/brute-force/users/{id}`.
+/// A user's sign-in failures and whether the account is locked (`view-users`)
+#[utoipa::path(get, path = "/attack-detection/brute-force/users/{id}", tag = "Attack detection", params(UserPath),
+    responses((status = 200, body = BruteForceStatus), (status = 404, body = ErrorRepresentation)))]
 pub async fn brute_force_status(
     State(state): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(UserPath { realm, id }): Path<UserPath>,
     ApiActor(actor): ApiActor,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BruteForceStatus>, ApiError> {
     let counter = state.manager.login_failures(&realm, &id, &actor).await?;
     let now = state.now();
     Ok(Json(match counter {
-        Some(f) => json!({
-            "numFailures": f.failures,
-            "disabled": f.locked_until.is_some_and(|t| t > now),
-            "lastIPFailure": "n/a",
-            "lastFailure": f.last_failure * 1000,
-        }),
-        None => json!({ "numFailures": 0, "disabled": false, "lastIPFailure": "n/a", "lastFailure": 0 }),
+        Some(f) => BruteForceStatus {
+            num_failures: f.failures,
+            disabled: f.locked_until.is_some_and(|t| t > now),
+            last_ip_failure: "n/a".into(),
+            last_failure: f.last_failure * 1000,
+        },
+        None => BruteForceStatus { last_ip_failure: "n/a".into(), ..Default::default() },
     }))
 }
 
-/// `DELETE /attack-detection/brute-force/users/{id}`: the account is unlocked, 204.
+/// Unlock a user's account (`manage-users`)
+#[utoipa::path(delete, path = "/attack-detection/brute-force/users/{id}", tag = "Attack detection",
+    params(UserPath), responses((status = 204, description = "Unlocked"), (status = 404, body = ErrorRepresentation)))]
 pub async fn unlock(
     State(state): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(UserPath { realm, id }): Path<UserPath>,
     ApiActor(actor): ApiActor,
 ) -> Result<StatusCode, ApiError> {
     state.manager.unlock(&realm, Some(&id), &actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `DELETE /attack-detection/brute-force/users`: every account of the realm is unlocked, 204.
+/// Unlock every account of the realm (`manage-users`)
+#[utoipa::path(delete, path = "/attack-detection/brute-force/users", tag = "Attack detection", params(RealmPath),
+    responses((status = 204, description = "Unlocked"), (status = 404, body = ErrorRepresentation)))]
 pub async fn unlock_all(
     State(state): State<AppState>,
-    Path(realm): Path<String>,
+    Path(RealmPath { realm }): Path<RealmPath>,
     ApiActor(actor): ApiActor,
 ) -> Result<StatusCode, ApiError> {
     state.manager.unlock(&realm, None, &actor).await?;
@@ -498,7 +542,7 @@ async fn derived(
     client: Option<&str>,
     composite: bool,
     actor: &Actor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<RoleRepresentation>>, ApiError> {
     let holder = Holder::of(state, realm, id, actor).await?;
     let realm_id = state.manager.realm_row(realm).await?.id;
     let client_id = match client {
@@ -521,48 +565,51 @@ async fn derived(
         roles
             .iter()
             .filter(|r| keep(&r.name))
-            .map(|r| {
-                json!({
-                    "id": r.id, "name": r.name, "description": r.description, "composite": false,
-                    "clientRole": client.is_some(), "containerId": container,
-                })
-            })
+            .map(|r| role_representation(&r.id, &r.name, &r.description, client.is_some(), &container))
             .collect(),
     ))
 }
 
-/// `GET /users/{id}/role-mappings/realm/available`.
+/// The realm roles a user could be given: those not held directly (`view-users`)
+#[utoipa::path(get, path = "/users/{id}/role-mappings/realm/available", tag = "Role mappings", params(UserPath),
+    responses((status = 200, body = Vec<RoleRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn realm_available(
     State(s): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(UserPath { realm, id }): Path<UserPath>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<RoleRepresentation>>, ApiError> {
     derived(&s, &realm, &id, None, false, &a).await
 }
 
-/// `GET /users/{id}/role-mappings/realm/composite`.
+/// The realm roles a user holds in effect, composites expanded (`view-users`)
+#[utoipa::path(get, path = "/users/{id}/role-mappings/realm/composite", tag = "Role mappings", params(UserPath),
+    responses((status = 200, body = Vec<RoleRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn realm_composite(
     State(s): State<AppState>,
-    Path((realm, id)): Path<(String, String)>,
+    Path(UserPath { realm, id }): Path<UserPath>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<RoleRepresentation>>, ApiError> {
     derived(&s, &realm, &id, None, true, &a).await
 }
 
-/// `GET /users/{id}/role-mappings/clients/{client}/available`.
+/// A client's roles a user could be given (`view-users`)
+#[utoipa::path(get, path = "/users/{id}/role-mappings/clients/{client}/available", tag = "Role mappings",
+    params(UserClientPath), responses((status = 200, body = Vec<RoleRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn client_available(
     State(s): State<AppState>,
-    Path((realm, id, client)): Path<(String, String, String)>,
+    Path(UserClientPath { realm, id, client }): Path<UserClientPath>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<RoleRepresentation>>, ApiError> {
     derived(&s, &realm, &id, Some(&client), false, &a).await
 }
 
-/// `GET /users/{id}/role-mappings/clients/{client}/composite`.
+/// A client's roles a user holds in effect, composites expanded (`view-users`)
+#[utoipa::path(get, path = "/users/{id}/role-mappings/clients/{client}/composite", tag = "Role mappings",
+    params(UserClientPath), responses((status = 200, body = Vec<RoleRepresentation>), (status = 404, body = ErrorRepresentation)))]
 pub async fn client_composite(
     State(s): State<AppState>,
-    Path((realm, id, client)): Path<(String, String, String)>,
+    Path(UserClientPath { realm, id, client }): Path<UserClientPath>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<RoleRepresentation>>, ApiError> {
     derived(&s, &realm, &id, Some(&client), true, &a).await
 }

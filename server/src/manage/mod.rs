@@ -14,6 +14,7 @@ pub mod realm;
 pub mod role;
 pub mod scope;
 pub mod service_account;
+pub mod stats;
 pub mod user;
 
 pub use actor::Actor;

@@ -24,3 +24,29 @@ pub async fn issued_since(c: &mut impl Executes, realm_id: &str, since: i64) -> 
         "SELECT CAST(COALESCE(SUM(issued), 0) AS BIGINT) FROM token_stats WHERE realm_id = $1 AND minute >= $2";
     on!(c, e => sqlx::query_scalar::<_, i64>(SQL).bind(realm_id).bind(since / 60).fetch_one(e).await)
 }
+
+/// Tokens issued per `bucket` minutes in `[from_minute, to_minute)`, by client and grant
+/// (of one client when given): `(bucket start minute, client id, grant, count)`, oldest first.
+pub async fn per_bucket(
+    c: &mut impl Executes,
+    realm_id: &str,
+    client_id: Option<&str>,
+    from_minute: i64,
+    to_minute: i64,
+    bucket: i64,
+) -> sqlx::Result<Vec<(i64, String, String, i64)>> {
+    const ALL: &str = "SELECT (minute / $4) * $4 AS bucket, client_id, grant_type, CAST(SUM(issued) AS BIGINT) \
+                       FROM token_stats WHERE realm_id = $1 AND minute >= $2 AND minute < $3 \
+                       GROUP BY bucket, client_id, grant_type ORDER BY bucket, client_id, grant_type";
+    const ONE: &str = "SELECT (minute / $4) * $4 AS bucket, client_id, grant_type, CAST(SUM(issued) AS BIGINT) \
+                       FROM token_stats WHERE realm_id = $1 AND minute >= $2 AND minute < $3 AND client_id = $5 \
+                       GROUP BY bucket, client_id, grant_type ORDER BY bucket, client_id, grant_type";
+    let sql = if client_id.is_some() { ONE } else { ALL };
+    on!(c, e => {
+        let q = sqlx::query_as(sql).bind(realm_id).bind(from_minute).bind(to_minute).bind(bucket);
+        match client_id {
+            Some(id) => q.bind(id).fetch_all(e).await,
+            None => q.fetch_all(e).await,
+        }
+    })
+}

@@ -21,6 +21,8 @@ crate::db_tests!(
     a_realm_may_keep_secrets_retrievable,
     projects_and_the_audit_log_beside_keycloaks_objects,
     web_origins_get_credentialed_cors,
+    the_openapi_document_describes_every_route,
+    token_statistics_beside_the_audit_log,
 );
 
 /// A confidential client whose service account holds the realm role `role` (a seed composite
@@ -856,4 +858,95 @@ async fn web_origins_get_credentialed_cors(app: TestApp) {
     let res = token_request("https://evil.example.net").send().await.unwrap();
     assert_eq!(res.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*", "others: no credentials");
     assert!(res.headers().get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS).is_none());
+}
+
+/// Every operation the document lists is served (each refuses a request without a token with
+/// Keycloak's 401), and Keycloak's main paths are among them.
+async fn the_openapi_document_describes_every_route(app: TestApp) {
+    let res = app.http.get(format!("{}/admin/openapi.json", app.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+    let doc: Value = res.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    let paths = doc["paths"].as_object().unwrap();
+    for wanted in [
+        "/admin/realms",
+        "/admin/realms/{realm}",
+        "/admin/serverinfo",
+        "/admin/realms/{realm}/clients/{id}/client-secret",
+        "/admin/realms/{realm}/clients/{id}/service-account-user",
+        "/admin/realms/{realm}/users/{id}/role-mappings/clients/{client}/available",
+        "/admin/realms/{realm}/roles-by-id/{id}",
+        "/admin/realms/{realm}/attack-detection/brute-force/users/{id}",
+        "/admin/realms/{realm}/token-stats",
+    ] {
+        assert!(paths.contains_key(wanted), "{wanted} is not in the document");
+    }
+    let mut operations = 0;
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            operations += 1;
+            let name = format!("{method} {path}");
+            assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{name} has no summary");
+            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{name} has no tag");
+            assert!(op["responses"]["401"].is_object(), "{name} does not say it may answer 401");
+            let declared: Vec<&str> = op["parameters"]
+                .as_array()
+                .map(|p| p.iter().filter(|p| p["in"] == "path").filter_map(|p| p["name"].as_str()).collect())
+                .unwrap_or_default();
+            let url = path.split('/').fold(String::new(), |mut url, segment| {
+                if let Some(param) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    assert!(declared.contains(&param), "{name} does not declare {{{param}}}");
+                    url.push_str(if param == "realm" { "/default" } else { "/nothing" });
+                } else if !segment.is_empty() {
+                    url.push('/');
+                    url.push_str(segment);
+                }
+                url
+            });
+            for prefix in ["", "/auth"] {
+                let res = app.http.request(method.clone(), format!("{}{prefix}{url}", app.base)).send().await.unwrap();
+                assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{method} {prefix}{url}");
+                assert_eq!(res.json::<Value>().await.unwrap(), json!({"error": "HTTP 401 Unauthorized"}));
+            }
+        }
+    }
+    assert!(operations >= 65, "only {operations} operations");
+}
+
+async fn token_statistics_beside_the_audit_log(app: TestApp) {
+    let token = script(&app, "ops", "administer-account").await;
+    let clients_only = script(&app, "ci", "administer-clients").await;
+    let svc = app.service_client("svc", &[]).await;
+    for _ in 0..3 {
+        app.access_token(&svc).await;
+    }
+    let now = app.state.now();
+    app.state.stats.flush(&app.manager.db, now).await.unwrap();
+    let stats = |query: String| api(&app, &format!("/token-stats?{query}"));
+    let period = format!("from={}&to={}", (now - 3600) * 1000, (now + 60) * 1000);
+    let (status, body) =
+        call(app.http.get(stats(format!("{period}&interval=3600&clientId=svc"))).bearer_auth(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rows = body.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{body}");
+    assert_eq!(rows[0]["clientId"], "svc");
+    assert_eq!(rows[0]["grantType"], "client_credentials");
+    assert_eq!(rows[0]["count"], 3);
+    assert_eq!(rows[0]["time"].as_i64().unwrap() % 3_600_000, 0, "intervals start on the hour");
+    // Every client: the scripts' own tokens are counted too.
+    let (_, all) = call(app.http.get(stats(format!("{period}&interval=60"))).bearer_auth(&token)).await;
+    let clients: Vec<&str> = all.as_array().unwrap().iter().filter_map(|r| r["clientId"].as_str()).collect();
+    assert!(clients.contains(&"svc") && clients.contains(&"ops"), "{all}");
+    // Nothing in another hour; bad questions are 400 with Keycloak's body.
+    let earlier = format!("from={}&to={}", (now - 7200) * 1000, (now - 3600) * 1000);
+    assert_eq!(call(app.http.get(stats(earlier)).bearer_auth(&token)).await.1, json!([]));
+    for bad in ["interval=30", "interval=abc", "interval=60&from=0", "from=5000&to=1000"] {
+        let (status, body) = call(app.http.get(stats(bad.into())).bearer_auth(&token)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(body["error"].is_string(), "{bad}: {body}");
+    }
+    assert_eq!(call(app.http.get(stats(String::new())).bearer_auth(&clients_only)).await.0, StatusCode::FORBIDDEN);
 }
