@@ -200,6 +200,35 @@ pub struct RealmSettingsView {
     pub retrievable_secrets: bool,
 }
 
+/// The API Reference page: how to call the admin API, and its operations by tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiReferenceView {
+    /// This realm's admin API, e.g. `https://id.example.com/admin/realms/default`.
+    pub base: String,
+    /// This realm's token endpoint.
+    pub token_url: String,
+    pub groups: Vec<ApiGroup>,
+}
+
+/// The operations of one tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiGroup {
+    pub tag: String,
+    pub description: String,
+    pub operations: Vec<ApiOperation>,
+}
+
+/// One operation: `GET /admin/realms/{realm}/clients`, what it does, and its answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiOperation {
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub description: String,
+    /// `(status, what it means)`.
+    pub responses: Vec<(String, String)>,
+}
+
 #[cfg(feature = "ssr")]
 use crate::api::context;
 
@@ -242,4 +271,11 @@ pub async fn console_roles(realm: String, client: Option<String>) -> Result<Role
 pub async fn console_realm_settings(realm: String) -> Result<RealmSettingsView, ServerFnError> {
     let (service, parts) = context().await?;
     service.realm_settings(&parts, &realm).await.map_err(ServerFnError::new)
+}
+
+/// The admin API's reference, for the realm's URLs.
+#[server(endpoint = "console_api_reference")]
+pub async fn console_api_reference(realm: String) -> Result<ApiReferenceView, ServerFnError> {
+    let (service, parts) = context().await?;
+    service.api_reference(&parts, &realm).await.map_err(ServerFnError::new)
 }

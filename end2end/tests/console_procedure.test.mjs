@@ -329,6 +329,57 @@ describe('a view-realm administrator sees and cannot change', () => {
   });
 });
 
+for (const js of [true, false]) {
+  describe(`API Reference, JavaScript ${js ? 'on' : 'off'}`, () => {
+    let context;
+    let page;
+    let consoleLog;
+
+    before(async () => {
+      context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
+      context.setDefaultTimeout(15_000);
+      page = await context.newPage();
+      consoleLog = watchConsole(page);
+      await signIn(page, ADMIN);
+    });
+
+    after(async () => {
+      await context?.close().catch(() => {});
+    });
+
+    it('lists every operation of the OpenAPI document, with this realm\'s URLs', async () => {
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'API Reference' }).click();
+      await page.getByRole('heading', { name: 'API Reference', level: 1 }).waitFor();
+      const doc = await (await fetch(`${server.baseUrl}/admin/openapi.json`)).json();
+      const operations = Object.values(doc.paths).flatMap((item) => Object.keys(item));
+      const rows = page.locator('table.api tbody tr');
+      assert.equal(await rows.count(), operations.length, 'one row per operation');
+      assert.match(await page.locator('dl.facts').textContent(), new RegExp(`${server.baseUrl}/admin/realms/default`));
+      // The Clients section, found by its heading, has the secret's operations.
+      const clients = page.getByRole('region', { name: 'Clients' });
+      const secret = clients.getByRole('row').filter({ hasText: '/admin/realms/{realm}/clients/{id}/client-secret' });
+      assert.deepEqual(
+        (await secret.locator('.method').allTextContents()).sort(),
+        ['GET', 'POST'],
+      );
+      assert.match(await secret.first().textContent(), /manage-clients/);
+      // The table of contents leads to each section.
+      await page.getByRole('navigation', { name: 'API sections' }).getByRole('link', { name: 'Role mappings' }).click();
+      assert.match(page.url(), /#role-mappings$/);
+      if (js) await shot(page, 'api-reference');
+      // The document itself is one link away.
+      const href = await page.getByRole('link', { name: '/admin/openapi.json' }).getAttribute('href');
+      assert.equal(href, '/admin/openapi.json');
+    });
+
+    if (js) {
+      it('the browser console shows no errors', () => {
+        assert.deepEqual(consoleLog.problems(), []);
+      });
+    }
+  });
+}
+
 describe('the end-user pages do not carry the console', () => {
   it("the sign-in page loads the main WASM module only, and a console page its own chunk", async () => {
     const context = await browser.newContext({ javaScriptEnabled: true });

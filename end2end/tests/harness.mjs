@@ -5,7 +5,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -392,4 +392,39 @@ export async function listedScopes(page) {
     lis.map((li) => ({ name: li.dataset.scope, description: li.querySelector('strong')?.textContent.trim() ?? '' })),
   );
   return items.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The Python of end2end/.venv, made and filled from end2end/compat/requirements.txt on first
+ * use. Test files run in parallel processes, so the first to arrive holds a lock (a directory)
+ * while it installs; the others wait for it.
+ */
+export async function python() {
+  const end2end = join(ROOT, 'end2end');
+  const venv = join(end2end, '.venv');
+  const bin = join(venv, 'bin', 'python');
+  const lock = join(end2end, '.venv.lock');
+  const run = (cmd, args) => {
+    const out = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000 });
+    if (out.status !== 0) throw new Error(`${cmd} ${args.join(' ')}:\n${out.stdout}\n${out.stderr}`);
+  };
+  for (let waited = 0; ; waited += 200) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      // A lock older than the install could take was left by a killed run.
+      if (Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { recursive: true, force: true });
+      if (waited > 600_000) throw new Error(`${lock} stayed locked: remove it`);
+      await sleep(200);
+    }
+  }
+  try {
+    if (!existsSync(bin)) run('python3', ['-m', 'venv', venv]);
+    run(bin, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', join(end2end, 'compat', 'requirements.txt')]);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+  return bin;
 }

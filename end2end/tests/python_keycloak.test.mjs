@@ -1,17 +1,14 @@
 // python-keycloak (PyPI, pinned in end2end/compat/requirements.txt) runs a typical admin script
 // unchanged against a real Portcullis: see end2end/compat/python_keycloak.py for the steps. The
-// virtual environment is made once, in end2end/.venv.
+// virtual environment is made once, in end2end/.venv (harness.mjs python()).
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { repoRoot, startServer } from './harness.mjs';
+import { python, repoRoot, startServer } from './harness.mjs';
 
 const END2END = join(repoRoot(), 'end2end');
-const VENV = join(END2END, '.venv');
-const PYTHON = join(VENV, 'bin', 'python');
 const PASSWORD = 'correct horse battery';
 
 function run(cmd, args, options = {}) {
@@ -21,10 +18,10 @@ function run(cmd, args, options = {}) {
 }
 
 let server;
+let PYTHON;
 
 before(async () => {
-  if (!existsSync(PYTHON)) run('python3', ['-m', 'venv', VENV]);
-  run(PYTHON, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', join(END2END, 'compat', 'requirements.txt')]);
+  PYTHON = await python();
   server = await startServer();
   server.cli(['admin', 'create', '--username', 'root', '--password-stdin'], { input: `${PASSWORD}\n` });
 });

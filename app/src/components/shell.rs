@@ -21,6 +21,7 @@ pub const SECTIONS: &[(&str, &str, bool)] = &[
     ("Audit Log", "audit-log", false),
     ("Realm Settings", "realm-settings", true),
     ("Signing Keys", "signing-keys", false),
+    ("API Reference", "api", true),
 ];
 
 /// `/admin/{realm}/console/{path}`, escaped.

@@ -99,6 +99,6 @@ pub fn api() -> OpenApiRouter<AppState> {
 /// The admin API at Keycloak's paths and under the `/auth` prefix of older Keycloaks, and its
 /// OpenAPI document at `/admin/openapi.json`.
 pub fn router() -> Router<AppState> {
-    let (api, document) = api().split_for_parts();
-    Router::new().merge(api.clone()).nest("/auth", api).merge(openapi::router(document))
+    let api: Router<AppState> = api().into();
+    Router::new().merge(api.clone()).nest("/auth", api).merge(openapi::router())
 }

@@ -5,7 +5,7 @@
 
 use crate::state::AppState;
 use axum::{http::header, response::IntoResponse, routing::get, Router};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use utoipa::{
     openapi::{
         path::Operation,
@@ -73,9 +73,17 @@ pub fn complete(mut doc: Document) -> Document {
             )
             .build()
     };
-    for item in doc.paths.paths.values_mut() {
-        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
-        for operation in operations.into_iter().flatten() {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let operations = [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("patch", &mut item.patch),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else { continue };
+            operation.operation_id = Some(operation_id(method, path));
             add_default(operation, "401", error("No valid bearer token"));
             add_default(operation, "403", error("The caller may not do this"));
         }
@@ -83,16 +91,57 @@ pub fn complete(mut doc: Document) -> Document {
     doc
 }
 
+/// A unique operation id from the method and the path (handlers' names repeat across
+/// modules): `GET /admin/realms/{realm}/clients/{id}/client-secret` →
+/// `getClientsByIdClientSecret`; the realm root is `…Realm`.
+fn operation_id(method: &str, path: &str) -> String {
+    let rest = path.strip_prefix("/admin/realms/{realm}").map(|r| if r.is_empty() { "/realm" } else { r });
+    let rest = rest.unwrap_or_else(|| path.strip_prefix("/admin").unwrap_or(path));
+    let mut id = method.to_owned();
+    for segment in rest.split('/').filter(|s| !s.is_empty()) {
+        let (prefix, word) = match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(param) => ("By", param),
+            None => ("", segment),
+        };
+        id.push_str(prefix);
+        for part in word.split('-').filter(|p| !p.is_empty()) {
+            let mut chars = part.chars();
+            id.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+            id.push_str(chars.as_str());
+        }
+    }
+    id
+}
+
 fn add_default(operation: &mut Operation, status: &str, response: utoipa::openapi::Response) {
     operation.responses.responses.entry(status.to_owned()).or_insert(response.into());
 }
 
-/// `GET /admin/openapi.json` (and under `/auth`): the document, made once.
-pub fn router(doc: Document) -> Router<AppState> {
-    let json: Arc<str> = complete(doc).to_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")).into();
+/// The admin API's document, made once from the router's declarations.
+pub static DOCUMENT: LazyLock<Document> = LazyLock::new(|| complete(super::api().into_openapi()));
+
+/// `GET /admin/openapi.json` (and under `/auth`): the document, serialized once.
+pub fn router() -> Router<AppState> {
+    let json: Arc<str> = DOCUMENT.to_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")).into();
     let serve = move || {
         let json = json.clone();
         async move { ([(header::CONTENT_TYPE, "application/json")], json.to_string()).into_response() }
     };
     Router::new().route("/admin/openapi.json", get(serve.clone())).route("/auth/admin/openapi.json", get(serve))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::operation_id;
+
+    #[test]
+    fn operation_ids_follow_the_path() {
+        assert_eq!(
+            operation_id("get", "/admin/realms/{realm}/clients/{id}/client-secret"),
+            "getClientsByIdClientSecret"
+        );
+        assert_eq!(operation_id("put", "/admin/realms/{realm}"), "putRealm");
+        assert_eq!(operation_id("get", "/admin/realms"), "getRealms");
+        assert_eq!(operation_id("get", "/admin/serverinfo"), "getServerinfo");
+    }
 }

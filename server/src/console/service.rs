@@ -13,8 +13,8 @@ use crate::{
 };
 use app::{
     admin::{
-        AuditView, ClientListView, ClientPageView, ClientRowView, ClientView, Frame, ProjectView, RealmSettingsView,
-        RoleView, RolesView, ServiceAccountView, SessionView,
+        ApiGroup, ApiOperation, ApiReferenceView, AuditView, ClientListView, ClientPageView, ClientRowView, ClientView,
+        Frame, ProjectView, RealmSettingsView, RoleView, RolesView, ServiceAccountView, SessionView,
     },
     pages::console::clients::PAGE,
     service::ConsoleService,
@@ -270,4 +270,68 @@ impl ConsoleService for Console {
             retrievable_secrets: r.retrievable_secrets,
         })
     }
+
+    async fn api_reference(&self, parts: &Parts, realm: &str) -> Result<ApiReferenceView, String> {
+        let admin = self.actor(parts).await?;
+        let row = self.state.manager.realm_row(realm).await.map_err(shown)?;
+        // Any administrator of the realm may read it: it describes, it does nothing.
+        let admin_here = PERMISSIONS.iter().any(|(p, _)| admin.actor.can(&row.id, p));
+        if !admin_here {
+            return Err(format!("you hold no admin permission in realm {realm:?}"));
+        }
+        let realm = app::components::shell::escape(realm);
+        let base = format!("{}/admin/realms/{realm}", self.state.public_url);
+        let token_url = format!("{}/realms/{realm}/protocol/openid-connect/token", self.state.public_url);
+        Ok(ApiReferenceView { base, token_url, groups: api_groups() })
+    }
+}
+
+/// The document's operations by tag, in the document's tag order, each tag's in path order.
+fn api_groups() -> Vec<ApiGroup> {
+    let doc = &*crate::admin_api::openapi::DOCUMENT;
+    let mut groups: Vec<ApiGroup> = doc
+        .tags
+        .iter()
+        .flatten()
+        .map(|t| ApiGroup {
+            tag: t.name.clone(),
+            description: t.description.clone().unwrap_or_default(),
+            operations: vec![],
+        })
+        .collect();
+    for (path, item) in doc.paths.paths.iter() {
+        let operations = [("get", &item.get), ("post", &item.post), ("put", &item.put), ("delete", &item.delete)];
+        for (method, op) in operations {
+            let Some(op) = op else { continue };
+            let tag = op.tags.iter().flatten().next().cloned().unwrap_or_default();
+            let operation = ApiOperation {
+                method: method.to_owned(),
+                path: path.clone(),
+                summary: op.summary.clone().unwrap_or_default(),
+                description: op.description.clone().unwrap_or_default(),
+                responses: op
+                    .responses
+                    .responses
+                    .iter()
+                    .map(|(status, r)| {
+                        let what = match r {
+                            utoipa::openapi::RefOr::T(r) if !r.description.is_empty() => r.description.clone(),
+                            _ => http::StatusCode::from_bytes(status.as_bytes())
+                                .ok()
+                                .and_then(|s| s.canonical_reason())
+                                .unwrap_or_default()
+                                .to_owned(),
+                        };
+                        (status.clone(), what)
+                    })
+                    .collect(),
+            };
+            match groups.iter_mut().find(|g| g.tag == tag) {
+                Some(g) => g.operations.push(operation),
+                None => groups.push(ApiGroup { tag, description: String::new(), operations: vec![operation] }),
+            }
+        }
+    }
+    groups.retain(|g| !g.operations.is_empty());
+    groups
 }

@@ -3,6 +3,7 @@
 //! a server function and lays it out in `components::shell`; each change is a
 //! `components::form::ConsoleForm` posted to the page's own address.
 
+pub mod api_reference;
 pub mod client;
 pub mod client_audit;
 pub mod client_credentials;
@@ -60,6 +61,10 @@ lazy_page!(
 lazy_page!(
     /// `/admin/:realm/console/realm-settings`.
     RealmSettingsRoute => realm_settings::RealmSettings
+);
+lazy_page!(
+    /// `/admin/:realm/console/api`.
+    ApiReferenceRoute => api_reference::ApiReference
 );
 lazy_page!(
     /// `/admin/:realm/console/:section`, the sections not built yet.
