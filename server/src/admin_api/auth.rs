@@ -7,6 +7,7 @@
 use super::error::ApiError;
 use crate::{
     manage::Actor,
+    model::validate,
     oauth::access_token::{self, Rejection},
     state::AppState,
     store,
@@ -50,6 +51,11 @@ impl FromRequestParts<AppState> for ApiActor {
             Ok(v) => v,
             Err(Rejection::Expired | Rejection::Invalid(_)) => return Err(ApiError::unauthorized()),
         };
+        if let Some(origins) = parts.extensions.get::<super::cors::TokenOrigins>() {
+            let list = |json: &str| serde_json::from_str::<Vec<String>>(json).unwrap_or_default();
+            let row = &client.row;
+            origins.set(validate::allowed_origins(&list(&row.web_origins), &list(&row.redirect_uris)));
+        }
         let m = &state.manager;
         let actor = match claims.is_service_account() {
             true => {

@@ -11,6 +11,7 @@
 //!
 //! # Layout
 //! - `auth`: the bearer token → `manage::Actor`
+//! - `cors`: CORS for browser pages, from the token's client's Web Origins
 //! - `error`: Keycloak's error bodies
 //! - `model`: Keycloak's representations and the path parameters, typed and documented
 //! - `openapi`: the document's frame (title, tags, security) and its route
@@ -23,6 +24,7 @@
 
 pub mod auth;
 pub mod clients;
+pub mod cors;
 pub mod error;
 pub mod model;
 pub mod openapi;
@@ -33,7 +35,7 @@ pub mod scopes;
 pub mod users;
 
 use crate::state::AppState;
-use axum::{routing::get, Router};
+use axum::{middleware, routing::get, Router};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The routes of one realm's admin API, relative to `/admin/realms/{realm}`.
@@ -100,5 +102,5 @@ pub fn api() -> OpenApiRouter<AppState> {
 /// OpenAPI document at `/admin/openapi.json`.
 pub fn router() -> Router<AppState> {
     let api: Router<AppState> = api().into();
-    Router::new().merge(api.clone()).nest("/auth", api).merge(openapi::router())
+    Router::new().merge(api.clone()).nest("/auth", api).layer(middleware::from_fn(cors::admin)).merge(openapi::router())
 }

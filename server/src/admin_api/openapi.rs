@@ -125,7 +125,11 @@ pub fn router() -> Router<AppState> {
     let json: Arc<str> = DOCUMENT.to_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")).into();
     let serve = move || {
         let json = json.clone();
-        async move { ([(header::CONTENT_TYPE, "application/json")], json.to_string()).into_response() }
+        // A description, public and without credentials: any page may read it.
+        async move {
+            let headers = [(header::CONTENT_TYPE, "application/json"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")];
+            (headers, json.to_string()).into_response()
+        }
     };
     Router::new().route("/admin/openapi.json", get(serve.clone())).route("/auth/admin/openapi.json", get(serve))
 }

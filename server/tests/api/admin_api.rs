@@ -23,6 +23,7 @@ crate::db_tests!(
     web_origins_get_credentialed_cors,
     the_openapi_document_describes_every_route,
     token_statistics_beside_the_audit_log,
+    the_admin_api_answers_cors_for_the_tokens_web_origins,
 );
 
 /// A confidential client whose service account holds the realm role `role` (a seed composite
@@ -949,4 +950,65 @@ async fn token_statistics_beside_the_audit_log(app: TestApp) {
         assert!(body["error"].is_string(), "{bad}: {body}");
     }
     assert_eq!(call(app.http.get(stats(String::new())).bearer_auth(&clients_only)).await.0, StatusCode::FORBIDDEN);
+}
+
+/// A browser page may call the API from an origin the token's client lists among its Web
+/// Origins; from any other origin (or without a valid token) the answer has no CORS headers.
+async fn the_admin_api_answers_cors_for_the_tokens_web_origins(app: TestApp) {
+    let token = script(&app, "ops-console", "administer-clients").await;
+    let changes = portcullis::manage::client_update::ClientChanges {
+        web_origins: Some(vec!["https://ops.example".into()]),
+        ..Default::default()
+    };
+    app.manager.update_client("default", "ops-console", changes, &operator()).await.unwrap();
+    let http = &app.http;
+    let acao = |res: &reqwest::Response| {
+        res.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap().to_owned())
+    };
+    // Preflights carry no token: any origin is answered, the request itself decides.
+    let pre = http
+        .request(reqwest::Method::OPTIONS, api(&app, "/clients"))
+        .header("Origin", "https://elsewhere.example")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "authorization,content-type")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pre.status(), StatusCode::NO_CONTENT);
+    assert_eq!(acao(&pre).as_deref(), Some("https://elsewhere.example"));
+    assert!(pre.headers()["access-control-allow-headers"].to_str().unwrap().contains("Authorization"));
+    // The token's client's origin: named exactly, with credentials, `Location` readable.
+    let res = http
+        .post(api(&app, "/clients"))
+        .bearer_auth(&token)
+        .header("Origin", "https://ops.example")
+        .json(&json!({"clientId": "made-from-a-page"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(acao(&res).as_deref(), Some("https://ops.example"));
+    assert_eq!(res.headers()["access-control-allow-credentials"], "true");
+    assert_eq!(res.headers()["access-control-expose-headers"], "Location");
+    // Another origin with the same token, or the right origin without a token: nothing.
+    let other = http
+        .get(api(&app, "/clients"))
+        .bearer_auth(&token)
+        .header("Origin", "https://elsewhere.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+    assert_eq!(acao(&other), None);
+    let anonymous = http.get(api(&app, "/clients")).header("Origin", "https://ops.example").send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(acao(&anonymous), None);
+    // The OpenAPI document is public: any page may read it, without credentials.
+    let doc = http
+        .get(format!("{}/admin/openapi.json", app.base))
+        .header("Origin", "https://x.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(acao(&doc).as_deref(), Some("*"));
 }
