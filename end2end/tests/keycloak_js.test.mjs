@@ -7,13 +7,16 @@
 //
 // Same-site vs cross-site. The SPA on http://127.0.0.1:P1 and Portcullis on http://127.0.0.1:P2
 // are different origins but the same site (a site is scheme + host; ports do not count), so the
-// browser treats Portcullis's frames inside the SPA as first-party: its cookies (SameSite=Lax over
-// http) are sent and readable there. That is the set-up of an SPA at app.example.com with
-// Portcullis at login.example.com, and the first part proves keycloak-js's full behaviour there,
-// login-status iframe included. It does not prove the cross-site case (SPA and Portcullis on
-// different registrable domains): the last part runs the SPA on http://localhost:P1 against
-// Portcullis on http://127.0.0.1:P2, a different site, where keycloak-js's third-party cookie
-// check fails, it turns its iframe off by itself, and everything else still works.
+// browser treats Portcullis's frames inside the SPA as same-site: its SameSite=Lax cookies (the
+// session's and the readable KEYCLOAK_SESSION) are sent and readable there. That is the set-up of
+// an SPA at app.example.com with Portcullis at login.example.com, and the first part proves
+// keycloak-js's full behaviour there, login-status iframe and silent check-sso included. Being
+// plain http on loopback, it proves nothing about https attributes (Secure). Nor does it prove the
+// cross-site case (SPA and Portcullis on different registrable domains): the last part runs the SPA
+// on http://localhost:P1 against Portcullis on http://127.0.0.1:P2, a different site, where
+// keycloak-js's third-party cookie check fails (the frame has no storage access, and Lax cookies
+// never reach a cross-site frame), keycloak-js turns its iframe off by itself and uses top-level
+// redirects instead, and sign-in, check-sso, refresh and logout still work.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -516,5 +519,22 @@ describe('keycloak-js in a cross-site SPA (localhost against 127.0.0.1)', () => 
     // silentCheckSsoFallback: with third-party cookies unavailable the silent iframe is skipped
     // and the top window goes (its first-party cookie is sent there).
     assert.equal(tab.to('/protocol/openid-connect/auth')[0].url.searchParams.get('redirect_uri'), spa.url('/check-sso-silent.html'));
+  });
+
+  it('kc.logout() ends the session; check-sso then comes back unauthenticated through the same round trip', async () => {
+    const me = await view(page);
+    tab.reset();
+    await page.evaluate((uri) => { kc.logout({ redirectUri: uri }); }, spa.url('/check-sso.html'));
+    await page.waitForURL((u) => u.origin === spa.origin && u.pathname === '/check-sso.html');
+    const outcome = await initResult(page);
+    assert.equal(outcome.result, 'anonymous', JSON.stringify(outcome));
+    assert.equal(tab.to('/protocol/openid-connect/logout')[0]?.status, 303);
+    // No iframe to ask, so keycloak-js asked the authorization endpoint (prompt=none), which said
+    // login_required without showing a page.
+    const auth = tab.to('/protocol/openid-connect/auth');
+    assert.equal(auth.length, 1);
+    assert.equal(auth[0].url.searchParams.get('prompt'), 'none');
+    assert.match(auth[0].headers.location, /[#&]error=login_required/);
+    assert.equal((await refreshOutside(CLIENT, me.refreshToken)).status, 400);
   });
 });

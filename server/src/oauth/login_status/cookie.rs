@@ -8,9 +8,15 @@
 //! the `sid` keycloak-js sends and compares.
 //!
 //! Like Keycloak's, it is scoped to the realm's path (`/realms/{realm}/`, and the `/auth`
-//! alias), lasts until the session's maximum lifespan, and is `SameSite=None; Secure` over
-//! https (so an SPA on another site can see it in its iframe where the browser allows
-//! third-party cookies) and `SameSite=Lax` over plain http (where browsers refuse `None`).
+//! alias) and lasts until the session's maximum lifespan; `Secure` over https. Unlike Keycloak's
+//! it is `SameSite=Lax`, never `None`, because it stands for the session cookie, which is `Lax`:
+//! an iframe that could see it where the session cannot be used (inside an SPA of another site)
+//! would send keycloak-js's silent check-sso into a hidden frame without the session, and the
+//! signed-in user would be reported signed out. So the iframe sees the cookie exactly where the
+//! session works silently: in SPAs of the same site (`app.example.com` with
+//! `login.example.com`). Elsewhere the third-party-cookie check (which tests a cookie with these
+//! attributes) fails, and keycloak-js turns the iframe off and uses top-level redirects, which
+//! carry the `Lax` session.
 //!
 //! It follows the browser's SSO session rather than being set by hand in each handler: after
 //! every browser request under a realm, [`track`] compares the session's SSO reference with
@@ -50,7 +56,7 @@ struct Pending(Vec<String>);
 /// The cookie's `Set-Cookie` lines for `realm` (one per prefix): `value` for `max_age`
 /// seconds, or cleared when `value` is `None`.
 fn lines(realm: &str, value: Option<&str>, max_age: i64, secure: bool) -> Vec<String> {
-    let same_site = if secure { "SameSite=None; Secure" } else { "SameSite=Lax" };
+    let same_site = if secure { "SameSite=Lax; Secure" } else { "SameSite=Lax" };
     let (value, max_age) = value.map_or(("", 0), |v| (v, max_age));
     [REALM_PREFIX, LEGACY_REALM_PREFIX]
         .iter()
@@ -133,7 +139,7 @@ mod tests {
         assert_eq!(set[0], "KEYCLOAK_SESSION=v; Path=/realms/acme/; Max-Age=60; SameSite=Lax");
         assert_eq!(set[1], "KEYCLOAK_SESSION=v; Path=/auth/realms/acme/; Max-Age=60; SameSite=Lax");
         let cleared = lines("acme", None, 60, true);
-        assert_eq!(cleared[0], "KEYCLOAK_SESSION=; Path=/realms/acme/; Max-Age=0; SameSite=None; Secure");
+        assert_eq!(cleared[0], "KEYCLOAK_SESSION=; Path=/realms/acme/; Max-Age=0; SameSite=Lax; Secure");
         assert!(set.iter().chain(&cleared).all(|l| !l.contains("HttpOnly")));
     }
 

@@ -4,7 +4,7 @@
 
 const supported = document.cookie.split(";").some((pair) => pair.trim().startsWith("KEYCLOAK_3P_COOKIE="));
 if (supported) {
-  const sameSite = location.protocol === "https:" ? "; SameSite=None; Secure" : "; SameSite=Lax";
-  document.cookie = "KEYCLOAK_3P_COOKIE=; Max-Age=0" + sameSite;
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = "KEYCLOAK_3P_COOKIE=; Max-Age=0; SameSite=Lax" + secure;
 }
 parent.postMessage(supported ? "supported" : "unsupported", "*");
