@@ -93,8 +93,13 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let Ok(Some(realm)) = state.registry.realm(&realm_name).await else {
         return res;
     };
+    // A session that cannot be read now is left as it is: clearing the cookie would tell every
+    // SPA tab that the user signed out.
+    let Ok(sso) = sso::browser_sso(&session, &realm.id).await else {
+        return res;
+    };
     let now = state.now();
-    let lines = match sso::browser_sso(&session, &realm.id).await {
+    let lines = match sso {
         Some(s) if s.auth_time + realm.settings.sso_session_max_lifespan > now => {
             let v = value(&s.session_id);
             if had.contains(&v) {
