@@ -211,7 +211,9 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
         .merge(browser_endpoints)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(middleware::from_fn(console::login::guard))
+        .layer(middleware::from_fn_with_state(state.clone(), oauth::login_status::cookie::track))
         .layer(sessions::layer(session_store, state.secure_cookies))
+        .layer(middleware::from_fn(oauth::login_status::cookie::emit))
         .layer(middleware::from_fn({
             let secure = state.secure_cookies;
             move |req, next| console::csrf::visitor_token(secure, req, next)

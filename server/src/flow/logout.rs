@@ -9,7 +9,7 @@ use crate::{
     console::csrf,
     crypto::token_hash,
     net::ClientIp,
-    oauth::{authorize::error_page, client_auth, error::OAuthError, form::Params},
+    oauth::{authorize::error_page, client_auth, error::OAuthError, form::Params, refresh_envelope},
     registry::Realm,
     state::AppState,
     store::{self, audit::NewAudit},
@@ -79,7 +79,7 @@ async fn backchannel_logout(
     };
     let token = params.get("refresh_token").unwrap_or_default();
     let row = match state.db.conn().await {
-        Ok(mut conn) => store::refresh_tokens::get(&mut conn, &token_hash(token)).await,
+        Ok(mut conn) => store::refresh_tokens::get(&mut conn, &token_hash(refresh_envelope::secret(token))).await,
         Err(e) => Err(e),
     };
     let row = match row {

@@ -97,9 +97,15 @@ pub fn new_session_row(user: &UserRow, now: i64, ip: &str, user_agent: Option<&s
     }
 }
 
+/// The SSO session this browser holds in `realm_id`, without checking it is live; an error
+/// when the browser session cannot be read (which says nothing either way).
+pub async fn browser_sso(session: &Session, realm_id: &str) -> Result<Option<SsoRef>, tower_sessions::session::Error> {
+    session.get::<SsoRef>(&key(realm_id)).await
+}
+
 /// The id of the SSO session this browser holds in `realm_id`, without checking it is live.
 pub async fn browser_session_id(session: &Session, realm_id: &str) -> Option<String> {
-    session.get::<SsoRef>(&key(realm_id)).await.ok().flatten().map(|s| s.session_id)
+    browser_sso(session, realm_id).await.ok().flatten().map(|s| s.session_id)
 }
 
 /// Forgets the browser's SSO session in `realm_id`, returning its id.

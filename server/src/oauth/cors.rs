@@ -14,7 +14,7 @@ use axum::{
 };
 
 /// The realm named in a protocol path (`/realms/{realm}/…`, or under `/auth`).
-fn realm_of(path: &str) -> Option<&str> {
+pub(crate) fn realm_of(path: &str) -> Option<&str> {
     let rest = path.strip_prefix("/auth").unwrap_or(path).strip_prefix("/realms/")?;
     rest.split('/').next().filter(|r| !r.is_empty())
 }

@@ -11,6 +11,9 @@
 //! - `grant`: the token endpoint, one file per grant type
 //! - `access_token`: RFC 9068 JWT access tokens, issued and verified
 //! - `discovery`, `jwks`, `introspect`, `revoke`, `userinfo`: one endpoint each
+//! - `refresh_envelope`: refresh tokens in the shape of a JWT (keycloak-js decodes them)
+//! - `login_status`: keycloak-js's login-status iframe, its third-party cookie check, and the
+//!   readable session cookie the iframe compares with
 
 pub mod access_token;
 pub mod authorize;
@@ -24,7 +27,9 @@ pub mod grant;
 pub mod id_token;
 pub mod introspect;
 pub mod jwks;
+pub mod login_status;
 pub mod realm_info;
+pub mod refresh_envelope;
 pub mod revoke;
 pub mod tokens;
 pub mod userinfo;
@@ -53,6 +58,10 @@ pub mod paths {
     pub const REVOKE: &str = "/protocol/openid-connect/revoke";
     pub const CERTS: &str = "/protocol/openid-connect/certs";
     pub const USERINFO: &str = "/protocol/openid-connect/userinfo";
+    pub const LOGIN_STATUS_IFRAME: &str = "/protocol/openid-connect/login-status-iframe.html";
+    pub const LOGIN_STATUS_INIT: &str = "/protocol/openid-connect/login-status-iframe.html/init";
+    pub const THIRD_PARTY_COOKIES_STEP1: &str = "/protocol/openid-connect/3p-cookies/step1.html";
+    pub const THIRD_PARTY_COOKIES_STEP2: &str = "/protocol/openid-connect/3p-cookies/step2.html";
     /// RFC 8414 §3: the metadata path is inserted before the issuer's path.
     pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server/realms/{realm}";
 }
@@ -85,6 +94,10 @@ pub fn endpoints() -> Vec<Endpoint> {
             Some("end_session_endpoint"),
             get(crate::flow::logout::end_session).post(crate::flow::logout::end_session),
         ),
+        ep(paths::LOGIN_STATUS_IFRAME, Some("check_session_iframe"), get(login_status::iframe)),
+        ep(paths::LOGIN_STATUS_INIT, None, get(login_status::init)),
+        ep(paths::THIRD_PARTY_COOKIES_STEP1, None, get(login_status::step1)),
+        ep(paths::THIRD_PARTY_COOKIES_STEP2, None, get(login_status::step2)),
     ]
 }
 

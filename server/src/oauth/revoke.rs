@@ -47,7 +47,7 @@ pub async fn revoke(
         }),
         Err(_) => {
             let mut conn = state.db.conn().await?;
-            store::refresh_tokens::get(&mut conn, &token_hash(token))
+            store::refresh_tokens::get(&mut conn, &token_hash(super::refresh_envelope::secret(token)))
                 .await?
                 .filter(|r| r.client_pk == *caller_pk && r.realm_id == realm.id && r.revoked_at.is_none())
                 .map(|r| Revocable::Refresh { family_id: r.family_id, subject: r.user_id })

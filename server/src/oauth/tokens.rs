@@ -7,6 +7,7 @@ use super::{
     error::OAuthError,
     grant::{not_before_policy, TokenResponse},
     id_token::{self, IdTokenRequest},
+    refresh_envelope,
 };
 use crate::{
     model::GrantType,
@@ -50,10 +51,12 @@ impl UserGrant<'_> {
 pub enum RefreshPlan {
     /// Issue none (the client may not use the refresh grant).
     None,
-    /// Store and return this new token; `family_scope` is what the family was granted.
+    /// Store and return this new token (its secret); `family_scope` is what the family was
+    /// granted.
     Store { token: String, family_scope: String, offline: bool },
-    /// Return a token that already exists (rotation off, or the reuse window).
-    Existing { token: String, expires_at: Option<i64> },
+    /// Return a token that already exists (rotation off, or the reuse window): its secret and
+    /// its row's times, so the token handed out is the very same string each time.
+    Existing { token: String, issued_at: i64, expires_at: Option<i64> },
 }
 
 impl RefreshPlan {
@@ -120,9 +123,12 @@ pub async fn issue(
                 revoked_at: None,
             };
             store::refresh_tokens::insert(&mut tx, &row).await?;
-            (Some(token), Some(lifespan))
+            (Some(present(&g, offline, now, row.expires_at, &token)), Some(lifespan))
         }
-        RefreshPlan::Existing { token, expires_at } => (Some(token), Some(expires_at.map_or(0, |e| (e - now).max(1)))),
+        RefreshPlan::Existing { token, issued_at, expires_at } => (
+            Some(present(&g, g.offline, issued_at, expires_at, &token)),
+            Some(expires_at.map_or(0, |e| (e - now).max(1))),
+        ),
     };
     tx.commit().await?;
     let with_id_token = g.scopes.iter().any(|s| s == "openid");
@@ -139,6 +145,21 @@ pub async fn issue(
         not_before_policy: not_before_policy(g.realm, g.client),
         session_state: Some(g.session_id.to_owned()),
     })
+}
+
+/// The refresh token handed to the client for `secret` (see [`refresh_envelope`]).
+fn present(g: &UserGrant<'_>, offline: bool, issued_at: i64, expires_at: Option<i64>, secret: &str) -> String {
+    let claims = refresh_envelope::Claims {
+        iss: &g.realm.issuer,
+        aud: &g.realm.issuer,
+        sub: &g.user.id,
+        typ: if offline { "Offline" } else { "Refresh" },
+        azp: g.client.client_id(),
+        sid: (!offline).then_some(g.session_id),
+        iat: issued_at,
+        exp: expires_at,
+    };
+    refresh_envelope::wrap(&claims, secret)
 }
 
 /// Signs the access token of a user grant and, when asked, its ID token (the token set's CPU

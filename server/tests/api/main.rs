@@ -15,6 +15,7 @@ mod console_admin;
 mod device;
 mod discovery;
 mod introspection;
+mod keycloak_js;
 mod lifecycle;
 mod liveness;
 mod refresh;

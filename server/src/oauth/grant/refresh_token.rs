@@ -12,6 +12,7 @@ use crate::{
     oauth::{
         client_auth::AuthenticatedClient,
         error::OAuthError,
+        refresh_envelope,
         tokens::{self, RefreshPlan, UserGrant},
     },
     registry::{Client, Realm},
@@ -41,7 +42,8 @@ pub async fn handle(
 ) -> Result<TokenResponse, OAuthError> {
     check_allowed(realm, &client, GrantType::RefreshToken)?;
     let client = client.client;
-    let hash = token_hash(&req.refresh_token);
+    let presented = refresh_envelope::secret(&req.refresh_token);
+    let hash = token_hash(presented);
     let mut tx = state.db.begin().await?;
 
     if !client.row.refresh_token_rotation {
@@ -49,12 +51,12 @@ pub async fn handle(
             .await?
             .filter(|r| r.client_pk == client.row.id && r.revoked_at.is_none());
         let row = row.ok_or_else(|| OAuthError::invalid_grant(INVALID))?;
-        let expires_at = row.expires_at;
-        let plan = RefreshPlan::Existing { token: req.refresh_token.clone(), expires_at };
+        let plan =
+            RefreshPlan::Existing { token: presented.to_owned(), issued_at: row.issued_at, expires_at: row.expires_at };
         return finish(state, tx, realm, &client, &row, req.scope.as_deref(), plan, now).await;
     }
 
-    let successor = tokens::successor_of(state, &req.refresh_token);
+    let successor = tokens::successor_of(state, presented);
     let successor_hash = token_hash(&successor);
     if let Some(row) = store::refresh_tokens::rotate(&mut tx, &hash, &successor_hash, now).await? {
         if row.client_pk != client.row.id {
@@ -78,7 +80,8 @@ pub async fn handle(
     {
         let next = store::refresh_tokens::get(&mut tx, &successor_hash).await?;
         if let Some(next) = next.filter(|n| n.rotated_at.is_none() && n.revoked_at.is_none()) {
-            let plan = RefreshPlan::Existing { token: successor, expires_at: next.expires_at };
+            let plan =
+                RefreshPlan::Existing { token: successor, issued_at: next.issued_at, expires_at: next.expires_at };
             return finish(state, tx, realm, &client, &row, req.scope.as_deref(), plan, now).await;
         }
     }
