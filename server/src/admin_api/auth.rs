@@ -7,7 +7,6 @@
 use super::error::ApiError;
 use crate::{
     manage::Actor,
-    model::validate,
     oauth::access_token::{self, Rejection},
     state::AppState,
     store,
@@ -52,9 +51,7 @@ impl FromRequestParts<AppState> for ApiActor {
             Err(Rejection::Expired | Rejection::Invalid(_)) => return Err(ApiError::unauthorized()),
         };
         if let Some(origins) = parts.extensions.get::<super::cors::TokenOrigins>() {
-            let list = |json: &str| serde_json::from_str::<Vec<String>>(json).unwrap_or_default();
-            let row = &client.row;
-            origins.set(validate::allowed_origins(&list(&row.web_origins), &list(&row.redirect_uris)));
+            origins.set(client.web_origins());
         }
         let m = &state.manager;
         let actor = match claims.is_service_account() {

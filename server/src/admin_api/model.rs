@@ -231,7 +231,7 @@ pub struct UserRepresentation {
     pub username: Option<String>,
     #[serde(default, deserialize_with = "flag")]
     pub enabled: Option<bool>,
-    /// `""` (or `null` on update) removes it.
+    /// `""` on update removes it.
     pub email: Option<String>,
     #[serde(default, deserialize_with = "flag")]
     pub email_verified: Option<bool>,

@@ -62,6 +62,12 @@ impl Client {
     }
 
     /// The client id.
+    /// The origins its Web Origins allow (`+`: its redirect URIs' origins).
+    pub fn web_origins(&self) -> Vec<String> {
+        let listed: Vec<String> = serde_json::from_str(&self.row.web_origins).unwrap_or_default();
+        crate::model::validate::allowed_origins(&listed, &self.redirect_uris)
+    }
+
     pub fn client_id(&self) -> &str {
         &self.row.client_id
     }

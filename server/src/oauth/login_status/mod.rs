@@ -24,7 +24,7 @@
 pub mod cookie;
 
 use super::{error::OAuthError, load_realm};
-use crate::{model::validate, registry::Client, state::AppState};
+use crate::state::AppState;
 use axum::{
     extract::{Path, Query, State},
     http::{header, HeaderValue, StatusCode},
@@ -71,8 +71,12 @@ impl Page {
     }
 }
 
-static IFRAME: LazyLock<Page> = LazyLock::new(|| Page::new("Login status", include_str!("iframe.js"), true));
-static STEP1: LazyLock<Page> = LazyLock::new(|| Page::new("Third-party cookie check", include_str!("step1.js"), false));
+static IFRAME: LazyLock<Page> = LazyLock::new(|| {
+    Page::new("Login status", concat!(include_str!("storage_access.js"), include_str!("iframe.js")), true)
+});
+static STEP1: LazyLock<Page> = LazyLock::new(|| {
+    Page::new("Third-party cookie check", concat!(include_str!("storage_access.js"), include_str!("step1.js")), false)
+});
 static STEP2: LazyLock<Page> = LazyLock::new(|| Page::new("Third-party cookie check", include_str!("step2.js"), false));
 
 /// `GET {realm}/protocol/openid-connect/login-status-iframe.html`.
@@ -113,16 +117,10 @@ pub async fn init(
         return Ok(answer(StatusCode::BAD_REQUEST));
     };
     let allowed = match state.registry.client(&realm, &client_id).await? {
-        Some(client) if client.row.enabled => web_origins(&client).contains(&origin),
+        Some(client) if client.row.enabled => client.web_origins().contains(&origin),
         _ => false,
     };
     Ok(answer(if allowed { StatusCode::NO_CONTENT } else { StatusCode::FORBIDDEN }))
-}
-
-/// The origins `client`'s Web Origins allow (`+`: its redirect URIs' origins).
-fn web_origins(client: &Client) -> Vec<String> {
-    let listed: Vec<String> = serde_json::from_str(&client.row.web_origins).unwrap_or_default();
-    validate::allowed_origins(&listed, &client.redirect_uris)
 }
 
 #[cfg(test)]
