@@ -45,6 +45,9 @@ impl Manager {
         if !scope::is_scope_token(name) {
             return Err(invalid(format!("invalid scope name {name:?}: no spaces, quotes or backslashes")));
         }
+        if name.starts_with(crate::oauth::grant::PROJECT_SCOPE_PREFIX) {
+            return Err(invalid(format!("invalid scope name {name:?}: project-… names a project's token")));
+        }
         if description.chars().count() > 255 {
             return Err(invalid("the description must be at most 255 characters".into()));
         }

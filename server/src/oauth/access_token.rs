@@ -66,6 +66,9 @@ pub struct AccessClaims {
     /// Keycloak's claim naming the client of a service-account token.
     #[serde(rename = "clientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id_legacy: Option<String>,
+    /// The project a `project-{id}` token is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 impl AccessClaims {
@@ -150,6 +153,10 @@ pub fn issue(
         email_verified: None,
         cpk: Some(client.row.id.clone()),
         client_id_legacy: None,
+        project: scopes
+            .iter()
+            .find_map(|s| s.strip_prefix(crate::oauth::grant::PROJECT_SCOPE_PREFIX))
+            .map(str::to_owned),
     };
     let (realm_roles, client_roles) = match subject {
         Subject::ServiceAccount => {

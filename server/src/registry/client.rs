@@ -31,6 +31,8 @@ pub struct Client {
     pub client_roles: BTreeMap<String, Vec<String>>,
     /// The role scope mappings (realm roles, client roles by owner), used when full scope is off.
     pub scope_mappings: (Vec<String>, BTreeMap<String, Vec<String>>),
+    /// The projects it may ask a `project-{id}` token for.
+    pub projects: Vec<String>,
 }
 
 impl Client {
@@ -46,6 +48,7 @@ impl Client {
         let secrets = store::clients::valid_secrets(c, &row.id, 0).await?;
         let (realm_roles, client_roles) = store::roles::split(store::roles::of_service_account(c, &row.id).await?);
         let scope_mappings = store::roles::split(store::roles::scope_mappings(c, &row.id).await?);
+        let projects = store::projects::of_client(c, &row.id).await?;
         Ok(Client {
             pk: Arc::from(row.id.as_str()),
             grant_types,
@@ -57,6 +60,7 @@ impl Client {
             realm_roles,
             client_roles,
             scope_mappings,
+            projects,
             row,
         })
     }

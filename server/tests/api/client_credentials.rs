@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 crate::db_tests!(
+    a_project_token_needs_project_access,
     basic_auth_token_validates_against_the_jwks,
     client_secret_post_works,
     per_client_lifespan_sets_expiry,
@@ -232,4 +233,52 @@ async fn issued_tokens_are_counted_for_the_dashboard(app: TestApp) {
     // Flushing again adds nothing: the counters were taken.
     app.state.stats.flush(&app.manager.db, now).await.unwrap();
     assert_eq!(portcullis::store::stats::issued_since(&mut conn, &realm.id, now - 60).await.unwrap(), 3);
+}
+
+/// `scope=project-{id}` gives a token for a project the client was given access to: the scope
+/// rides with the client's default scopes, a `project` claim names it, introspection reports
+/// it; an unknown project, one the client may not use, or two at once are `invalid_scope`.
+async fn a_project_token_needs_project_access(app: TestApp) {
+    let op = operator();
+    app.manager.create_project("default", "Alpha", Some("alpha"), &op).await.unwrap();
+    app.manager.create_project("default", "Beta", Some("beta"), &op).await.unwrap();
+    let creds = app.service_client("svc", &["read:dataset"]).await;
+    let ask = |scope: &'static str| {
+        let creds = creds.clone();
+        let app = &app;
+        async move { app.token(&creds, Some(scope)).await }
+    };
+    // No access yet: the project is refused like an unknown one.
+    assert_oauth_error(ask("project-alpha").await, StatusCode::BAD_REQUEST, "invalid_scope").await;
+    let changes =
+        portcullis::manage::client_update::ClientChanges { projects: Some(vec!["alpha".into()]), ..Default::default() };
+    app.manager.update_client("default", "svc", changes, &op).await.unwrap();
+
+    let res = ask("project-alpha").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    let scope: Vec<&str> = body["scope"].as_str().unwrap().split(' ').collect();
+    assert!(scope.contains(&"project-alpha") && scope.contains(&"read:dataset"), "{scope:?}");
+    let token = body["access_token"].as_str().unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, token.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["project"], "alpha");
+    let seen = app.introspect(&creds, token).await;
+    assert_eq!(seen["active"], true);
+    assert_eq!(seen["project"], "alpha");
+
+    // Without a project scope, no project claim.
+    let plain: Value = ask("read:dataset").await.json().await.unwrap();
+    let plain_seen = app.introspect(&creds, plain["access_token"].as_str().unwrap()).await;
+    assert!(plain_seen.get("project").is_none(), "{plain_seen}");
+
+    for refused in ["project-beta", "project-nowhere", "project-alpha project-beta"] {
+        assert_oauth_error(ask(refused).await, StatusCode::BAD_REQUEST, "invalid_scope").await;
+    }
+    // A realm scope cannot take a project's name.
+    let err = app.manager.create_scope("default", "project-gamma", "", &op).await.unwrap_err();
+    assert!(err.to_string().contains("project"), "{err}");
 }

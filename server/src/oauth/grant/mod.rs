@@ -147,11 +147,33 @@ pub fn resolve_scope(realm: &Realm, client: &Client, requested: Option<&str>) ->
             return Ok(client.default_scopes.clone());
         }
     }
+    // `project-{id}`: a token for one project, which the client must have access to; it comes
+    // with the other scopes asked for, or the client's defaults when it is asked alone.
+    let (projects, mut scopes): (Vec<String>, Vec<String>) =
+        scopes.into_iter().partition(|s| s.starts_with(PROJECT_SCOPE_PREFIX));
+    if projects.len() > 1 {
+        return Err(OAuthError::invalid_scope("a token is for one project at a time"));
+    }
+    if let Some(project) = projects.first() {
+        let id = &project[PROJECT_SCOPE_PREFIX.len()..];
+        if !client.projects.iter().any(|p| p == id) {
+            return Err(OAuthError::invalid_scope(format!(
+                "scope {project:?}: no such project, or this client has no access to it"
+            )));
+        }
+        if scopes.is_empty() {
+            scopes = client.default_scopes.clone();
+        }
+    }
     if let Some(denied) = scopes.iter().find(|s| !realm.implications.allows(&client.allowed_scopes, s)) {
         return Err(OAuthError::invalid_scope(format!("scope {denied:?} is not allowed for this client")));
     }
+    scopes.extend(projects);
     Ok(scopes)
 }
+
+/// The scope that asks for a project's token: `project-{id}`.
+pub const PROJECT_SCOPE_PREFIX: &str = "project-";
 
 /// The `not-before-policy` field: the later of the realm's and the client's not-before.
 pub fn not_before_policy(realm: &Realm, client: &Client) -> i64 {
