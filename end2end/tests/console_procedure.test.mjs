@@ -30,6 +30,9 @@ before(async () => {
     { input: `${PASSWORD}\n` },
   );
   server.cli(['client', 'create', '--realm', 'default', '--template', 'service', '--client-id', 'existing-job']);
+  for (const [id, name] of [['alpha', 'Alpha'], ['beta', 'Beta']]) {
+    server.cli(['project', 'create', '--realm', 'default', '--name', name, '--id', id]);
+  }
   browser = await launchBrowser();
 });
 
@@ -370,6 +373,73 @@ for (const js of [true, false]) {
       // The document itself is one link away.
       const href = await page.getByRole('link', { name: '/admin/openapi.json' }).getAttribute('href');
       assert.equal(href, '/admin/openapi.json');
+    });
+
+    if (js) {
+      it('the browser console shows no errors', () => {
+        assert.deepEqual(consoleLog.problems(), []);
+      });
+    }
+  });
+}
+
+for (const js of [true, false]) {
+  const mode = js ? 'on' : 'off';
+  const id = `project-job-${mode}`;
+
+  describe(`Project Access, JavaScript ${mode}`, () => {
+    let context;
+    let page;
+    let consoleLog;
+    let secret;
+
+    before(async () => {
+      secret = JSON.parse(
+        server.cli(['client', 'create', '--realm', 'default', '--template', 'service', '--client-id', id, '--json']),
+      ).client_secret;
+      context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
+      context.setDefaultTimeout(15_000);
+      page = await context.newPage();
+      consoleLog = watchConsole(page);
+      await signIn(page, ADMIN);
+    });
+
+    after(async () => {
+      await context?.close().catch(() => {});
+    });
+
+    it('a project token once the Project Access tab grants the project, refused for another', async () => {
+      const scoped = (scope) =>
+        fetch(`${server.baseUrl}/realms/default/protocol/openid-connect/token`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
+        });
+      const before = await scoped('project-alpha');
+      assert.equal(before.status, 400);
+      assert.equal((await before.json()).error, 'invalid_scope');
+
+      await page.goto(`${server.baseUrl}/admin/default/console/clients/${id}/project-access`);
+      await page.getByRole('group', { name: 'Projects this client may ask a token for' }).waitFor();
+      if (js) await waitHydrated(page);
+      await page.getByRole('checkbox', { name: /^Alpha/ }).check();
+      await page.getByRole('button', { name: 'Save' }).click();
+      await flash(page, 'Project access saved.');
+      assert.equal(await page.getByRole('checkbox', { name: /^Alpha/ }).isChecked(), true);
+      assert.equal(await page.getByRole('checkbox', { name: /^Beta/ }).isChecked(), false);
+      if (js) await shot(page, 'client-project-access');
+
+      const res = await scoped('project-alpha');
+      assert.equal(res.status, 200);
+      const body = await res.json();
+      assert.ok(body.scope.split(' ').includes('project-alpha'), body.scope);
+      assert.equal(claims(body.access_token).project, 'alpha');
+      const other = await scoped('project-beta');
+      assert.equal(other.status, 400);
+      assert.equal((await other.json()).error, 'invalid_scope');
     });
 
     if (js) {
