@@ -200,6 +200,21 @@ pub struct RealmSettingsView {
     pub retrievable_secrets: bool,
 }
 
+/// The Projects page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectsView {
+    pub projects: Vec<ProjectRowView>,
+}
+
+/// A project, with the clients that may ask for its tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectRowView {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub clients: Vec<String>,
+}
+
 /// The API Reference page: how to call the admin API, and its operations by tag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiReferenceView {
@@ -278,4 +293,11 @@ pub async fn console_realm_settings(realm: String) -> Result<RealmSettingsView, 
 pub async fn console_api_reference(realm: String) -> Result<ApiReferenceView, ServerFnError> {
     let (service, parts) = context().await?;
     service.api_reference(&parts, &realm).await.map_err(ServerFnError::new)
+}
+
+/// The realm's projects.
+#[server(endpoint = "console_projects")]
+pub async fn console_projects(realm: String) -> Result<ProjectsView, ServerFnError> {
+    let (service, parts) = context().await?;
+    service.projects(&parts, &realm).await.map_err(ServerFnError::new)
 }

@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                     view={Lazy::<console::RealmSettingsRoute>::new()}
                     ssr=SsrMode::Async
                 />
+                <Route path=path!("/admin/:realm/console/projects") view={Lazy::<console::ProjectsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/:realm/console/api") view={Lazy::<console::ApiReferenceRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/:realm/console/:section") view={Lazy::<console::NotBuiltRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/realms/:realm/login") view=pages::login::Login ssr=SsrMode::Async/>

@@ -1,7 +1,9 @@
 //! The seam between the pages and the server: a small trait the `server` crate implements
 //! and provides through Leptos context. Only the SSR build has it.
 
-use crate::admin::{ApiReferenceView, ClientListView, ClientPageView, Frame, RealmSettingsView, RolesView};
+use crate::admin::{
+    ApiReferenceView, ClientListView, ClientPageView, Frame, ProjectsView, RealmSettingsView, RolesView,
+};
 use http::request::Parts;
 use std::sync::Arc;
 
@@ -28,6 +30,8 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn roles(&self, request: &Parts, realm: &str, client: Option<&str>) -> Result<RolesView, String>;
     /// The realm's settings.
     async fn realm_settings(&self, request: &Parts, realm: &str) -> Result<RealmSettingsView, String>;
+    /// The realm's projects, with the clients that may use each.
+    async fn projects(&self, request: &Parts, realm: &str) -> Result<ProjectsView, String>;
     /// The admin API's reference (for any signed-in administrator of `realm`).
     async fn api_reference(&self, request: &Parts, realm: &str) -> Result<ApiReferenceView, String>;
 }

@@ -450,6 +450,56 @@ for (const js of [true, false]) {
   });
 }
 
+for (const js of [true, false]) {
+  const mode = js ? 'on' : 'off';
+
+  describe(`Projects, JavaScript ${mode}`, () => {
+    let context;
+    let page;
+    let consoleLog;
+
+    before(async () => {
+      context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
+      context.setDefaultTimeout(15_000);
+      page = await context.newPage();
+      consoleLog = watchConsole(page);
+      await signIn(page, ADMIN);
+    });
+
+    after(async () => {
+      await context?.close().catch(() => {});
+    });
+
+    it('Projects → Create → Project ID, Name → Save lists it; a bad id is refused beside its field', async () => {
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Projects', exact: true }).click();
+      await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+      if (js) await waitHydrated(page);
+      await page.getByText('Create', { exact: true }).click();
+      await page.getByLabel('Project ID').fill('Not Valid');
+      await page.getByLabel('Name', { exact: true }).fill(`Gamma ${mode}`);
+      await page.getByRole('button', { name: 'Save' }).click();
+      await flash(page, 'invalid project id');
+      assert.equal(await page.getByLabel('Project ID').getAttribute('aria-invalid'), 'true');
+      assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), `Gamma ${mode}`);
+      await page.getByLabel('Project ID').fill(`gamma-${mode}`);
+      await page.getByRole('button', { name: 'Save' }).click();
+      await flash(page, `Project Gamma ${mode} created`);
+      const row = page.getByRole('row').filter({ hasText: `project-gamma-${mode}` });
+      assert.equal(await row.getByRole('rowheader').textContent(), `Gamma ${mode}`);
+      // The seed projects list the clients given them.
+      const alpha = page.getByRole('row').filter({ hasText: 'project-alpha' });
+      await alpha.waitFor();
+      if (js) await shot(page, 'projects');
+    });
+
+    if (js) {
+      it('the browser console shows no errors', () => {
+        assert.deepEqual(consoleLog.problems(), []);
+      });
+    }
+  });
+}
+
 describe('the end-user pages do not carry the console', () => {
   it("the sign-in page loads the main WASM module only, and a console page its own chunk", async () => {
     const context = await browser.newContext({ javaScriptEnabled: true });

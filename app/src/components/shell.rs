@@ -15,7 +15,7 @@ pub const SECTIONS: &[(&str, &str, bool)] = &[
     ("Client Scopes", "client-scopes", false),
     ("Roles", "roles", true),
     ("Users", "users", false),
-    ("Projects", "projects", false),
+    ("Projects", "projects", true),
     ("API Keys", "api-keys", false),
     ("Sessions", "sessions", false),
     ("Audit Log", "audit-log", false),

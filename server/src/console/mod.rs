@@ -18,6 +18,7 @@ pub mod csrf;
 pub mod flash;
 pub mod forms;
 pub mod login;
+pub mod projects;
 pub mod realm_settings;
 pub mod roles;
 pub mod service;
@@ -40,5 +41,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/{realm}/console/clients/new", post(clients::create))
         .route("/admin/{realm}/console/clients/{client_id}/{tab}", post(clients::change))
         .route("/admin/{realm}/console/roles", post(roles::change))
+        .route("/admin/{realm}/console/projects", post(projects::create))
         .route("/admin/{realm}/console/realm-settings", post(realm_settings::change))
 }

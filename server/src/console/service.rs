@@ -14,7 +14,8 @@ use crate::{
 use app::{
     admin::{
         ApiGroup, ApiOperation, ApiReferenceView, AuditView, ClientListView, ClientPageView, ClientRowView, ClientView,
-        Frame, ProjectView, RealmSettingsView, RoleView, RolesView, ServiceAccountView, SessionView,
+        Frame, ProjectRowView, ProjectView, ProjectsView, RealmSettingsView, RoleView, RolesView, ServiceAccountView,
+        SessionView,
     },
     pages::console::clients::PAGE,
     service::ConsoleService,
@@ -269,6 +270,16 @@ impl ConsoleService for Console {
             sso_session_max_lifespan: r.sso_session_max_lifespan,
             retrievable_secrets: r.retrievable_secrets,
         })
+    }
+
+    async fn projects(&self, parts: &Parts, realm: &str) -> Result<ProjectsView, String> {
+        let admin = self.actor(parts).await?;
+        let rows = self.state.manager.projects_with_clients(realm, &admin.actor).await.map_err(shown)?;
+        let projects = rows
+            .into_iter()
+            .map(|(p, clients)| ProjectRowView { id: p.id, name: p.name, created_at: p.created_at, clients })
+            .collect();
+        Ok(ProjectsView { projects })
     }
 
     async fn api_reference(&self, parts: &Parts, realm: &str) -> Result<ApiReferenceView, String> {

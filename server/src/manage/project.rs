@@ -52,6 +52,25 @@ impl Manager {
         Ok(ProjectRow { id, name: name.to_owned(), created_at: now })
     }
 
+    /// The realm's projects, each with the clients that may ask for its tokens.
+    pub async fn projects_with_clients(
+        &self,
+        realm: &str,
+        actor: &Actor,
+    ) -> Result<Vec<(ProjectRow, Vec<String>)>, ManageError> {
+        let realm = self.realm_for(realm, actor, &[VIEW_CLIENTS, VIEW_REALM]).await?;
+        let mut conn = self.db.conn().await?;
+        let projects = store::projects::list(&mut conn, &realm.id).await?;
+        let access = store::projects::access_of_realm(&mut conn, &realm.id).await?;
+        Ok(projects
+            .into_iter()
+            .map(|p| {
+                let clients = access.iter().filter(|(id, _)| *id == p.id).map(|(_, c)| c.clone()).collect();
+                (p, clients)
+            })
+            .collect())
+    }
+
     /// The realm's projects.
     pub async fn list_projects(&self, realm: &str, actor: &Actor) -> Result<Vec<ProjectRow>, ManageError> {
         let realm = self.realm_for(realm, actor, &[VIEW_CLIENTS, VIEW_REALM]).await?;

@@ -39,6 +39,13 @@ pub async fn of_client(c: &mut impl Executes, client_pk: &str) -> sqlx::Result<V
     on!(c, e => sqlx::query_scalar(SQL).bind(client_pk).fetch_all(e).await)
 }
 
+/// Which clients may use which project, in the realm: `(project id, client id)`, by project.
+pub async fn access_of_realm(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<(String, String)>> {
+    const SQL: &str = "SELECT p.project_id, c.client_id FROM client_projects p JOIN clients c ON c.id = p.client_pk \
+                       WHERE p.realm_id = $1 ORDER BY p.project_id, c.client_id";
+    on!(c, e => sqlx::query_as(SQL).bind(realm_id).fetch_all(e).await)
+}
+
 /// Replaces the client's project access.
 pub async fn set_for_client(
     c: &mut impl Executes,

@@ -15,6 +15,7 @@ pub mod client_sessions;
 pub mod client_settings;
 pub mod clients;
 pub mod not_built;
+pub mod projects;
 pub mod realm_settings;
 pub mod roles;
 
@@ -61,6 +62,10 @@ lazy_page!(
 lazy_page!(
     /// `/admin/:realm/console/realm-settings`.
     RealmSettingsRoute => realm_settings::RealmSettings
+);
+lazy_page!(
+    /// `/admin/:realm/console/projects`.
+    ProjectsRoute => projects::Projects
 );
 lazy_page!(
     /// `/admin/:realm/console/api`.
