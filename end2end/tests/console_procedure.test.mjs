@@ -85,6 +85,25 @@ async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
+/**
+ * A signed-in browser page for the enclosing `describe`: opened before its tests, closed after.
+ * `session.page` and `session.consoleLog` are there once its `before` ran.
+ */
+function signedInPage(js, username = ADMIN) {
+  const session = {};
+  before(async () => {
+    session.context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
+    session.context.setDefaultTimeout(15_000);
+    session.page = await session.context.newPage();
+    session.consoleLog = watchConsole(session.page);
+    await signIn(session.page, username);
+  });
+  after(async () => {
+    await session.context?.close().catch(() => {});
+  });
+  return session;
+}
+
 for (const js of [true, false]) {
   const mode = js ? 'on' : 'off';
   const id = `reports-job-${mode}`;
@@ -334,23 +353,10 @@ describe('a view-realm administrator sees and cannot change', () => {
 
 for (const js of [true, false]) {
   describe(`API Reference, JavaScript ${js ? 'on' : 'off'}`, () => {
-    let context;
-    let page;
-    let consoleLog;
-
-    before(async () => {
-      context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
-      context.setDefaultTimeout(15_000);
-      page = await context.newPage();
-      consoleLog = watchConsole(page);
-      await signIn(page, ADMIN);
-    });
-
-    after(async () => {
-      await context?.close().catch(() => {});
-    });
+    const session = signedInPage(js);
 
     it('lists every operation of the OpenAPI document, with this realm\'s URLs', async () => {
+      const { page } = session;
       await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'API Reference' }).click();
       await page.getByRole('heading', { name: 'API Reference', level: 1 }).waitFor();
       const doc = await (await fetch(`${server.baseUrl}/admin/openapi.json`)).json();
@@ -377,7 +383,7 @@ for (const js of [true, false]) {
 
     if (js) {
       it('the browser console shows no errors', () => {
-        assert.deepEqual(consoleLog.problems(), []);
+        assert.deepEqual(session.consoleLog.problems(), []);
       });
     }
   });
@@ -388,27 +394,16 @@ for (const js of [true, false]) {
   const id = `project-job-${mode}`;
 
   describe(`Project Access, JavaScript ${mode}`, () => {
-    let context;
-    let page;
-    let consoleLog;
     let secret;
-
-    before(async () => {
+    before(() => {
       secret = JSON.parse(
         server.cli(['client', 'create', '--realm', 'default', '--template', 'service', '--client-id', id, '--json']),
       ).client_secret;
-      context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
-      context.setDefaultTimeout(15_000);
-      page = await context.newPage();
-      consoleLog = watchConsole(page);
-      await signIn(page, ADMIN);
     });
-
-    after(async () => {
-      await context?.close().catch(() => {});
-    });
+    const session = signedInPage(js);
 
     it('a project token once the Project Access tab grants the project, refused for another', async () => {
+      const { page } = session;
       const scoped = (scope) =>
         fetch(`${server.baseUrl}/realms/default/protocol/openid-connect/token`, {
           method: 'POST',
@@ -444,7 +439,7 @@ for (const js of [true, false]) {
 
     if (js) {
       it('the browser console shows no errors', () => {
-        assert.deepEqual(consoleLog.problems(), []);
+        assert.deepEqual(session.consoleLog.problems(), []);
       });
     }
   });
@@ -454,23 +449,10 @@ for (const js of [true, false]) {
   const mode = js ? 'on' : 'off';
 
   describe(`Projects, JavaScript ${mode}`, () => {
-    let context;
-    let page;
-    let consoleLog;
-
-    before(async () => {
-      context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
-      context.setDefaultTimeout(15_000);
-      page = await context.newPage();
-      consoleLog = watchConsole(page);
-      await signIn(page, ADMIN);
-    });
-
-    after(async () => {
-      await context?.close().catch(() => {});
-    });
+    const session = signedInPage(js);
 
     it('Projects → Create → Project ID, Name → Save lists it; a bad id is refused beside its field', async () => {
+      const { page } = session;
       await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Projects', exact: true }).click();
       await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
       if (js) await waitHydrated(page);
@@ -494,7 +476,7 @@ for (const js of [true, false]) {
 
     if (js) {
       it('the browser console shows no errors', () => {
-        assert.deepEqual(consoleLog.problems(), []);
+        assert.deepEqual(session.consoleLog.problems(), []);
       });
     }
   });
