@@ -211,6 +211,7 @@ pub struct ProjectsView {
 pub struct ProjectRowView {
     pub id: String,
     pub name: String,
+    pub description: String,
     pub created_at: i64,
     pub clients: Vec<String>,
 }

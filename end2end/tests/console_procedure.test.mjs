@@ -464,10 +464,12 @@ for (const js of [true, false]) {
       assert.equal(await page.getByLabel('Project ID').getAttribute('aria-invalid'), 'true');
       assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), `Gamma ${mode}`);
       await page.getByLabel('Project ID').fill(`gamma-${mode}`);
+      await page.getByLabel('Description').fill('Reports for the Gamma team');
       await page.getByRole('button', { name: 'Save' }).click();
       await flash(page, `Project Gamma ${mode} created`);
       const row = page.getByRole('row').filter({ hasText: `project-gamma-${mode}` });
       assert.equal(await row.getByRole('rowheader').textContent(), `Gamma ${mode}`);
+      assert.match(await row.textContent(), /Reports for the Gamma team/);
       // The seed projects list the clients given them.
       const alpha = page.getByRole('row').filter({ hasText: 'project-alpha' });
       await alpha.waitFor();

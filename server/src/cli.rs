@@ -74,6 +74,8 @@ pub enum ProjectCommand {
         /// 1-64 lowercase letters, digits or '-' (default: generated)
         #[arg(long)]
         id: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
         #[arg(long)]
         json: bool,
     },
@@ -672,8 +674,9 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
             println!("created admin {username}");
         }
         Command::Client(cmd) => run_client(m, cmd).await?,
-        Command::Project(ProjectCommand::Create { realm, name, id, json }) => {
-            let p = m.create_project(&realm, &name, id.as_deref(), &ACTOR).await?;
+        Command::Project(ProjectCommand::Create { realm, name, id, description, json }) => {
+            let new = crate::manage::project::NewProject { id: id.as_deref(), name: &name, description: &description };
+            let p = m.create_project(&realm, new, &ACTOR).await?;
             if json {
                 print_json(&serde_json::json!({ "id": p.id, "name": p.name }));
             } else {

@@ -384,6 +384,8 @@ pub struct ProjectRepresentation {
     /// Chosen on create, or made from the name.
     pub id: Option<String>,
     pub name: Option<String>,
+    /// At most 255 characters.
+    pub description: Option<String>,
     /// Milliseconds since the epoch.
     pub created_timestamp: Option<i64>,
 }

@@ -7,7 +7,7 @@ use super::{
     error::ApiError,
     model::{ApiJson, AuditEventRepresentation, ErrorRepresentation, ProjectRepresentation, RealmPath, TokenIssuance},
 };
-use crate::state::AppState;
+use crate::{manage::project::NewProject, state::AppState};
 use axum::{
     extract::{rejection::QueryRejection, Path, Query, State},
     http::{header, StatusCode},
@@ -33,6 +33,7 @@ pub async fn projects(
             .map(|p| ProjectRepresentation {
                 id: Some(p.id),
                 name: Some(p.name),
+                description: Some(p.description),
                 created_timestamp: Some(p.created_at * 1000),
             })
             .collect(),
@@ -52,8 +53,12 @@ pub async fn create_project(
     ApiActor(a): ApiActor,
     ApiJson(rep): ApiJson<ProjectRepresentation>,
 ) -> Result<Response, ApiError> {
-    let name = rep.name.as_deref().unwrap_or("");
-    let project = s.manager.create_project(&realm, name, rep.id.as_deref(), &a).await?;
+    let new = NewProject {
+        id: rep.id.as_deref(),
+        name: rep.name.as_deref().unwrap_or(""),
+        description: rep.description.as_deref().unwrap_or(""),
+    };
+    let project = s.manager.create_project(&realm, new, &a).await?;
     let location = format!("{}/admin/realms/{realm}/projects/{}", s.public_url, project.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
 }

@@ -277,7 +277,13 @@ impl ConsoleService for Console {
         let rows = self.state.manager.projects_with_clients(realm, &admin.actor).await.map_err(shown)?;
         let projects = rows
             .into_iter()
-            .map(|(p, clients)| ProjectRowView { id: p.id, name: p.name, created_at: p.created_at, clients })
+            .map(|(p, clients)| ProjectRowView {
+                id: p.id,
+                name: p.name,
+                description: p.description,
+                created_at: p.created_at,
+                clients,
+            })
             .collect();
         Ok(ProjectsView { projects })
     }

@@ -16,40 +16,56 @@ fn check_project_id(id: &str) -> Result<(), ManageError> {
         .ok_or_else(|| invalid(format!("invalid project id {id:?}: use 1-64 lowercase letters, digits or '-'")))
 }
 
+/// What a new project is made of.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewProject<'a> {
+    /// Generated when absent.
+    pub id: Option<&'a str>,
+    pub name: &'a str,
+    pub description: &'a str,
+}
+
 impl Manager {
     /// Creates a project; its id is generated unless given.
     pub async fn create_project(
         &self,
         realm: &str,
-        name: &str,
-        id: Option<&str>,
+        new: NewProject<'_>,
         actor: &Actor,
     ) -> Result<ProjectRow, ManageError> {
         let realm = self.realm_row(realm).await?;
         actor.require(&realm.id, MANAGE_REALM)?;
-        let name = name.trim();
+        let name = new.name.trim();
         if name.is_empty() || name.chars().count() > 200 {
             return Err(invalid("the project name must be 1-200 characters".into()));
         }
-        let id = id.map(str::to_owned).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_owned());
+        let description = new.description.trim();
+        if description.chars().count() > 255 {
+            return Err(invalid("the description must be at most 255 characters".into()));
+        }
+        let id = match new.id {
+            Some(id) => id.to_owned(),
+            None => uuid::Uuid::new_v4().simple().to_string()[..12].to_owned(),
+        };
         check_project_id(&id)?;
-        let now = self.now();
+        let project =
+            ProjectRow { id, name: name.to_owned(), description: description.to_owned(), created_at: self.now() };
         let mut tx = self.db.begin().await?;
-        if !store::projects::insert(&mut tx, &realm.id, &id, name, actor.name(), now).await? {
+        if !store::projects::insert(&mut tx, &realm.id, &project, actor.name()).await? {
             return Err(ManageError::Conflict(format!(
-                "a project with id {id:?} already exists in realm {:?}",
-                realm.name
+                "a project with id {:?} already exists in realm {:?}",
+                project.id, realm.name
             )));
         }
         let audit = NewAudit {
             kind: "project.created",
             actor: actor.name(),
-            detail: Some(serde_json::json!({ "id": id, "name": name })),
+            detail: Some(serde_json::json!({ "id": project.id, "name": name, "description": description })),
             ..Default::default()
         };
         self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
         tx.commit().await?;
-        Ok(ProjectRow { id, name: name.to_owned(), created_at: now })
+        Ok(project)
     }
 
     /// The realm's projects, each with the clients that may ask for its tokens.

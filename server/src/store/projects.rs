@@ -9,27 +9,21 @@ use crate::on;
 pub struct ProjectRow {
     pub id: String,
     pub name: String,
+    pub description: String,
     pub created_at: i64,
 }
 
 /// Creates a project; `false` when the realm has one with that id.
-pub async fn insert(
-    c: &mut impl Executes,
-    realm_id: &str,
-    id: &str,
-    name: &str,
-    by: &str,
-    now: i64,
-) -> sqlx::Result<bool> {
-    const SQL: &str = "INSERT INTO projects (realm_id, id, name, created_by, created_at) VALUES ($1, $2, $3, $4, $5) \
-                       ON CONFLICT DO NOTHING";
-    on!(c, e => sqlx::query(SQL).bind(realm_id).bind(id).bind(name).bind(by).bind(now).execute(e).await
-        .map(|r| r.rows_affected() > 0))
+pub async fn insert(c: &mut impl Executes, realm_id: &str, p: &ProjectRow, by: &str) -> sqlx::Result<bool> {
+    const SQL: &str = "INSERT INTO projects (realm_id, id, name, description, created_by, created_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+    on!(c, e => sqlx::query(SQL).bind(realm_id).bind(&p.id).bind(&p.name).bind(&p.description).bind(by)
+        .bind(p.created_at).execute(e).await.map(|r| r.rows_affected() > 0))
 }
 
 /// The realm's projects, by name.
 pub async fn list(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<ProjectRow>> {
-    const SQL: &str = "SELECT id, name, created_at FROM projects WHERE realm_id = $1 ORDER BY name, id";
+    const SQL: &str = "SELECT id, name, description, created_at FROM projects WHERE realm_id = $1 ORDER BY name, id";
     on!(c, e => sqlx::query_as(SQL).bind(realm_id).fetch_all(e).await)
 }
 

@@ -786,7 +786,7 @@ async fn projects_and_the_audit_log_beside_keycloaks_objects(app: TestApp) {
     let res = http
         .post(api(&app, "/projects"))
         .bearer_auth(&token)
-        .json(&json!({"name": "Alpha", "id": "alpha"}))
+        .json(&json!({"name": "Alpha", "id": "alpha", "description": "The Alpha warehouse"}))
         .send()
         .await
         .unwrap();
@@ -802,6 +802,7 @@ async fn projects_and_the_audit_log_beside_keycloaks_objects(app: TestApp) {
     );
     let (_, projects) = call(http.get(api(&app, "/projects")).bearer_auth(&clients_only)).await;
     assert_eq!(projects[0]["id"], "alpha");
+    assert_eq!(projects[0]["description"], "The Alpha warehouse");
 
     // The audit log: what happened, newest first, paged; it needs view-events.
     let (status, events) = call(http.get(api(&app, "/audit-events?max=2")).bearer_auth(&token)).await;

@@ -519,6 +519,12 @@ async fn projects_and_a_clients_project_access(app: TestApp) {
         .contains("already exists"));
     assert!(one_line_error(&run(app.cli().args(["project", "create", "--name", "Bad", "--id", "Not Ok"])))
         .contains("invalid project id"));
+    let described =
+        run(app.cli().args(["project", "create", "--name", "Gamma", "--id", "gamma", "--description", "Reports"]));
+    assert!(described.status.success(), "{}", String::from_utf8_lossy(&described.stderr));
+    let listed: Value = serde_json::from_slice(&run(app.cli().args(["project", "list", "--json"])).stdout).unwrap();
+    let gamma = listed.as_array().unwrap().iter().find(|p| p["id"] == "gamma").unwrap();
+    assert_eq!(gamma["description"], "Reports");
 
     let out = run(app.cli().args(["client", "update", "reports-job", "--project", "alpha", "--json"]));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -536,5 +542,5 @@ async fn projects_and_a_clients_project_access(app: TestApp) {
     assert!(out.status.success());
     assert!(app.manager.client_detail("default", "reports-job", &operator()).await.unwrap().projects.is_empty());
     let listed = run(app.cli().args(["project", "list", "--json"]));
-    assert_eq!(serde_json::from_slice::<Value>(&listed.stdout).unwrap().as_array().unwrap().len(), 2);
+    assert_eq!(serde_json::from_slice::<Value>(&listed.stdout).unwrap().as_array().unwrap().len(), 3);
 }

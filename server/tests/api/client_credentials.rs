@@ -3,6 +3,7 @@
 use crate::helpers::*;
 use jsonwebtoken::{jwk::JwkSet, DecodingKey, Validation};
 use portcullis::manage::client::NewClient;
+use portcullis::manage::project::NewProject;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -240,8 +241,14 @@ async fn issued_tokens_are_counted_for_the_dashboard(app: TestApp) {
 /// it; an unknown project, one the client may not use, or two at once are `invalid_scope`.
 async fn a_project_token_needs_project_access(app: TestApp) {
     let op = operator();
-    app.manager.create_project("default", "Alpha", Some("alpha"), &op).await.unwrap();
-    app.manager.create_project("default", "Beta", Some("beta"), &op).await.unwrap();
+    app.manager
+        .create_project("default", NewProject { id: Some("alpha"), name: "Alpha", description: "" }, &op)
+        .await
+        .unwrap();
+    app.manager
+        .create_project("default", NewProject { id: Some("beta"), name: "Beta", description: "" }, &op)
+        .await
+        .unwrap();
     let creds = app.service_client("svc", &["read:dataset"]).await;
     let ask = |scope: &'static str| {
         let creds = creds.clone();

@@ -4,6 +4,7 @@
 //! Chromium with JavaScript on and off.
 
 use crate::helpers::*;
+use portcullis::manage::project::NewProject;
 use portcullis::manage::{client::NewClient, user::NewUser};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
@@ -494,8 +495,14 @@ async fn project_access_and_sessions_tabs(app: TestApp) {
     let console = Console::root(&app).await;
     app.service_client("svc", &[]).await;
     assert!(console.page("clients/svc/project-access").await.contains("no projects yet"));
-    app.manager.create_project("default", "Alpha", Some("alpha"), &operator()).await.unwrap();
-    app.manager.create_project("default", "Beta", Some("beta"), &operator()).await.unwrap();
+    app.manager
+        .create_project("default", NewProject { id: Some("alpha"), name: "Alpha", description: "" }, &operator())
+        .await
+        .unwrap();
+    app.manager
+        .create_project("default", NewProject { id: Some("beta"), name: "Beta", description: "" }, &operator())
+        .await
+        .unwrap();
     let (_, page) = console.post("clients/svc/project-access", &[("project", "beta")]).await;
     assert!(flash(&page).contains("Project access saved"), "{}", flash(&page));
     assert!(page.contains("value=\"beta\" checked"), "beta is ticked");

@@ -1,6 +1,6 @@
 //! Projects: the realm's projects, each with the clients that may ask for its tokens
 //! (`scope=project-{id}`, given on a client's Project Access tab). `Create` with `Project ID`
-//! (blank = generated) and `Name`, `Save`.
+//! (blank = generated), `Name` and `Description`, `Save`.
 
 use crate::{
     admin::{console_projects, Frame, ProjectsView},
@@ -38,12 +38,13 @@ fn ProjectList(frame: Frame, projects: ProjectsView) -> impl IntoView {
                     <Field name="id" label="Project ID" value="" flash=frame.flash.clone()
                         hint="Lowercase letters, digits and -; clients ask for project-{id}. Blank: one is made."/>
                     <Field name="name" label="Name" value="" flash=frame.flash.clone()/>
+                    <Field name="description" label="Description" value="" flash=frame.flash.clone()/>
                     <div class="buttons"><button type="submit">"Save"</button></div>
                 </ConsoleForm>
             </details>
         }
     });
-    let none = projects.projects.is_empty().then(|| view! { <tr><td colspan="4">"No projects yet."</td></tr> });
+    let none = projects.projects.is_empty().then(|| view! { <tr><td colspan="5">"No projects yet."</td></tr> });
     let rows = projects
         .projects
         .into_iter()
@@ -66,6 +67,7 @@ fn ProjectList(frame: Frame, projects: ProjectsView) -> impl IntoView {
             view! {
                 <tr>
                     <th scope="row">{p.name.clone()}</th>
+                    <td>{p.description.clone()}</td>
                     <td><code>{format!("project-{}", p.id)}</code></td>
                     <td>{clients}</td>
                     <td>{text::utc(p.created_at)}</td>
@@ -84,6 +86,7 @@ fn ProjectList(frame: Frame, projects: ProjectsView) -> impl IntoView {
             <thead>
                 <tr>
                     <th scope="col">"Name"</th>
+                    <th scope="col">"Description"</th>
                     <th scope="col">"Scope"</th>
                     <th scope="col">"Clients with access"</th>
                     <th scope="col">"Created"</th>
