@@ -8,7 +8,7 @@ use super::{
     auth::ApiActor,
     error::ApiError,
     model::{
-        attribute, Access, ApiJson, Attribute, Attributes, ClientPath, ClientRepresentation, Count,
+        attribute, query_number, Access, ApiJson, Attribute, Attributes, ClientPath, ClientRepresentation, Count,
         CredentialRepresentation, ErrorRepresentation, RealmPath, UserRepresentation, UserSessionRepresentation,
     },
 };
@@ -201,7 +201,6 @@ pub async fn list(
         a => a?.0,
     };
     let search = q.get("search").is_some_and(|s| s.eq_ignore_ascii_case("true"));
-    let number = |k: &str, default: i64| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(default);
     let m = &state.manager;
     m.realm_row(&realm).await.map_err(|_| ApiError::not_found("Realm not found."))?;
     if let Some(client_id) = q.get("clientId").filter(|_| !search) {
@@ -212,7 +211,8 @@ pub async fn list(
         };
     }
     let text = q.get("clientId").map(String::as_str).unwrap_or("");
-    let page = m.search_clients(&realm, text, number("first", 0), number("max", 10_000), &actor).await?;
+    let page =
+        m.search_clients(&realm, text, query_number(&q, "first", 0), query_number(&q, "max", 10_000), &actor).await?;
     let reps: Vec<ClientRepresentation> = page.clients.iter().map(|c| representation(c, None, None)).collect();
     Ok(Json(reps).into_response())
 }
@@ -303,7 +303,7 @@ pub async fn create(
         app::components::shell::escape(&realm),
         detail.client.id
     );
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+    Ok(super::model::created(location))
 }
 
 /// Change a client (`manage-clients`)
@@ -457,8 +457,7 @@ pub async fn user_sessions(
     Query(q): Query<HashMap<String, String>>,
     ApiActor(actor): ApiActor,
 ) -> Result<Json<Vec<UserSessionRepresentation>>, ApiError> {
-    let first = q.get("first").and_then(|v| v.parse().ok()).unwrap_or(0usize);
-    let max = q.get("max").and_then(|v| v.parse().ok()).unwrap_or(usize::MAX);
+    let (first, max) = (query_number(&q, "first", 0), query_number(&q, "max", usize::MAX));
     Ok(Json(live_sessions(&state, &realm, &id, &actor).await?.into_iter().skip(first).take(max).collect()))
 }
 

@@ -6,11 +6,13 @@
 
 use axum::{
     extract::{FromRequest, Request},
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
     Json,
 };
 use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
@@ -73,14 +75,15 @@ pub fn attribute(attributes: &Option<Attributes>, name: &str) -> Option<String> 
     attributes.as_ref()?.get(name).map(|a| a.0.clone())
 }
 
-/// `first`/`max` paging and the common filters of Keycloak's list endpoints.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Paging {
-    /// How many to skip.
-    pub first: Option<i64>,
-    /// How many at most.
-    pub max: Option<i64>,
+/// A number from the query (`first`, `max`, …), or `default` when absent or not a number,
+/// as Keycloak's paging is lenient.
+pub fn query_number<T: std::str::FromStr>(q: &HashMap<String, String>, key: &str, default: T) -> T {
+    q.get(key).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Keycloak's answer to a create: 201 with `Location` naming the new object, and no body.
+pub fn created(location: String) -> Response {
+    (StatusCode::CREATED, [(header::LOCATION, location)]).into_response()
 }
 
 /// Keycloak's `RealmRepresentation` (the fields Portcullis keeps).

@@ -5,13 +5,15 @@
 use super::{
     auth::ApiActor,
     error::ApiError,
-    model::{ApiJson, AuditEventRepresentation, ErrorRepresentation, ProjectRepresentation, RealmPath, TokenIssuance},
+    model::{
+        created, query_number, ApiJson, AuditEventRepresentation, ErrorRepresentation, ProjectRepresentation,
+        RealmPath, TokenIssuance,
+    },
 };
 use crate::{manage::project::NewProject, state::AppState};
 use axum::{
     extract::{rejection::QueryRejection, Path, Query, State},
-    http::{header, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
     Json,
 };
 use serde::Deserialize;
@@ -60,7 +62,7 @@ pub async fn create_project(
     };
     let project = s.manager.create_project(&realm, new, &a).await?;
     let location = format!("{}/admin/realms/{realm}/projects/{}", s.public_url, project.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+    Ok(created(location))
 }
 
 /// The realm's audit log, newest first (`view-events`)
@@ -76,10 +78,15 @@ pub async fn audit_events(
     Query(q): Query<HashMap<String, String>>,
     ApiActor(a): ApiActor,
 ) -> Result<Json<Vec<AuditEventRepresentation>>, ApiError> {
-    let number = |k: &str, d: i64| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
     let events = s
         .manager
-        .audit_events(&realm, q.get("client").map(String::as_str), number("first", 0), number("max", 100), &a)
+        .audit_events(
+            &realm,
+            q.get("client").map(String::as_str),
+            query_number(&q, "first", 0),
+            query_number(&q, "max", 100),
+            &a,
+        )
         .await?;
     Ok(Json(
         events

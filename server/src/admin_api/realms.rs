@@ -6,8 +6,8 @@ use super::{
     auth::ApiActor,
     error::ApiError,
     model::{
-        attribute, ApiJson, Attribute, ClientPath, ErrorRepresentation, GlobalRequestResult, ProfileInfo, RealmPath,
-        RealmRepresentation, ServerInfo, SystemInfo,
+        attribute, created, ApiJson, Attribute, ClientPath, ErrorRepresentation, GlobalRequestResult, ProfileInfo,
+        RealmPath, RealmRepresentation, ServerInfo, SystemInfo,
     },
 };
 use crate::{
@@ -17,8 +17,8 @@ use crate::{
 };
 use axum::{
     extract::{Path, State},
-    http::{header, StatusCode},
-    response::{IntoResponse, Response},
+    http::StatusCode,
+    response::Response,
     Json,
 };
 use serde_json::json;
@@ -98,7 +98,7 @@ pub async fn create(
         other => other?,
     };
     let location = format!("{}/admin/realms/{}", state.public_url, app::components::shell::escape(name));
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+    Ok(created(location))
 }
 
 /// A realm's settings (`view-realm`)

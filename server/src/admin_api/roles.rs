@@ -7,14 +7,15 @@ use super::{
     clients::client_id_of,
     error::ApiError,
     model::{
-        ApiJson, ClientPath, ClientRolePath, ErrorRepresentation, IdPath, RealmPath, RolePath, RoleRepresentation,
+        created, query_number, ApiJson, ClientPath, ClientRolePath, ErrorRepresentation, IdPath, RealmPath, RolePath,
+        RoleRepresentation,
     },
 };
 use crate::{manage::ManageError, state::AppState, store};
 use axum::{
     extract::{Path, Query, State},
-    http::{header, StatusCode},
-    response::{IntoResponse, Response},
+    http::StatusCode,
+    response::Response,
     Json,
 };
 use std::collections::HashMap;
@@ -91,8 +92,7 @@ impl Owner {
 
 fn page(roles: Vec<RoleRepresentation>, q: &HashMap<String, String>) -> Vec<RoleRepresentation> {
     let search = q.get("search").map(|s| s.to_lowercase());
-    let first = q.get("first").and_then(|f| f.parse().ok()).unwrap_or(0usize);
-    let max = q.get("max").and_then(|m| m.parse().ok()).unwrap_or(usize::MAX);
+    let (first, max) = (query_number(q, "first", 0), query_number(q, "max", usize::MAX));
     roles
         .into_iter()
         .filter(|r| search.as_ref().is_none_or(|s| r.name.as_deref().unwrap_or("").to_lowercase().contains(s)))
@@ -133,7 +133,7 @@ async fn create(
         None => format!("{}/admin/realms/{realm}/roles", state.public_url),
     };
     let location = format!("{base}/{}", app::components::shell::escape(name));
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+    Ok(created(location))
 }
 
 async fn update(

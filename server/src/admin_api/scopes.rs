@@ -6,15 +6,15 @@ use super::{
     clients::client_id_of,
     error::ApiError,
     model::{
-        attribute, ApiJson, Attribute, ClientPath, ClientScopePath, ClientScopeRepresentation, ErrorRepresentation,
-        IdPath, RealmPath,
+        attribute, created, ApiJson, Attribute, ClientPath, ClientScopePath, ClientScopeRepresentation,
+        ErrorRepresentation, IdPath, RealmPath,
     },
 };
 use crate::{manage::ManageError, state::AppState, store::scopes::ScopeRow};
 use axum::{
     extract::{Path, State},
-    http::{header, StatusCode},
-    response::{IntoResponse, Response},
+    http::StatusCode,
+    response::Response,
     Json,
 };
 
@@ -66,7 +66,7 @@ pub async fn create(
         rep.description.clone().or_else(|| attribute(&rep.attributes, "consent.screen.text")).unwrap_or_default();
     let id = s.manager.create_scope(&realm, name, &description, &a).await?;
     let location = format!("{}/admin/realms/{realm}/client-scopes/{id}", s.public_url);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+    Ok(created(location))
 }
 
 /// A client scope (`view-realm` or `view-clients`)

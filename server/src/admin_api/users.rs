@@ -7,9 +7,9 @@ use super::{
     auth::ApiActor,
     error::ApiError,
     model::{
-        ApiJson, BruteForceStatus, ClientMappingsRepresentation, CredentialRepresentation, ErrorRepresentation,
-        MappingsRepresentation, RealmPath, RoleRepresentation, UserClientPath, UserPath, UserRepresentation,
-        UserSessionRepresentation,
+        created, query_number, ApiJson, BruteForceStatus, ClientMappingsRepresentation, CredentialRepresentation,
+        ErrorRepresentation, MappingsRepresentation, RealmPath, RoleRepresentation, UserClientPath, UserPath,
+        UserRepresentation, UserSessionRepresentation,
     },
     roles::representation as role_representation,
 };
@@ -28,8 +28,8 @@ use crate::{
 };
 use axum::{
     extract::{Path, Query, State},
-    http::{header, StatusCode},
-    response::{IntoResponse, Response},
+    http::StatusCode,
+    response::Response,
     Json,
 };
 use serde_json::json;
@@ -81,9 +81,10 @@ pub async fn list(
     Query(q): Query<HashMap<String, String>>,
     ApiActor(actor): ApiActor,
 ) -> Result<Json<Vec<UserRepresentation>>, ApiError> {
-    let number = |k: &str, d: i64| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
-    let (_, users) =
-        state.manager.search_users(&realm, &query_of(&q), number("first", 0), number("max", 100), &actor).await?;
+    let (_, users) = state
+        .manager
+        .search_users(&realm, &query_of(&q), query_number(&q, "first", 0), query_number(&q, "max", 100), &actor)
+        .await?;
     Ok(Json(users.iter().map(representation).collect()))
 }
 
@@ -128,7 +129,7 @@ pub async fn create(
         other => other?,
     };
     let location = format!("{}/admin/realms/{realm}/users/{id}", state.public_url);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+    Ok(created(location))
 }
 
 /// A user (`view-users`)

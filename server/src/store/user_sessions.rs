@@ -32,6 +32,10 @@ pub async fn insert(c: &mut impl Executes, s: &UserSessionRow) -> sqlx::Result<(
 /// a read, and only every this many seconds a write.
 pub const SEEN_GRANULARITY: i64 = 30;
 
+/// A session open at `$2` (now): not ended, used within the last `$3` (idle) seconds, started
+/// less than `$4` (max) seconds ago.
+const OPEN: &str = "ended_at IS NULL AND last_seen_at > $2 - $3 AND created_at > $2 - $4";
+
 /// The session `id` if it is live at `now`: not ended, used within the last `idle` seconds,
 /// and started less than `max` seconds ago. Marks it used (at most once per
 /// [`SEEN_GRANULARITY`] seconds).
@@ -42,10 +46,7 @@ pub async fn live(
     idle: i64,
     max: i64,
 ) -> sqlx::Result<Option<UserSessionRow>> {
-    let select = format!(
-        "SELECT {COLUMNS} FROM user_sessions WHERE id = $1 AND ended_at IS NULL \
-         AND last_seen_at > $2 - $3 AND created_at > $2 - $4"
-    );
+    let select = format!("SELECT {COLUMNS} FROM user_sessions WHERE id = $1 AND {OPEN}");
     const TOUCH: &str = "UPDATE user_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2";
     on!(c, e => {
         let row: Option<UserSessionRow> =
@@ -81,10 +82,7 @@ pub async fn open_of_user(
     idle: i64,
     max: i64,
 ) -> sqlx::Result<Vec<UserSessionRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM user_sessions WHERE user_id = $1 AND ended_at IS NULL \
-         AND last_seen_at > $2 - $3 AND created_at > $2 - $4 ORDER BY created_at"
-    );
+    let sql = format!("SELECT {COLUMNS} FROM user_sessions WHERE user_id = $1 AND {OPEN} ORDER BY created_at");
     on!(c, e => sqlx::query_as(&sql).bind(user_id).bind(now).bind(idle).bind(max).fetch_all(e).await)
 }
 
