@@ -302,3 +302,259 @@ pub async fn console_projects(realm: String) -> Result<ProjectsView, ServerFnErr
     let (service, parts) = context().await?;
     service.projects(&parts, &realm).await.map_err(ServerFnError::new)
 }
+
+/// An event of the Audit Log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRowView {
+    pub at: i64,
+    pub kind: String,
+    pub actor: String,
+    pub client_id: Option<String>,
+    pub subject: Option<String>,
+    pub ip: Option<String>,
+    /// The event's details, `(key, before, value)`: a setting's change has its value before.
+    pub details: Vec<(String, Option<String>, String)>,
+}
+
+/// What the Audit Log is filtered by (as typed; times as `datetime-local` values, UTC).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQueryView {
+    pub actor: String,
+    pub client: String,
+    pub kind: String,
+    pub from: String,
+    pub to: String,
+    pub first: i64,
+}
+
+/// The Audit Log page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLogView {
+    pub events: Vec<AuditRowView>,
+    pub total: i64,
+    pub first: i64,
+    pub max: i64,
+    /// The kinds to filter by.
+    pub kinds: Vec<String>,
+    pub retention_days: i64,
+    /// Why the filter was refused, if it was (a bad time).
+    pub error: Option<String>,
+}
+
+/// An open SSO session of the realm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RealmSessionView {
+    pub id: String,
+    pub username: String,
+    pub clients: Vec<String>,
+    pub ip: Option<String>,
+    pub started_at: i64,
+    pub last_seen_at: i64,
+}
+
+/// The Sessions page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionsView {
+    pub sessions: Vec<RealmSessionView>,
+    pub total: i64,
+    pub first: i64,
+    pub max: i64,
+}
+
+/// A named series of counts, one per interval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesView {
+    pub name: String,
+    pub counts: Vec<i64>,
+}
+
+/// The Dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardView {
+    /// `hour`, `day` or `30d`.
+    pub range: String,
+    /// The first interval's start and each interval's length, seconds.
+    pub from: i64,
+    pub bucket: i64,
+    pub clients: i64,
+    pub users: i64,
+    pub sessions: i64,
+    pub per_grant: Vec<SeriesView>,
+    /// `(client id, tokens)`, most first.
+    pub per_client: Vec<(String, i64)>,
+    /// `Sign-in failures` and `Client authentication failures`.
+    pub failures: Vec<SeriesView>,
+    pub recent_changes: Vec<AuditRowView>,
+}
+
+/// The realm's audit log filtered by `query`.
+#[server(endpoint = "console_audit_log")]
+pub async fn console_audit_log(realm: String, query: AuditQueryView) -> Result<AuditLogView, ServerFnError> {
+    let (service, parts) = context().await?;
+    service.audit_log(&parts, &realm, &query).await.map_err(ServerFnError::new)
+}
+
+/// A page of the realm's open SSO sessions.
+#[server(endpoint = "console_sessions")]
+pub async fn console_sessions(realm: String, first: i64) -> Result<SessionsView, ServerFnError> {
+    let (service, parts) = context().await?;
+    service.sessions(&parts, &realm, first).await.map_err(ServerFnError::new)
+}
+
+/// The realm's dashboard over `range` (`hour`, `day`, `30d`).
+#[server(endpoint = "console_dashboard")]
+pub async fn console_dashboard(realm: String, range: String) -> Result<DashboardView, ServerFnError> {
+    let (service, parts) = context().await?;
+    service.dashboard(&parts, &realm, &range).await.map_err(ServerFnError::new)
+}
+
+/// A row of the Users list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRowView {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub enabled: bool,
+    /// Locked by failed sign-ins right now.
+    pub locked: bool,
+    /// Must choose a new password at the next sign-in.
+    pub password_temporary: bool,
+}
+
+/// One page of the Users list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserListView {
+    pub users: Vec<UserRowView>,
+    pub total: i64,
+    pub first: i64,
+    pub max: i64,
+}
+
+/// An open SSO session of a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSessionView {
+    pub id: String,
+    pub started_at: i64,
+    pub last_seen_at: i64,
+    pub ip: String,
+    /// The clients holding its refresh tokens.
+    pub clients: Vec<String>,
+}
+
+/// A consent the user remembered for a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserConsentView {
+    pub client_id: String,
+    pub client_name: String,
+    pub scopes: Vec<String>,
+    pub granted_at: i64,
+}
+
+/// A user's page: the user and what the open tab needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPageView {
+    pub user: UserRowView,
+    pub email_verified: bool,
+    pub created_at: i64,
+    /// Failed sign-ins counted against the account, the last one, and until when it is locked.
+    pub failures: i64,
+    pub last_failure: Option<i64>,
+    pub locked_until: Option<i64>,
+    /// The realm's brute-force policy: failures that lock, for how many seconds.
+    pub max_failures: i64,
+    pub lockout_seconds: i64,
+    pub password_min_length: i64,
+    /// The Role Mapping tab (same shape as the Service Account Roles tab).
+    pub roles: Option<ServiceAccountView>,
+    pub sessions: Vec<UserSessionView>,
+    pub consents: Vec<UserConsentView>,
+    pub now: i64,
+}
+
+/// A page of the realm's users matching `q`.
+#[server(endpoint = "console_users")]
+pub async fn console_users(realm: String, q: String, first: i64) -> Result<UserListView, ServerFnError> {
+    let (service, parts) = context().await?;
+    service.users(&parts, &realm, &q, first).await.map_err(ServerFnError::new)
+}
+
+/// A user's page, with what `tab` needs (`role_client` picks the roles Role Mapping shows).
+#[server(endpoint = "console_user")]
+pub async fn console_user(
+    realm: String,
+    id: String,
+    tab: String,
+    role_client: Option<String>,
+) -> Result<UserPageView, ServerFnError> {
+    let (service, parts) = context().await?;
+    service.user(&parts, &realm, &id, &tab, role_client.as_deref()).await.map_err(ServerFnError::new)
+}
+
+/// The Signing Keys page: the realm's keys and the rotation settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningKeysView {
+    /// Newest first within each algorithm (ES256, RS256, EdDSA).
+    pub keys: Vec<SigningKeyView>,
+    /// Days after which keys rotate by themselves; 0 = never.
+    pub rotation_days: i64,
+    /// Seconds a new key is published before it signs.
+    pub publish_delay: i64,
+    pub now: i64,
+}
+
+/// One signing key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningKeyView {
+    pub kid: String,
+    pub alg: String,
+    /// `Active`, `Published`, `Retiring` or `Retired`.
+    pub status: String,
+    pub created_at: i64,
+    pub active_from: i64,
+    pub retire_at: Option<i64>,
+}
+
+/// The realm's signing keys.
+#[server(endpoint = "console_signing_keys")]
+pub async fn console_signing_keys(realm: String) -> Result<SigningKeysView, ServerFnError> {
+    let (service, parts) = context().await?;
+    service.signing_keys(&parts, &realm).await.map_err(ServerFnError::new)
+}
+
+/// The API Keys page: the keys the administrator may see, and what a new key may be given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeysView {
+    pub keys: Vec<ApiKeyView>,
+    /// Roles the administrator holds, so may give a key: `name` or `client:name`.
+    pub grantable_roles: Vec<String>,
+    /// The realm's projects: `(id, name)`.
+    pub projects: Vec<(String, String)>,
+    /// Whether these are every key of the realm (`view-realm`) or the administrator's own.
+    pub all: bool,
+    pub now: i64,
+}
+
+/// One API key (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyView {
+    pub id: String,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub projects: Vec<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    /// Whether the administrator may revoke it.
+    pub revocable: bool,
+}
+
+/// The realm's API keys.
+#[server(endpoint = "console_api_keys")]
+pub async fn console_api_keys(realm: String) -> Result<ApiKeysView, ServerFnError> {
+    let (service, parts) = context().await?;
+    service.api_keys(&parts, &realm).await.map_err(ServerFnError::new)
+}

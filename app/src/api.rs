@@ -30,6 +30,11 @@ pub struct LoginView {
     pub login_hint: Option<String>,
     /// Set when the browser is already signed in to the realm and no request is pending.
     pub signed_in_as: Option<String>,
+    /// Set when the user just signed in with a temporary password and must choose a new one
+    /// before going on: their username.
+    pub update_password_for: Option<String>,
+    /// The realm's password policy: the fewest characters a password may have.
+    pub password_min_length: i64,
 }
 
 /// One scope on the consent page.

@@ -76,7 +76,15 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/admin/:realm/console/projects") view={Lazy::<console::ProjectsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/:realm/console/api-keys") view={Lazy::<console::ApiKeysRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/:realm/console/signing-keys") view={Lazy::<console::SigningKeysRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/:realm/console/api") view={Lazy::<console::ApiReferenceRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/:realm/console/audit-log") view={Lazy::<console::AuditLogRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/:realm/console/sessions") view={Lazy::<console::SessionsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/:realm/console/dashboard") view={Lazy::<console::DashboardRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/:realm/console/users") view={Lazy::<console::UsersRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/:realm/console/users/new") view={Lazy::<console::UserNewRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/:realm/console/users/:id/:tab") view={Lazy::<console::UserRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/:realm/console/:section") view={Lazy::<console::NotBuiltRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/realms/:realm/login") view=pages::login::Login ssr=SsrMode::Async/>
                 <Route path=path!("/realms/:realm/consent") view=pages::consent::Consent ssr=SsrMode::Async/>

@@ -32,8 +32,35 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn realm_settings(&self, request: &Parts, realm: &str) -> Result<RealmSettingsView, String>;
     /// The realm's projects, with the clients that may use each.
     async fn projects(&self, request: &Parts, realm: &str) -> Result<ProjectsView, String>;
+    /// The API keys the administrator may see in `realm`, and what a new one may hold.
+    async fn api_keys(&self, request: &Parts, realm: &str) -> Result<crate::admin::ApiKeysView, String>;
     /// The admin API's reference (for any signed-in administrator of `realm`).
     async fn api_reference(&self, request: &Parts, realm: &str) -> Result<ApiReferenceView, String>;
+    /// A page of the realm's users matching `q`, from `first`.
+    async fn users(&self, request: &Parts, realm: &str, q: &str, first: i64)
+        -> Result<crate::admin::UserListView, String>;
+    /// A user's page with what `tab` needs.
+    async fn user(
+        &self,
+        request: &Parts,
+        realm: &str,
+        id: &str,
+        tab: &str,
+        role_client: Option<&str>,
+    ) -> Result<crate::admin::UserPageView, String>;
+    /// The realm's audit log, filtered.
+    async fn audit_log(
+        &self,
+        request: &Parts,
+        realm: &str,
+        query: &crate::admin::AuditQueryView,
+    ) -> Result<crate::admin::AuditLogView, String>;
+    /// A page of the realm's open SSO sessions, from `first`.
+    async fn sessions(&self, request: &Parts, realm: &str, first: i64) -> Result<crate::admin::SessionsView, String>;
+    /// The realm's dashboard over `range`.
+    async fn dashboard(&self, request: &Parts, realm: &str, range: &str) -> Result<crate::admin::DashboardView, String>;
+    /// The realm's signing keys and their rotation settings.
+    async fn signing_keys(&self, request: &Parts, realm: &str) -> Result<crate::admin::SigningKeysView, String>;
 }
 
 /// The service as held in context.

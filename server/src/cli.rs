@@ -20,6 +20,10 @@ use crate::{
 use clap::{Parser, Subcommand};
 use std::{io::Read, sync::Arc};
 
+mod activity;
+mod api_keys;
+mod keys;
+
 /// The command line acts as the machine's operator: whoever runs it holds the database.
 static ACTOR: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor::operator("cli"));
 
@@ -60,6 +64,18 @@ pub enum Command {
     /// A realm's projects
     #[command(subcommand)]
     Project(ProjectCommand),
+    /// A realm's signing keys and their rotation
+    #[command(subcommand)]
+    Key(keys::KeyCommand),
+    /// Long-lived keys for the admin REST API and resource servers
+    #[command(subcommand)]
+    ApiKey(api_keys::ApiKeyCommand),
+    /// A realm's audit log and its retention
+    #[command(subcommand)]
+    Audit(activity::AuditCommand),
+    /// A realm's open SSO sessions
+    #[command(subcommand)]
+    Session(activity::SessionCommand),
 }
 
 /// `portcullis project …`.
@@ -233,6 +249,58 @@ pub enum UserCommand {
         /// Read the password from standard input
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+    /// List a realm's users (username, email, enabled, locked); --search matches username,
+    /// email or names
+    List {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a user's email, names or enabled state, and give them realm roles
+    Update {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        username: String,
+        /// "" removes it
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+        #[arg(long, value_parser = ["true", "false"])]
+        enabled: Option<String>,
+        /// An existing realm role to give (repeatable)
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+    /// Delete a user, with their sessions, tokens and consents
+    Delete {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        username: String,
+    },
+    /// Set a user's password, read from standard input
+    ResetPassword {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        username: String,
+        /// Read the password from standard input
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// The user must choose a new password at the next sign-in
+        #[arg(long)]
+        temporary: bool,
+    },
+    /// Forget a user's failed sign-ins (unlock the account)
+    Unlock {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        username: String,
     },
     /// Give a user existing roles
     Grant(RoleMappingFlags),
@@ -666,6 +734,11 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
                 .await?;
             println!("created user {username} ({id})");
         }
+        Command::User(cmd @ (UserCommand::List { .. }
+        | UserCommand::Update { .. }
+        | UserCommand::Delete { .. }
+        | UserCommand::ResetPassword { .. }
+        | UserCommand::Unlock { .. })) => run_user(m, cmd).await?,
         Command::User(UserCommand::Grant(f)) => set_user_roles(m, f, true).await?,
         Command::User(UserCommand::Ungrant(f)) => set_user_roles(m, f, false).await?,
         Command::Admin(AdminCommand::Create { username, password_stdin: _ }) => {
@@ -674,6 +747,10 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
             println!("created admin {username}");
         }
         Command::Client(cmd) => run_client(m, cmd).await?,
+        Command::Key(cmd) => keys::run(m, cmd).await?,
+        Command::ApiKey(cmd) => api_keys::run(m, cmd).await?,
+        Command::Audit(cmd) => activity::run_audit(m, cmd).await?,
+        Command::Session(cmd) => activity::run_session(m, cmd).await?,
         Command::Project(ProjectCommand::Create { realm, name, id, description, json }) => {
             let new = crate::manage::project::NewProject { id: id.as_deref(), name: &name, description: &description };
             let p = m.create_project(&realm, new, &ACTOR).await?;
@@ -731,6 +808,84 @@ async fn set_composite(m: &Manager, f: CompositeFlags, add: bool) -> Result<(), 
     m.set_composite(&f.realm, client, &f.name, child_client, &f.child, add, &ACTOR).await?;
     let verb = if add { "now includes" } else { "no longer includes" };
     println!("role {} {verb} {}", f.name, f.child);
+    Ok(())
+}
+
+/// `user list|update|delete|reset-password|unlock`: the same `manage` operations as the
+/// console's Users pages.
+async fn run_user(m: &Manager, cmd: UserCommand) -> Result<(), CliError> {
+    match cmd {
+        UserCommand::List { realm, search, json } => {
+            let query = store::users::UserQuery { any: search.filter(|s| !s.is_empty()), ..Default::default() };
+            let page = m.users_page(&realm, &query, 0, 1000, &ACTOR).await?;
+            let now = m.clock.now();
+            let rows: Vec<serde_json::Value> = page
+                .users
+                .iter()
+                .map(|(u, f)| {
+                    serde_json::json!({
+                        "id": u.id, "username": u.username, "email": u.email, "first_name": u.first_name,
+                        "last_name": u.last_name, "enabled": u.enabled,
+                        "locked": f.as_ref().and_then(|f| f.locked_until).is_some_and(|t| t > now),
+                        "required_actions": if u.password_temporary { vec!["UPDATE_PASSWORD"] } else { vec![] },
+                    })
+                })
+                .collect();
+            if json {
+                print_json(&rows);
+            } else {
+                for r in &rows {
+                    let flag = |k: &str, word: &str| if r[k] == true { word.to_owned() } else { String::new() };
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        r["username"].as_str().unwrap_or_default(),
+                        r["email"].as_str().unwrap_or_default(),
+                        if r["enabled"] == true { "enabled" } else { "disabled" },
+                        flag("locked", "locked"),
+                    );
+                }
+            }
+        }
+        UserCommand::Update { realm, username, email, first_name, last_name, enabled, roles } => {
+            let user = m.user_by_username(&realm, &username, &ACTOR).await?;
+            // Checked before anything is written, so a bad address changes nothing.
+            if let Some(e) = email.as_deref().filter(|e| !e.is_empty()) {
+                crate::model::validate::email(e).map_err(ManageError::Invalid)?;
+            }
+            if !roles.is_empty() {
+                m.set_user_roles(&realm, &user.username, &roles, &[], true, &ACTOR).await?;
+            }
+            let changes = crate::manage::user::UserChanges {
+                email: email.map(|e| Some(e).filter(|e| !e.is_empty())),
+                first_name,
+                last_name,
+                enabled: enabled.map(|e| e == "true"),
+                ..Default::default()
+            };
+            m.update_user(&realm, &user.id, changes, &ACTOR).await?;
+            println!("updated user {username}");
+        }
+        UserCommand::Delete { realm, username } => {
+            let user = m.user_by_username(&realm, &username, &ACTOR).await?;
+            m.delete_user(&realm, &user.id, &ACTOR).await?;
+            println!("deleted user {username}");
+        }
+        UserCommand::ResetPassword { realm, username, password_stdin: _, temporary } => {
+            let user = m.user_by_username(&realm, &username, &ACTOR).await?;
+            let password = read_password()?;
+            m.set_password(&realm, &user.id, password, temporary, &ACTOR).await?;
+            match temporary {
+                true => println!("password of {username} set; temporary: it must be changed at the next sign-in"),
+                false => println!("password of {username} set"),
+            }
+        }
+        UserCommand::Unlock { realm, username } => {
+            let user = m.user_by_username(&realm, &username, &ACTOR).await?;
+            m.unlock(&realm, Some(&user.id), &ACTOR).await?;
+            println!("unlocked user {username}");
+        }
+        _ => {}
+    }
     Ok(())
 }
 

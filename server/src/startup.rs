@@ -307,11 +307,17 @@ pub async fn janitor_pass(state: &AppState, sessions: Option<&sessions::Store>) 
         store::device_codes::purge(&mut conn, now - 600).await?;
         store::user_sessions::purge_ended(&mut conn, now - 24 * 3600).await?;
         store::changes::purge(&mut conn, now - 24 * 3600).await?;
+        // Each realm keeps its audit events for its retention (Audit Log, `Retention (days)`).
+        store::audit::purge_expired(&mut conn, now).await?;
         Ok::<_, sqlx::Error>(())
     }
     .await;
     if let Err(e) = result {
         tracing::warn!(error = %e, "janitor");
+    }
+    // Signing keys: rotation on each realm's schedule, retirement once their tokens expired.
+    if let Err(e) = state.manager.rotate_and_retire_keys().await {
+        tracing::warn!(error = %e, "janitor: signing keys");
     }
     if let Some(Err(e)) = match sessions {
         Some(s) => Some(s.delete_expired().await),

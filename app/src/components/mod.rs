@@ -1,14 +1,16 @@
 //! Pieces shared by several pages. The console's widgets each have a file: the layout
 //! (`shell`), forms that post without a reload once hydrated (`form`), the flash message and
-//! field errors (`flash`), `tabs`, the `dual_list` of roles, the `confirm`ation and the
-//! `pager` of server-side lists.
+//! field errors (`flash`), `tabs`, the `dual_list` of roles, the `confirm`ation, the
+//! `pager` of server-side lists and a `secret` shown once.
 
+pub mod chart;
 pub mod confirm;
 pub mod dual_list;
 pub mod field;
 pub mod flash;
 pub mod form;
 pub mod pager;
+pub mod secret;
 pub mod shell;
 pub mod tabs;
 

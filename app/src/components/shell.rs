@@ -10,17 +10,17 @@ use serde::{de::DeserializeOwned, Serialize};
 
 /// The sidebar: `(label, path under /admin/{realm}/console/, built yet)`.
 pub const SECTIONS: &[(&str, &str, bool)] = &[
-    ("Dashboard", "dashboard", false),
+    ("Dashboard", "dashboard", true),
     ("OAuth Clients", "clients", true),
     ("Client Scopes", "client-scopes", false),
     ("Roles", "roles", true),
-    ("Users", "users", false),
+    ("Users", "users", true),
     ("Projects", "projects", true),
-    ("API Keys", "api-keys", false),
-    ("Sessions", "sessions", false),
-    ("Audit Log", "audit-log", false),
+    ("API Keys", "api-keys", true),
+    ("Sessions", "sessions", true),
+    ("Audit Log", "audit-log", true),
     ("Realm Settings", "realm-settings", true),
-    ("Signing Keys", "signing-keys", false),
+    ("Signing Keys", "signing-keys", true),
     ("API Reference", "api", true),
 ];
 

@@ -5,7 +5,7 @@
 use crate::text::count;
 use crate::{
     api::load_login,
-    components::{CsrfField, PasswordField},
+    components::{flash::FieldError, CsrfField, PasswordField},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -22,6 +22,7 @@ pub fn error_message(code: &str, retry: Option<i64>) -> String {
         "expired" => "This sign-in request has expired. Go back to the application and start again.".into(),
         "forbidden" => "This account may not use the admin console.".into(),
         "internal" => "Sign-in is unavailable right now. Please try again.".into(),
+        "password-expired" => "Too much time passed since you signed in. Please sign in again.".into(),
         _ => "Invalid username or password.".into(),
     }
 }
@@ -42,6 +43,10 @@ pub fn Login() -> impl IntoView {
         <main class="card narrow">
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || data.get().map(|result| match result {
+                    Ok(v) if v.update_password_for.is_some() => {
+                        let code = query.read().get("error").unwrap_or_default();
+                        view! { <UpdatePassword view=v realm=realm() rid=rid() code/> }.into_any()
+                    }
                     Ok(v) => {
                         let action = format!("/realms/{}/login-actions/authenticate", realm());
                         view! {
@@ -76,5 +81,58 @@ pub fn Login() -> impl IntoView {
                 })}
             </Suspense>
         </main>
+    }
+}
+
+/// The error of the update-password form: `(field, message)`.
+fn update_error(code: &str, min: i64) -> Option<(&'static str, String)> {
+    match code {
+        "" => None,
+        "password-blank" => Some(("password_new", "Enter a new password.".into())),
+        "password-short" => {
+            Some(("password_new", format!("The password must be at least {}.", count(min, "character"))))
+        }
+        "password-mismatch" => Some(("password_confirm", "The two passwords differ.".into())),
+        other => Some(("", error_message(other, None))),
+    }
+}
+
+/// After a temporary password: `New password`, `Confirm password`, `Save`, posted to
+/// `/realms/{realm}/login-actions/update-password`; errors beside their field.
+#[component]
+fn UpdatePassword(view: crate::api::LoginView, realm: String, rid: Option<String>, code: String) -> impl IntoView {
+    let action = format!("/realms/{realm}/login-actions/update-password");
+    let error = update_error(&code, view.password_min_length);
+    let beside = |field: &'static str| error.clone().filter(|(f, _)| *f == field).map(|(_, m)| m);
+    let (new_error, confirm_error) = (beside("password_new"), beside("password_confirm"));
+    let page_error = beside("");
+    let invalid = |e: &Option<String>| e.is_some().then_some("true");
+    view! {
+        <h1>"Update password"</h1>
+        <p>
+            "Signed in as " <strong id="update-password-user">{view.update_password_for.clone()}</strong>
+            ". Your password was set as temporary: choose a new one to continue."
+        </p>
+        {page_error.map(|m| view! { <p class="error" role="alert">{m}</p> })}
+        <form method="post" action=action class="stack" aria-label="Update password">
+            <CsrfField token=view.csrf.clone()/>
+            {rid.map(|r| view! { <input type="hidden" name="rid" value=r/> })}
+            <div class="field">
+                <label for="password_new">"New password"</label>
+                <input id="password_new" name="password_new" type="password" autocomplete="new-password" required autofocus
+                    aria-describedby="password_new-hint password_new-error" aria-invalid=invalid(&new_error)/>
+                <span class="hint" id="password_new-hint">
+                    {format!("At least {}.", count(view.password_min_length, "character"))}
+                </span>
+                <FieldError field="password_new" message=new_error.clone()/>
+            </div>
+            <div class="field">
+                <label for="password_confirm">"Confirm password"</label>
+                <input id="password_confirm" name="password_confirm" type="password" autocomplete="new-password" required
+                    aria-describedby="password_confirm-error" aria-invalid=invalid(&confirm_error)/>
+                <FieldError field="password_confirm" message=confirm_error.clone()/>
+            </div>
+            <button type="submit" id="update-password">"Save"</button>
+        </form>
     }
 }

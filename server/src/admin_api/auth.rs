@@ -2,11 +2,12 @@
 //! e.g. through the public `admin-cli` client with the password grant, or a client's service
 //! account through `client_credentials`). The token's issuer names its realm; the token is
 //! verified there like at userinfo; the permissions then come from the stored role mappings of
-//! that user or service account, never from the token's claims.
+//! that user or service account, never from the token's claims. An API key (`pcs_…`) works too,
+//! with exactly the permissions of the roles it was given.
 
 use super::error::ApiError;
 use crate::{
-    manage::Actor,
+    manage::{actor::Holder, api_key, Actor},
     oauth::access_token::{self, Rejection},
     state::AppState,
     store,
@@ -37,6 +38,13 @@ impl FromRequestParts<AppState> for ApiActor {
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or_else(ApiError::unauthorized)?;
+        if token.starts_with(api_key::KEY_PREFIX) {
+            // An API key: exactly the permissions of the roles it was given, read now.
+            let m = &state.manager;
+            let key = m.verify_api_key(&state.registry.credentials, token).await?.ok_or_else(ApiError::unauthorized)?;
+            let permissions = m.permissions_of_api_key(&key).await?;
+            return Ok(ApiActor(key.actor(permissions)));
+        }
         let realm_name = issuer_realm(token).ok_or_else(ApiError::unauthorized)?;
         let realm = match state.registry.realm(&realm_name).await {
             Ok(Some(r)) if r.settings.enabled => r,
@@ -58,6 +66,7 @@ impl FromRequestParts<AppState> for ApiActor {
             true => {
                 let permissions = m.permissions_of_service_account(&client.row).await?;
                 Actor::user(access_token::service_account_username(client.client_id()), permissions)
+                    .held_by(Holder::ServiceAccount(client.row.id.clone()))
             }
             false => {
                 let mut conn = state.db.conn().await?;
@@ -67,7 +76,7 @@ impl FromRequestParts<AppState> for ApiActor {
                     .ok_or_else(ApiError::unauthorized)?;
                 drop(conn);
                 let permissions = m.permissions_of(&user).await?;
-                Actor::user(user.username, permissions)
+                Actor::user(user.username, permissions).held_by(Holder::User(user.id))
             }
         };
         Ok(ApiActor(actor))

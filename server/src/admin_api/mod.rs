@@ -10,9 +10,12 @@
 //! trailing-slash and `/auth` aliases are the only routes added beside it, as aliases.)
 //!
 //! # Layout
+//! - `api_keys`: API keys (Portcullis), made, listed, changed and revoked
+//! - `activity`: the realm's SSO sessions and its authentication failures over time
 //! - `auth`: the bearer token → `manage::Actor`
 //! - `cors`: CORS for browser pages, from the token's client's Web Origins
 //! - `error`: Keycloak's error bodies
+//! - `keys`: the signing keys (Keycloak's `/keys`), their rotation and its settings
 //! - `model`: Keycloak's representations and the path parameters, typed and documented
 //! - `openapi`: the document's frame (title, tags, security) and its route
 //! - `clients`: `/clients`, a client, its secret and its service-account user
@@ -22,12 +25,15 @@
 //! - `scopes`: client scopes and a client's default and optional ones
 //! - `users`: users, their passwords and their (and service accounts') role mappings
 
+pub mod activity;
 pub mod auth;
 pub mod clients;
 pub mod cors;
 pub mod error;
+pub mod keys;
 pub mod model;
 pub mod openapi;
+pub mod api_keys;
 pub mod portcullis;
 pub mod realms;
 pub mod roles;
@@ -46,7 +52,15 @@ fn realm_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(realms::logout_all))
         .routes(routes!(portcullis::projects, portcullis::create_project))
         .routes(routes!(portcullis::audit_events))
+        .routes(routes!(api_keys::list, api_keys::create))
+        .routes(routes!(api_keys::get, api_keys::update, api_keys::revoke))
         .routes(routes!(portcullis::token_stats))
+        .routes(routes!(activity::auth_failure_stats))
+        .routes(routes!(activity::sessions))
+        .routes(routes!(activity::delete_session))
+        .routes(routes!(keys::list))
+        .routes(routes!(keys::rotate))
+        .routes(routes!(keys::get_rotation, keys::update_rotation))
         .routes(routes!(clients::list, clients::create))
         .routes(routes!(clients::get, clients::update, clients::delete))
         .routes(routes!(clients::secret, clients::regenerate_secret))

@@ -265,6 +265,12 @@ impl UserRepresentation {
     pub fn password(&self) -> Option<String> {
         self.credentials.as_ref()?.iter().find(|c| c.kind.as_deref() == Some("password"))?.value.clone()
     }
+
+    /// Whether the password among `credentials` was sent as `temporary` (`false` if not said).
+    pub fn password_temporary(&self) -> bool {
+        let credentials = self.credentials.iter().flatten();
+        credentials.filter(|c| c.kind.as_deref() == Some("password")).any(|c| c.temporary == Some(true))
+    }
 }
 
 /// Keycloak's `UserSessionRepresentation`. Times are milliseconds since the epoch; `clients`

@@ -13,7 +13,7 @@ use super::{
 use crate::{manage::project::NewProject, state::AppState};
 use axum::{
     extract::{rejection::QueryRejection, Path, Query, State},
-    response::Response,
+    response::{IntoResponse, Response},
     Json,
 };
 use serde::Deserialize;
@@ -66,30 +66,51 @@ pub async fn create_project(
 }
 
 /// The realm's audit log, newest first (`view-events`)
+///
+/// Filtered by `actor`, `client`, `type` and a period; `format=jsonl` answers JSON lines
+/// (one event a line, `application/x-ndjson`) instead of an array.
 #[utoipa::path(get, path = "/audit-events", tag = "Portcullis",
     params(RealmPath,
-        ("client" = Option<String>, Query, description = "Only changes to this client (its client id)"),
+        ("client" = Option<String>, Query, description = "Only events about this client (its client id)"),
+        ("actor" = Option<String>, Query, description = "Only events by this actor (a username or client id)"),
+        ("type" = Option<String>, Query, description = "Only events of this type, e.g. `client.updated`"),
+        ("since" = Option<i64>, Query, description = "Only events at or after this time, milliseconds since the epoch"),
+        ("until" = Option<i64>, Query, description = "Only events before this time, milliseconds since the epoch"),
+        ("format" = Option<String>, Query, description = "`jsonl`: JSON lines instead of an array"),
         ("first" = Option<i64>, Query, description = "How many to skip"),
         ("max" = Option<i64>, Query, description = "How many at most (100 by default, 1000 at most)")),
-    responses((status = 200, body = Vec<AuditEventRepresentation>), (status = 404, body = ErrorRepresentation)))]
+    responses((status = 200, body = Vec<AuditEventRepresentation>), (status = 400, body = ErrorRepresentation),
+        (status = 404, body = ErrorRepresentation)))]
 pub async fn audit_events(
     State(s): State<AppState>,
     Path(RealmPath { realm }): Path<RealmPath>,
     Query(q): Query<HashMap<String, String>>,
     ApiActor(a): ApiActor,
-) -> Result<Json<Vec<AuditEventRepresentation>>, ApiError> {
-    let events = s
-        .manager
-        .audit_events(
-            &realm,
-            q.get("client").map(String::as_str),
-            query_number(&q, "first", 0),
-            query_number(&q, "max", 100),
-            &a,
-        )
-        .await?;
+) -> Result<Response, ApiError> {
+    let text = |k: &str| q.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let time = |k: &str| match text(k) {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<i64>()
+            .map(|ms| Some(ms.div_euclid(1000)))
+            .map_err(|_| ApiError::bad_request(format!("{k} must be milliseconds since the epoch"))),
+    };
+    let filter = crate::store::audit::AuditFilter {
+        actor: text("actor"),
+        client_id: text("client"),
+        kind: text("type"),
+        since: time("since")?,
+        until: time("until")?,
+    };
+    let (first, max) = (query_number(&q, "first", 0), query_number(&q, "max", 100).clamp(1, 1000));
+    let page = s.manager.search_audit(&realm, &filter, first, max, &a).await?;
+    if text("format").as_deref() == Some("jsonl") {
+        let body: String =
+            page.events.iter().map(|e| crate::console::activity::jsonl_line(e) + "\n").collect();
+        return Ok(([(axum::http::header::CONTENT_TYPE, "application/x-ndjson")], body).into_response());
+    }
     Ok(Json(
-        events
+        page.events
             .into_iter()
             .map(|e| AuditEventRepresentation {
                 id: e.id,
@@ -101,8 +122,9 @@ pub async fn audit_events(
                 ip_address: e.ip,
                 details: serde_json::from_str(&e.detail).unwrap_or_default(),
             })
-            .collect(),
-    ))
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
 }
 
 /// The period and grouping of `/token-stats`.

@@ -48,12 +48,24 @@ fn representation(u: &UserRow) -> UserRepresentation {
         created_timestamp: Some(u.created_at * 1000),
         totp: Some(false),
         disableable_credential_types: Some(vec![]),
-        required_actions: Some(vec![]),
+        required_actions: Some(required_actions(u)),
         not_before: Some(0),
         access: Some(json!({
             "manageGroupMembership": true, "view": true, "mapRoles": true, "impersonate": false, "manage": true
         })),
         ..Default::default()
+    }
+}
+
+/// Keycloak's required action for a temporary password.
+const UPDATE_PASSWORD: &str = "UPDATE_PASSWORD";
+
+/// What the user must do at the next sign-in: `UPDATE_PASSWORD` while the password is
+/// temporary (the only required action Portcullis has).
+fn required_actions(u: &UserRow) -> Vec<String> {
+    match u.password_temporary {
+        true => vec![UPDATE_PASSWORD.to_owned()],
+        false => vec![],
     }
 }
 
@@ -122,6 +134,8 @@ pub async fn create(
         last_name: rep.last_name.clone().unwrap_or_default(),
         email_verified: rep.email_verified.unwrap_or(false),
         disabled: rep.enabled == Some(false),
+        password_temporary: rep.password_temporary()
+            || rep.required_actions.iter().flatten().any(|a| a == UPDATE_PASSWORD),
         ..Default::default()
     };
     let id = match state.manager.create_user_with(req, rep.password(), &actor).await {
@@ -156,6 +170,7 @@ pub async fn update(
     ApiJson(rep): ApiJson<UserRepresentation>,
 ) -> Result<StatusCode, ApiError> {
     let password = rep.password();
+    let temporary = rep.password_temporary();
     let changes = UserChanges {
         // An email sent empty removes it; one not sent stays.
         email: rep.email.map(|e| Some(e).filter(|e| !e.is_empty())),
@@ -163,10 +178,13 @@ pub async fn update(
         first_name: rep.first_name,
         last_name: rep.last_name,
         enabled: rep.enabled,
+        // Of Keycloak's required actions only UPDATE_PASSWORD means something here; others
+        // are accepted and have no effect.
+        password_temporary: rep.required_actions.as_ref().map(|a| a.iter().any(|a| a == UPDATE_PASSWORD)),
     };
     state.manager.update_user(&realm, &id, changes, &actor).await?;
     if let Some(password) = password {
-        state.manager.set_password(&realm, &id, password, &actor).await?;
+        state.manager.set_password(&realm, &id, password, temporary, &actor).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -184,6 +202,10 @@ pub async fn delete(
 }
 
 /// Set a user's password (`manage-users`)
+///
+/// `temporary` (by default `true`, as in Keycloak) makes the user choose a new password at the
+/// next sign-in (`requiredActions: ["UPDATE_PASSWORD"]` until then); the password grant refuses
+/// the account meanwhile.
 #[utoipa::path(put, path = "/users/{id}/reset-password", tag = "Users", params(UserPath),
     request_body = CredentialRepresentation,
     responses((status = 204, description = "Set"), (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation)))]
@@ -194,7 +216,9 @@ pub async fn reset_password(
     ApiJson(rep): ApiJson<CredentialRepresentation>,
 ) -> Result<StatusCode, ApiError> {
     let password = rep.value.ok_or_else(|| ApiError::bad_request("a password value is required"))?;
-    state.manager.set_password(&realm, &id, password, &actor).await?;
+    // Keycloak's default: a reset password is temporary unless `temporary: false` is sent.
+    let temporary = rep.temporary.unwrap_or(true);
+    state.manager.set_password(&realm, &id, password, temporary, &actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -3,7 +3,7 @@
 
 use super::ADMIN_ID;
 use crate::{
-    manage::{permissions::Permissions, Actor, ManageError},
+    manage::{actor::Holder, permissions::Permissions, Actor, ManageError},
     state::AppState,
     store,
 };
@@ -27,6 +27,6 @@ pub async fn signed_in(state: &AppState, session: &Session) -> Result<Option<Sig
     };
     drop(conn);
     let permissions = state.manager.permissions_of(&user).await?;
-    let actor = Actor::user(user.username.clone(), permissions.clone());
+    let actor = Actor::user(user.username.clone(), permissions.clone()).held_by(Holder::User(user.id.clone()));
     Ok(Some(SignedIn { user, permissions, actor }))
 }

@@ -45,9 +45,10 @@ impl Fields {
         self.get(name).lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
     }
 
-    /// What the form held, to fill it again after an error (never the CSRF token).
+    /// What the form held, to fill it again after an error (never the CSRF token, nor a
+    /// password: those are typed again).
     fn values(&self) -> Vec<(String, String)> {
-        self.0.iter().filter(|(k, _)| k != "csrf").cloned().collect()
+        self.0.iter().filter(|(k, _)| k != "csrf" && !k.starts_with("password")).cloned().collect()
     }
 }
 
@@ -138,6 +139,23 @@ impl Posted {
         self.answer(Flash { message, secret, ..Default::default() }, location).await
     }
 
+    /// Like [`Posted::failed`], with the message beside `field` when the page knows better
+    /// which field it is about (`None`: the usual guess).
+    pub async fn failed_beside(&self, location: &str, error: ManageError, field: Option<&str>) -> Response {
+        let Some(field) = field.filter(|_| matches!(error, ManageError::Invalid(_) | ManageError::Conflict(_))) else {
+            return self.failed(location, error).await;
+        };
+        let message = for_people(&error.to_string());
+        let flash = Flash {
+            message: message.clone(),
+            error: true,
+            fields: vec![(field.to_owned(), message)],
+            values: self.fields.values(),
+            secret: None,
+        };
+        self.answer(flash, location).await
+    }
+
     /// Refused or failed: back to the form at `location`, with the message beside the field it
     /// is about and the form filled as it was sent. Nothing was written.
     pub async fn failed(&self, location: &str, error: ManageError) -> Response {
@@ -162,6 +180,12 @@ fn field_of(message: &str) -> Option<&'static str> {
         ("--access-token-lifespan", "access_token_lifespan"),
         ("--refresh-token-lifespan", "refresh_token_lifespan"),
         ("--refresh-reuse-window", "refresh_reuse_window"),
+        ("--rotation-days", "key_rotation_days"),
+        ("--publish-delay", "key_publish_delay"),
+        ("--expires-in", "expires_in_days"),
+        ("(--project)", "project"),
+        ("(--role)", "role"),
+        ("--name", "name"),
         ("--redirect-uri", "redirect_uris"),
         ("--scope", "scopes"),
         ("--grant", "grant_types"),
@@ -201,6 +225,12 @@ fn for_people(message: &str) -> String {
         ("--access-token-lifespan", "Access Token Lifespan"),
         ("--refresh-token-lifespan", "Refresh Token Lifespan"),
         ("--refresh-reuse-window", "Refresh Reuse Window"),
+        ("--rotation-days", "Rotation interval (days)"),
+        ("--publish-delay", "Publish delay (seconds)"),
+        ("--expires-in", "Expires in"),
+        (" (--project)", ""),
+        (" (--role)", ""),
+        ("--name", "Name"),
         ("; remove --redirect-uri", ": remove the redirect URIs"),
         ("--redirect-uri", "Redirect URIs"),
         ("--role or --client-role", "role"),

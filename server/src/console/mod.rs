@@ -11,8 +11,11 @@
 //! - `flash`: the outcome of a change, kept in the session for the next page
 //! - `clients`, `roles`, `realm_settings`: the pages' forms, each calling `manage`
 //! - `service`: the `ConsoleService` implementation (the pages' data)
+//! - `users`, `user_data`: the Users pages' forms and their data
 
+pub mod activity;
 pub mod admin;
+pub mod api_keys;
 pub mod clients;
 pub mod csrf;
 pub mod flash;
@@ -23,6 +26,9 @@ pub mod realm_settings;
 pub mod roles;
 pub mod service;
 pub mod sessions;
+pub mod signing_keys;
+pub mod user_data;
+pub mod users;
 
 use crate::state::AppState;
 use axum::{routing::post, Router};
@@ -42,5 +48,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/{realm}/console/clients/{client_id}/{tab}", post(clients::change))
         .route("/admin/{realm}/console/roles", post(roles::change))
         .route("/admin/{realm}/console/projects", post(projects::create))
+        .route("/admin/{realm}/console/api-keys", post(api_keys::change))
         .route("/admin/{realm}/console/realm-settings", post(realm_settings::change))
+        .route("/admin/{realm}/console/signing-keys", post(signing_keys::change))
+        .route("/admin/{realm}/console/users/new", post(users::create))
+        .route("/admin/{realm}/console/users/{id}/{tab}", post(users::change))
+        .route("/admin/{realm}/console/sessions", post(activity::revoke))
+        .route("/admin/{realm}/console/audit-log", post(activity::retention))
+        .route("/admin/{realm}/console/audit-log/export", axum::routing::get(activity::export))
 }

@@ -33,7 +33,7 @@ fn session(parts: &Parts) -> Result<&Session, String> {
 }
 
 /// What a page shows for a refusal; details of internal failures stay in the log.
-fn shown(e: ManageError) -> String {
+pub(super) fn shown(e: ManageError) -> String {
     match e {
         ManageError::Db(_) | ManageError::Internal(_) => {
             tracing::error!(error = %e, "console");
@@ -51,12 +51,12 @@ fn internal(e: impl std::fmt::Display) -> String {
 const SIGN_IN: &str = "Sign in to use the admin console.";
 
 impl Console {
-    async fn actor(&self, parts: &Parts) -> Result<super::admin::SignedIn, String> {
+    pub(super) async fn actor(&self, parts: &Parts) -> Result<super::admin::SignedIn, String> {
         signed_in(&self.state, session(parts)?).await.map_err(shown)?.ok_or_else(|| SIGN_IN.to_owned())
     }
 }
 
-fn role_view(r: AssignedRole) -> RoleView {
+pub(super) fn role_view(r: AssignedRole) -> RoleView {
     let key = crate::manage::service_account::RoleRef { client_id: r.client_id.clone(), name: r.name.clone() }.key();
     RoleView { key, client_id: r.client_id, name: r.name, description: r.description, holders: vec![] }
 }
@@ -272,6 +272,10 @@ impl ConsoleService for Console {
         })
     }
 
+    async fn api_keys(&self, parts: &Parts, realm: &str) -> Result<app::admin::ApiKeysView, String> {
+        super::api_keys::data(self, parts, realm).await
+    }
+
     async fn projects(&self, parts: &Parts, realm: &str) -> Result<ProjectsView, String> {
         let admin = self.actor(parts).await?;
         let rows = self.state.manager.projects_with_clients(realm, &admin.actor).await.map_err(shown)?;
@@ -288,6 +292,21 @@ impl ConsoleService for Console {
         Ok(ProjectsView { projects })
     }
 
+    async fn users(&self, parts: &Parts, realm: &str, q: &str, first: i64) -> Result<app::admin::UserListView, String> {
+        super::user_data::users(self, parts, realm, q, first).await
+    }
+
+    async fn user(
+        &self,
+        parts: &Parts,
+        realm: &str,
+        id: &str,
+        tab: &str,
+        role_client: Option<&str>,
+    ) -> Result<app::admin::UserPageView, String> {
+        super::user_data::user(self, parts, realm, id, tab, role_client).await
+    }
+
     async fn api_reference(&self, parts: &Parts, realm: &str) -> Result<ApiReferenceView, String> {
         let admin = self.actor(parts).await?;
         let row = self.state.manager.realm_row(realm).await.map_err(shown)?;
@@ -300,6 +319,27 @@ impl ConsoleService for Console {
         let base = format!("{}/admin/realms/{realm}", self.state.public_url);
         let token_url = format!("{}/realms/{realm}/protocol/openid-connect/token", self.state.public_url);
         Ok(ApiReferenceView { base, token_url, groups: API_GROUPS.clone() })
+    }
+
+    async fn audit_log(
+        &self,
+        parts: &Parts,
+        realm: &str,
+        query: &app::admin::AuditQueryView,
+    ) -> Result<app::admin::AuditLogView, String> {
+        self.audit_log_view(parts, realm, query).await
+    }
+
+    async fn sessions(&self, parts: &Parts, realm: &str, first: i64) -> Result<app::admin::SessionsView, String> {
+        self.sessions_view(parts, realm, first).await
+    }
+
+    async fn dashboard(&self, parts: &Parts, realm: &str, range: &str) -> Result<app::admin::DashboardView, String> {
+        self.dashboard_view(parts, realm, range).await
+    }
+
+    async fn signing_keys(&self, parts: &Parts, realm: &str) -> Result<app::admin::SigningKeysView, String> {
+        self.signing_keys_view(parts, realm).await
     }
 }
 

@@ -7,8 +7,9 @@ use crate::{
     console::csrf,
     net::ClientIp,
     oauth::authorize,
+    registry::Realm,
     state::AppState,
-    store::{self, audit::NewAudit},
+    store::{self, audit::NewAudit, users::UserRow},
 };
 use axum::{
     extract::{rejection::FormRejection, Path, State},
@@ -62,20 +63,58 @@ pub async fn authenticate(
         Err(page) => return page,
     };
     let now = state.now();
-    let pending = match rid {
-        Some(r) => match pending::get(&session, r, &realm.id, now).await {
-            Some(p) => Some(p),
-            None => return back(&realm_name, None, "expired", None),
-        },
-        None => None,
-    };
+    if let Some(r) = rid {
+        if pending::get(&session, r, &realm.id, now).await.is_none() {
+            return back(&realm_name, None, "expired", None);
+        }
+    }
     let ip = peer.to_string();
     let user = match brute_force::password_login(&state, &realm, &form.username, &form.password, peer).await {
         Ok(u) => u,
         Err(e) => return back(&realm_name, rid, e.code(), e.retry_after()),
     };
+    if user.password_temporary {
+        // The password was right, but an administrator made it temporary: a new one first.
+        if let Err(e) = super::update_password::begin(&session, &user, now).await {
+            tracing::error!(error = %e, "remembering a password change");
+            return back(&realm_name, rid, "internal", None);
+        }
+        return back_to_page(&realm_name, rid);
+    }
+    signed_in(&state, &session, &realm, &user, rid, &ip, &headers).await
+}
+
+/// The sign-in page again, without an error (it shows what comes next).
+fn back_to_page(realm: &str, rid: Option<&str>) -> Response {
+    let page = realm_path(realm, paths::LOGIN_PAGE);
+    match rid {
+        Some(r) => {
+            let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("rid", r).finish();
+            Redirect::to(&format!("{page}?{query}")).into_response()
+        }
+        None => Redirect::to(&page).into_response(),
+    }
+}
+
+/// The user is who they said: starts the SSO session, records the sign-in, and continues the
+/// pending request `rid` (if it is still there).
+pub(super) async fn signed_in(
+    state: &AppState,
+    session: &Session,
+    realm: &Realm,
+    user: &UserRow,
+    rid: Option<&str>,
+    ip: &str,
+    headers: &HeaderMap,
+) -> Response {
+    let realm_name = realm.name.clone();
+    let now = state.now();
+    let pending = match rid {
+        Some(r) => pending::get(session, r, &realm.id, now).await,
+        None => None,
+    };
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-    if let Err(e) = sso::start(&state, &session, &user, &ip, user_agent).await {
+    if let Err(e) = sso::start(state, session, user, ip, user_agent).await {
         tracing::error!(error = %e, "starting SSO session");
         return back(&realm_name, rid, "internal", None);
     }
@@ -85,7 +124,7 @@ pub async fn authenticate(
             kind: "user.login",
             actor: &user.username,
             subject: Some(&user.id),
-            ip: Some(&ip),
+            ip: Some(ip),
             ..Default::default()
         };
         if let Err(e) = store::audit::insert(&mut conn, &ev, now).await {
@@ -96,7 +135,7 @@ pub async fn authenticate(
         (Some(pending::Pending::Authorize(mut req)), Some(rid)) => {
             // The sign-in just made satisfies prompt=login.
             req.prompt_login = false;
-            authorize::proceed(&state, &session, &realm, Some(rid), req).await
+            authorize::proceed(state, session, realm, Some(rid), req).await
         }
         (Some(pending::Pending::Device(_)), Some(rid)) => {
             Redirect::to(&format!("{}?rid={rid}", realm_path(&realm_name, paths::DEVICE_PAGE))).into_response()

@@ -5,6 +5,7 @@
 //! - `sso`: who is signed in to which realm in this browser (tower-sessions + `user_sessions`)
 //! - `pending`: validated authorization requests waiting for sign-in or consent
 //! - `brute_force`: password sign-in with growing delays and temporary lockout
+//! - `update_password`: a temporary password replaced before the sign-in continues
 //! - `login`, `consent`, `logout`, `device`: `POST /realms/{realm}/login-actions/*`
 //! - `service`: what the Leptos pages read (`app::service::FlowService`)
 
@@ -16,6 +17,7 @@ pub mod logout;
 pub mod pending;
 pub mod service;
 pub mod sso;
+pub mod update_password;
 
 use crate::state::AppState;
 use axum::{routing::post, Router};
@@ -27,6 +29,7 @@ pub mod paths {
     pub const LOGOUT_PAGE: &str = "/logout";
     pub const LOGGED_OUT_PAGE: &str = "/logged-out";
     pub const AUTHENTICATE: &str = "/login-actions/authenticate";
+    pub const UPDATE_PASSWORD: &str = "/login-actions/update-password";
     pub const CONSENT: &str = "/login-actions/consent";
     pub const LOGOUT: &str = "/login-actions/logout";
     pub const DEVICE_PAGE: &str = "/device";
@@ -66,6 +69,7 @@ pub fn realm_path(realm: &str, path: &str) -> String {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(&format!("/realms/{{realm}}{}", paths::AUTHENTICATE), post(login::authenticate))
+        .route(&format!("/realms/{{realm}}{}", paths::UPDATE_PASSWORD), post(update_password::update))
         .route(&format!("/realms/{{realm}}{}", paths::CONSENT), post(consent::decide))
         .route(&format!("/realms/{{realm}}{}", paths::LOGOUT), post(logout::confirm))
         .route(&format!("/realms/{{realm}}{}", paths::DEVICE_CODE), post(device::enter_code))

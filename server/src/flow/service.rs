@@ -80,12 +80,17 @@ impl FlowService for Flow {
             None => sso::current(&self.state, session, &realm).await.map_err(internal)?.map(|s| s.user.username),
             Some(_) => None,
         };
+        let update_password_for = super::update_password::current(session, &realm.id, self.state.now())
+            .await
+            .map(|change| change.username);
         Ok(LoginView {
             realm_display: realm.settings.display_name.clone(),
             client_name,
             csrf,
             login_hint,
             signed_in_as,
+            update_password_for,
+            password_min_length: realm.settings.password_min_length.max(1),
         })
     }
 

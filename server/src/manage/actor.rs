@@ -17,23 +17,58 @@ pub mod perm {
     pub const VIEW_EVENTS: &str = "view-events";
 }
 
+/// Whose stored roles an actor acts with: what an API key it makes may be given, and whose
+/// keys it may see without `view-realm`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Holder {
+    /// A user, by id.
+    User(String),
+    /// A client's service account, by the client's primary key.
+    ServiceAccount(String),
+    /// An API key, by id.
+    ApiKey(String),
+}
+
+impl Holder {
+    /// The stored form (`api_keys.owner`).
+    pub fn key(&self) -> String {
+        match self {
+            Holder::User(id) => format!("user:{id}"),
+            Holder::ServiceAccount(pk) => format!("client:{pk}"),
+            Holder::ApiKey(id) => format!("api-key:{id}"),
+        }
+    }
+}
+
 /// The one asking: a name for the audit log and, for users, what they may do.
 #[derive(Debug, Clone)]
 pub struct Actor {
     name: String,
     /// `None`: the operator at the command line.
     permissions: Option<Permissions>,
+    /// Whose roles these are; `None` for the operator.
+    holder: Option<Holder>,
 }
 
 impl Actor {
     /// The operator running `portcullis` against the database.
     pub fn operator(name: impl Into<String>) -> Self {
-        Actor { name: name.into(), permissions: None }
+        Actor { name: name.into(), permissions: None, holder: None }
     }
 
     /// A signed-in administrator.
     pub fn user(name: impl Into<String>, permissions: Permissions) -> Self {
-        Actor { name: name.into(), permissions: Some(permissions) }
+        Actor { name: name.into(), permissions: Some(permissions), holder: None }
+    }
+
+    /// The same actor, known to act with `holder`'s stored roles.
+    pub fn held_by(self, holder: Holder) -> Self {
+        Actor { holder: Some(holder), ..self }
+    }
+
+    /// Whose roles the actor acts with (`None`: the operator).
+    pub fn holder(&self) -> Option<&Holder> {
+        self.holder.as_ref()
     }
 
     /// The name the audit log records.

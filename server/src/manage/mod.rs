@@ -3,11 +3,14 @@
 //! writes in one transaction (audit event and change-log row included) and only then drops
 //! the affected cache entries, so a failure leaves nothing half-written.
 
+pub mod activity;
 pub mod actor;
 pub mod admin_roles;
+pub mod api_key;
 pub mod client;
 pub mod client_query;
 pub mod client_update;
+pub mod keys;
 pub mod permissions;
 pub mod project;
 pub mod realm;
@@ -16,6 +19,7 @@ pub mod scope;
 pub mod service_account;
 pub mod stats;
 pub mod user;
+pub mod user_access;
 
 pub use actor::Actor;
 

@@ -60,7 +60,7 @@ impl Manager {
 
     /// What roles held in `realm_id` (composites expanded) permit: the `realm-management` roles
     /// there, and everything for master's `admin`; nothing when the holder is disabled.
-    async fn permissions_from(
+    pub(super) async fn permissions_from(
         &self,
         granted: Vec<store::roles::GrantedRole>,
         realm_id: &str,

@@ -81,6 +81,7 @@ impl Manager {
                     public_jwk: key.public_jwk.to_string(),
                     created_at: now,
                     retire_at: None,
+                    active_from: now,
                 },
             )
             .await?;

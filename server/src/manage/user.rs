@@ -14,9 +14,9 @@ use crate::{
 
 /// The brute-force guard's counters of end-user accounts (`flow::brute_force`, namespace
 /// `user`): `user:{username in lower case}`.
-const ACCOUNT_PREFIX: &str = "user:";
+pub(super) const ACCOUNT_PREFIX: &str = "user:";
 
-fn account_key(username: &str) -> String {
+pub(super) fn account_key(username: &str) -> String {
     format!("{ACCOUNT_PREFIX}{}", username.to_lowercase())
 }
 
@@ -47,6 +47,8 @@ pub struct NewUser {
     pub email_verified: bool,
     /// Made disabled (the default is enabled).
     pub disabled: bool,
+    /// The password given is temporary: the user chooses another at the first sign-in.
+    pub password_temporary: bool,
 }
 
 /// Changes to a user; `None` leaves a field as it is.
@@ -58,6 +60,9 @@ pub struct UserChanges {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub enabled: Option<bool>,
+    /// Whether the user must choose a new password at the next sign-in (Keycloak's
+    /// `UPDATE_PASSWORD` required action).
+    pub password_temporary: Option<bool>,
 }
 
 impl Manager {
@@ -88,6 +93,7 @@ impl Manager {
             None => None,
         };
         let now = self.now();
+        let password_temporary = req.password_temporary && hash.is_some();
         let user = UserRow {
             id: store::new_id(),
             realm_id: realm.id.clone(),
@@ -98,6 +104,7 @@ impl Manager {
             last_name: req.last_name.clone(),
             password_hash: hash,
             enabled: !req.disabled,
+            password_temporary,
             created_at: now,
             updated_at: now,
         };
@@ -153,12 +160,12 @@ impl Manager {
         self.user_in(&realm, id).await
     }
 
-    async fn users_realm(&self, realm: &str, actor: &Actor) -> Result<RealmRow, ManageError> {
+    pub(super) async fn users_realm(&self, realm: &str, actor: &Actor) -> Result<RealmRow, ManageError> {
         // view-users includes query-users (and manage-users both).
         self.realm_for(realm, actor, &["query-users"]).await
     }
 
-    async fn user_in(&self, realm: &RealmRow, id: &str) -> Result<UserRow, ManageError> {
+    pub(super) async fn user_in(&self, realm: &RealmRow, id: &str) -> Result<UserRow, ManageError> {
         let mut conn = self.db.conn().await?;
         store::users::by_id(&mut conn, id)
             .await?
@@ -186,30 +193,67 @@ impl Manager {
         user.first_name = changes.first_name.unwrap_or(user.first_name);
         user.last_name = changes.last_name.unwrap_or(user.last_name);
         user.enabled = changes.enabled.unwrap_or(user.enabled);
+        user.password_temporary = changes.password_temporary.unwrap_or(user.password_temporary);
         user.updated_at = self.now();
         let detail = serde_json::json!({
             "username": user.username,
             "email_changed": before.email != user.email,
             "enabled": user.enabled,
+            "password_temporary": user.password_temporary,
         });
         self.write_user(&realm, &user, "user.updated", detail, actor).await
     }
 
-    /// Sets a user's password (checked against the realm's policy).
+    /// Sets a user's password (checked against the realm's policy); a `temporary` one must be
+    /// changed by the user at the next sign-in.
     pub async fn set_password(
         &self,
         realm: &str,
         id: &str,
         password: String,
+        temporary: bool,
         actor: &Actor,
     ) -> Result<(), ManageError> {
         let realm = self.realm_row(realm).await?;
         actor.require(&realm.id, MANAGE_USERS)?;
         let mut user = self.user_in(&realm, id).await?;
         user.password_hash = Some(hash_for(&realm, password).await?);
+        user.password_temporary = temporary;
+        user.updated_at = self.now();
+        let detail = serde_json::json!({ "username": user.username, "temporary": temporary });
+        self.write_user(&realm, &user, "user.password_set", detail, actor).await
+    }
+
+    /// The user `user_id` of `realm`, having signed in with a temporary password, chooses a new one (checked
+    /// against the realm's policy): the flag is cleared in the same write. Not an admin
+    /// operation: the sign-in flow calls it once the temporary password was verified.
+    pub async fn replace_temporary_password(
+        &self,
+        realm: &str,
+        user_id: &str,
+        password: String,
+    ) -> Result<UserRow, ManageError> {
+        let realm = self.realm_row(realm).await?;
+        let mut user = self.user_in(&realm, user_id).await?;
+        if !user.password_temporary {
+            return Err(ManageError::Invalid("the password was already changed".into()));
+        }
+        user.password_hash = Some(hash_for(&realm, password).await?);
+        user.password_temporary = false;
         user.updated_at = self.now();
         let detail = serde_json::json!({ "username": user.username });
-        self.write_user(&realm, &user, "user.password_set", detail, actor).await
+        let actor = Actor::operator(user.username.clone());
+        self.write_user(&realm, &user, "user.password_updated", detail, &actor).await?;
+        Ok(user)
+    }
+
+    /// The user `username` of a realm (`view-users`): how the command line names users.
+    pub async fn user_by_username(&self, realm: &str, username: &str, actor: &Actor) -> Result<UserRow, ManageError> {
+        let realm = self.users_realm(realm, actor).await?;
+        let mut conn = self.db.conn().await?;
+        store::users::by_username(&mut conn, &realm.id, username)
+            .await?
+            .ok_or_else(|| ManageError::NotFound(format!("no user {username:?} in realm {:?}", realm.name)))
     }
 
     async fn write_user(
@@ -458,6 +502,7 @@ impl Manager {
             last_name: String::new(),
             password_hash: Some(admin.password_hash.clone()),
             enabled: admin.enabled,
+            password_temporary: false,
             created_at: now,
             updated_at: now,
         };

@@ -192,7 +192,7 @@ pub fn issue(
     let alg = realm.access_token_alg();
     let signer = realm
         .keys
-        .signer(alg)
+        .signer(alg, now)
         .ok_or_else(|| OAuthError::internal(format!("realm {} has no active {alg} key", realm.name)))?;
     let token = signer.sign("at+jwt", &claims).map_err(OAuthError::internal)?;
     Ok(Issued { token, claims, expires_in: lifespan })

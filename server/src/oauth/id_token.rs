@@ -101,7 +101,7 @@ pub fn issue(realm: &Realm, client: &Client, req: IdTokenRequest<'_>) -> Result<
     };
     let signer = realm
         .keys
-        .signer(alg)
+        .signer(alg, req.now)
         .ok_or_else(|| OAuthError::internal(format!("realm {} has no active {alg} key", realm.name)))?;
     signer.sign("JWT", &claims).map_err(OAuthError::internal)
 }

@@ -1,5 +1,7 @@
 //! Token introspection (RFC 7662). The caller authenticates as a confidential client of the
-//! realm; any token that is not currently valid is simply `{"active": false}` (§2.2).
+//! realm; any token that is not currently valid is simply `{"active": false}` (§2.2). An API key
+//! of the realm is reported too (`token_type: api_key`, its roles and projects), so resource
+//! servers accept keys and tokens the same way.
 
 use super::{
     access_token,
@@ -8,7 +10,7 @@ use super::{
     form::OAuthForm,
     load_realm,
 };
-use crate::{net::ClientIp, state::AppState};
+use crate::{manage::api_key, net::ClientIp, registry::Realm, state::AppState};
 use axum::{
     extract::{Path, State},
     http::HeaderMap,
@@ -32,6 +34,9 @@ pub async fn introspect(
         return Err(OAuthError::invalid_client("introspection requires a confidential client"));
     }
     let token = params.require("token")?;
+    if token.starts_with(api_key::KEY_PREFIX) {
+        return Ok((no_store_headers(), Json(api_key_answer(&state, &realm, token).await?)));
+    }
     let body = match access_token::verify(&state, &realm, token).await {
         Ok((claims, _client)) => {
             let mut v = serde_json::to_value(&claims).map_err(OAuthError::internal)?;
@@ -45,4 +50,38 @@ pub async fn introspect(
         Err(_) => json!({ "active": false }),
     };
     Ok((no_store_headers(), Json::<Value>(body)))
+}
+
+/// What introspection says of an API key: its roles in the shape tokens carry them
+/// (`realm_access`, `resource_access`), its projects, and when it was made and expires.
+async fn api_key_answer(state: &AppState, realm: &Realm, presented: &str) -> Result<Value, OAuthError> {
+    let key = state.manager.verify_api_key(&state.registry.credentials, presented).await.map_err(OAuthError::internal)?;
+    let Some(key) = key.filter(|k| k.row.realm_id == realm.id) else {
+        return Ok(json!({ "active": false }));
+    };
+    let mut realm_roles = Vec::new();
+    let mut client_roles: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for role in &key.roles {
+        match &role.client_id {
+            None => realm_roles.push(role.name.as_str()),
+            Some(c) => client_roles.entry(c).or_default().push(&role.name),
+        }
+    }
+    let client_roles: serde_json::Map<String, Value> =
+        client_roles.into_iter().map(|(c, roles)| (c.to_owned(), json!({ "roles": roles }))).collect();
+    let mut body = json!({
+        "active": true,
+        "token_type": "api_key",
+        "iss": realm.issuer,
+        "sub": format!("api-key:{}", key.row.id),
+        "username": key.row.name,
+        "iat": key.row.created_at,
+        "projects": key.projects,
+        "realm_access": { "roles": realm_roles },
+        "resource_access": client_roles,
+    });
+    if let Some(exp) = key.row.expires_at {
+        body["exp"] = json!(exp);
+    }
+    Ok(body)
 }

@@ -55,8 +55,13 @@ pub fn rsa_spki(n: &[u8], e: &[u8]) -> Vec<u8> {
 pub async fn realm_info(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<Value>, OAuthError> {
     let realm = load_realm(&state, &name).await?;
     let jwks: Value = serde_json::from_str(realm.keys.jwks()).unwrap_or_default();
+    // The RSA key that signs now (after a rotation, older RSA keys are still published).
+    let signing = realm.keys.signer(crate::crypto::jws::SigningAlg::RS256, state.now()).map(|s| s.kid().to_owned());
     let public_key = jwks["keys"].as_array().and_then(|keys| {
-        let rsa = keys.iter().find(|k| k["kty"] == "RSA")?;
+        let rsa = keys
+            .iter()
+            .find(|k| k["kty"] == "RSA" && signing.as_deref().is_none_or(|kid| k["kid"] == kid))
+            .or_else(|| keys.iter().find(|k| k["kty"] == "RSA"))?;
         let n = URL_SAFE_NO_PAD.decode(rsa["n"].as_str()?).ok()?;
         let e = URL_SAFE_NO_PAD.decode(rsa["e"].as_str()?).ok()?;
         Some(STANDARD.encode(rsa_spki(&n, &e)))

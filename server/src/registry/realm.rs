@@ -31,18 +31,22 @@ impl std::fmt::Debug for Realm {
     }
 }
 
-/// A realm's keys: the newest active signer per algorithm, verifiers for every published key,
-/// and the JWKS document rendered once.
+/// A realm's keys: the signers per algorithm (each from its `active_from`), verifiers for
+/// every published key, and the JWKS document rendered once.
 pub struct KeySet {
-    signers: HashMap<SigningAlg, Signer>,
+    /// Per algorithm, `(active_from, signer)` newest first.
+    signers: HashMap<SigningAlg, Vec<(i64, Signer)>>,
     verifiers: HashMap<String, (SigningAlg, DecodingKey)>,
     jwks: String,
 }
 
 impl KeySet {
-    /// The key that signs with `alg`.
-    pub fn signer(&self, alg: SigningAlg) -> Option<&Signer> {
-        self.signers.get(&alg)
+    /// The key that signs with `alg` at `now`: the newest whose `active_from` has come. The
+    /// choice follows the clock, so every instance switches to a rotated key at the same moment
+    /// without reloading.
+    pub fn signer(&self, alg: SigningAlg, now: i64) -> Option<&Signer> {
+        let keys = self.signers.get(&alg)?;
+        keys.iter().find(|(from, _)| *from <= now).or(keys.last()).map(|(_, s)| s)
     }
 
     /// The verification key `kid` and its algorithm.
@@ -76,13 +80,23 @@ impl Realm {
             let decoding = DecodingKey::from_jwk(&jwk).map_err(|e| corrupt(e.to_string()))?;
             verifiers.insert(row.kid.clone(), (alg, decoding));
             jwks.push(jwk_value);
-            // Rows come newest first: the first active key of an algorithm signs.
-            if row.status == "active" && !signers.contains_key(&alg) {
+            // Every active key may sign from its `active_from`; `signer` picks at signing time.
+            if row.status == "active" {
                 let der = master.open(&row.private_key_enc, row.kid.as_bytes()).map_err(|e| corrupt(e.to_string()))?;
                 let signer = Signer::from_pkcs8(&row.kid, alg, &der).map_err(|e| corrupt(e.to_string()))?;
-                signers.insert(alg, signer);
+                let current = row.retire_at.is_none();
+                signers.entry(alg).or_insert_with(Vec::new).push(((current, row.active_from, row.created_at), signer));
             }
         }
+        let signers = signers
+            .into_iter()
+            .map(|(alg, mut keys)| {
+                // A key not yet replaced before the keys it replaced (they may start signing in
+                // the same second), then the latest to start signing, then the newest.
+                keys.sort_by(|a, b| b.0.cmp(&a.0));
+                (alg, keys.into_iter().map(|((_, from, _), signer)| (from, signer)).collect())
+            })
+            .collect();
         let scopes = store::scopes::list(c, &settings.id).await?;
         let implications = Implications::from_pairs(store::scopes::implications(c, &settings.id).await?);
         Ok(Realm {

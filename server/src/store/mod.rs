@@ -7,6 +7,7 @@
 //! driver is behind it through [`on!`].
 
 pub mod admins;
+pub mod api_keys;
 pub mod audit;
 pub mod auth_codes;
 pub mod changes;

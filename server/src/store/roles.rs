@@ -73,7 +73,7 @@ pub struct GrantedRole {
 /// The roles a set of directly granted roles amounts to: those roles and, transitively, the
 /// children of the composites among them (`UNION` stops at cycles). `$1` selects the direct
 /// grants.
-fn expanded(direct: &str) -> String {
+pub(super) fn expanded(direct: &str) -> String {
     format!(
         "WITH RECURSIVE granted(role_id) AS ({direct} \
            UNION SELECT rc.child_id FROM role_composites rc JOIN granted g ON rc.role_id = g.role_id) \

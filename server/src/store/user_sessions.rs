@@ -108,3 +108,52 @@ pub async fn purge_ended(c: &mut impl Executes, before: i64) -> sqlx::Result<u64
                                 OR user_sessions.created_at + r.sso_session_max_lifespan < $1))";
     on!(c, e => sqlx::query(SQL).bind(before).execute(e).await.map(|r| r.rows_affected()))
 }
+
+/// An open session of a realm with its user's name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RealmSessionRow {
+    pub id: String,
+    pub user_id: String,
+    pub username: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub ip: Option<String>,
+}
+
+/// A page of a realm's sessions open at `now` (within `idle` and `max`), newest first.
+pub async fn open_of_realm(
+    c: &mut impl Executes,
+    realm_id: &str,
+    now: i64,
+    idle: i64,
+    max: i64,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<RealmSessionRow>> {
+    let sql = format!(
+        "SELECT s.id, s.user_id, u.username, s.created_at, s.last_seen_at, s.ip FROM user_sessions s \
+         JOIN users u ON u.id = s.user_id WHERE s.realm_id = $1 AND s.{} \
+         ORDER BY s.created_at DESC, s.id LIMIT $5 OFFSET $6",
+        OPEN.replace(" AND ", " AND s.")
+    );
+    on!(c, e => sqlx::query_as(&sql).bind(realm_id).bind(now).bind(idle).bind(max).bind(limit).bind(offset)
+        .fetch_all(e).await)
+}
+
+/// How many of a realm's sessions are open at `now`.
+pub async fn count_open_of_realm(
+    c: &mut impl Executes,
+    realm_id: &str,
+    now: i64,
+    idle: i64,
+    max: i64,
+) -> sqlx::Result<i64> {
+    let sql = format!("SELECT COUNT(*) FROM user_sessions WHERE realm_id = $1 AND {OPEN}");
+    on!(c, e => sqlx::query_scalar::<_, i64>(&sql).bind(realm_id).bind(now).bind(idle).bind(max).fetch_one(e).await)
+}
+
+/// The session `id` of the realm, open or not.
+pub async fn by_id(c: &mut impl Executes, realm_id: &str, id: &str) -> sqlx::Result<Option<UserSessionRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM user_sessions WHERE realm_id = $1 AND id = $2");
+    on!(c, e => sqlx::query_as(&sql).bind(realm_id).bind(id).fetch_optional(e).await)
+}

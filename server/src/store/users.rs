@@ -15,6 +15,9 @@ pub struct UserRow {
     pub last_name: String,
     pub password_hash: Option<String>,
     pub enabled: bool,
+    /// Set by an administrator as temporary: the user must choose a new password at the next
+    /// sign-in (Keycloak's `UPDATE_PASSWORD` required action).
+    pub password_temporary: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -26,15 +29,15 @@ impl std::fmt::Debug for UserRow {
 }
 
 const COLUMNS: &str = "id, realm_id, username, email, email_verified, first_name, last_name, \
-    password_hash, enabled, created_at, updated_at";
+    password_hash, enabled, created_at, updated_at, password_temporary";
 
 /// Inserts a user.
 pub async fn insert(c: &mut impl Executes, u: &UserRow) -> sqlx::Result<()> {
-    let sql = format!("INSERT INTO users ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)");
+    let sql = format!("INSERT INTO users ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)");
     on!(c, e => sqlx::query(&sql)
         .bind(&u.id).bind(&u.realm_id).bind(&u.username).bind(&u.email).bind(u.email_verified)
         .bind(&u.first_name).bind(&u.last_name).bind(&u.password_hash).bind(u.enabled)
-        .bind(u.created_at).bind(u.updated_at)
+        .bind(u.created_at).bind(u.updated_at).bind(u.password_temporary)
         .execute(e).await.map(|_| ()))
 }
 
@@ -127,12 +130,13 @@ pub async fn count(c: &mut impl Executes, realm_id: &str, query: &UserQuery) -> 
     })
 }
 
-/// Saves a user's profile fields (email, names, enabled) and password hash.
+/// Saves a user's profile fields (email, names, enabled) and password hash (and whether it is
+/// temporary).
 pub async fn update(c: &mut impl Executes, u: &UserRow) -> sqlx::Result<u64> {
     const SQL: &str = "UPDATE users SET email = $2, email_verified = $3, first_name = $4, last_name = $5, \
-                       password_hash = $6, enabled = $7, updated_at = $8 WHERE id = $1";
+                       password_hash = $6, enabled = $7, updated_at = $8, password_temporary = $9 WHERE id = $1";
     on!(c, e => sqlx::query(SQL).bind(&u.id).bind(&u.email).bind(u.email_verified).bind(&u.first_name)
-        .bind(&u.last_name).bind(&u.password_hash).bind(u.enabled).bind(u.updated_at)
+        .bind(&u.last_name).bind(&u.password_hash).bind(u.enabled).bind(u.updated_at).bind(u.password_temporary)
         .execute(e).await.map(|r| r.rows_affected()))
 }
 

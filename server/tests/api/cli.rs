@@ -21,6 +21,7 @@ crate::db_tests!(
     user_grant_and_ungrant_existing_roles,
     admin_permissions_are_realm_management_roles,
     projects_and_a_clients_project_access,
+    api_keys_are_made_listed_changed_and_revoked,
 );
 
 fn run(cmd: &mut std::process::Command) -> Output {
@@ -543,4 +544,40 @@ async fn projects_and_a_clients_project_access(app: TestApp) {
     assert!(app.manager.client_detail("default", "reports-job", &operator()).await.unwrap().projects.is_empty());
     let listed = run(app.cli().args(["project", "list", "--json"]));
     assert_eq!(serde_json::from_slice::<Value>(&listed.stdout).unwrap().as_array().unwrap().len(), 3);
+}
+
+async fn api_keys_are_made_listed_changed_and_revoked(app: TestApp) {
+    let out = run(app.cli().args(["project", "create", "--name", "Alpha", "--id", "alpha"]));
+    assert!(out.status.success());
+    let out = run(app.cli().args([
+        "api-key", "create", "--name", "nightly", "--role", "realm-management:view-clients", "--project", "alpha",
+        "--expires-in", "3600", "--json",
+    ]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let made: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (id, key) = (made["id"].as_str().unwrap(), made["key"].as_str().unwrap());
+    assert!(key.starts_with(&format!("pcs_{id}_")), "{made}");
+    let clients = app.http.get(format!("{}/admin/realms/default/clients", app.base)).bearer_auth(key).send().await;
+    assert_eq!(clients.unwrap().status(), StatusCode::OK, "the key works at the running server");
+
+    // Bad input: one line, nothing written.
+    assert!(one_line_error(&run(app.cli().args(["api-key", "create", "--name", "x", "--role", "nope"])))
+        .contains("no role \"nope\""));
+    assert!(one_line_error(&run(app.cli().args(["api-key", "create", "--name", "x", "--expires-in", "1"])))
+        .contains("--expires-in"));
+    let listed: Value = serde_json::from_slice(&run(app.cli().args(["api-key", "list", "--json"])).stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["roles"], json!(["realm-management:view-clients"]));
+    assert_eq!(listed[0]["projects"], json!(["alpha"]));
+    assert!(listed[0].get("key").is_none(), "never the key again");
+
+    let out = run(app.cli().args(["api-key", "update", id, "--name", "nightly-2", "--no-expiry"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed: Value = serde_json::from_slice(&run(app.cli().args(["api-key", "list", "--json"])).stdout).unwrap();
+    assert_eq!((listed[0]["name"].as_str(), listed[0]["expires_at"].is_null()), (Some("nightly-2"), true));
+    let out = run(app.cli().args(["api-key", "delete", id]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let clients = app.http.get(format!("{}/admin/realms/default/clients", app.base)).bearer_auth(key).send().await;
+    assert_eq!(clients.unwrap().status(), StatusCode::UNAUTHORIZED, "revoked at once");
+    assert!(one_line_error(&run(app.cli().args(["api-key", "revoke", id]))).contains("revoked already"));
 }

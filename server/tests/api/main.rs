@@ -7,11 +7,14 @@
 mod helpers;
 
 mod admin_api;
+mod api_keys;
 mod authorization_code;
 mod cli;
 mod client_credentials;
 mod console;
+mod console_activity;
 mod console_admin;
+mod console_users;
 mod device;
 mod discovery;
 mod introspection;
@@ -22,5 +25,6 @@ mod refresh;
 mod revocation;
 mod security;
 mod sign_in;
+mod signing_keys;
 mod token_errors;
 mod userinfo;

@@ -4,7 +4,7 @@
 
 use crate::{
     admin::{ClientPageView, Frame},
-    components::{field::Field, form::ConsoleForm},
+    components::{field::Field, form::ConsoleForm, secret::SecretOnce},
     pages::console::client::tab_href,
     text,
 };
@@ -21,7 +21,10 @@ pub fn CredentialsTab(frame: Frame, page: ClientPageView) -> impl IntoView {
     let can = frame.can("manage-clients");
     view! {
         {match secret {
-            Some(s) => view! { <SecretOnce secret=s/> }.into_any(),
+            Some(s) => view! {
+                <SecretOnce secret=s label="Client secret" id="client-secret"
+                    hint="Copy it now: it is not shown again. Portcullis keeps only a hash of it."/>
+            }.into_any(),
             None => view! {
                 <p>
                     "The secret is shown only once, when it is made. "
@@ -42,35 +45,4 @@ pub fn CredentialsTab(frame: Frame, page: ClientPageView) -> impl IntoView {
         })}
     }
     .into_any()
-}
-
-/// The new secret, with a copy button once the page is hydrated.
-#[component]
-fn SecretOnce(secret: String) -> impl IntoView {
-    let (hydrated, set_hydrated) = signal(false);
-    let (copied, set_copied) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
-    let value = secret.clone();
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let _ = window().navigator().clipboard().write_text(&value);
-            set_copied.set(true);
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (&value, set_copied);
-    };
-    view! {
-        <div class="secret">
-            <label for="client-secret">"Client secret"</label>
-            <div class="row">
-                <input id="client-secret" readonly value=secret class="mono" aria-describedby="secret-hint" size="50"/>
-                <Show when=move || hydrated.get()>
-                    <button type="button" class="secondary" on:click=copy.clone()>"Copy"</button>
-                </Show>
-                <span role="status" class="muted">{move || copied.get().then_some("Copied")}</span>
-            </div>
-            <p class="hint" id="secret-hint">"Copy it now: it is not shown again. Portcullis keeps only a hash of it."</p>
-        </div>
-    }
 }

@@ -3,7 +3,9 @@
 //! a server function and lays it out in `components::shell`; each change is a
 //! `components::form::ConsoleForm` posted to the page's own address.
 
+pub mod api_keys;
 pub mod api_reference;
+pub mod audit_log;
 pub mod client;
 pub mod client_audit;
 pub mod client_credentials;
@@ -14,10 +16,21 @@ pub mod client_roles;
 pub mod client_sessions;
 pub mod client_settings;
 pub mod clients;
+pub mod dashboard;
 pub mod not_built;
 pub mod projects;
 pub mod realm_settings;
 pub mod roles;
+pub mod sessions;
+pub mod signing_keys;
+pub mod user;
+pub mod user_consents;
+pub mod user_credentials;
+pub mod user_details;
+pub mod user_new;
+pub mod user_roles;
+pub mod user_sessions;
+pub mod users;
 
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -68,8 +81,40 @@ lazy_page!(
     ProjectsRoute => projects::Projects
 );
 lazy_page!(
+    /// `/admin/:realm/console/signing-keys`.
+    SigningKeysRoute => signing_keys::SigningKeys
+);
+lazy_page!(
+    /// `/admin/:realm/console/api-keys`.
+    ApiKeysRoute => api_keys::ApiKeys
+);
+lazy_page!(
     /// `/admin/:realm/console/api`.
     ApiReferenceRoute => api_reference::ApiReference
+);
+lazy_page!(
+    /// `/admin/:realm/console/users`.
+    UsersRoute => users::Users
+);
+lazy_page!(
+    /// `/admin/:realm/console/users/new`.
+    UserNewRoute => user_new::UserNew
+);
+lazy_page!(
+    /// `/admin/:realm/console/users/:id/:tab`.
+    UserRoute => user::UserPage
+);
+lazy_page!(
+    /// `/admin/:realm/console/audit-log`.
+    AuditLogRoute => audit_log::AuditLog
+);
+lazy_page!(
+    /// `/admin/:realm/console/sessions`.
+    SessionsRoute => sessions::Sessions
+);
+lazy_page!(
+    /// `/admin/:realm/console/dashboard`.
+    DashboardRoute => dashboard::Dashboard
 );
 lazy_page!(
     /// `/admin/:realm/console/:section`, the sections not built yet.

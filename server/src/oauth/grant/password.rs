@@ -47,6 +47,11 @@ pub async fn handle(
     let user = brute_force::password_login(state, realm, &req.username, &req.password, ip)
         .await
         .map_err(|e| OAuthError::invalid_grant(e.message()))?;
+    // A temporary password must be replaced on the sign-in page first (Keycloak answers so
+    // while a required action is pending).
+    if user.password_temporary {
+        return Err(OAuthError::invalid_grant("Account is not fully set up"));
+    }
     let session = sso::new_session_row(&user, now, &ip.to_string(), None);
     let family_id = random_token::<16>();
     let mut tx = state.db.begin().await?;
