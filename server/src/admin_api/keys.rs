@@ -148,10 +148,7 @@ pub async fn list(
 ) -> Result<Json<KeysMetadataRepresentation>, ApiError> {
     let view = s.manager.list_keys(&realm, &a).await?;
     let active = view.keys.iter().filter(|k| k.state == KeyState::Active).map(|k| (k.alg.clone(), k.kid.clone()));
-    Ok(Json(KeysMetadataRepresentation {
-        active: active.collect(),
-        keys: view.keys.iter().map(metadata).collect(),
-    }))
+    Ok(Json(KeysMetadataRepresentation { active: active.collect(), keys: view.keys.iter().map(metadata).collect() }))
 }
 
 /// Rotate signing keys (`manage-realm`)

@@ -68,7 +68,14 @@ pub async fn run(m: &Manager, cmd: KeyCommand) -> Result<(), CliError> {
             } else {
                 for k in &view.keys {
                     let retire = k.retire_at.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
-                    println!("{}\t{}\t{}\tsigns from {}\tretires {}", k.kid, k.alg, k.state.as_str(), k.active_from, retire);
+                    println!(
+                        "{}\t{}\t{}\tsigns from {}\tretires {}",
+                        k.kid,
+                        k.alg,
+                        k.state.as_str(),
+                        k.active_from,
+                        retire
+                    );
                 }
             }
         }

@@ -55,7 +55,10 @@ pub async fn change(Path(realm): Path<String>, posted: Posted) -> Response {
             Ok(alg) => m.rotate_keys(&realm, Some(alg), actor).await.map(|keys| {
                 let k = &keys[0];
                 match k.active_from <= posted.state().now() {
-                    true => format!("Rotated {}: key {} signs now; the old key verifies until its tokens expire.", k.alg, k.kid),
+                    true => format!(
+                        "Rotated {}: key {} signs now; the old key verifies until its tokens expire.",
+                        k.alg, k.kid
+                    ),
                     false => format!(
                         "Rotated {}: key {} is published and signs from {}.",
                         k.alg,

@@ -118,9 +118,9 @@ pub fn states(rows: Vec<KeyRow>, now: i64) -> Vec<KeyInfo> {
 
 /// Parses an algorithm name given by a person.
 pub fn parse_alg(alg: &str) -> Result<SigningAlg, ManageError> {
-    alg.trim().parse().map_err(|_| {
-        ManageError::Invalid(format!("unknown algorithm {alg:?}: use ES256, RS256 or EdDSA"))
-    })
+    alg.trim()
+        .parse()
+        .map_err(|_| ManageError::Invalid(format!("unknown algorithm {alg:?}: use ES256, RS256 or EdDSA")))
 }
 
 async fn generate(algs: Vec<SigningAlg>) -> Result<Vec<GeneratedKey>, ManageError> {

@@ -93,7 +93,7 @@ impl Realm {
             .map(|(alg, mut keys)| {
                 // A key not yet replaced before the keys it replaced (they may start signing in
                 // the same second), then the latest to start signing, then the newest.
-                keys.sort_by(|a, b| b.0.cmp(&a.0));
+                keys.sort_by_key(|k| std::cmp::Reverse(k.0));
                 (alg, keys.into_iter().map(|((_, from, _), signer)| (from, signer)).collect())
             })
             .collect();

@@ -31,8 +31,7 @@ impl std::fmt::Debug for KeyRow {
     }
 }
 
-const COLUMNS: &str =
-    "kid, realm_id, alg, status, private_key_enc, public_jwk, created_at, retire_at, active_from";
+const COLUMNS: &str = "kid, realm_id, alg, status, private_key_enc, public_jwk, created_at, retire_at, active_from";
 
 /// Inserts a key.
 pub async fn insert(c: &mut impl Executes, k: &KeyRow) -> sqlx::Result<()> {
@@ -53,7 +52,9 @@ pub async fn published(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Ve
 
 /// Every key of the realm, retired ones included, newest first.
 pub async fn all(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<KeyRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM signing_keys WHERE realm_id = $1 ORDER BY active_from DESC, created_at DESC, kid");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM signing_keys WHERE realm_id = $1 ORDER BY active_from DESC, created_at DESC, kid"
+    );
     on!(c, e => sqlx::query_as(&sql).bind(realm_id).fetch_all(e).await)
 }
 

@@ -89,8 +89,10 @@ async fn a_rotation_publishes_first_and_switches_after_the_delay(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{body}");
     let new = &body.as_array().unwrap()[0];
     let new_kid = new["kid"].as_str().unwrap().to_owned();
-    assert_eq!((new["algorithm"].as_str(), new["status"].as_str(), new["state"].as_str()),
-        (Some("ES256"), Some("PASSIVE"), Some("Published")));
+    assert_eq!(
+        (new["algorithm"].as_str(), new["status"].as_str(), new["state"].as_str()),
+        (Some("ES256"), Some("PASSIVE"), Some("Published"))
+    );
     assert_eq!(new["activeFrom"], json!((app.clock.now() + 3600) * 1000));
 
     let published = jwks(&app).await;
@@ -105,7 +107,10 @@ async fn a_rotation_publishes_first_and_switches_after_the_delay(app: TestApp) {
     let (_, listed) = call(app.http.get(api(&app, "/keys")).bearer_auth(&token)).await;
     assert_eq!(listed["active"]["ES256"], old_kid.as_str());
     let state = |kid: &str| {
-        listed["keys"].as_array().unwrap().iter().find(|k| k["kid"] == kid).unwrap()["state"].as_str().unwrap().to_owned()
+        listed["keys"].as_array().unwrap().iter().find(|k| k["kid"] == kid).unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     };
     assert_eq!((state(&old_kid), state(&new_kid)), ("Active".to_owned(), "Published".to_owned()));
     assert!(listed["keys"][0]["publicKey"].as_str().is_some_and(|k| !k.is_empty()));
@@ -242,7 +247,8 @@ async fn viewing_and_rotating_keys_take_their_permissions(app: TestApp) {
     let doc: Value =
         app.http.get(format!("{}/admin/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
     let paths = doc["paths"].as_object().unwrap();
-    for p in ["/admin/realms/{realm}/keys", "/admin/realms/{realm}/keys/rotate", "/admin/realms/{realm}/keys/rotation"] {
+    for p in ["/admin/realms/{realm}/keys", "/admin/realms/{realm}/keys/rotate", "/admin/realms/{realm}/keys/rotation"]
+    {
         assert!(paths.contains_key(p), "{p} missing");
     }
 }
@@ -295,7 +301,11 @@ async fn two_instances_switch_to_a_rotated_key_together(app: TestApp) {
 async fn the_cli_lists_rotates_and_updates_keys(app: TestApp) {
     let run = |args: &[&str]| {
         let out = app.cli().args(args).output().unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let (ok, out, err) = run(&["key", "update", "--realm", "default", "--publish-delay", "0", "--rotation-days", "30"]);
     assert!(ok, "{err}");
@@ -314,7 +324,8 @@ async fn the_cli_lists_rotates_and_updates_keys(app: TestApp) {
     assert_eq!((listed["rotation_days"].as_i64(), listed["publish_delay"].as_i64()), (Some(30), Some(0)));
     let keys = listed["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 4);
-    let eddsa: Vec<&str> = keys.iter().filter(|k| k["algorithm"] == "EdDSA").map(|k| k["status"].as_str().unwrap()).collect();
+    let eddsa: Vec<&str> =
+        keys.iter().filter(|k| k["algorithm"] == "EdDSA").map(|k| k["status"].as_str().unwrap()).collect();
     assert_eq!(eddsa, ["Active", "Retiring"], "no delay: the new key signs at once");
     // The CLI's rotation reaches the running server through the change log.
     let new_kid = rotated[0]["kid"].as_str().unwrap().to_owned();
