@@ -32,7 +32,7 @@ pub fn thousands(n: i64) -> String {
     let digits = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -182,11 +182,8 @@ pub fn HBars(#[prop(into)] id: String, #[prop(into)] title: String, items: Vec<(
         .map(|(i, (name, v))| {
             let y = 2.0 + i as f64 * row_h;
             let w = ((W - label_w - 60.0) * *v as f64 / top as f64).max(1.0);
-            let shown: String = if name.chars().count() > 22 {
-                name.chars().take(21).chain(['…']).collect()
-            } else {
-                name.clone()
-            };
+            let shown: String =
+                if name.chars().count() > 22 { name.chars().take(21).chain(['…']).collect() } else { name.clone() };
             view! {
                 <text x=label_w - 8.0 y=y + 17.0 text-anchor="end" class="label">{shown}</text>
                 <rect x=label_w y=y + 4.0 width=w height=row_h - 8.0 fill=COLOURS[i % COLOURS.len()] rx="2"/>

@@ -114,7 +114,5 @@ pub async fn auth_failure_stats(
     let to = q.to.map(|ms| ms.div_euclid(1000)).unwrap_or_else(|| s.now() + 1);
     let from = q.from.map(|ms| ms.div_euclid(1000)).unwrap_or(to - 24 * 3600);
     let failures = s.manager.auth_failures(&realm, from, to, q.interval.unwrap_or(3600), &a).await?;
-    Ok(Json(
-        failures.into_iter().map(|f| AuthFailures { time: f.at * 1000, kind: f.kind, count: f.count }).collect(),
-    ))
+    Ok(Json(failures.into_iter().map(|f| AuthFailures { time: f.at * 1000, kind: f.kind, count: f.count }).collect()))
 }

@@ -105,8 +105,7 @@ pub async fn audit_events(
     let (first, max) = (query_number(&q, "first", 0), query_number(&q, "max", 100).clamp(1, 1000));
     let page = s.manager.search_audit(&realm, &filter, first, max, &a).await?;
     if text("format").as_deref() == Some("jsonl") {
-        let body: String =
-            page.events.iter().map(|e| crate::console::activity::jsonl_line(e) + "\n").collect();
+        let body: String = page.events.iter().map(|e| crate::console::activity::jsonl_line(e) + "\n").collect();
         return Ok(([(axum::http::header::CONTENT_TYPE, "application/x-ndjson")], body).into_response());
     }
     Ok(Json(

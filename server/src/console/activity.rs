@@ -9,9 +9,7 @@ use crate::{
     store::audit::{AuditFilter, AuditRow},
 };
 use app::{
-    admin::{
-        AuditLogView, AuditQueryView, AuditRowView, DashboardView, RealmSessionView, SeriesView, SessionsView,
-    },
+    admin::{AuditLogView, AuditQueryView, AuditRowView, DashboardView, RealmSessionView, SeriesView, SessionsView},
     components::shell::console_href,
     pages::console::{audit_log::PAGE as AUDIT_PAGE, sessions::PAGE as SESSIONS_PAGE},
     text::parse_datetime_local,
@@ -92,19 +90,14 @@ impl Console {
         let kinds = m.audit_kinds(realm, &admin.actor).await.map_err(super::service::shown)?;
         let retention_days = m.audit_retention(realm, &admin.actor).await.map_err(super::service::shown)?;
         let first = q.first.max(0);
-        let mut view = AuditLogView {
-            events: vec![],
-            total: 0,
-            first,
-            max: AUDIT_PAGE,
-            kinds,
-            retention_days,
-            error: None,
-        };
+        let mut view =
+            AuditLogView { events: vec![], total: 0, first, max: AUDIT_PAGE, kinds, retention_days, error: None };
         match filter_of(q) {
             Ok(filter) => {
-                let page =
-                    m.search_audit(realm, &filter, first, AUDIT_PAGE, &admin.actor).await.map_err(super::service::shown)?;
+                let page = m
+                    .search_audit(realm, &filter, first, AUDIT_PAGE, &admin.actor)
+                    .await
+                    .map_err(super::service::shown)?;
                 view.events = page.events.into_iter().map(row_view).collect();
                 view.total = page.total;
             }
@@ -140,9 +133,19 @@ impl Console {
         })
     }
 
-    pub(super) async fn dashboard_view(&self, parts: &Parts, realm: &str, range: &str) -> Result<DashboardView, String> {
+    pub(super) async fn dashboard_view(
+        &self,
+        parts: &Parts,
+        realm: &str,
+        range: &str,
+    ) -> Result<DashboardView, String> {
         let admin = self.actor(parts).await?;
-        let d = self.state.manager.dashboard(realm, Range::parse(range), &admin.actor).await.map_err(super::service::shown)?;
+        let d = self
+            .state
+            .manager
+            .dashboard(realm, Range::parse(range), &admin.actor)
+            .await
+            .map_err(super::service::shown)?;
         let series = |name: &str, counts: Vec<i64>| SeriesView { name: name.to_owned(), counts };
         Ok(DashboardView {
             range: d.range.name().to_owned(),
@@ -210,7 +213,9 @@ pub async fn export(
     let admin = match signed_in(&state, &session).await {
         Ok(Some(a)) => a,
         Ok(None) => return (StatusCode::UNAUTHORIZED, "Sign in to use the admin console.\n").into_response(),
-        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{}\n", super::service::shown(e))).into_response(),
+        Err(e) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, format!("{}\n", super::service::shown(e))).into_response()
+        }
     };
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
     let query = AuditQueryView {
@@ -250,7 +255,10 @@ pub async fn export(
         }
         first += n;
     }
-    let file = format!("attachment; filename=\"audit-{}.jsonl\"", realm.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
+    let file = format!(
+        "attachment; filename=\"audit-{}.jsonl\"",
+        realm.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
+    );
     (
         [
             (header::CONTENT_TYPE, "application/x-ndjson".to_owned()),

@@ -262,7 +262,8 @@ async fn sessions_are_listed_and_revoked_by_those_allowed(app: TestApp) {
     let of_ann = list.as_array().unwrap().iter().find(|s| s["username"] == "ann").unwrap();
     assert!(of_ann["clients"].as_object().unwrap().values().any(|c| c == "web"));
     let ann_session = of_ann["id"].as_str().unwrap().to_owned();
-    let paged: Value = app.http.get(format!("{url}?first=1&max=1")).bearer_auth(&viewer).send().await.unwrap().json().await.unwrap();
+    let paged: Value =
+        app.http.get(format!("{url}?first=1&max=1")).bearer_auth(&viewer).send().await.unwrap().json().await.unwrap();
     assert_eq!(paged.as_array().unwrap().len(), 1);
 
     // A viewer may not revoke; one who manages users may.

@@ -33,10 +33,9 @@ pub fn Dashboard() -> impl IntoView {
     // Bumped by a timer that exists only in the browser: the server renders once.
     let tick = RwSignal::new(0u64);
     Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(
-            move || tick.update(|t| *t += 1),
-            std::time::Duration::from_secs(REFRESH_SECONDS),
-        ) {
+        if let Ok(handle) =
+            set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(REFRESH_SECONDS))
+        {
             on_cleanup(move || handle.clear());
         }
     });
@@ -44,9 +43,7 @@ pub fn Dashboard() -> impl IntoView {
         move || (realm(), range(), key(), tick.get()),
         |(realm, range, _, _)| console_dashboard(realm, range),
     );
-    console_page("Dashboard", data, move |frame, d| {
-        (vec![("Dashboard".to_owned(), None)], view! { <Board frame d/> })
-    })
+    console_page("Dashboard", data, move |frame, d| (vec![("Dashboard".to_owned(), None)], view! { <Board frame d/> }))
 }
 
 /// The label of interval `i` of `d`, in UTC.

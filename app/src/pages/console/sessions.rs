@@ -104,7 +104,8 @@ fn SessionList(frame: Frame, list: SessionsView, revoking: Option<String>) -> im
             }
         })
         .collect_view();
-    let revoke_all = (can && list.total > 0).then(|| view! { <a class="button danger" href=ask("all")>"Revoke all"</a> });
+    let revoke_all =
+        (can && list.total > 0).then(|| view! { <a class="button danger" href=ask("all")>"Revoke all"</a> });
     view! {
         <div class="page-head"><h1>"Sessions"</h1>{revoke_all}</div>
         <p class="muted">"Users signed in to this realm through the browser (single sign-on), with the clients they use."</p>
