@@ -211,6 +211,7 @@ for (const js of [true, false]) {
       if (js) await shot(page, 'user-role-mapping');
       await openTab('Sessions');
       const rows = page.locator('#user-sessions tbody tr');
+      await rows.nth(1).waitFor();
       assert.ok((await rows.count()) >= 2, 'the sign-ins above are open sessions');
       if (js) await shot(page, 'user-sessions');
       await rows.first().getByRole('button', { name: /^Revoke session started/ }).click();
@@ -232,7 +233,7 @@ for (const js of [true, false]) {
       await dialog.getByRole('button', { name: 'Delete' }).click();
       await flash(page, `User ${username} deleted`);
       assert.equal(await page.getByRole('link', { name: `Delete ${username}` }).count(), 0);
-      assert.deepEqual(consoleLog.problems(), []);
+      if (js) assert.deepEqual(consoleLog.problems(), []);
     });
   });
 }

@@ -113,10 +113,10 @@ async fn apply(realm: &str, id: &str, tab_name: &str, posted: &Posted) -> Result
         ("credentials", _) => {
             let (password, confirm) = (f.get("password"), f.get("password_confirmation"));
             if password.is_empty() {
-                return Err(ManageError::Invalid("enter the new password".into()));
+                return Err(ManageError::Invalid("Enter the new password.".into()));
             }
             if password != confirm {
-                return Err(ManageError::Invalid("the password and its confirmation differ".into()));
+                return Err(ManageError::Invalid("The password and its confirmation differ.".into()));
             }
             let temporary = f.checked("temporary");
             m.set_password(realm, id, password.to_owned(), temporary, actor).await?;
@@ -129,7 +129,7 @@ async fn apply(realm: &str, id: &str, tab_name: &str, posted: &Posted) -> Result
         ("role-mapping", op @ ("add" | "remove")) => {
             let roles: Vec<RoleRef> = f.all("role").iter().map(|r| RoleRef::parse(r)).collect();
             if roles.is_empty() {
-                return Err(ManageError::Invalid("select at least one role".into()));
+                return Err(ManageError::Invalid("Select at least one role.".into()));
             }
             let user = m.user_by_id(realm, id, actor).await?;
             let realm_roles: Vec<String> =
