@@ -14,16 +14,17 @@ const LEFT: f64 = 40.0;
 const BOTTOM: f64 = 24.0;
 const TOP: f64 = 10.0;
 
-/// A round upper bound for the y axis: 1, 2, 5 × 10ⁿ.
-fn nice_max(max: i64) -> i64 {
-    let mut step = 1;
+/// The y axis's step between its four grid lines: 1, 2 or 5 × 10ⁿ, so that four steps hold
+/// `max`.
+fn step_for(max: i64) -> i64 {
+    let mut scale = 1;
     loop {
         for m in [1, 2, 5] {
-            if m * step >= max.max(1) {
-                return m * step;
+            if 4 * m * scale >= max.max(1) {
+                return m * scale;
             }
         }
-        step *= 10;
+        scale *= 10;
     }
 }
 
@@ -68,20 +69,25 @@ pub fn StackedBars(
     #[prop(into)] title: String,
     labels: Vec<String>,
     series: Vec<SeriesView>,
+    /// Drawn for a whole row of the page rather than half of one.
+    #[prop(optional)]
+    wide: bool,
 ) -> impl IntoView {
+    let width = if wide { 1000.0 } else { W };
     let n = labels.len().max(1);
     let totals: Vec<i64> = (0..n).map(|i| series.iter().map(|s| s.counts.get(i).copied().unwrap_or(0)).sum()).collect();
-    let top = nice_max(totals.iter().copied().max().unwrap_or(0));
-    let (plot_w, plot_h) = (W - LEFT - 8.0, H - TOP - BOTTOM);
+    let step = step_for(totals.iter().copied().max().unwrap_or(0));
+    let top = 4 * step;
+    let (plot_w, plot_h) = (width - LEFT - 8.0, H - TOP - BOTTOM);
     let slot = plot_w / n as f64;
     let bar = (slot * 0.72).max(1.0);
     let y = move |v: i64| TOP + plot_h - plot_h * v as f64 / top as f64;
     let grid = (0..=4)
         .map(|k| {
-            let v = top * k / 4;
+            let v = step * k;
             let at = y(v);
             view! {
-                <line x1=LEFT x2=W - 8.0 y1=at y2=at class="grid"/>
+                <line x1=LEFT x2=width - 8.0 y1=at y2=at class="grid"/>
                 <text x=LEFT - 6.0 y=at + 4.0 text-anchor="end" class="tick">{thousands(v)}</text>
             }
         })
@@ -110,7 +116,7 @@ pub fn StackedBars(
         .map(|i| {
             let x = LEFT + slot * i as f64 + slot / 2.0;
             let anchor = if i == 0 { "start" } else if i == n - 1 { "end" } else { "middle" };
-            let x = if i == 0 { LEFT } else if i == n - 1 { W - 8.0 } else { x };
+            let x = if i == 0 { LEFT } else if i == n - 1 { width - 8.0 } else { x };
             view! { <text x=x y=H - 6.0 text-anchor=anchor class="tick">{labels.get(i).cloned().unwrap_or_default()}</text> }
         })
         .collect_view();
@@ -142,12 +148,12 @@ pub fn StackedBars(
     view! {
         <figure class="chart" id=id.clone()>
             <figcaption>{title.clone()}</figcaption>
-            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-labelledby=labelled class="bars">
+            <svg viewBox=format!("0 0 {width} {H}") role="img" aria-labelledby=labelled class="bars">
                 <title id=title_id>{title.clone()}</title>
                 <desc id=desc_id>{described}</desc>
                 {grid}
                 {rects}
-                <line x1=LEFT x2=W - 8.0 y1=TOP + plot_h y2=TOP + plot_h class="axis"/>
+                <line x1=LEFT x2=width - 8.0 y1=TOP + plot_h y2=TOP + plot_h class="axis"/>
                 {marks}
             </svg>
             <ul class="legend">{legend}{empty}</ul>
@@ -173,21 +179,21 @@ pub fn HBars(#[prop(into)] id: String, #[prop(into)] title: String, items: Vec<(
             items.iter().map(|(n, v)| format!("{n} {}", thousands(*v))).collect::<Vec<_>>().join(", ")
         ),
     };
-    let row_h = 26.0;
+    let (w, row_h) = (480.0, 30.0);
     let h = (items.len().max(1) as f64) * row_h + 4.0;
-    let label_w = 170.0;
+    let label_w = 150.0;
     let rows = items
         .iter()
         .enumerate()
         .map(|(i, (name, v))| {
             let y = 2.0 + i as f64 * row_h;
-            let w = ((W - label_w - 60.0) * *v as f64 / top as f64).max(1.0);
+            let bar = ((w - label_w - 60.0) * *v as f64 / top as f64).max(1.0);
             let shown: String =
                 if name.chars().count() > 22 { name.chars().take(21).chain(['…']).collect() } else { name.clone() };
             view! {
-                <text x=label_w - 8.0 y=y + 17.0 text-anchor="end" class="label">{shown}</text>
-                <rect x=label_w y=y + 4.0 width=w height=row_h - 8.0 fill=COLOURS[i % COLOURS.len()] rx="2"/>
-                <text x=label_w + w + 6.0 y=y + 17.0 class="value">{thousands(*v)}</text>
+                <text x=label_w - 8.0 y=y + 20.0 text-anchor="end" class="label">{shown}</text>
+                <rect x=label_w y=y + 4.0 width=bar height=row_h - 8.0 fill=COLOURS[i % COLOURS.len()] rx="2"/>
+                <text x=label_w + bar + 6.0 y=y + 20.0 class="value">{thousands(*v)}</text>
             }
         })
         .collect_view();
@@ -199,7 +205,7 @@ pub fn HBars(#[prop(into)] id: String, #[prop(into)] title: String, items: Vec<(
     view! {
         <figure class="chart" id=id.clone()>
             <figcaption>{title.clone()}</figcaption>
-            <svg viewBox=format!("0 0 {W} {h}") role="img" aria-labelledby=labelled class="hbars">
+            <svg viewBox=format!("0 0 {w} {h}") role="img" aria-labelledby=labelled class="hbars">
                 <title id=title_id>{title.clone()}</title>
                 <desc id=desc_id>{described}</desc>
                 {rows}

@@ -110,7 +110,7 @@ fn Board(frame: Frame, d: DashboardView) -> impl IntoView {
         </div>
         <div class="charts">
             <StackedBars id="chart-grants" title=format!("Tokens issued per grant, {}", period.to_lowercase())
-                labels=labels.clone() series=d.per_grant/>
+                labels=labels.clone() series=d.per_grant wide=true/>
             <HBars id="chart-clients" title=format!("Tokens issued per client, {}", period.to_lowercase()) items=top/>
             <StackedBars id="chart-failures"
                 title=format!("Sign-in and client authentication failures, {}", period.to_lowercase())

@@ -108,7 +108,7 @@ fn SessionList(frame: Frame, list: SessionsView, revoking: Option<String>) -> im
         (can && list.total > 0).then(|| view! { <a class="button danger" href=ask("all")>"Revoke all"</a> });
     view! {
         <div class="page-head"><h1>"Sessions"</h1>{revoke_all}</div>
-        <p class="muted">"Users signed in to this realm through the browser (single sign-on), with the clients they use."</p>
+        <p class="muted">"The realm's open single sign-on sessions: who signed in, from where, and the clients holding their tokens."</p>
         {confirm}
         <table class="list" id="sessions">
             <caption class="visually-hidden">"Open single sign-on sessions, newest first"</caption>
