@@ -23,6 +23,10 @@ before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   server = await startServer();
   server.cli(['admin', 'create', '--username', ADMIN, '--password-stdin'], { input: `${PASSWORD}\n` });
+  server.cli(
+    ['user', 'create', '--realm', 'default', '--username', 'viewer', '--role', 'view-realm', '--password-stdin'],
+    { input: `${PASSWORD}\n` },
+  );
   secret = JSON.parse(
     server.cli(['client', 'create', '--realm', 'default', '--template', 'service', '--client-id', 'key-job', '--json']),
   ).client_secret;
@@ -58,9 +62,9 @@ function verifies(jwt, jwks) {
   return verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'));
 }
 
-async function signIn(page) {
-  await page.goto(`${server.baseUrl}/admin/login`);
-  await page.getByLabel('Username').fill(ADMIN);
+async function signIn(page, username = ADMIN, realm = undefined) {
+  await page.goto(`${server.baseUrl}/admin/login${realm ? `?realm=${realm}` : ''}`);
+  await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await Promise.all([page.waitForURL(/\/console\//), page.getByRole('button', { name: 'Sign in' }).click()]);
 }
@@ -117,6 +121,21 @@ for (const js of [true, false]) {
       assert.equal(await row(header(afterwards).kid).locator('td.status').textContent(), 'Active');
       assert.equal(await row(header(before).kid).locator('td.status').textContent(), 'Retiring');
       if (js) await page.screenshot({ path: join(SHOTS, 'signing-keys.png'), fullPage: true });
+
+      // With a delay, a rotated key is Published first and the current key keeps signing.
+      await page.getByLabel('Publish delay (seconds)').fill('3600');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await flash(page, 'published 3600 seconds before they sign');
+      await page.getByRole('button', { name: 'Rotate RS256' }).click();
+      await flash(page, 'is published and signs from');
+      const published = (await page.locator('#flash').textContent()).match(/key (\S+) is published/)[1];
+      assert.equal(await row(published).locator('td.status').textContent(), 'Published');
+      const rs256 = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'RS256', exact: true }) });
+      const states = await rs256.locator('td.status').allTextContents();
+      assert.equal(states.filter((s) => s === 'Active').length, 1, 'the current RS256 key still signs');
+      const later = await accessToken();
+      assert.equal(header(later).kid, header(afterwards).kid, 'ES256 untouched');
+      if (!js) await page.screenshot({ path: join(SHOTS, 'signing-keys-published.png'), fullPage: true });
     });
 
     if (js) {
@@ -126,3 +145,23 @@ for (const js of [true, false]) {
     }
   });
 }
+
+describe('a view-realm administrator sees the keys and cannot rotate', () => {
+  let context;
+  after(async () => {
+    await context?.close().catch(() => {});
+  });
+
+  it('no Rotate buttons, the settings read-only', async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    await signIn(page, 'viewer', 'default');
+    await page.goto(`${server.baseUrl}/admin/default/console/signing-keys`);
+    await page.getByRole('heading', { name: 'Signing Keys', level: 1 }).waitFor();
+    await page.locator('#signing-keys tbody tr').first().waitFor();
+    assert.equal(await page.getByRole('button', { name: /^Rotate/ }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Save' }).count(), 0);
+    assert.equal(await page.getByLabel('Publish delay (seconds)').isDisabled(), true);
+  });
+});

@@ -50,11 +50,13 @@ pub struct KeyMetadataRepresentation {
     pub kind: String,
     pub algorithm: String,
     /// The public key, base64 DER (SubjectPublicKeyInfo).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
     /// Always `SIG`.
     #[serde(rename = "use")]
     pub usage: String,
     /// When the key leaves the JWKS, milliseconds since the epoch (absent while it is current).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<i64>,
     /// Portcullis: `Active`, `Published`, `Retiring` or `Retired`.
     pub state: String,

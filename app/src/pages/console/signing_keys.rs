@@ -32,8 +32,10 @@ fn KeyList(frame: Frame, keys: SigningKeysView) -> impl IntoView {
     let can = frame.can("manage-realm");
     let here = console_href(&frame.realm, "signing-keys");
     let delay = match keys.publish_delay {
-        0 => "at once (the publish delay is 0)".to_owned(),
-        s => format!("{} later (the publish delay)", text::duration(s)),
+        0 => " The publish delay is 0: a new key signs at once, and relying parties that cache the JWKS may \
+              refuse its first tokens until they fetch it again."
+            .to_owned(),
+        s => format!(" The publish delay is {}.", text::duration(s)),
     };
     let rotate = can.then(|| {
         ALGS.iter()
@@ -80,9 +82,10 @@ fn KeyList(frame: Frame, keys: SigningKeysView) -> impl IntoView {
         <div class="page-head"><h1>"Signing Keys"</h1></div>
         <p class="muted">
             "Tokens are signed with the realm's Active key of their algorithm; relying parties check them against the "
-            "published keys (the JWKS). " <strong>"Rotate"</strong> " publishes a new key now and switches signing to it "
-            {delay} ", so relying parties that cache the JWKS have it before any token signed with it. The replaced key "
-            "keeps verifying until every token it signed has expired, then leaves the JWKS (Retired)."
+            "published keys (the JWKS). " <strong>"Rotate"</strong> " publishes a new key now (Published) and switches "
+            "signing to it after the publish delay, so relying parties that cache the JWKS have it before any token "
+            "signed with it. The replaced key keeps verifying (Retiring) until every token it signed has expired, then "
+            "leaves the JWKS (Retired)." {delay}
         </p>
         {rotate.map(|forms| view! { <div class="row" role="group" aria-label="Rotate">{forms}</div> })}
         <table class="list" id="signing-keys">
