@@ -22,6 +22,9 @@ pub fn error_message(code: &str, retry: Option<i64>) -> String {
         "expired" => "This sign-in request has expired. Go back to the application and start again.".into(),
         "forbidden" => "This account may not use the admin console.".into(),
         "internal" => "Sign-in is unavailable right now. Please try again.".into(),
+        "temporary" => "Your password is temporary: choose a new one on your realm's sign-in page first \
+                        (/realms/{realm}/login), then sign in here."
+            .into(),
         "password-expired" => "Too much time passed since you signed in. Please sign in again.".into(),
         _ => "Invalid username or password.".into(),
     }

@@ -119,6 +119,11 @@ pub async fn sign_in(
         }
         Err(_) => return back("invalid"),
     };
+    // A temporary password is replaced on the realm's own sign-in page first (the step lives
+    // there, with the realm's policy); until then it opens nothing here.
+    if user.password_temporary {
+        return back("temporary");
+    }
     let permissions = match state.manager.permissions_of(&user).await {
         Ok(p) => p,
         Err(e) => {

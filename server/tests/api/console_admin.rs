@@ -535,7 +535,10 @@ async fn project_access_and_sessions_tabs(app: TestApp) {
 
 async fn sections_to_come_say_so_and_unknown_ones_are_404(app: TestApp) {
     let console = Console::root(&app).await;
-    assert!(console.page("client-scopes").await.contains("This section is not built yet"));
+    // Whichever section is still to come (sections get built one by one).
+    if let Some((_, path, _)) = ::app::components::shell::SECTIONS.iter().find(|(_, _, built)| !built) {
+        assert!(console.page(path).await.contains("This section is not built yet"), "{path}");
+    }
     let res = console.http.get(console.url("no-such-section")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(res.text().await.unwrap().contains("There is no such page."));

@@ -420,6 +420,19 @@ async fn a_temporary_password_is_replaced_at_the_next_sign_in(app: TestApp) {
     )
     .await;
     assert_eq!(body["error_description"], "Account is not fully set up");
+    // Nor does the admin console let the password in (for a user who administers the realm).
+    let grant = [("realm-management".to_owned(), "view-users".to_owned())];
+    app.manager.set_user_roles("default", "gina", &[], &grant, true, &operator()).await.unwrap();
+    let admin = app.browser();
+    let login = admin.get(format!("{}/admin/login?realm=default", app.base)).send().await.unwrap();
+    let form = [
+        ("username", "gina".to_owned()),
+        ("password", "temporary pass 1".to_owned()),
+        ("realm", "default".to_owned()),
+        ("csrf", hidden_field(&login.text().await.unwrap(), "csrf").unwrap()),
+    ];
+    let res = admin.post(format!("{}/admin/login", app.base)).form(&form).send().await.unwrap();
+    assert!(res.headers()[header::LOCATION].to_str().unwrap().contains("error=temporary"));
     // Sign in: the right temporary password leads to Update password, not to the app.
     let browser = app.browser();
     let pkce = Pkce::new();
@@ -468,6 +481,8 @@ async fn a_temporary_password_is_replaced_at_the_next_sign_in(app: TestApp) {
         "invalid_grant",
     )
     .await;
+    app.clock.advance(5);
+    Console::sign_in(&app, Some("default"), "gina", "a brand new password").await;
     // Posting the form with nothing pending (a fresh browser) asks to sign in again.
     let other = app.browser();
     let login = other.get(app.realm_url("default", "/login")).send().await.unwrap().text().await.unwrap();
