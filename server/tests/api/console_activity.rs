@@ -19,8 +19,6 @@ crate::db_tests!(
     the_dashboard_counts_tokens_as_they_are_issued,
 );
 
-const TOKEN: &str = "/protocol/openid-connect/token";
-
 /// A signed-in console session of the superuser `root`.
 struct Console<'a> {
     app: &'a TestApp,
@@ -328,4 +326,53 @@ async fn the_dashboard_counts_tokens_as_they_are_issued(app: TestApp) {
     assert!(page.contains("<desc id=\"chart-grants-desc\">None in this period.</desc>"));
     let page = console.page("dashboard").await;
     assert!(page.contains("3 in all: client_credentials 3."));
+}
+
+/// The command line: `audit list` (JSON lines with --json), `audit retention`, `session list`
+/// and `session delete`.
+mod command_line {
+    use crate::helpers::*;
+    use serde_json::Value;
+
+    crate::db_tests!(real_time: the_cli_lists_the_audit_log_and_ends_sessions);
+
+    fn run(app: &TestApp, args: &[&str]) -> String {
+        let out = app.cli().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    async fn the_cli_lists_the_audit_log_and_ends_sessions(app: TestApp) {
+        app.create_user("ann", "a long password").await;
+        let web = app.password_client("web", "https://app.example/cb").await;
+        let form = [("grant_type", "password"), ("username", "ann"), ("password", "a long password")];
+        let signed_in: Value = app.post_form("default", TOKEN, Some(&web), &form).await.json().await.unwrap();
+
+        let out = run(&app, &["audit", "list", "--realm", "default", "--kind", "client.created", "--json"]);
+        let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0]["type"], "client.created");
+        assert_eq!(lines[0]["clientId"], "web");
+        let out = run(&app, &["audit", "list", "--actor", "ann", "--since", "2000-01-01T00:00", "--json"]);
+        assert!(out.lines().count() >= 1, "ann's sign-in");
+        assert!(out.lines().all(|l| serde_json::from_str::<Value>(l).unwrap()["actor"] == "ann"));
+        let bad = app.cli().args(["audit", "list", "--since", "last week"]).output().unwrap();
+        assert!(!bad.status.success());
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("--since"));
+        assert!(run(&app, &["audit", "retention", "--days", "30"]).contains("kept 30 days"));
+
+        let out = run(&app, &["session", "list", "--realm", "default", "--json"]);
+        let sessions: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(sessions.len(), 1);
+        assert_eq!(sessions[0]["username"], "ann");
+        assert_eq!(sessions[0]["clients"], serde_json::json!(["web"]));
+        let id = sessions[0]["id"].as_str().unwrap();
+        assert!(run(&app, &["session", "delete", "--realm", "default", id]).contains("of ann"));
+        assert_eq!(run(&app, &["session", "list", "--json"]), "");
+        let again = app.cli().args(["session", "delete", id]).output().unwrap();
+        assert!(!again.status.success(), "already ended");
+        let refresh = signed_in["refresh_token"].as_str().unwrap();
+        assert_oauth_error(app.refresh(&web, refresh, None).await, reqwest::StatusCode::BAD_REQUEST, "invalid_grant")
+            .await;
+    }
 }
