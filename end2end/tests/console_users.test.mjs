@@ -10,7 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { launchBrowser, repoRoot, startServer, waitHydrated, watchConsole } from './harness.mjs';
+import { createHash, randomBytes } from 'node:crypto';
+import { launchBrowser, repoRoot, startCallbackServer, startServer, waitHydrated, watchConsole } from './harness.mjs';
 
 const ADMIN = 'root';
 const PASSWORD = 'correct horse battery';
@@ -18,19 +19,37 @@ const SHOTS = join(repoRoot(), 'end2end', 'test-results', 'screenshots');
 
 let server;
 let browser;
+let callback;
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
+  callback = await startCallbackServer();
   server = await startServer();
   server.cli(['admin', 'create', '--username', ADMIN, '--password-stdin'], { input: `${PASSWORD}\n` });
   server.cli(['role', 'create', '--realm', 'default', 'reporter', '--description', 'Reads reports']);
+  server.cli([
+    'client', 'create', '--realm', 'default', '--template', 'spa', '--client-id', 'reports-spa', '--name', 'Reports',
+    '--redirect-uri', callback.url('/cb'),
+  ]);
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
   await server?.stop();
+  await callback?.close();
 });
+
+/** The authorization request of the reports-spa client (PKCE), which asks for consent. */
+function authorizeUrl() {
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const q = new URLSearchParams({
+    response_type: 'code', client_id: 'reports-spa', redirect_uri: callback.url('/cb'), scope: 'openid',
+    code_challenge: challenge, code_challenge_method: 'S256',
+  });
+  return `${server.baseUrl}/realms/default/protocol/openid-connect/auth?${q}`;
+}
 
 async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -195,8 +214,10 @@ for (const js of [true, false]) {
       const again = await endUser(js);
       assert.equal(await trySignIn(again.page, username, temporary), 'Invalid username or password.');
       await sleep(1200);
+      // Through an application's request this time: consent is asked, then remembered.
+      await again.page.goto(authorizeUrl());
       assert.equal(await trySignIn(again.page, username, chosen), '');
-      await again.page.getByText(`You are signed in as ${username}`).waitFor();
+      await Promise.all([again.page.waitForURL(/\/cb\?/), again.page.getByRole('button', { name: 'Allow' }).click()]);
       await again.context.close();
       await page.reload();
       await page.locator('#password-state', { hasText: 'replaces the current one' }).waitFor();
@@ -220,8 +241,12 @@ for (const js of [true, false]) {
       await flash(page, 'Signed out');
       await page.getByText('No open sessions.').waitFor();
       await openTab('Consents');
-      await page.getByText('No remembered consents.').waitFor();
+      const revoke = page.getByRole('button', { name: 'Revoke reports-spa' });
+      await revoke.waitFor();
       if (js) await shot(page, 'user-consents');
+      await revoke.click();
+      await flash(page, 'Consent for reports-spa revoked');
+      await page.getByText('No remembered consents.').waitFor();
     });
 
     it('Delete, confirmed in a dialog that names the user', async () => {
