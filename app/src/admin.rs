@@ -174,6 +174,8 @@ pub struct ClientPageView {
     pub sessions: Vec<SessionView>,
     pub audit: Vec<AuditView>,
     pub projects: Vec<ProjectView>,
+    /// The realm's scopes `(name, description)`, which the Settings tab picks from.
+    pub realm_scopes: Vec<(String, String)>,
     pub now: i64,
 }
 
@@ -557,4 +559,35 @@ pub struct ApiKeyView {
 pub async fn console_api_keys(realm: String) -> Result<ApiKeysView, ServerFnError> {
     let (service, parts) = context().await?;
     service.api_keys(&parts, &realm).await.map_err(ServerFnError::new)
+}
+
+/// The Client Scopes page: the realm's scopes and how they imply one another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopesView {
+    pub scopes: Vec<ScopeView>,
+}
+
+/// One realm scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeView {
+    pub id: String,
+    pub name: String,
+    /// Shown on the consent page.
+    pub description: String,
+    pub builtin: bool,
+    /// What a new client gets of it: `default`, `optional`, or nothing.
+    pub new_clients: Option<String>,
+    /// The scopes it is configured to imply.
+    pub implies: Vec<String>,
+    /// Every other scope holding it grants in the end (implications and the built-in rules).
+    pub grants: Vec<String>,
+    /// The clients that may ask for it.
+    pub clients: Vec<String>,
+}
+
+/// The realm's scopes.
+#[server(endpoint = "console_client_scopes")]
+pub async fn console_client_scopes(realm: String) -> Result<ScopesView, ServerFnError> {
+    let (service, parts) = context().await?;
+    service.client_scopes(&parts, &realm).await.map_err(ServerFnError::new)
 }

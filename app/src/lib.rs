@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/admin/:realm/console/projects") view={Lazy::<console::ProjectsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/:realm/console/client-scopes") view={Lazy::<console::ClientScopesRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/:realm/console/api-keys") view={Lazy::<console::ApiKeysRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/:realm/console/signing-keys") view={Lazy::<console::SigningKeysRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/:realm/console/api") view={Lazy::<console::ApiReferenceRoute>::new()} ssr=SsrMode::Async/>

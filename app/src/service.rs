@@ -32,6 +32,8 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn realm_settings(&self, request: &Parts, realm: &str) -> Result<RealmSettingsView, String>;
     /// The realm's projects, with the clients that may use each.
     async fn projects(&self, request: &Parts, realm: &str) -> Result<ProjectsView, String>;
+    /// The realm's scopes, their implications and what new clients get.
+    async fn client_scopes(&self, request: &Parts, realm: &str) -> Result<crate::admin::ScopesView, String>;
     /// The API keys the administrator may see in `realm`, and what a new one may hold.
     async fn api_keys(&self, request: &Parts, realm: &str) -> Result<crate::admin::ApiKeysView, String>;
     /// The admin API's reference (for any signed-in administrator of `realm`).

@@ -23,6 +23,7 @@ use std::{io::Read, sync::Arc};
 mod activity;
 mod api_keys;
 mod keys;
+mod scopes;
 
 /// The command line acts as the machine's operator: whoever runs it holds the database.
 static ACTOR: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor::operator("cli"));
@@ -67,6 +68,9 @@ pub enum Command {
     /// A realm's signing keys and their rotation
     #[command(subcommand)]
     Key(keys::KeyCommand),
+    /// Realm scopes (Keycloak's client scopes)
+    #[command(subcommand)]
+    Scope(scopes::ScopeCommand),
     /// Long-lived keys for the admin REST API and resource servers
     #[command(subcommand)]
     ApiKey(api_keys::ApiKeyCommand),
@@ -433,6 +437,10 @@ pub struct UpdateFlags {
     /// A scope the client may ask for (repeatable; replaces the list)
     #[arg(long = "scope")]
     scopes: Vec<String>,
+    /// A default scope, granted when a request names none (repeatable; replaces the defaults;
+    /// each must be one of the client's scopes)
+    #[arg(long = "default-scope")]
+    default_scopes: Vec<String>,
     /// Seconds, or `default` for the realm's
     #[arg(long)]
     access_token_lifespan: Option<String>,
@@ -509,6 +517,7 @@ impl TryFrom<UpdateFlags> for ClientChanges {
             post_logout_redirect_uris: list(f.post_logout_redirect_uris),
             grant_types: list(f.grant_types),
             scopes: list(f.scopes),
+            default_scopes: list(f.default_scopes),
             access_token_lifespan: or_default("--access-token-lifespan", f.access_token_lifespan)?,
             refresh_token_lifespan: or_default("--refresh-token-lifespan", f.refresh_token_lifespan)?,
             refresh_reuse_window: f.refresh_reuse_window,
@@ -749,6 +758,7 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
         Command::Client(cmd) => run_client(m, cmd).await?,
         Command::Key(cmd) => keys::run(m, cmd).await?,
         Command::ApiKey(cmd) => api_keys::run(m, cmd).await?,
+        Command::Scope(cmd) => scopes::run(m, cmd).await?,
         Command::Audit(cmd) => activity::run_audit(m, cmd).await?,
         Command::Session(cmd) => activity::run_session(m, cmd).await?,
         Command::Project(ProjectCommand::Create { realm, name, id, description, json }) => {

@@ -12,7 +12,7 @@ use serde::{de::DeserializeOwned, Serialize};
 pub const SECTIONS: &[(&str, &str, bool)] = &[
     ("Dashboard", "dashboard", true),
     ("OAuth Clients", "clients", true),
-    ("Client Scopes", "client-scopes", false),
+    ("Client Scopes", "client-scopes", true),
     ("Roles", "roles", true),
     ("Users", "users", true),
     ("Projects", "projects", true),

@@ -1,5 +1,6 @@
 //! `/client-scopes` and a client's `default-client-scopes` / `optional-client-scopes`:
-//! Keycloak's client scopes over Portcullis's realm scopes.
+//! Keycloak's client scopes over Portcullis's realm scopes; the realm's
+//! `default-default-client-scopes` and `default-optional-client-scopes` (what new clients get).
 
 use super::{
     auth::ApiActor,
@@ -10,7 +11,11 @@ use super::{
         ErrorRepresentation, IdPath, RealmPath,
     },
 };
-use crate::{manage::ManageError, state::AppState, store::scopes::ScopeRow};
+use crate::{
+    manage::{scope::ScopeChanges, ManageError},
+    state::AppState,
+    store::scopes::ScopeRow,
+};
 use axum::{
     extract::{Path, State},
     http::StatusCode,
@@ -211,4 +216,103 @@ pub async fn remove_optional(
     ApiActor(a): ApiActor,
 ) -> Result<StatusCode, ApiError> {
     link(&s, &realm, &id, &scope, None, &a).await
+}
+
+/// The scopes every new client gets of `kind` (`default` or `optional`).
+async fn for_new_clients(
+    s: &AppState,
+    realm: &str,
+    kind: &str,
+    a: &crate::manage::Actor,
+) -> Result<Json<Vec<ClientScopeRepresentation>>, ApiError> {
+    let scopes = s.manager.list_scopes(realm, a).await?;
+    Ok(Json(scopes.iter().filter(|sc| sc.new_clients.as_deref() == Some(kind)).map(representation).collect()))
+}
+
+/// Sets what new clients get of the scope `id` (`None`: nothing), unless it is something
+/// else already and `only_if` names what it must be to be cleared.
+async fn set_for_new_clients(
+    s: &AppState,
+    realm: &str,
+    id: &str,
+    kind: Option<&str>,
+    only_if: Option<&str>,
+    a: &crate::manage::Actor,
+) -> Result<StatusCode, ApiError> {
+    if let Some(must) = only_if {
+        if s.manager.scope(realm, id, a).await?.new_clients.as_deref() != Some(must) {
+            return Ok(StatusCode::NO_CONTENT);
+        }
+    }
+    let changes = ScopeChanges { new_clients: Some(kind.map(str::to_owned)), ..Default::default() };
+    s.manager.update_scope(realm, id, changes, a).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The realm's default client scopes: every new client gets them as defaults (`view-realm` or
+/// `view-clients`)
+#[utoipa::path(get, path = "/default-default-client-scopes", tag = "Client scopes", params(RealmPath),
+    responses((status = 200, body = Vec<ClientScopeRepresentation>), (status = 404, body = ErrorRepresentation)))]
+pub async fn realm_defaults(
+    State(s): State<AppState>,
+    Path(RealmPath { realm }): Path<RealmPath>,
+    ApiActor(a): ApiActor,
+) -> Result<Json<Vec<ClientScopeRepresentation>>, ApiError> {
+    for_new_clients(&s, &realm, "default", &a).await
+}
+
+/// The realm's optional client scopes: every new client may ask for them (`view-realm` or
+/// `view-clients`)
+#[utoipa::path(get, path = "/default-optional-client-scopes", tag = "Client scopes", params(RealmPath),
+    responses((status = 200, body = Vec<ClientScopeRepresentation>), (status = 404, body = ErrorRepresentation)))]
+pub async fn realm_optionals(
+    State(s): State<AppState>,
+    Path(RealmPath { realm }): Path<RealmPath>,
+    ApiActor(a): ApiActor,
+) -> Result<Json<Vec<ClientScopeRepresentation>>, ApiError> {
+    for_new_clients(&s, &realm, "optional", &a).await
+}
+
+/// Make a scope one of the realm's default client scopes (`manage-realm`)
+#[utoipa::path(put, path = "/default-default-client-scopes/{id}", tag = "Client scopes", params(IdPath),
+    responses((status = 204), (status = 404, body = ErrorRepresentation)))]
+pub async fn add_realm_default(
+    State(s): State<AppState>,
+    Path(IdPath { realm, id }): Path<IdPath>,
+    ApiActor(a): ApiActor,
+) -> Result<StatusCode, ApiError> {
+    set_for_new_clients(&s, &realm, &id, Some("default"), None, &a).await
+}
+
+/// Take a scope from the realm's default client scopes (`manage-realm`)
+#[utoipa::path(delete, path = "/default-default-client-scopes/{id}", tag = "Client scopes", params(IdPath),
+    responses((status = 204), (status = 404, body = ErrorRepresentation)))]
+pub async fn remove_realm_default(
+    State(s): State<AppState>,
+    Path(IdPath { realm, id }): Path<IdPath>,
+    ApiActor(a): ApiActor,
+) -> Result<StatusCode, ApiError> {
+    set_for_new_clients(&s, &realm, &id, None, Some("default"), &a).await
+}
+
+/// Make a scope one of the realm's optional client scopes (`manage-realm`)
+#[utoipa::path(put, path = "/default-optional-client-scopes/{id}", tag = "Client scopes", params(IdPath),
+    responses((status = 204), (status = 404, body = ErrorRepresentation)))]
+pub async fn add_realm_optional(
+    State(s): State<AppState>,
+    Path(IdPath { realm, id }): Path<IdPath>,
+    ApiActor(a): ApiActor,
+) -> Result<StatusCode, ApiError> {
+    set_for_new_clients(&s, &realm, &id, Some("optional"), None, &a).await
+}
+
+/// Take a scope from the realm's optional client scopes (`manage-realm`)
+#[utoipa::path(delete, path = "/default-optional-client-scopes/{id}", tag = "Client scopes", params(IdPath),
+    responses((status = 204), (status = 404, body = ErrorRepresentation)))]
+pub async fn remove_realm_optional(
+    State(s): State<AppState>,
+    Path(IdPath { realm, id }): Path<IdPath>,
+    ApiActor(a): ApiActor,
+) -> Result<StatusCode, ApiError> {
+    set_for_new_clients(&s, &realm, &id, None, Some("optional"), &a).await
 }

@@ -108,7 +108,8 @@ async fn apply(realm: &str, client_id: &str, tab_name: &str, posted: &Posted) ->
                 pkce_required: Some(f.checked("pkce_required")),
                 consent_required: Some(f.checked("consent_required")),
                 full_scope_allowed: Some(f.checked("full_scope_allowed")),
-                scopes: Some(f.get("scopes").split_whitespace().map(str::to_owned).collect()),
+                scopes: Some(f.all("scope")),
+                default_scopes: Some(f.all("default_scope")),
                 ..Default::default()
             };
             let updated = m.update_client(realm, client_id, changes, actor).await?;

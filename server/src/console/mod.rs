@@ -24,6 +24,7 @@ pub mod login;
 pub mod projects;
 pub mod realm_settings;
 pub mod roles;
+pub mod scopes;
 pub mod service;
 pub mod sessions;
 pub mod signing_keys;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/{realm}/console/roles", post(roles::change))
         .route("/admin/{realm}/console/projects", post(projects::create))
         .route("/admin/{realm}/console/api-keys", post(api_keys::change))
+        .route("/admin/{realm}/console/client-scopes", post(scopes::change))
         .route("/admin/{realm}/console/realm-settings", post(realm_settings::change))
         .route("/admin/{realm}/console/signing-keys", post(signing_keys::change))
         .route("/admin/{realm}/console/users/new", post(users::create))

@@ -174,9 +174,14 @@ impl ConsoleService for Console {
             sessions: vec![],
             audit: vec![],
             projects: vec![],
+            realm_scopes: vec![],
             now,
         };
         match tab {
+            "settings" => {
+                let scopes = m.list_scopes(realm, actor).await.map_err(shown)?;
+                page.realm_scopes = scopes.into_iter().map(|s| (s.name, s.description)).collect();
+            }
             "service-account-roles" if detail.client.confidential => {
                 let all = m.assignable_roles(realm, actor).await.map_err(shown)?;
                 let mut role_clients: Vec<String> = all.iter().filter_map(|r| r.client_id.clone()).collect();
@@ -270,6 +275,10 @@ impl ConsoleService for Console {
             sso_session_max_lifespan: r.sso_session_max_lifespan,
             retrievable_secrets: r.retrievable_secrets,
         })
+    }
+
+    async fn client_scopes(&self, parts: &Parts, realm: &str) -> Result<app::admin::ScopesView, String> {
+        super::scopes::data(self, parts, realm).await
     }
 
     async fn api_keys(&self, parts: &Parts, realm: &str) -> Result<app::admin::ApiKeysView, String> {

@@ -197,6 +197,19 @@ impl Manager {
             allowed.extend(req.scopes.iter().filter(|s| !allowed.contains(s)).cloned().collect::<Vec<_>>());
             (allowed, vec!["profile".into(), "email".into()])
         };
+        // And the realm's scopes for new clients (Keycloak's realm default client scopes).
+        let (mut allowed, mut default_scopes) = (allowed, default_scopes);
+        let mut conn = self.db.conn().await?;
+        for s in store::scopes::list(&mut conn, &realm.id).await? {
+            let Some(kind) = s.new_clients.as_deref() else { continue };
+            if kind == "default" && !default_scopes.contains(&s.name) {
+                default_scopes.push(s.name.clone());
+            }
+            if !allowed.contains(&s.name) {
+                allowed.push(s.name);
+            }
+        }
+        drop(conn);
 
         let secret = defaults.confidential.then(random_token::<32>);
         let secret_hash = match &secret {

@@ -38,6 +38,9 @@ pub struct ClientChanges {
     pub full_scope_allowed: Option<bool>,
     /// Replaces the scopes the client may ask for (user-facing clients keep the OIDC built-ins).
     pub scopes: Option<Vec<String>>,
+    /// Replaces which of its scopes are default (granted when a request names none); each must
+    /// be one of its scopes.
+    pub default_scopes: Option<Vec<String>>,
     /// Replaces the projects the client may ask a `project-{id}` token for.
     pub projects: Option<Vec<String>>,
     /// Replaces the Web Origins (`+`: the redirect URIs' origins).
@@ -155,23 +158,37 @@ impl Manager {
 
         // Scopes: the ones asked for (plus the OIDC built-ins for user-facing clients); the
         // defaults stay those still allowed (a service client's defaults are all of its scopes).
-        let new_scopes = match &c.scopes {
-            None => None,
-            Some(list) => {
-                if let Some(bad) = list.iter().find(|s| !scope::is_scope_token(s)) {
-                    return Err(invalid(format!("invalid scope {bad:?}: no spaces, quotes or backslashes")));
-                }
-                let mut allowed: Vec<String> = if template == Template::Service {
-                    Vec::new()
-                } else {
-                    scope::BUILTIN.iter().map(|(n, _)| n.to_string()).collect()
+        let new_scopes = match (&c.scopes, &c.default_scopes) {
+            (None, None) => None,
+            (list, defaults) => {
+                let allowed: Vec<String> = match list {
+                    None => current_scopes.iter().map(|(n, _)| n.clone()).collect(),
+                    Some(list) => {
+                        if let Some(bad) = list.iter().find(|s| !scope::is_scope_token(s)) {
+                            return Err(invalid(format!("invalid scope {bad:?}: no spaces, quotes or backslashes")));
+                        }
+                        let mut allowed: Vec<String> = if template == Template::Service {
+                            Vec::new()
+                        } else {
+                            scope::BUILTIN.iter().map(|(n, _)| n.to_string()).collect()
+                        };
+                        allowed.extend(list.iter().filter(|s| !allowed.contains(s)).cloned().collect::<Vec<_>>());
+                        allowed
+                    }
                 };
-                allowed.extend(list.iter().filter(|s| !allowed.contains(s)).cloned().collect::<Vec<_>>());
+                if let Some(bad) = defaults.iter().flatten().find(|d| !allowed.contains(d)) {
+                    return Err(invalid(format!(
+                        "default scope {bad:?} is not one of the client's scopes; allow it first (--default-scope)"
+                    )));
+                }
                 let was_default = |s: &str| current_scopes.iter().any(|(n, d)| n == s && *d);
                 let with_defaults: Vec<(String, bool)> = allowed
                     .into_iter()
                     .map(|s| {
-                        let default = template == Template::Service || was_default(&s);
+                        let default = match defaults {
+                            Some(d) => d.contains(&s),
+                            None => template == Template::Service || was_default(&s),
+                        };
                         (s, default)
                     })
                     .collect();
@@ -179,6 +196,13 @@ impl Manager {
                 let after: Vec<&String> = with_defaults.iter().map(|(n, _)| n).collect();
                 if before != after {
                     changed.insert("scopes".into(), json!({ "before": before, "after": after }));
+                }
+                let defaults_of =
+                    |l: &[(String, bool)]| l.iter().filter(|(_, d)| *d).map(|(n, _)| n.clone()).collect::<Vec<_>>();
+                let (before_defaults, after_defaults) = (defaults_of(&current_scopes), defaults_of(&with_defaults));
+                if before_defaults != after_defaults {
+                    changed
+                        .insert("default_scopes".into(), json!({ "before": before_defaults, "after": after_defaults }));
                 }
                 Some(with_defaults)
             }

@@ -10,6 +10,8 @@ pub struct ScopeRow {
     pub name: String,
     pub description: String,
     pub builtin: bool,
+    /// What a new client gets of it: `default`, `optional`, or nothing.
+    pub new_clients: Option<String>,
 }
 
 /// Creates the scope if the realm lacks it; returns its id either way.
@@ -31,16 +33,36 @@ pub async fn ensure(
     })
 }
 
+const COLUMNS: &str = "id, name, description, builtin, new_clients";
+
 /// The realm's scopes, by name.
 pub async fn list(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<ScopeRow>> {
-    const SQL: &str = "SELECT id, name, description, builtin FROM scopes WHERE realm_id = $1 ORDER BY name";
-    on!(c, e => sqlx::query_as(SQL).bind(realm_id).fetch_all(e).await)
+    let sql = format!("SELECT {COLUMNS} FROM scopes WHERE realm_id = $1 ORDER BY name");
+    on!(c, e => sqlx::query_as(&sql).bind(realm_id).fetch_all(e).await)
 }
 
 /// Records that holding `scope_id` also grants `implied_id`.
 pub async fn add_implication(c: &mut impl Executes, scope_id: &str, implied_id: &str) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO scope_implications (scope_id, implied_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
     on!(c, e => sqlx::query(SQL).bind(scope_id).bind(implied_id).execute(e).await.map(|_| ()))
+}
+
+/// Replaces what holding `scope_id` also grants.
+pub async fn set_implications(c: &mut impl Executes, scope_id: &str, implied_ids: &[String]) -> sqlx::Result<()> {
+    on!(c, e => {
+        sqlx::query("DELETE FROM scope_implications WHERE scope_id = $1").bind(scope_id).execute(&mut *e).await?;
+        for implied in implied_ids {
+            sqlx::query("INSERT INTO scope_implications (scope_id, implied_id) VALUES ($1, $2)")
+                .bind(scope_id).bind(implied).execute(&mut *e).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Sets what a new client gets of a scope: `default`, `optional` or nothing.
+pub async fn set_new_clients(c: &mut impl Executes, id: &str, new_clients: Option<&str>) -> sqlx::Result<()> {
+    on!(c, e => sqlx::query("UPDATE scopes SET new_clients = $2 WHERE id = $1").bind(id).bind(new_clients)
+        .execute(e).await.map(|_| ()))
 }
 
 /// The realm's explicit implications as `(scope, implied scope)` names.
@@ -68,8 +90,8 @@ pub async fn create(
 
 /// The realm's scope with id `id`.
 pub async fn by_id(c: &mut impl Executes, realm_id: &str, id: &str) -> sqlx::Result<Option<ScopeRow>> {
-    const SQL: &str = "SELECT id, name, description, builtin FROM scopes WHERE realm_id = $1 AND id = $2";
-    on!(c, e => sqlx::query_as(SQL).bind(realm_id).bind(id).fetch_optional(e).await)
+    let sql = format!("SELECT {COLUMNS} FROM scopes WHERE realm_id = $1 AND id = $2");
+    on!(c, e => sqlx::query_as(&sql).bind(realm_id).bind(id).fetch_optional(e).await)
 }
 
 /// Changes a scope's description (shown on the consent page).

@@ -7,7 +7,7 @@ use crate::helpers::*;
 use portcullis::manage::project::NewProject;
 use portcullis::manage::{client::NewClient, user::NewUser};
 use reqwest::{header, StatusCode};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 crate::db_tests!(
     the_seed_procedure_works_over_plain_forms,
@@ -21,6 +21,7 @@ crate::db_tests!(
     realm_settings_switch_custom_clients_off,
     project_access_and_sessions_tabs,
     sections_to_come_say_so_and_unknown_ones_are_404,
+    client_scopes_imply_and_are_given_to_new_clients,
 );
 
 /// A signed-in console session.
@@ -542,4 +543,128 @@ async fn sections_to_come_say_so_and_unknown_ones_are_404(app: TestApp) {
     let res = console.http.get(console.url("no-such-section")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(res.text().await.unwrap().contains("There is no such page."));
+}
+
+async fn client_scopes_imply_and_are_given_to_new_clients(app: TestApp) {
+    let console = Console::root(&app).await;
+    let create = |name: &'static str, description: &'static str, implies: &'static str, new: &'static str| {
+        let console = &console;
+        async move {
+            let fields = [("name", name), ("description", description), ("implies", implies), ("new_clients", new)];
+            let fields: Vec<(&str, &str)> = fields.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+            console.post("client-scopes", &fields).await.1
+        }
+    };
+    let page = create("write:dataset", "Change your datasets", "", "default").await;
+    assert!(flash(&page).contains("Scope write:dataset created"), "{}", flash(&page));
+    create("read:dataset", "Read your datasets", "", "optional").await;
+    create("audit", "Read the audit trail", "", "").await;
+    let page = create("admin:data", "Everything about data", "write:dataset", "").await;
+    // What each grants in the end: the configured implication and the rule behind it.
+    assert!(page.contains("aria-label=\"admin:data grants read:dataset, write:dataset\""), "drawn");
+    assert!(page.contains("aria-label=\"write:dataset grants read:dataset\""), "the write:X rule");
+
+    // Bad input: beside the field, nothing written.
+    let before = app.manager.list_scopes("default", &operator()).await.unwrap().len();
+    let page = create("bad name", "", "", "").await;
+    assert!(flash(&page).contains("invalid scope name"), "{}", flash(&page));
+    assert!(page.contains("aria-invalid=\"true\""), "marked beside the Name field");
+    let page = create("loop", "", "nope", "").await;
+    assert!(flash(&page).contains("no scope \"nope\""), "{}", flash(&page));
+    assert_eq!(app.manager.list_scopes("default", &operator()).await.unwrap().len(), before, "nothing written");
+
+    // Edit: description, implications, what new clients get, audited before → after.
+    let scopes = app.manager.list_scopes("default", &operator()).await.unwrap();
+    let id = |name: &str| scopes.iter().find(|s| s.name == name).unwrap().id.clone();
+    let read = id("read:dataset");
+    let (_, page) = console
+        .post(
+            "client-scopes",
+            &[("id", &read), ("description", "Read datasets"), ("implies", "audit"), ("new_clients", "none")],
+        )
+        .await;
+    assert!(flash(&page).contains("Scope saved"), "{}", flash(&page));
+    let events = app.manager.audit_events("default", None, 0, 1, &operator()).await.unwrap();
+    let detail: Value = serde_json::from_str(&events[0].detail).unwrap();
+    assert_eq!(detail["implies"], json!({"before": [], "after": ["audit"]}));
+    assert_eq!(detail["new_clients"], json!({"before": "optional", "after": null}));
+    let (_, page) = console.post("client-scopes", &[("id", &read), ("implies", "read:dataset")]).await;
+    assert!(flash(&page).contains("cannot imply itself"), "{}", flash(&page));
+
+    // A new client gets the realm's default scope as a default; its token carries what it implies.
+    let svc = app.service_client("svc", &[]).await;
+    let detail = app.manager.client_detail("default", "svc", &operator()).await.unwrap();
+    assert!(detail.scopes.contains(&("write:dataset".to_owned(), true)), "{:?}", detail.scopes);
+    let token: Value = app.token(&svc, Some("read:dataset")).await.json().await.unwrap();
+    assert_eq!(token["scope"], "read:dataset", "write:dataset implies read:dataset: {token}");
+
+    // The Settings tab picks the client's scopes and defaults from the realm's.
+    let settings = console.page("clients/svc/settings").await;
+    assert!(settings.contains("aria-label=\"read:dataset: may ask for\""), "one row per realm scope");
+    let changes = portcullis::manage::client_update::ClientChanges {
+        scopes: Some(vec!["write:dataset".into(), "audit".into()]),
+        default_scopes: Some(vec!["audit".into()]),
+        ..Default::default()
+    };
+    app.manager.update_client("default", "svc", changes, &operator()).await.unwrap();
+    let token: Value = app.token(&svc, None).await.json().await.unwrap();
+    assert_eq!(token["scope"], "audit", "only the default when none is asked for");
+    let wrong = portcullis::manage::client_update::ClientChanges {
+        default_scopes: Some(vec!["admin:data".into()]),
+        ..Default::default()
+    };
+    let e = app.manager.update_client("default", "svc", wrong, &operator()).await.unwrap_err();
+    assert!(e.to_string().contains("not one of the client's scopes"), "{e}");
+
+    // Keycloak's realm default client scopes over the API (an API key as the bearer).
+    let new = portcullis::manage::api_key::NewApiKey {
+        name: "scopes".into(),
+        roles: vec![portcullis::manage::service_account::RoleRef::parse("realm-management:manage-realm")],
+        ..Default::default()
+    };
+    let (_, key) = app.manager.create_api_key("default", new, &operator()).await.unwrap();
+    let api = |path: &str| format!("{}/admin/realms/default{path}", app.base);
+    let defaults: Value = app
+        .http
+        .get(api("/default-default-client-scopes"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(defaults[0]["name"], "write:dataset", "{defaults}");
+    let audit = id("audit");
+    let res = app.http.put(api(&format!("/default-optional-client-scopes/{audit}"))).bearer_auth(&key).send().await;
+    assert_eq!(res.unwrap().status(), StatusCode::NO_CONTENT);
+    let optionals: Value = app
+        .http
+        .get(api("/default-optional-client-scopes"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(optionals[0]["name"], "audit", "{optionals}");
+    let res = app.http.delete(api(&format!("/default-default-client-scopes/{audit}"))).bearer_auth(&key).send().await;
+    assert_eq!(res.unwrap().status(), StatusCode::NO_CONTENT, "not a default: nothing to take");
+    let optionals: Value = app
+        .http
+        .get(api("/default-optional-client-scopes"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(optionals.as_array().unwrap().len(), 1, "still optional");
+
+    // Delete, confirmed; built-in scopes offer no Delete.
+    let (_, page) = console.post("client-scopes", &[("delete", &id("admin:data"))]).await;
+    assert!(flash(&page).contains("Scope admin:data deleted"), "{}", flash(&page));
+    assert!(!page.contains("aria-label=\"Delete openid\""));
 }

@@ -59,10 +59,31 @@ pub fn SettingsTab(frame: Frame, page: ClientPageView) -> impl IntoView {
         "Seconds; 0: never expires. Blank: the realm's default, {}.",
         text::duration(c.realm_refresh_token_lifespan)
     );
-    let scopes_hint = format!(
-        "The scopes the client may ask for, separated by spaces. Default scopes: {}.",
-        c.default_scopes.join(" ")
-    );
+    let scope_error = flash.clone().unwrap_or_default().field_error("scopes");
+    // User-facing clients always keep the OIDC built-ins; their boxes show it and cannot change.
+    let fixed =
+        |name: &str| c.template != "service" && ["openid", "profile", "email", "offline_access"].contains(&name);
+    let scope_rows = page
+        .realm_scopes
+        .iter()
+        .map(|(name, description)| {
+            let (allowed, default) = (c.scopes.contains(name), c.default_scopes.contains(name));
+            let (a_id, d_id) = (format!("scope-{name}"), format!("default-scope-{name}"));
+            view! {
+                <tr>
+                    <th scope="row"><code>{name.clone()}</code><br/><span class="muted small">{description.clone()}</span></th>
+                    <td>
+                        <input type="checkbox" id=a_id name="scope" value=name.clone() checked=allowed || fixed(name)
+                            disabled=fixed(name) aria-label=format!("{name}: may ask for")/>
+                    </td>
+                    <td>
+                        <input type="checkbox" id=d_id name="default_scope" value=name.clone() checked=default
+                            aria-label=format!("{name}: default")/>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
         <ConsoleForm action=tab_href(&frame.realm, &c.client_id, "settings") csrf=frame.csrf.clone() class="stack form" label="Settings">
             <fieldset disabled=!can>
@@ -80,7 +101,17 @@ pub fn SettingsTab(frame: Frame, page: ClientPageView) -> impl IntoView {
                     {grants}
                     <FieldError field="grant_types" message=grant_error/>
                 </fieldset>
-                <Field name="scopes" label="Scopes" value=c.scopes.join(" ") flash=flash.clone() hint=scopes_hint/>
+                <fieldset aria-describedby="scopes-hint scopes-error">
+                    <legend>"Scopes"</legend>
+                    <p class="hint" id="scopes-hint">
+                        "The realm's scopes (Client Scopes) this client may ask for, and its defaults: granted when a request names none."
+                    </p>
+                    <table class="list compact">
+                        <thead><tr><th scope="col">"Scope"</th><th scope="col">"May ask for"</th><th scope="col">"Default"</th></tr></thead>
+                        <tbody>{scope_rows}</tbody>
+                    </table>
+                    <FieldError field="scopes" message=scope_error/>
+                </fieldset>
                 <Field name="access_token_lifespan" label="Access Token Lifespan" value=lifespan(c.access_token_lifespan)
                     flash=flash.clone() kind="number" min="1" max="86400" placeholder=c.realm_access_token_lifespan.to_string()
                     hint=access_hint/>

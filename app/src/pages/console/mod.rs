@@ -12,6 +12,7 @@ pub mod client_credentials;
 pub mod client_new;
 pub mod client_projects;
 pub mod client_revocation;
+pub mod client_scopes;
 pub mod client_roles;
 pub mod client_sessions;
 pub mod client_settings;
@@ -83,6 +84,10 @@ lazy_page!(
 lazy_page!(
     /// `/admin/:realm/console/signing-keys`.
     SigningKeysRoute => signing_keys::SigningKeys
+);
+lazy_page!(
+    /// `/admin/:realm/console/client-scopes`.
+    ClientScopesRoute => client_scopes::ClientScopes
 );
 lazy_page!(
     /// `/admin/:realm/console/api-keys`.
