@@ -161,11 +161,14 @@ async fn users_are_created_listed_searched_edited_and_deleted(app: TestApp) {
     }
 }
 
+/// A form's fields.
+type Fields = &'static [(&'static str, &'static str)];
+
 async fn bad_input_is_shown_beside_its_field_and_writes_nothing(app: TestApp) {
     let console = Console::root(&app).await;
     app.create_user("bob", "a long password").await;
     let before = audit_kinds(&app).await.len();
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+    let cases: &[(Fields, &str, &str)] = &[
         (&[("username", "has space"), ("enabled", "on")], "username", "invalid username"),
         (&[("username", "bob"), ("enabled", "on")], "username", "already exists"),
         (&[("username", "carol"), ("email", "not-an-email")], "email", "invalid email"),
@@ -206,7 +209,7 @@ async fn view_users_reads_every_tab_and_changes_nothing(app: TestApp) {
         assert!(!page.contains("role=\"alert\">this needs"), "{tab} readable");
     }
     let before = audit_kinds(&app).await.len();
-    let attempts: &[(&str, &[(&str, &str)])] = &[
+    let attempts: &[(&str, Fields)] = &[
         ("users/new", &[("username", "eve"), ("enabled", "on")]),
         ("users/{id}/details", &[("email", "d@example.com"), ("enabled", "on")]),
         ("users/{id}/details", &[("op", "unlock")]),
