@@ -117,7 +117,7 @@ for (const js of [true, false]) {
       assert.equal(seen.token_type, 'api_key');
       assert.deepEqual(seen.projects, ['alpha']);
       assert.deepEqual(seen.realm_access.roles, ['reporter']);
-      assert.deepEqual(seen.resource_access['realm-management'].roles, ['view-clients']);
+      assert.deepEqual(seen.resource_access['realm-management'].roles, ['query-clients', 'view-clients'], 'composites expanded');
       assert.ok(seen.exp > Date.now() / 1000 + 29 * 86400, 'expires in 30 days');
     });
 
