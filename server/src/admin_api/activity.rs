@@ -1,6 +1,6 @@
-//! A realm's SSO sessions (`GET /sessions`, Portcullis's list; `DELETE /sessions/{session}`,
-//! Keycloak's) and its authentication failures over time (`/auth-failure-stats`, beside
-//! `/token-stats`).
+//! A realm's SSO sessions (`GET /sessions`, Portcullis's list; `DELETE /sessions/{session}`
+//! and `/client-session-stats`, Keycloak's) and its authentication failures over time
+//! (`/auth-failure-stats`, beside `/token-stats`).
 
 use super::{
     auth::ApiActor,
@@ -115,4 +115,39 @@ pub async fn auth_failure_stats(
     let from = q.from.map(|ms| ms.div_euclid(1000)).unwrap_or(to - 24 * 3600);
     let failures = s.manager.auth_failures(&realm, from, to, q.interval.unwrap_or(3600), &a).await?;
     Ok(Json(failures.into_iter().map(|f| AuthFailures { time: f.at * 1000, kind: f.kind, count: f.count }).collect()))
+}
+
+/// A client's live sessions (Keycloak's `client-session-stats` entry: counts as strings).
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientSessionStats {
+    /// The client's internal id.
+    pub id: String,
+    pub client_id: String,
+    /// Online sessions, e.g. `"2"`.
+    pub active: String,
+    /// Offline sessions.
+    pub offline: String,
+}
+
+/// Clients with live sessions and how many (`view-clients`)
+#[utoipa::path(get, path = "/client-session-stats", tag = "Clients", params(RealmPath),
+    responses((status = 200, body = Vec<ClientSessionStats>), (status = 404, body = ErrorRepresentation)))]
+pub async fn client_session_stats(
+    State(s): State<AppState>,
+    Path(RealmPath { realm }): Path<RealmPath>,
+    ApiActor(a): ApiActor,
+) -> Result<Json<Vec<ClientSessionStats>>, ApiError> {
+    let stats = s.manager.client_session_stats(&realm, &a).await?;
+    Ok(Json(
+        stats
+            .into_iter()
+            .map(|(id, client_id, active, offline)| ClientSessionStats {
+                id,
+                client_id,
+                active: active.to_string(),
+                offline: offline.to_string(),
+            })
+            .collect(),
+    ))
 }

@@ -58,6 +58,7 @@ fn realm_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(activity::auth_failure_stats))
         .routes(routes!(activity::sessions))
         .routes(routes!(activity::delete_session))
+        .routes(routes!(activity::client_session_stats))
         .routes(routes!(keys::list))
         .routes(routes!(keys::rotate))
         .routes(routes!(keys::get_rotation, keys::update_rotation))

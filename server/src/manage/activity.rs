@@ -3,7 +3,7 @@
 //! authentication failures over time, and the dashboard that puts them beside tokens issued.
 
 use super::{
-    actor::perm::{MANAGE_REALM, MANAGE_USERS, VIEW_EVENTS, VIEW_REALM, VIEW_USERS},
+    actor::perm::{MANAGE_REALM, MANAGE_USERS, VIEW_CLIENTS, VIEW_EVENTS, VIEW_REALM, VIEW_USERS},
     client::invalid,
     Actor, ManageError, Manager,
 };
@@ -233,6 +233,19 @@ impl Manager {
         self.record(&mut tx, &realm.id, "realm", &realm.name, audit).await?;
         tx.commit().await?;
         Ok(user.username)
+    }
+
+    /// Per client holding any: its live sessions (refresh families), online and offline, as
+    /// `(internal id, client id, online, offline)` (`view-clients`; Keycloak's
+    /// `client-session-stats`).
+    pub async fn client_session_stats(
+        &self,
+        realm: &str,
+        actor: &Actor,
+    ) -> Result<Vec<(String, String, i64, i64)>, ManageError> {
+        let realm = self.realm_for(realm, actor, &[VIEW_CLIENTS]).await?;
+        let mut conn = self.db.conn().await?;
+        Ok(store::refresh_tokens::live_counts_of_realm(&mut conn, &realm.id, self.now()).await?)
     }
 
     /// Sign-in and client-authentication failures per `interval` seconds in `[from, to)`

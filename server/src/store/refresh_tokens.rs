@@ -108,6 +108,23 @@ pub async fn live_families(
     on!(c, e => sqlx::query_as(&sql).bind(client_pk).bind(now).bind(limit).fetch_all(e).await)
 }
 
+/// Per client of the realm holding any: how many online and offline families still refresh at
+/// `now`, as `(internal id, client id, online, offline)`, by client id.
+pub async fn live_counts_of_realm(
+    c: &mut impl Executes,
+    realm_id: &str,
+    now: i64,
+) -> sqlx::Result<Vec<(String, String, i64, i64)>> {
+    let sql = format!(
+        "SELECT cl.id, cl.client_id, \
+           CAST(COUNT(DISTINCT CASE WHEN rt.offline THEN NULL ELSE rt.family_id END) AS BIGINT), \
+           CAST(COUNT(DISTINCT CASE WHEN rt.offline THEN rt.family_id ELSE NULL END) AS BIGINT) \
+         FROM refresh_tokens rt JOIN clients cl ON cl.id = rt.client_pk \
+         WHERE cl.realm_id = $1 AND {LIVE} GROUP BY cl.id, cl.client_id ORDER BY cl.client_id"
+    );
+    on!(c, e => sqlx::query_as(&sql).bind(realm_id).bind(now).fetch_all(e).await)
+}
+
 /// The families of the client with a token that still refreshes at `now`.
 pub async fn live_family_ids(c: &mut impl Executes, client_pk: &str, now: i64) -> sqlx::Result<Vec<String>> {
     let sql = format!("SELECT DISTINCT rt.family_id FROM refresh_tokens rt WHERE rt.client_pk = $1 AND {LIVE}");

@@ -264,6 +264,13 @@ async fn sessions_are_listed_and_revoked_by_those_allowed(app: TestApp) {
         app.http.get(format!("{url}?first=1&max=1")).bearer_auth(&viewer).send().await.unwrap().json().await.unwrap();
     assert_eq!(paged.as_array().unwrap().len(), 1);
 
+    // Keycloak's per-client counts.
+    let stats_url = format!("{}/admin/realms/default/client-session-stats", app.base);
+    let stats: Value = app.http.get(&stats_url).bearer_auth(&viewer).send().await.unwrap().json().await.unwrap();
+    let of_web = stats.as_array().unwrap().iter().find(|s| s["clientId"] == "web").unwrap();
+    assert_eq!(of_web["active"], "3");
+    assert_eq!(of_web["offline"], "0");
+
     // A viewer may not revoke; one who manages users may.
     let one = format!("{url}/{ann_session}");
     assert_eq!(app.http.delete(&one).bearer_auth(&viewer).send().await.unwrap().status(), StatusCode::FORBIDDEN);
