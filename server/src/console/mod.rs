@@ -10,6 +10,8 @@
 //! - `forms`: what every form handler shares (fields, CSRF, the answer, the flash)
 //! - `flash`: the outcome of a change, kept in the session for the next page
 //! - `clients`, `roles`, `realm_settings`: the pages' forms, each calling `manage`
+//! - `activity`: the Sessions, Audit Log and Dashboard pages' data, forms and the Audit Log's
+//!   export as JSON lines
 //! - `service`: the `ConsoleService` implementation (the pages' data)
 //! - `users`, `user_data`: the Users pages' forms and their data
 
