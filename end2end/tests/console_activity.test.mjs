@@ -202,5 +202,11 @@ for (const js of [true, false]) {
       const refreshed = await tokenRequest(web, { grant_type: 'refresh_token', refresh_token: signedIn.body.refresh_token });
       assert.equal(refreshed.status, 400, 'its refresh token no longer works');
     });
+
+    if (js) {
+      it('the browser console shows no errors (hydration, panics, failed requests)', () => {
+        assert.deepEqual(session.consoleLog.problems(), []);
+      });
+    }
   });
 }
