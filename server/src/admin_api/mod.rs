@@ -38,6 +38,7 @@ pub mod portcullis;
 pub mod realms;
 pub mod roles;
 pub mod scopes;
+pub mod user_consents;
 pub mod users;
 
 use crate::state::AppState;
@@ -89,6 +90,8 @@ fn realm_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::get, users::update, users::delete))
         .routes(routes!(users::reset_password))
         .routes(routes!(users::sessions))
+        .routes(routes!(user_consents::list))
+        .routes(routes!(user_consents::revoke))
         .routes(routes!(users::logout))
         .routes(routes!(users::mappings))
         .routes(routes!(users::realm_list, users::realm_add, users::realm_remove))

@@ -539,6 +539,27 @@ async fn the_admin_api_reports_and_sets_update_password(app: TestApp) {
     assert_eq!(actions(&app).await, json!(["UPDATE_PASSWORD"]), "a PUT without it leaves it");
     app.http.put(&url).bearer_auth(&token).json(&json!({"requiredActions": []})).send().await.unwrap();
     assert_eq!(actions(&app).await, json!([]));
+
+    // Consents: Keycloak's list and revoke, by client id.
+    app.app_client("web", "webapp", WEB_CB, ClientOptions::default()).await;
+    let realm = app.manager.realm_row("default").await.unwrap();
+    let mut conn = app.manager.db.conn().await.unwrap();
+    let web = portcullis::store::clients::by_client_id(&mut conn, &realm.id, "webapp").await.unwrap().unwrap();
+    portcullis::store::consents::put(&mut conn, &hank, &web.id, "openid read:dataset", 1_700_000_000).await.unwrap();
+    drop(conn);
+    let consents: Value =
+        app.http.get(format!("{url}/consents")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        consents,
+        json!([{"clientId": "webapp", "grantedClientScopes": ["openid", "read:dataset"],
+                "createdDate": 1_700_000_000_000i64, "lastUpdatedDate": 1_700_000_000_000i64}])
+    );
+    let revoke = format!("{url}/consents/webapp");
+    assert_eq!(app.http.delete(&revoke).bearer_auth(&token).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.http.delete(&revoke).bearer_auth(&token).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let consents: Value =
+        app.http.get(format!("{url}/consents")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(consents, json!([]));
 }
 
 /// The `user` commands: the same operations, validation and audit.
