@@ -106,6 +106,22 @@ pub enum ProjectCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Rename a project or change its description (its id stays)
+    Update {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Delete a project: clients and API keys lose access to it
+    Delete {
+        #[arg(long, default_value = "default")]
+        realm: String,
+        id: String,
+    },
 }
 
 /// `portcullis role …`: a realm role, or with `--client` a role of that client.
@@ -743,11 +759,13 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
                 .await?;
             println!("created user {username} ({id})");
         }
-        Command::User(cmd @ (UserCommand::List { .. }
-        | UserCommand::Update { .. }
-        | UserCommand::Delete { .. }
-        | UserCommand::ResetPassword { .. }
-        | UserCommand::Unlock { .. })) => run_user(m, cmd).await?,
+        Command::User(
+            cmd @ (UserCommand::List { .. }
+            | UserCommand::Update { .. }
+            | UserCommand::Delete { .. }
+            | UserCommand::ResetPassword { .. }
+            | UserCommand::Unlock { .. }),
+        ) => run_user(m, cmd).await?,
         Command::User(UserCommand::Grant(f)) => set_user_roles(m, f, true).await?,
         Command::User(UserCommand::Ungrant(f)) => set_user_roles(m, f, false).await?,
         Command::Admin(AdminCommand::Create { username, password_stdin: _ }) => {
@@ -779,6 +797,14 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
                     println!("{}\t{}", p.id, p.name);
                 }
             }
+        }
+        Command::Project(ProjectCommand::Update { realm, id, name, description }) => {
+            let p = m.update_project(&realm, &id, name.as_deref(), description.as_deref(), &ACTOR).await?;
+            println!("updated project {} ({})", p.id, p.name);
+        }
+        Command::Project(ProjectCommand::Delete { realm, id }) => {
+            let p = m.delete_project(&realm, &id, &ACTOR).await?;
+            println!("deleted project {} ({})", p.id, p.name);
         }
         Command::Role(RoleCommand::Create { realm, client, name, description }) => {
             m.create_role(&realm, client.as_deref(), &name, &description, &ACTOR).await?;

@@ -52,6 +52,7 @@ fn realm_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(realms::push_revocation))
         .routes(routes!(realms::logout_all))
         .routes(routes!(portcullis::projects, portcullis::create_project))
+        .routes(routes!(portcullis::project, portcullis::update_project, portcullis::delete_project))
         .routes(routes!(portcullis::audit_events))
         .routes(routes!(api_keys::list, api_keys::create))
         .routes(routes!(api_keys::get, api_keys::update, api_keys::revoke))

@@ -6,13 +6,14 @@ use super::{
     auth::ApiActor,
     error::ApiError,
     model::{
-        created, query_number, ApiJson, AuditEventRepresentation, ErrorRepresentation, ProjectRepresentation,
+        created, query_number, ApiJson, AuditEventRepresentation, ErrorRepresentation, IdPath, ProjectRepresentation,
         RealmPath, TokenIssuance,
     },
 };
 use crate::{manage::project::NewProject, state::AppState};
 use axum::{
     extract::{rejection::QueryRejection, Path, Query, State},
+    http::StatusCode,
     response::{IntoResponse, Response},
     Json,
 };
@@ -29,17 +30,7 @@ pub async fn projects(
     ApiActor(a): ApiActor,
 ) -> Result<Json<Vec<ProjectRepresentation>>, ApiError> {
     let projects = s.manager.list_projects(&realm, &a).await?;
-    Ok(Json(
-        projects
-            .into_iter()
-            .map(|p| ProjectRepresentation {
-                id: Some(p.id),
-                name: Some(p.name),
-                description: Some(p.description),
-                created_timestamp: Some(p.created_at * 1000),
-            })
-            .collect(),
-    ))
+    Ok(Json(projects.into_iter().map(project_representation).collect()))
 }
 
 /// Create a project (`manage-realm`)
@@ -63,6 +54,52 @@ pub async fn create_project(
     let project = s.manager.create_project(&realm, new, &a).await?;
     let location = format!("{}/admin/realms/{realm}/projects/{}", s.public_url, project.id);
     Ok(created(location))
+}
+
+fn project_representation(p: crate::store::projects::ProjectRow) -> ProjectRepresentation {
+    ProjectRepresentation {
+        id: Some(p.id),
+        name: Some(p.name),
+        description: Some(p.description),
+        created_timestamp: Some(p.created_at * 1000),
+    }
+}
+
+/// One project (`view-clients` or `view-realm`)
+#[utoipa::path(get, path = "/projects/{id}", tag = "Portcullis", params(IdPath),
+    responses((status = 200, body = ProjectRepresentation), (status = 404, body = ErrorRepresentation)))]
+pub async fn project(
+    State(s): State<AppState>,
+    Path(IdPath { realm, id }): Path<IdPath>,
+    ApiActor(a): ApiActor,
+) -> Result<Json<ProjectRepresentation>, ApiError> {
+    let found = s.manager.list_projects(&realm, &a).await?.into_iter().find(|p| p.id == id);
+    Ok(Json(project_representation(found.ok_or_else(|| ApiError::not_found("Project not found"))?)))
+}
+
+/// Rename a project or change its description (`manage-realm`); its id stays
+#[utoipa::path(put, path = "/projects/{id}", tag = "Portcullis", params(IdPath), request_body = ProjectRepresentation,
+    responses((status = 204), (status = 400, body = ErrorRepresentation), (status = 404, body = ErrorRepresentation)))]
+pub async fn update_project(
+    State(s): State<AppState>,
+    Path(IdPath { realm, id }): Path<IdPath>,
+    ApiActor(a): ApiActor,
+    ApiJson(rep): ApiJson<ProjectRepresentation>,
+) -> Result<StatusCode, ApiError> {
+    s.manager.update_project(&realm, &id, rep.name.as_deref(), rep.description.as_deref(), &a).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Delete a project (`manage-realm`): clients and API keys lose access to it
+#[utoipa::path(delete, path = "/projects/{id}", tag = "Portcullis", params(IdPath),
+    responses((status = 204), (status = 404, body = ErrorRepresentation)))]
+pub async fn delete_project(
+    State(s): State<AppState>,
+    Path(IdPath { realm, id }): Path<IdPath>,
+    ApiActor(a): ApiActor,
+) -> Result<StatusCode, ApiError> {
+    s.manager.delete_project(&realm, &id, &a).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The realm's audit log, newest first (`view-events`)

@@ -56,3 +56,22 @@ pub async fn set_for_client(
         Ok(())
     })
 }
+
+/// The realm's project `id`.
+pub async fn get(c: &mut impl Executes, realm_id: &str, id: &str) -> sqlx::Result<Option<ProjectRow>> {
+    const SQL: &str = "SELECT id, name, description, created_at FROM projects WHERE realm_id = $1 AND id = $2";
+    on!(c, e => sqlx::query_as(SQL).bind(realm_id).bind(id).fetch_optional(e).await)
+}
+
+/// Renames a project and changes its description.
+pub async fn update(c: &mut impl Executes, realm_id: &str, p: &ProjectRow) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE projects SET name = $3, description = $4 WHERE realm_id = $1 AND id = $2";
+    on!(c, e => sqlx::query(SQL).bind(realm_id).bind(&p.id).bind(&p.name).bind(&p.description)
+        .execute(e).await.map(|_| ()))
+}
+
+/// Deletes a project; clients' and API keys' access to it goes with it.
+pub async fn delete(c: &mut impl Executes, realm_id: &str, id: &str) -> sqlx::Result<()> {
+    const SQL: &str = "DELETE FROM projects WHERE realm_id = $1 AND id = $2";
+    on!(c, e => sqlx::query(SQL).bind(realm_id).bind(id).execute(e).await.map(|_| ()))
+}

@@ -803,17 +803,27 @@ async fn projects_and_the_audit_log_beside_keycloaks_objects(app: TestApp) {
     let (_, projects) = call(http.get(api(&app, "/projects")).bearer_auth(&clients_only)).await;
     assert_eq!(projects[0]["id"], "alpha");
     assert_eq!(projects[0]["description"], "The Alpha warehouse");
+    // One project, changed (partial merge), refused without manage-realm, deleted.
+    let alpha = api(&app, "/projects/alpha");
+    let (status, _) = call(http.put(&alpha).bearer_auth(&token).json(&json!({"description": "Moved"}))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, one) = call(http.get(&alpha).bearer_auth(&clients_only)).await;
+    assert_eq!((one["name"].as_str(), one["description"].as_str()), (Some("Alpha"), Some("Moved")));
+    assert_eq!(call(http.delete(&alpha).bearer_auth(&clients_only)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(call(http.get(api(&app, "/projects/nope")).bearer_auth(&token)).await.0, StatusCode::NOT_FOUND);
 
     // The audit log: what happened, newest first, paged; it needs view-events.
     let (status, events) = call(http.get(api(&app, "/audit-events?max=2")).bearer_auth(&token)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(events.as_array().unwrap().len(), 2);
-    assert_eq!(events[0]["type"], "project.created");
+    assert_eq!(events[0]["type"], "project.updated");
     assert_eq!(events[0]["actor"], "service-account-ops");
     let (_, of_client) = call(http.get(api(&app, "/audit-events?client=ci")).bearer_auth(&token)).await;
     assert!(of_client.as_array().unwrap().iter().all(|e| e["clientId"] == "ci"));
     assert!(!of_client.as_array().unwrap().is_empty());
     assert_eq!(call(http.get(api(&app, "/audit-events")).bearer_auth(&clients_only)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(call(http.delete(&alpha).bearer_auth(&token)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(call(http.get(&alpha).bearer_auth(&token)).await.0, StatusCode::NOT_FOUND);
 }
 
 async fn web_origins_get_credentialed_cors(app: TestApp) {

@@ -544,14 +544,37 @@ async fn projects_and_a_clients_project_access(app: TestApp) {
     assert!(app.manager.client_detail("default", "reports-job", &operator()).await.unwrap().projects.is_empty());
     let listed = run(app.cli().args(["project", "list", "--json"]));
     assert_eq!(serde_json::from_slice::<Value>(&listed.stdout).unwrap().as_array().unwrap().len(), 3);
+
+    // Update and delete: a client given the project loses it with it.
+    let out = run(app.cli().args(["project", "update", "gamma", "--name", "Gamma 2", "--description", "More reports"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(one_line_error(&run(app.cli().args(["project", "update", "gamma", "--name", ""]))).contains("1-200"));
+    run(app.cli().args(["client", "update", "reports-job", "--project", "gamma"]));
+    let out = run(app.cli().args(["project", "delete", "gamma"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(app.manager.client_detail("default", "reports-job", &operator()).await.unwrap().projects.is_empty());
+    assert!(one_line_error(&run(app.cli().args(["project", "delete", "gamma"]))).contains("no project"));
+    let listed: Value = serde_json::from_slice(&run(app.cli().args(["project", "list", "--json"])).stdout).unwrap();
+    assert!(listed.as_array().unwrap().iter().all(|p| p["id"] != "gamma"));
+    let events = app.manager.audit_events("default", None, 0, 2, &operator()).await.unwrap();
+    assert_eq!((events[0].kind.as_str(), events[1].kind.as_str()), ("project.deleted", "client.updated"));
 }
 
 async fn api_keys_are_made_listed_changed_and_revoked(app: TestApp) {
     let out = run(app.cli().args(["project", "create", "--name", "Alpha", "--id", "alpha"]));
     assert!(out.status.success());
     let out = run(app.cli().args([
-        "api-key", "create", "--name", "nightly", "--role", "realm-management:view-clients", "--project", "alpha",
-        "--expires-in", "3600", "--json",
+        "api-key",
+        "create",
+        "--name",
+        "nightly",
+        "--role",
+        "realm-management:view-clients",
+        "--project",
+        "alpha",
+        "--expires-in",
+        "3600",
+        "--json",
     ]));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let made: Value = serde_json::from_slice(&out.stdout).unwrap();

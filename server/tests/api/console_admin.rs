@@ -509,6 +509,15 @@ async fn project_access_and_sessions_tabs(app: TestApp) {
     assert!(page.contains("value=\"beta\" checked"), "beta is ticked");
     let (_, page) = console.post("clients/svc/project-access", &[("project", "gamma")]).await;
     assert!(page.contains("flash error") && flash(&page).contains("no project"), "{}", flash(&page));
+    // Projects: Edit saves the name and description; Delete (confirmed) takes the access away.
+    let (_, page) = console.post("projects", &[("edit", "beta"), ("name", "Beta 2"), ("description", "Second")]).await;
+    assert!(flash(&page).contains("Project Beta 2 saved"), "{}", flash(&page));
+    let (to, page) = console.post("projects", &[("edit", "beta"), ("name", ""), ("description", "")]).await;
+    assert!(to.ends_with("projects?edit=beta") && flash(&page).contains("1-200"), "{to}: {}", flash(&page));
+    assert!(console.page("projects?delete=beta").await.contains("1 client(s) lose access"));
+    let (_, page) = console.post("projects", &[("delete", "beta")]).await;
+    assert!(flash(&page).contains("Project Beta 2 deleted"), "{}", flash(&page));
+    assert!(app.manager.client_detail("default", "svc", &operator()).await.unwrap().projects.is_empty());
 
     // A user's refresh family appears on Sessions and is revoked from there.
     let web = app.password_client("web", "https://app.example/cb").await;
