@@ -70,7 +70,7 @@ fn UserList(frame: Frame, list: UserListView, q: String, deleting: Option<String
         let action = user_href(&realm, &u.id, "delete");
         view! {
             <Confirm title=format!("Delete user {}?", u.username) cancel=back.clone()>
-                <p>"Their sessions end at once, and their tokens, consents and role mappings go with them. This cannot be undone."</p>
+                <p>"Their sessions, refresh tokens, consents and role mappings are deleted with them. This cannot be undone."</p>
                 <ConsoleForm action csrf=frame.csrf.clone() class="inline">
                     <button type="submit" class="danger">"Delete"</button>
                 </ConsoleForm>
