@@ -293,7 +293,7 @@ for (const js of [true, false]) {
         assert.equal(await sidebar.getByRole('link', { name, exact: true }).count(), 1, name);
       }
       await sidebar.getByRole('link', { name: 'Users', exact: true }).click();
-      await page.getByText('This section is not built yet').waitFor();
+      await page.getByRole('heading', { name: 'Users', exact: true }).waitFor();
       assert.equal(await page.getByLabel('Realm').inputValue(), 'default');
       assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 1);
     });
