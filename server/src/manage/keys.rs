@@ -36,7 +36,8 @@ pub enum KeyState {
     Active,
     /// In the JWKS; signs from `active_from`.
     Published,
-    /// In the JWKS, no longer signs; leaves it at `retire_at`.
+    /// In the JWKS, no longer signs (or never will: replaced before its turn); leaves it at
+    /// `retire_at`.
     Retiring,
     /// Gone from the JWKS.
     Retired,
@@ -91,18 +92,26 @@ pub fn states(rows: Vec<KeyRow>, now: i64) -> Vec<KeyInfo> {
         (order(&a.alg), rank(b)).cmp(&(order(&b.alg), rank(a)))
     });
     let mut signing: Vec<String> = Vec::new();
+    // Per algorithm, the earliest `active_from` of the keys ranked above: a key whose own is not
+    // earlier never signs (one ranked above always wins from then on).
+    let mut covered: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
     rows.into_iter()
         .map(|r| {
+            let will_sign = covered.get(&r.alg).is_none_or(|&from| r.active_from < from);
             let state = match r.status.as_str() {
                 "retired" => KeyState::Retired,
-                "active" if r.active_from > now => KeyState::Published,
-                // Newest first: the first usable key of an algorithm is the one that signs.
-                "active" if !signing.contains(&r.alg) => {
+                "active" if r.active_from > now && will_sign => KeyState::Published,
+                // In rank order: the first key of an algorithm that may sign now is the one that signs.
+                "active" if r.active_from <= now && !signing.contains(&r.alg) => {
                     signing.push(r.alg.clone());
                     KeyState::Active
                 }
                 _ => KeyState::Retiring,
             };
+            if r.status == "active" {
+                let from = covered.entry(r.alg.clone()).or_insert(r.active_from);
+                *from = (*from).min(r.active_from);
+            }
             KeyInfo {
                 public_jwk: serde_json::from_str(&r.public_jwk).unwrap_or_default(),
                 kid: r.kid,
@@ -347,4 +356,44 @@ fn rotation_detail(rows: &[KeyRow], automatic: bool) -> serde_json::Value {
         "active_from": rows.first().map(|r| r.active_from),
         "automatic": automatic,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(kid: &str, from: i64, retire_at: Option<i64>) -> KeyRow {
+        KeyRow {
+            kid: kid.into(),
+            realm_id: "r".into(),
+            alg: "ES256".into(),
+            status: "active".into(),
+            private_key_enc: vec![],
+            public_jwk: "{}".into(),
+            created_at: from,
+            retire_at,
+            active_from: from,
+        }
+    }
+
+    fn shown(rows: Vec<KeyRow>, now: i64) -> Vec<(String, &'static str)> {
+        states(rows, now).into_iter().map(|k| (k.kid, k.state.as_str())).collect()
+    }
+
+    #[test]
+    fn states_follow_the_signer_choice() {
+        // a signs; b was published to sign at 200 but c replaced it first, to sign at 200 too.
+        let rows = vec![key("a", 0, Some(500)), key("b", 200, Some(500)), key("c", 200, None)];
+        assert_eq!(
+            shown(rows.clone(), 100),
+            [("c".into(), "Published"), ("b".into(), "Retiring"), ("a".into(), "Active")]
+        );
+        assert_eq!(shown(rows, 200), [("c".into(), "Active"), ("b".into(), "Retiring"), ("a".into(), "Retiring")]);
+        // Rotated in the same second with no delay: the replacing key signs.
+        let rows = vec![key("old", 50, Some(400)), key("new", 50, None)];
+        assert_eq!(shown(rows, 50), [("new".into(), "Active"), ("old".into(), "Retiring")]);
+        // A key published for 300 while the one replacing it is due at 400 signs in between.
+        let rows = vec![key("a", 0, Some(900)), key("b", 300, Some(900)), key("c", 400, None)];
+        assert_eq!(shown(rows, 100), [("c".into(), "Published"), ("b".into(), "Published"), ("a".into(), "Active")]);
+    }
 }
