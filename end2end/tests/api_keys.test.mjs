@@ -137,6 +137,17 @@ for (const js of [true, false]) {
       if (js) await page.screenshot({ path: join(SHOTS, 'api-keys-revoked.png'), fullPage: true });
     });
 
+    it('the Audit Log shows the key made and revoked', async () => {
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit Log', exact: true }).click();
+      await page.getByRole('heading', { name: 'Audit Log', level: 1 }).waitFor();
+      if (js) await waitHydrated(page);
+      for (const kind of ['api_key.created', 'api_key.revoked']) {
+        await page.getByLabel('Kind').selectOption(kind);
+        await Promise.all([page.waitForURL(new RegExp(`kind=${kind}`)), page.getByRole('button', { name: 'Filter' }).click()]);
+        await page.getByRole('row').filter({ hasText: name }).filter({ hasText: kind }).waitFor();
+      }
+    });
+
     if (js) {
       it('the browser console shows no errors', () => {
         assert.deepEqual(consoleLog.problems(), []);
