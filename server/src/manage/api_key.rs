@@ -4,7 +4,8 @@
 //! secret (256 random bits) is checked against its argon2id hash once and then through the
 //! verified-credentials cache, like a client secret. A key holds the roles it was given, each one
 //! its creator holds (composites expanded), and may be limited to projects; its admin
-//! permissions are what those roles permit, read from the stored rows on every request.
+//! permissions are what those roles permit, read from the stored rows on every request, and
+//! never more than its maker holds at that moment (a maker disabled or deleted ends its keys).
 //!
 //! Anyone administering a realm may make keys; `view-realm` sees every key of the realm and
 //! `manage-realm` may revoke any, others see and revoke the keys they made. A key cannot make
@@ -279,8 +280,24 @@ impl Manager {
             return Ok(None);
         }
         let mut conn = self.db.conn().await?;
+        // A key never holds more than its maker does now: a maker disabled or deleted takes its
+        // keys along, and a role the maker lost leaves its keys too.
+        let mut roles = store::api_keys::roles_expanded(&mut conn, &row.id).await?;
+        let maker = match row.owner.as_deref().and_then(|o| o.split_once(':')) {
+            Some(("user", id)) => match store::users::by_id(&mut conn, id).await? {
+                Some(u) if u.enabled => Some(store::roles::of_user(&mut conn, id).await?),
+                _ => return Ok(None),
+            },
+            Some(("client", pk)) => match store::clients::by_pk(&mut conn, pk).await? {
+                Some(c) if c.enabled => Some(store::roles::of_service_account(&mut conn, pk).await?),
+                _ => return Ok(None),
+            },
+            _ => None,
+        };
+        if let Some(held) = maker {
+            roles.retain(|r| held.iter().any(|h| h.client_id == r.client_id && h.name == r.name));
+        }
         store::api_keys::touch(&mut conn, &row.id, now).await?;
-        let roles = store::api_keys::roles_expanded(&mut conn, &row.id).await?;
         let projects = store::api_keys::projects(&mut conn, &row.id).await?;
         Ok(Some(VerifiedKey { row, roles, projects }))
     }

@@ -11,6 +11,7 @@ crate::db_tests!(
     introspection_reports_api_keys,
     api_keys_are_revoked_and_expire,
     who_sees_and_revokes_which_keys,
+    a_key_holds_no_more_than_its_maker_does_now,
 );
 
 fn api(app: &TestApp, path: &str) -> String {
@@ -238,5 +239,31 @@ async fn who_sees_and_revokes_which_keys(app: TestApp) {
     assert_eq!(status, StatusCode::NO_CONTENT, "the maker revokes their own");
     // Without a token: 401.
     let (status, _) = call(app.http.get(api(&app, "/api-keys"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn a_key_holds_no_more_than_its_maker_does_now(app: TestApp) {
+    let maker = app.service_client("maker", &[]).await;
+    let roles = [RoleRef::parse("administer-clients"), RoleRef::parse("view-realm")];
+    app.manager.set_service_account_roles("default", "maker", &roles, true, &operator()).await.unwrap();
+    let token = app.access_token(&maker).await;
+    let (_, key) = make_key(&app, &token, json!({"name": "k", "roles": ["administer-clients", "view-realm"]})).await;
+    let (status, _) =
+        call(app.http.post(api(&app, "/clients")).bearer_auth(&key).json(&json!({"clientId": "by-key"}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // The maker loses administer-clients: so does the key (view-realm stays).
+    let lost = [RoleRef::parse("administer-clients")];
+    app.manager.set_service_account_roles("default", "maker", &lost, false, &operator()).await.unwrap();
+    let (status, _) =
+        call(app.http.post(api(&app, "/clients")).bearer_auth(&key).json(&json!({"clientId": "by-key-2"}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = call(app.http.get(api(&app, "/api-keys")).bearer_auth(&key)).await;
+    assert_eq!(status, StatusCode::OK, "view-realm is still the maker's");
+
+    // The maker disabled: the key stops working at once.
+    let off = portcullis::manage::client_update::ClientChanges { enabled: Some(false), ..Default::default() };
+    app.manager.update_client("default", "maker", off, &operator()).await.unwrap();
+    let (status, _) = call(app.http.get(api(&app, "/api-keys")).bearer_auth(&key)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
