@@ -39,8 +39,13 @@ pub trait ConsoleService: Send + Sync + 'static {
     /// The admin API's reference (for any signed-in administrator of `realm`).
     async fn api_reference(&self, request: &Parts, realm: &str) -> Result<ApiReferenceView, String>;
     /// A page of the realm's users matching `q`, from `first`.
-    async fn users(&self, request: &Parts, realm: &str, q: &str, first: i64)
-        -> Result<crate::admin::UserListView, String>;
+    async fn users(
+        &self,
+        request: &Parts,
+        realm: &str,
+        q: &str,
+        first: i64,
+    ) -> Result<crate::admin::UserListView, String>;
     /// A user's page with what `tab` needs.
     async fn user(
         &self,
@@ -60,7 +65,8 @@ pub trait ConsoleService: Send + Sync + 'static {
     /// A page of the realm's open SSO sessions, from `first`.
     async fn sessions(&self, request: &Parts, realm: &str, first: i64) -> Result<crate::admin::SessionsView, String>;
     /// The realm's dashboard over `range`.
-    async fn dashboard(&self, request: &Parts, realm: &str, range: &str) -> Result<crate::admin::DashboardView, String>;
+    async fn dashboard(&self, request: &Parts, realm: &str, range: &str)
+        -> Result<crate::admin::DashboardView, String>;
     /// The realm's signing keys and their rotation settings.
     async fn signing_keys(&self, request: &Parts, realm: &str) -> Result<crate::admin::SigningKeysView, String>;
 }

@@ -6,10 +6,16 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { launchBrowser, repoRoot, startServer, waitHydrated, watchConsole } from './harness.mjs';
+import {
+  CONSOLE_ADMIN,
+  CONSOLE_PASSWORD,
+  consoleSession,
+  launchBrowser,
+  repoRoot,
+  startServer,
+  waitHydrated,
+} from './harness.mjs';
 
-const ADMIN = 'root';
-const PASSWORD = 'correct horse battery';
 const SHOTS = join(repoRoot(), 'end2end', 'test-results', 'screenshots');
 
 let server;
@@ -19,7 +25,7 @@ let resourceServer;
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   server = await startServer();
-  server.cli(['admin', 'create', '--username', ADMIN, '--password-stdin'], { input: `${PASSWORD}\n` });
+  server.cli(['admin', 'create', '--username', CONSOLE_ADMIN, '--password-stdin'], { input: `${CONSOLE_PASSWORD}\n` });
   server.cli(['role', 'create', '--realm', 'default', 'reporter', '--description', 'Reads reports']);
   server.cli(['project', 'create', '--realm', 'default', '--name', 'Alpha', '--id', 'alpha']);
   const made = server.cli([
@@ -57,27 +63,11 @@ for (const js of [true, false]) {
   const name = `nightly-${mode}`;
 
   describe(`API Keys, JavaScript ${mode}`, () => {
-    let context;
-    let page;
-    let consoleLog;
+    const session = consoleSession(() => ({ browser, baseUrl: server.baseUrl }), js);
     let key;
 
-    before(async () => {
-      context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
-      context.setDefaultTimeout(15_000);
-      page = await context.newPage();
-      consoleLog = watchConsole(page);
-      await page.goto(`${server.baseUrl}/admin/login`);
-      await page.getByLabel('Username').fill(ADMIN);
-      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-      await Promise.all([page.waitForURL(/\/console\//), page.getByRole('button', { name: 'Sign in' }).click()]);
-    });
-
-    after(async () => {
-      await context?.close().catch(() => {});
-    });
-
     it('API Keys → Create → Name, Roles, Projects → Save shows the key once', async () => {
+      const { page } = session;
       await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'API Keys', exact: true }).click();
       await page.getByRole('heading', { name: 'API Keys', level: 1 }).waitFor();
       if (js) await waitHydrated(page);
@@ -122,6 +112,7 @@ for (const js of [true, false]) {
     });
 
     it('Revoke, confirmed, ends the key at once', async () => {
+      const { page } = session;
       if (js) await waitHydrated(page);
       await page.getByRole('link', { name: `Revoke ${name}` }).click();
       const dialog = page.getByRole('alertdialog', { name: `Revoke API key ${name}?` });
@@ -138,6 +129,7 @@ for (const js of [true, false]) {
     });
 
     it('the Audit Log shows the key made and revoked', async () => {
+      const { page } = session;
       await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit Log', exact: true }).click();
       await page.getByRole('heading', { name: 'Audit Log', level: 1 }).waitFor();
       if (js) await waitHydrated(page);
@@ -150,7 +142,7 @@ for (const js of [true, false]) {
 
     if (js) {
       it('the browser console shows no errors', () => {
-        assert.deepEqual(consoleLog.problems(), []);
+        assert.deepEqual(session.consoleLog.problems(), []);
       });
     }
   });

@@ -6,10 +6,16 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { launchBrowser, repoRoot, startServer, waitHydrated, watchConsole } from './harness.mjs';
+import {
+  CONSOLE_ADMIN,
+  CONSOLE_PASSWORD,
+  consoleSession,
+  launchBrowser,
+  repoRoot,
+  startServer,
+  waitHydrated,
+} from './harness.mjs';
 
-const ADMIN = 'root';
-const PASSWORD = 'correct horse battery';
 const SHOTS = join(repoRoot(), 'end2end', 'test-results', 'screenshots');
 
 let server;
@@ -18,7 +24,7 @@ let browser;
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   server = await startServer();
-  server.cli(['admin', 'create', '--username', ADMIN, '--password-stdin'], { input: `${PASSWORD}\n` });
+  server.cli(['admin', 'create', '--username', CONSOLE_ADMIN, '--password-stdin'], { input: `${CONSOLE_PASSWORD}\n` });
   browser = await launchBrowser();
 });
 
@@ -44,40 +50,24 @@ for (const js of [true, false]) {
   const [read, write, admin] = [`read:report-${mode}`, `write:report-${mode}`, `admin:report-${mode}`];
 
   describe(`Client Scopes, JavaScript ${mode}`, () => {
-    let context;
-    let page;
-    let consoleLog;
-
-    before(async () => {
-      context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
-      context.setDefaultTimeout(15_000);
-      page = await context.newPage();
-      consoleLog = watchConsole(page);
-      await page.goto(`${server.baseUrl}/admin/login`);
-      await page.getByLabel('Username').fill(ADMIN);
-      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-      await Promise.all([page.waitForURL(/\/console\//), page.getByRole('button', { name: 'Sign in' }).click()]);
-    });
-
-    after(async () => {
-      await context?.close().catch(() => {});
-    });
+    const session = consoleSession(() => ({ browser, baseUrl: server.baseUrl }), js);
 
     async function create(name, description, { implies = [], forNew = 'Not given' } = {}) {
       // The form stays open after a hydrated create; without JavaScript the page comes back closed.
-      if (!(await page.locator('details.create').evaluate((d) => d.open))) {
-        await page.getByText('Create', { exact: true }).click();
+      if (!(await session.page.locator('details.create').evaluate((d) => d.open))) {
+        await session.page.getByText('Create', { exact: true }).click();
       }
-      await page.getByLabel('Name', { exact: true }).fill(name);
-      await page.getByLabel('Description').fill(description);
-      if (implies.length) await page.getByLabel('Implies').selectOption(implies);
-      await page.getByLabel('For new clients').selectOption({ label: forNew });
-      await page.getByRole('button', { name: 'Save' }).click();
+      await session.page.getByLabel('Name', { exact: true }).fill(name);
+      await session.page.getByLabel('Description').fill(description);
+      if (implies.length) await session.page.getByLabel('Implies').selectOption(implies);
+      await session.page.getByLabel('For new clients').selectOption({ label: forNew });
+      await session.page.getByRole('button', { name: 'Save' }).click();
     }
 
-    const flash = (text) => page.locator('#flash').filter({ hasText: text }).waitFor();
+    const flash = (text) => session.page.locator('#flash').filter({ hasText: text }).waitFor();
 
     it('Client Scopes → Create: descriptions, implications, and what each grants in the end', async () => {
+      const { page } = session;
       await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Client Scopes', exact: true }).click();
       await page.getByRole('heading', { name: 'Client Scopes', level: 1 }).waitFor();
       if (js) await waitHydrated(page);
@@ -101,6 +91,7 @@ for (const js of [true, false]) {
     });
 
     it('Edit changes a description; Delete asks first', async () => {
+      const { page } = session;
       await page.getByRole('link', { name: `Edit ${read}` }).click();
       await page.getByRole('heading', { name: `Edit scope ${read}` }).waitFor();
       await page.getByLabel('Description').fill(`Read every report (${mode})`);
@@ -117,6 +108,7 @@ for (const js of [true, false]) {
     });
 
     it("a new client gets the default scope; its Settings tab picks what it may ask for", async () => {
+      const { page } = session;
       const client = JSON.parse(
         server.cli(['client', 'create', '--realm', 'default', '--template', 'service', '--client-id', `svc-${mode}`, '--json']),
       );
@@ -141,7 +133,7 @@ for (const js of [true, false]) {
 
     if (js) {
       it('the browser console shows no errors', () => {
-        assert.deepEqual(consoleLog.problems(), []);
+        assert.deepEqual(session.consoleLog.problems(), []);
       });
     }
   });

@@ -8,10 +8,17 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { launchBrowser, repoRoot, startServer, waitHydrated, watchConsole } from './harness.mjs';
+import {
+  CONSOLE_ADMIN,
+  CONSOLE_PASSWORD,
+  consoleSession,
+  launchBrowser,
+  repoRoot,
+  startServer,
+  waitHydrated,
+} from './harness.mjs';
 
-const ADMIN = 'root';
-const PASSWORD = 'correct horse battery';
+const [ADMIN, PASSWORD] = [CONSOLE_ADMIN, CONSOLE_PASSWORD];
 const SHOTS = join(repoRoot(), 'end2end', 'test-results', 'screenshots');
 
 let server;
@@ -85,22 +92,7 @@ async function hiddenTableSum(page) {
 }
 
 function signedInPage(js) {
-  const session = {};
-  before(async () => {
-    session.context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
-    session.context.setDefaultTimeout(20_000);
-    session.page = await session.context.newPage();
-    session.consoleLog = watchConsole(session.page);
-    const page = session.page;
-    await page.goto(`${server.baseUrl}/admin/login`);
-    await page.getByLabel('Username').fill(ADMIN);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await Promise.all([page.waitForURL(/\/console\//), page.getByRole('button', { name: 'Sign in' }).click()]);
-  });
-  after(async () => {
-    await session.context?.close().catch(() => {});
-  });
-  return session;
+  return consoleSession(() => ({ browser, baseUrl: server.baseUrl }), js, { timeout: 20_000 });
 }
 
 for (const js of [true, false]) {

@@ -11,10 +11,19 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { launchBrowser, repoRoot, startServer, waitHydrated, watchConsole } from './harness.mjs';
+import {
+  CONSOLE_ADMIN,
+  CONSOLE_PASSWORD,
+  consoleSession,
+  consoleSignIn,
+  launchBrowser,
+  repoRoot,
+  startServer,
+  waitHydrated,
+  watchConsole,
+} from './harness.mjs';
 
-const ADMIN = 'root';
-const PASSWORD = 'correct horse battery';
+const [ADMIN, PASSWORD] = [CONSOLE_ADMIN, CONSOLE_PASSWORD];
 const SHOTS = join(repoRoot(), 'end2end', 'test-results', 'screenshots');
 
 let server;
@@ -70,10 +79,7 @@ function claims(jwt) {
 }
 
 async function signIn(page, username, realm) {
-  await page.goto(`${server.baseUrl}/admin/login${realm ? `?realm=${realm}` : ''}`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await Promise.all([page.waitForURL(/\/console\//), page.getByRole('button', { name: 'Sign in' }).click()]);
+  await consoleSignIn(page, server.baseUrl, username, { realm });
 }
 
 /** Waits for the flash that says `text`. */
@@ -85,23 +91,9 @@ async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-/**
- * A signed-in browser page for the enclosing `describe`: opened before its tests, closed after.
- * `session.page` and `session.consoleLog` are there once its `before` ran.
- */
+/** A signed-in console page for the enclosing `describe` (see `consoleSession`). */
 function signedInPage(js, username = ADMIN) {
-  const session = {};
-  before(async () => {
-    session.context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
-    session.context.setDefaultTimeout(15_000);
-    session.page = await session.context.newPage();
-    session.consoleLog = watchConsole(session.page);
-    await signIn(session.page, username);
-  });
-  after(async () => {
-    await session.context?.close().catch(() => {});
-  });
-  return session;
+  return consoleSession(() => ({ browser, baseUrl: server.baseUrl }), js, { username });
 }
 
 for (const js of [true, false]) {

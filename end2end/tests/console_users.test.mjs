@@ -11,10 +11,18 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash, randomBytes } from 'node:crypto';
-import { launchBrowser, repoRoot, startCallbackServer, startServer, waitHydrated, watchConsole } from './harness.mjs';
+import {
+  CONSOLE_ADMIN,
+  CONSOLE_PASSWORD,
+  consoleSession,
+  launchBrowser,
+  repoRoot,
+  startCallbackServer,
+  startServer,
+  waitHydrated,
+} from './harness.mjs';
 
-const ADMIN = 'root';
-const PASSWORD = 'correct horse battery';
+const [ADMIN, PASSWORD] = [CONSOLE_ADMIN, CONSOLE_PASSWORD];
 const SHOTS = join(repoRoot(), 'end2end', 'test-results', 'screenshots');
 
 let server;
@@ -85,24 +93,13 @@ for (const js of [true, false]) {
   const chosen = `chosen by alice ${mode}`;
 
   describe(`the Users pages, JavaScript ${mode}`, () => {
-    let context;
+    const session = consoleSession(() => ({ browser, baseUrl: server.baseUrl }), js, { timeout: 20_000 });
     let page;
     let consoleLog;
     let userPath;
 
-    before(async () => {
-      context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
-      context.setDefaultTimeout(20_000);
-      page = await context.newPage();
-      consoleLog = watchConsole(page);
-      await page.goto(`${server.baseUrl}/admin/login`);
-      await page.getByLabel('Username').fill(ADMIN);
-      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-      await Promise.all([page.waitForURL(/\/console\//), page.getByRole('button', { name: 'Sign in' }).click()]);
-    });
-
-    after(async () => {
-      await context?.close().catch(() => {});
+    before(() => {
+      ({ page, consoleLog } = session);
     });
 
     async function settle() {

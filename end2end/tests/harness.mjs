@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 /** The repository root: the nearest ancestor of this file with `Cargo.toml` and `end2end/`. */
@@ -377,6 +378,39 @@ export async function newContext(browser, javaScriptEnabled) {
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   return { context, page };
+}
+
+/** The console administrator the console suites make (`admin create`) and sign in as. */
+export const CONSOLE_ADMIN = 'root';
+export const CONSOLE_PASSWORD = 'correct horse battery';
+
+/** Signs `username` in at the console's sign-in page (of `realm`, for a realm's own administrator). */
+export async function consoleSignIn(page, baseUrl, username = CONSOLE_ADMIN, { realm, password = CONSOLE_PASSWORD } = {}) {
+  await page.goto(`${baseUrl}/admin/login${realm ? `?realm=${realm}` : ''}`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await Promise.all([page.waitForURL(/\/console\//), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+/**
+ * A signed-in console page for the enclosing `describe`: a fresh context with JavaScript `js`,
+ * opened in its `before`, closed in its `after`. `suite()` gives `{ browser, baseUrl }` once the
+ * file's own `before` made them; `session.page` and `session.consoleLog` are there afterwards.
+ */
+export function consoleSession(suite, js, { username = CONSOLE_ADMIN, realm, timeout = 15_000 } = {}) {
+  const session = {};
+  before(async () => {
+    const { browser, baseUrl } = suite();
+    session.context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
+    session.context.setDefaultTimeout(timeout);
+    session.page = await session.context.newPage();
+    session.consoleLog = watchConsole(session.page);
+    await consoleSignIn(session.page, baseUrl, username, { realm });
+  });
+  after(async () => {
+    await session.context?.close().catch(() => {});
+  });
+  return session;
 }
 
 /** Fills and submits the end-user sign-in form; resolves once the next page has loaded. */

@@ -9,10 +9,17 @@ import { createPublicKey, verify } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { launchBrowser, repoRoot, startServer, waitHydrated, watchConsole } from './harness.mjs';
+import {
+  CONSOLE_ADMIN,
+  CONSOLE_PASSWORD,
+  consoleSession,
+  launchBrowser,
+  repoRoot,
+  startServer,
+  waitHydrated,
+} from './harness.mjs';
 
-const ADMIN = 'root';
-const PASSWORD = 'correct horse battery';
+const [ADMIN, PASSWORD] = [CONSOLE_ADMIN, CONSOLE_PASSWORD];
 const SHOTS = join(repoRoot(), 'end2end', 'test-results', 'screenshots');
 
 let server;
@@ -62,12 +69,6 @@ function verifies(jwt, jwks) {
   return verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'));
 }
 
-async function signIn(page, username = ADMIN, realm = undefined) {
-  await page.goto(`${server.baseUrl}/admin/login${realm ? `?realm=${realm}` : ''}`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await Promise.all([page.waitForURL(/\/console\//), page.getByRole('button', { name: 'Sign in' }).click()]);
-}
 
 async function flash(page, text) {
   await page.locator('#flash').filter({ hasText: text }).waitFor();
@@ -77,17 +78,7 @@ for (const js of [true, false]) {
   const mode = js ? 'on' : 'off';
 
   describe(`Signing Keys, JavaScript ${mode}`, () => {
-    const session = {};
-    before(async () => {
-      session.context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
-      session.context.setDefaultTimeout(15_000);
-      session.page = await session.context.newPage();
-      session.consoleLog = watchConsole(session.page);
-      await signIn(session.page);
-    });
-    after(async () => {
-      await session.context?.close().catch(() => {});
-    });
+    const session = consoleSession(() => ({ browser, baseUrl: server.baseUrl }), js);
 
     it('Publish delay 0 → Save, Rotate ES256: tokens from before and after both verify against the JWKS', async () => {
       const { page } = session;
@@ -147,16 +138,10 @@ for (const js of [true, false]) {
 }
 
 describe('a view-realm administrator sees the keys and cannot rotate', () => {
-  let context;
-  after(async () => {
-    await context?.close().catch(() => {});
-  });
+  const session = consoleSession(() => ({ browser, baseUrl: server.baseUrl }), true, { username: 'viewer', realm: 'default' });
 
   it('no Rotate buttons, the settings read-only', async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    await signIn(page, 'viewer', 'default');
+    const { page } = session;
     await page.goto(`${server.baseUrl}/admin/default/console/signing-keys`);
     await page.getByRole('heading', { name: 'Signing Keys', level: 1 }).waitFor();
     await page.locator('#signing-keys tbody tr').first().waitFor();

@@ -192,6 +192,13 @@ pub struct CompositeFlags {
 /// `portcullis realm …`
 #[derive(Debug, Subcommand)]
 pub enum RealmCommand {
+    /// List the realms
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a realm with everything in it (not master)
+    Delete { name: String },
     /// Create a realm with fresh signing keys
     Create {
         name: String,
@@ -699,6 +706,24 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
             } else {
                 println!("created realm {}", realm.name);
             }
+        }
+        Command::Realm(RealmCommand::List { json }) => {
+            let realms = m.list_realms(&ACTOR).await?;
+            if json {
+                let rows: Vec<_> = realms
+                    .iter()
+                    .map(|r| serde_json::json!({"id": r.id, "name": r.name, "display_name": r.display_name, "enabled": r.enabled}))
+                    .collect();
+                print_json(&rows);
+            } else {
+                for r in realms {
+                    println!("{}\t{}", r.name, r.display_name);
+                }
+            }
+        }
+        Command::Realm(RealmCommand::Delete { name }) => {
+            m.delete_realm(&name, &ACTOR).await?;
+            println!("deleted realm {name}");
         }
         Command::Realm(RealmCommand::NotBefore { name, at }) => {
             let at = m.set_realm_not_before(&name, at, &ACTOR).await?;

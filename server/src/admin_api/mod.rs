@@ -26,6 +26,7 @@
 //! - `users`: users, their passwords and their (and service accounts') role mappings
 
 pub mod activity;
+pub mod api_keys;
 pub mod auth;
 pub mod clients;
 pub mod cors;
@@ -33,7 +34,6 @@ pub mod error;
 pub mod keys;
 pub mod model;
 pub mod openapi;
-pub mod api_keys;
 pub mod portcullis;
 pub mod realms;
 pub mod roles;

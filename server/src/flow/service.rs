@@ -80,9 +80,8 @@ impl FlowService for Flow {
             None => sso::current(&self.state, session, &realm).await.map_err(internal)?.map(|s| s.user.username),
             Some(_) => None,
         };
-        let update_password_for = super::update_password::current(session, &realm.id, self.state.now())
-            .await
-            .map(|change| change.username);
+        let update_password_for =
+            super::update_password::current(session, &realm.id, self.state.now()).await.map(|change| change.username);
         Ok(LoginView {
             realm_display: realm.settings.display_name.clone(),
             client_name,

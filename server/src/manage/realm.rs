@@ -136,6 +136,13 @@ impl Manager {
             .ok_or_else(|| ManageError::NotFound(format!("realm {name:?} does not exist")))
     }
 
+    /// The realms the actor administers: every realm for a superuser, else their own.
+    pub async fn list_realms(&self, actor: &Actor) -> Result<Vec<RealmRow>, ManageError> {
+        let mut conn = self.db.conn().await?;
+        let realms = store::realms::list(&mut conn).await?;
+        Ok(realms.into_iter().filter(|r| actor.can(&r.id, super::actor::perm::VIEW_REALM)).collect())
+    }
+
     /// Deletes a realm with everything in it (clients, users, keys, sessions); the `master`
     /// realm stays. Only a superuser may.
     pub async fn delete_realm(&self, name: &str, actor: &Actor) -> Result<(), ManageError> {

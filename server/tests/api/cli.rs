@@ -22,6 +22,7 @@ crate::db_tests!(
     admin_permissions_are_realm_management_roles,
     projects_and_a_clients_project_access,
     api_keys_are_made_listed_changed_and_revoked,
+    realms_are_listed_and_deleted,
 );
 
 fn run(cmd: &mut std::process::Command) -> Output {
@@ -558,6 +559,18 @@ async fn projects_and_a_clients_project_access(app: TestApp) {
     assert!(listed.as_array().unwrap().iter().all(|p| p["id"] != "gamma"));
     let events = app.manager.audit_events("default", None, 0, 2, &operator()).await.unwrap();
     assert_eq!((events[0].kind.as_str(), events[1].kind.as_str()), ("project.deleted", "client.updated"));
+}
+
+async fn realms_are_listed_and_deleted(app: TestApp) {
+    assert!(run(app.cli().args(["realm", "create", "acme"])).status.success());
+    let listed: Value = serde_json::from_slice(&run(app.cli().args(["realm", "list", "--json"])).stdout).unwrap();
+    let names: Vec<&str> = listed.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"acme") && names.contains(&"default"), "{names:?}");
+    assert!(one_line_error(&run(app.cli().args(["realm", "delete", "nowhere"]))).contains("nowhere"));
+    let out = run(app.cli().args(["realm", "delete", "acme"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let res = app.http.get(app.realm_url("acme", "/.well-known/openid-configuration")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "the running server dropped it");
 }
 
 async fn api_keys_are_made_listed_changed_and_revoked(app: TestApp) {
