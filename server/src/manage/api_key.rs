@@ -283,13 +283,20 @@ impl Manager {
         // A key never holds more than its maker does now: a maker disabled or deleted takes its
         // keys along, and a role the maker lost leaves its keys too.
         let mut roles = store::api_keys::roles_expanded(&mut conn, &row.id).await?;
+        // A superuser maker (the master realm's admin) may give any role, so cuts nothing.
         let maker = match row.owner.as_deref().and_then(|o| o.split_once(':')) {
             Some(("user", id)) => match store::users::by_id(&mut conn, id).await? {
-                Some(u) if u.enabled => Some(store::roles::of_user(&mut conn, id).await?),
+                Some(u) if u.enabled => match self.permissions_of(&u).await?.superuser {
+                    true => None,
+                    false => Some(store::roles::of_user(&mut conn, id).await?),
+                },
                 _ => return Ok(None),
             },
             Some(("client", pk)) => match store::clients::by_pk(&mut conn, pk).await? {
-                Some(c) if c.enabled => Some(store::roles::of_service_account(&mut conn, pk).await?),
+                Some(c) if c.enabled => match self.permissions_of_service_account(&c).await?.superuser {
+                    true => None,
+                    false => Some(store::roles::of_service_account(&mut conn, pk).await?),
+                },
                 _ => return Ok(None),
             },
             _ => None,

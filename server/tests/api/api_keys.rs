@@ -261,6 +261,17 @@ async fn a_key_holds_no_more_than_its_maker_does_now(app: TestApp) {
     let (status, _) = call(app.http.get(api(&app, "/api-keys")).bearer_auth(&key)).await;
     assert_eq!(status, StatusCode::OK, "view-realm is still the maker's");
 
+    // A superuser (the master realm's admin) gives any role of any realm, and its keys keep them.
+    app.manager.create_admin("root", "a long admin password".into(), &operator()).await.unwrap();
+    let root = app.manager.user_by_username("master", "root", &operator()).await.unwrap();
+    let perms = app.manager.permissions_of(&root).await.unwrap();
+    let actor = portcullis::manage::Actor::user("root", perms)
+        .held_by(portcullis::manage::actor::Holder::User(root.id.clone()));
+    let new = NewApiKey { name: "root's".into(), roles: vec![RoleRef::parse("view-realm")], ..Default::default() };
+    let (_, roots) = app.manager.create_api_key("default", new, &actor).await.unwrap();
+    let (status, _) = call(app.http.get(api(&app, "/api-keys")).bearer_auth(&roots)).await;
+    assert_eq!(status, StatusCode::OK, "a superuser's key keeps its roles");
+
     // The maker disabled: the key stops working at once.
     let off = portcullis::manage::client_update::ClientChanges { enabled: Some(false), ..Default::default() };
     app.manager.update_client("default", "maker", off, &operator()).await.unwrap();
