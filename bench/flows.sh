@@ -59,7 +59,7 @@ trap flows_cleanup EXIT
 # two spa clients through the CLI, then the server that is measured.
 setup_portcullis() {
   local key=$1 name=$2 url=$3
-  local pc=("$BIN" serve --addr "$HOST:0" --database-url "$url")
+  local pc=("$BIN" serve --addr "$HOST:0" --management-addr "$HOST:0" --database-url "$url")
   start_server "$key-first" 0 "$DISCOVERY" "${pc[@]}"
   printf '%s\n' "$BENCH_PASSWORD" | "$BIN" user create --realm default --username alice \
     --password-stdin --database-url "$url" >/dev/null || die "$name: user create failed"

@@ -200,7 +200,7 @@ fi
 
 # --- a. Portcullis start-up ----------------------------------------------------------------
 DB=$WORK/portcullis.db
-PC=("$BIN" serve --addr "$HOST:0" --database-url "sqlite:$DB")
+PC=("$BIN" serve --addr "$HOST:0" --management-addr "$HOST:0" --database-url "sqlite:$DB")
 log "portcullis: first start (creates $DB, master key, signing keys)"
 start_server portcullis-first 0 "$DISCOVERY" "${PC[@]}"
 FIRST_START=$START_S

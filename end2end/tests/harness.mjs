@@ -184,7 +184,7 @@ export async function startServer() {
   live.add(handle);
 
   try {
-    server = spawn(BIN, ['--database-url', databaseUrl, '--addr', '127.0.0.1:0', 'serve'], {
+    server = spawn(BIN, ['--database-url', databaseUrl, '--addr', '127.0.0.1:0', '--management-addr', '127.0.0.1:0', 'serve'], {
       cwd: dir,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

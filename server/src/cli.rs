@@ -1070,6 +1070,9 @@ async fn serve(config: Config) -> Result<(), CliError> {
     let addr = app.local_addr();
     tracing::info!(public_url = %app.state().public_url, "started");
     println!("listening on http://{addr}");
+    if let Some(m) = app.management_addr() {
+        println!("management on http://{m}");
+    }
     app.run(shutdown_signal()).await.map_err(|e| CliError::Other(format!("server error: {e}")))
 }
 

@@ -11,6 +11,8 @@ use std::{
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:./data/portcullis.db";
 /// The default listen address.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+/// The default address of the management listener (health and metrics).
+pub const DEFAULT_MANAGEMENT_ADDR: &str = "127.0.0.1:9000";
 
 /// Where the master key comes from.
 #[derive(Clone)]
@@ -36,6 +38,8 @@ pub struct Config {
     pub database_url: String,
     /// `HOST:PORT` to listen on; port 0 picks a free port.
     pub addr: String,
+    /// `HOST:PORT` of the management listener (health, metrics); `None`: off.
+    pub management_addr: Option<String>,
     /// The public base URL (issuer base); `None`: `http://` + the bound address.
     pub public_url: Option<String>,
     pub master_key: MasterKeySource,
@@ -65,6 +69,9 @@ pub struct Flags {
     /// Listen address HOST:PORT; port 0 picks a free port [env: PORTCULLIS_ADDR]
     #[arg(long, global = true)]
     pub addr: Option<String>,
+    /// Health and metrics listener HOST:PORT, or off [env: PORTCULLIS_MANAGEMENT_ADDR] [default: 127.0.0.1:9000]
+    #[arg(long, global = true)]
+    pub management_addr: Option<String>,
     /// Public base URL used as the issuer base [env: PORTCULLIS_PUBLIC_URL]
     #[arg(long, global = true)]
     pub public_url: Option<String>,
@@ -78,6 +85,7 @@ pub struct Flags {
 struct FileConfig {
     database_url: Option<String>,
     addr: Option<String>,
+    management_addr: Option<String>,
     public_url: Option<String>,
     master_key_file: Option<PathBuf>,
     site_root: Option<PathBuf>,
@@ -125,6 +133,13 @@ impl Config {
             .or_else(|| env("PORTCULLIS_ADDR"))
             .or(file.addr)
             .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let management_addr = flags
+            .management_addr
+            .clone()
+            .or_else(|| env("PORTCULLIS_MANAGEMENT_ADDR"))
+            .or(file.management_addr)
+            .unwrap_or_else(|| DEFAULT_MANAGEMENT_ADDR.to_owned());
+        let management_addr = (!management_addr.eq_ignore_ascii_case("off")).then_some(management_addr);
         let public_url = flags.public_url.clone().or_else(|| env("PORTCULLIS_PUBLIC_URL")).or(file.public_url);
         if let Some(url) = &public_url {
             validate_public_url(url)?;
@@ -160,6 +175,7 @@ impl Config {
             )?,
             database_url,
             addr,
+            management_addr,
             public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
         })
     }
@@ -170,6 +186,7 @@ impl Config {
         Config {
             database_url: database_url.to_owned(),
             addr: "127.0.0.1:0".into(),
+            management_addr: None,
             public_url: None,
             master_key: MasterKeySource::File(default_key_file(database_url)),
             site_root: PathBuf::from("target/site"),

@@ -25,6 +25,8 @@ pub mod console;
 pub mod crypto;
 pub mod flow;
 pub mod manage;
+pub mod management;
+pub mod metrics;
 pub mod model;
 pub mod net;
 pub mod oauth;

@@ -15,10 +15,15 @@ async fn main() -> std::process::ExitCode {
     let filter = std::env::var("PORTCULLIS_LOG").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_else(|_| {
         if matches!(cli.command, None | Some(cli::Command::Serve)) { "info" } else { "warn" }.into()
     });
-    tracing_subscriber::fmt()
+    // PORTCULLIS_LOG_FORMAT=json: one JSON object per line (with the request id of its span),
+    // for log collectors; plain text otherwise.
+    let subscriber = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match std::env::var("PORTCULLIS_LOG_FORMAT").as_deref() {
+        Ok("json") => subscriber.json().init(),
+        _ => subscriber.init(),
+    }
     match cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

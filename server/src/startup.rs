@@ -85,6 +85,8 @@ pub async fn open(config: &Config, clock: SharedClock) -> Result<Manager, StartE
 /// A server ready to run.
 pub struct Application {
     listener: tokio::net::TcpListener,
+    /// Health and metrics (`None`: off).
+    management: Option<tokio::net::TcpListener>,
     state: AppState,
     sessions: sessions::Store,
     router: Router,
@@ -103,6 +105,14 @@ impl Application {
             .await
             .map_err(|source| StartError::Bind { addr: config.addr.clone(), source })?;
         let local = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr.clone(), source })?;
+        let management = match &config.management_addr {
+            None => None,
+            Some(addr) => Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartError::Bind { addr: addr.clone(), source })?,
+            ),
+        };
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
         let registry = Arc::new(Registry::new(manager.db.clone(), manager.master.clone(), public_url.clone()));
         manager.registry = Some(registry.clone());
@@ -125,17 +135,23 @@ impl Application {
             registry,
             manager,
             stats: TokenStats::default(),
+            metrics: Default::default(),
             leptos,
             public_url,
             config,
         });
         let router = router(state.clone(), sessions.clone());
-        Ok(Application { listener, state, sessions, router })
+        Ok(Application { listener, management, state, sessions, router })
     }
 
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The management listener's address (health, metrics), unless it is off.
+    pub fn management_addr(&self) -> Option<SocketAddr> {
+        self.management.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// The shared state.
@@ -146,6 +162,10 @@ impl Application {
     /// Serves until `shutdown` resolves, running the background tasks alongside.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let tasks = spawn_background(self.state.clone(), self.sessions.clone());
+        let management = self.management.map(|l| {
+            let router = crate::management::router(self.state.clone());
+            tokio::spawn(async move { axum::serve(l, router).await })
+        });
         // Small responses: send them at once rather than wait for Nagle.
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
@@ -154,6 +174,9 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await;
         tasks.abort();
+        if let Some(m) = management {
+            m.abort();
+        }
         if let Err(e) = self.state.stats.flush(&self.state.db, self.state.now()).await {
             tracing::warn!(error = %e, "flushing token counters");
         }
@@ -236,6 +259,7 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
     security_headers(api, false)
         .merge(security_headers(browser, true))
         .layer(middleware::from_fn(deadline))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::management::observe))
         .layer(CatchPanicLayer::custom(|_| {
             (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"error": "server_error"})))
                 .into_response()
@@ -312,13 +336,16 @@ pub async fn janitor_pass(state: &AppState, sessions: Option<&sessions::Store>) 
         Ok::<_, sqlx::Error>(())
     }
     .await;
+    let mut ok = result.is_ok();
     if let Err(e) = result {
         tracing::warn!(error = %e, "janitor");
     }
     // Signing keys: rotation on each realm's schedule, retirement once their tokens expired.
     if let Err(e) = state.manager.rotate_and_retire_keys().await {
+        ok = false;
         tracing::warn!(error = %e, "janitor: signing keys");
     }
+    state.metrics.janitor_pass(ok);
     if let Some(Err(e)) = match sessions {
         Some(s) => Some(s.delete_expired().await),
         None => None,

@@ -21,6 +21,7 @@ pub struct Inner {
     pub manager: Manager,
     pub limits: Limits,
     pub stats: TokenStats,
+    pub metrics: crate::metrics::Metrics,
     pub leptos: LeptosOptions,
     /// The public base URL, without a trailing slash.
     pub public_url: String,

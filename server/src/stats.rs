@@ -17,15 +17,21 @@ struct Counter {
     n: AtomicI64,
 }
 
-/// Pending counts by (client primary key, grant).
+/// Pending counts by (client primary key, grant), and totals since start by grant (for
+/// `/metrics`).
 #[derive(Default)]
 pub struct TokenStats {
     pending: DashMap<(Arc<str>, GrantType), Counter>,
+    totals: DashMap<GrantType, AtomicI64>,
 }
 
 impl TokenStats {
     /// Counts one issued token.
     pub fn count(&self, client_pk: &Arc<str>, realm_id: &str, client_id: &str, grant: GrantType) {
+        match self.totals.get(&grant) {
+            Some(t) => t.fetch_add(1, Ordering::Relaxed),
+            None => self.totals.entry(grant).or_default().fetch_add(1, Ordering::Relaxed),
+        };
         if let Some(c) = self.pending.get(&(client_pk.clone(), grant)) {
             c.n.fetch_add(1, Ordering::Relaxed);
             return;
@@ -35,6 +41,13 @@ impl TokenStats {
             .or_insert_with(|| Counter { realm_id: realm_id.into(), client_id: client_id.into(), n: AtomicI64::new(0) })
             .n
             .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Tokens issued since start, by grant.
+    pub fn totals(&self) -> Vec<(&'static str, u64)> {
+        let mut t: Vec<_> = self.totals.iter().map(|e| (e.key().as_str(), e.load(Ordering::Relaxed) as u64)).collect();
+        t.sort();
+        t
     }
 
     /// Writes the pending counts into the minute `now` falls in.

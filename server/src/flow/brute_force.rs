@@ -252,6 +252,7 @@ where
         ..Default::default()
     };
     store::audit::insert(&mut conn, &ev, now).await.map_err(internal)?;
+    state.metrics.auth_failure(g.failed_kind);
     if user_locked || ip_locked {
         let counter = if user_locked { &user_key } else { &ip_key };
         let ev = NewAudit {

@@ -133,6 +133,7 @@ pub async fn authenticate(
     if let Err(e) = &result {
         if e.code == super::error::ErrorCode::InvalidClient {
             state.limits.record_failure(ip, &presented.client_id, now);
+            state.metrics.auth_failure("client.auth_failed");
             let (db, realm_id, client_id) = (state.db.clone(), realm.id.clone(), presented.client_id.clone());
             let ip = ip.to_string();
             tokio::spawn(async move {

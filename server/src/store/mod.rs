@@ -10,6 +10,7 @@ pub mod admins;
 pub mod api_keys;
 pub mod audit;
 pub mod auth_codes;
+pub mod backup;
 pub mod changes;
 pub mod clients;
 pub mod consents;
@@ -185,6 +186,20 @@ impl Db {
             Db::Sqlite(p, _) => sqlx::migrate!("../migrations/sqlite").run(p).await,
             Db::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await,
         }
+    }
+
+    /// Connections open in the pool, and of those idle.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        match self {
+            Db::Sqlite(p, _) => (p.size(), p.num_idle()),
+            Db::Postgres(p) => (p.size(), p.num_idle()),
+        }
+    }
+
+    /// Whether the database answers: one round trip (`SELECT 1`).
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        let mut c = self.conn().await?;
+        on!(&mut c, e => sqlx::query("SELECT 1").execute(e).await.map(|_| ()))
     }
 
     /// A pooled connection in autocommit mode.

@@ -484,21 +484,27 @@ async fn admin_permissions_are_realm_management_roles(app: TestApp) {
     assert_eq!(app.manager.ensure_admin_roles_everywhere().await.unwrap(), 0);
 }
 
-/// `portcullis serve` prints the contract line, serves, and has created the default realm.
+/// `portcullis serve` prints the contract lines, serves, is ready, and has created the default
+/// realm.
 #[tokio::test]
 async fn serve_prints_listening_line_and_creates_the_default_realm() {
     let db = TestDb::new(DbKind::Sqlite).await;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_portcullis"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--database-url", &db.url])
+        .args(["serve", "--addr", "127.0.0.1:0", "--management-addr", "127.0.0.1:0", "--database-url", &db.url])
         .env("PORTCULLIS_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut line, mut management) = (String::new(), String::new());
+    out.read_line(&mut line).unwrap();
+    out.read_line(&mut management).unwrap();
     let url = line.trim().strip_prefix("listening on ").expect("contract line").to_owned();
+    let management = management.trim().strip_prefix("management on ").expect("second contract line").to_owned();
+    let ready = reqwest::get(format!("{management}/health/ready")).await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK, "ready once it says so");
     assert!(url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"), "{url}");
     let res = reqwest::get(format!("{url}/realms/default/.well-known/openid-configuration")).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);

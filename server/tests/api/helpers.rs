@@ -152,6 +152,8 @@ impl Drop for TestDb {
 /// A running server and what a test needs to drive it.
 pub struct TestApp {
     pub base: String,
+    /// The management listener's base URL, when the test turned it on.
+    pub management: Option<String>,
     pub http: reqwest::Client,
     pub clock: Arc<ManualClock>,
     pub manager: Manager,
@@ -201,6 +203,7 @@ impl TestApp {
         tweak(&mut config);
         let app = Application::build_with_clock(config, clock.clone()).await.expect("server starts");
         let base = format!("http://{}", app.local_addr());
+        let management = app.management_addr().map(|a| format!("http://{a}"));
         let manager = app.state().manager.clone();
         let state = app.state().clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -208,7 +211,7 @@ impl TestApp {
             let _ = rx.await;
         }));
         let http = http_client();
-        TestApp { base, http, clock, manager, master_key, state, db, shutdown: Some(tx) }
+        TestApp { base, management, http, clock, manager, master_key, state, db, shutdown: Some(tx) }
     }
 
     /// `{base}/realms/{realm}{path}`.

@@ -21,6 +21,7 @@ mod introspection;
 mod keycloak_js;
 mod lifecycle;
 mod liveness;
+mod management;
 mod refresh;
 mod revocation;
 mod security;
