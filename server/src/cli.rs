@@ -22,6 +22,7 @@ use std::{io::Read, sync::Arc};
 
 mod activity;
 mod api_keys;
+mod backup;
 mod keys;
 mod scopes;
 
@@ -80,6 +81,10 @@ pub enum Command {
     /// A realm's open SSO sessions
     #[command(subcommand)]
     Session(activity::SessionCommand),
+    /// Copy the SQLite database to FILE while the server runs (PostgreSQL: use pg_dump)
+    Backup(backup::BackupArgs),
+    /// Replace the SQLite database with a backup FILE (stop the server first)
+    Restore(backup::RestoreArgs),
 }
 
 /// `portcullis project …`.
@@ -688,6 +693,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         println!("migrations applied to {}", store::redact_url(&config.database_url));
         return Ok(());
     }
+    match command {
+        Command::Backup(args) => return backup::run_backup(&config, args).await,
+        Command::Restore(args) => return backup::run_restore(&config, args).await,
+        _ => {}
+    }
     let manager = startup::open(&config, Arc::new(SystemClock)).await?;
     let result = run_admin(&manager, command).await;
     manager.db.close().await;
@@ -696,7 +706,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 
 async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
     match command {
-        Command::Serve | Command::Migrate => {}
+        Command::Serve | Command::Migrate | Command::Backup(_) | Command::Restore(_) => {}
         Command::Realm(RealmCommand::Create { name, display_name, json }) => {
             let realm = m.create_realm(&name, display_name.as_deref(), &ACTOR).await?;
             if json {

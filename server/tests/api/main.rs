@@ -9,6 +9,7 @@ mod helpers;
 mod admin_api;
 mod api_keys;
 mod authorization_code;
+mod backup;
 mod cli;
 mod client_credentials;
 mod console;
