@@ -286,18 +286,38 @@ async fn deadline(req: axum::extract::Request, next: middleware::Next) -> axum::
     }
 }
 
-/// The change poller, the janitor and the counter flusher.
+/// Aborts a task when dropped (when the background loop is aborted, so is its watcher).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The change poller (woken at once by PostgreSQL's notifications), the janitor and the
+/// counter flusher.
 fn spawn_background(state: AppState, sessions: sessions::Store) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut last_change = match state.db.conn().await {
             Ok(mut c) => store::changes::last_id(&mut c).await.unwrap_or(0),
             Err(_) => 0,
         };
+        // PostgreSQL announces changes (LISTEN/NOTIFY): read the log at once; polling stays as
+        // the fallback, and the only way on SQLite.
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let watcher = tokio::spawn(store::changes::watch(state.db.clone(), wake.clone()));
+        let _watcher = AbortOnDrop(watcher);
         let mut poll = tokio::time::interval(state.config.change_poll_interval);
         let mut flush = tokio::time::interval(Duration::from_secs(10));
         let mut janitor = tokio::time::interval(Duration::from_secs(60));
         loop {
             tokio::select! {
+                _ = wake.notified() => {
+                    if let Err(e) = state.registry.apply_changes(&mut last_change).await {
+                        tracing::warn!(error = %e, "reading the change log");
+                    }
+                }
                 _ = poll.tick() => {
                     if let Err(e) = state.registry.apply_changes(&mut last_change).await {
                         tracing::warn!(error = %e, "polling the change log");

@@ -2,7 +2,10 @@
 //!
 //! Every change to a realm or client (from the CLI, another instance or this one) appends a
 //! row; each server polls for rows newer than the last it saw. That keeps caches correct across
-//! processes sharing one SQLite file and instances sharing one PostgreSQL.
+//! processes sharing one SQLite file and instances sharing one PostgreSQL. On PostgreSQL the
+//! insert also sends `NOTIFY` on [`CHANNEL`] (delivered when its transaction commits), so the
+//! other instances read the log at once instead of at their next poll; the poll stays as the
+//! fallback for a lost connection.
 
 use super::Executes;
 use crate::on;
@@ -18,10 +21,21 @@ pub struct ChangeRow {
     pub key: String,
 }
 
-/// Records a change.
+/// The PostgreSQL channel announcing new rows.
+pub const CHANNEL: &str = "portcullis_changes";
+
+/// Records a change (and on PostgreSQL announces it on [`CHANNEL`]).
 pub async fn record(c: &mut impl Executes, realm_id: &str, entity: &str, key: &str, now: i64) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO changes (realm_id, entity, key, at) VALUES ($1, $2, $3, $4)";
-    on!(c, e => sqlx::query(SQL).bind(realm_id).bind(entity).bind(key).bind(now).execute(e).await.map(|_| ()))
+    match c.ex() {
+        super::Ex::Sqlite(e) => {
+            sqlx::query(SQL).bind(realm_id).bind(entity).bind(key).bind(now).execute(e).await.map(|_| ())
+        }
+        super::Ex::Postgres(e) => {
+            sqlx::query(SQL).bind(realm_id).bind(entity).bind(key).bind(now).execute(&mut *e).await?;
+            sqlx::query("SELECT pg_notify($1, '')").bind(CHANNEL).execute(e).await.map(|_| ())
+        }
+    }
 }
 
 /// Changes after `after`, oldest first.
@@ -38,4 +52,26 @@ pub async fn last_id(c: &mut impl Executes) -> sqlx::Result<i64> {
 /// Forgets changes older than `before`.
 pub async fn purge(c: &mut impl Executes, before: i64) -> sqlx::Result<u64> {
     on!(c, e => sqlx::query("DELETE FROM changes WHERE at < $1").bind(before).execute(e).await.map(|r| r.rows_affected()))
+}
+
+/// On PostgreSQL, wakes `wake` whenever any instance records a change (and once on every
+/// (re)connection, to catch up on what came meanwhile); runs until dropped, reconnecting after a
+/// second when the connection fails. Returns at once on SQLite, where polling does the work.
+pub async fn watch(db: super::Db, wake: std::sync::Arc<tokio::sync::Notify>) {
+    let super::Db::Postgres(pool) = db else { return };
+    loop {
+        match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(mut listener) => match listener.listen(CHANNEL).await {
+                Ok(()) => {
+                    wake.notify_one();
+                    while listener.recv().await.is_ok() {
+                        wake.notify_one();
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "LISTEN {CHANNEL}"),
+            },
+            Err(e) => tracing::warn!(error = %e, "connecting to LISTEN for changes"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }

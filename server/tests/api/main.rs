@@ -18,6 +18,7 @@ mod console_admin;
 mod console_users;
 mod device;
 mod discovery;
+mod instances;
 mod introspection;
 mod keycloak_js;
 mod lifecycle;
