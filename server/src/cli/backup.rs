@@ -94,5 +94,10 @@ pub async fn run_restore(config: &Config, args: RestoreArgs) -> Result<(), CliEr
     backup::ensure_unused(&target).await?;
     backup::restore(&args.file, &target, &config.database_url, SystemClock.now()).await?;
     println!("restored {} into {}", args.file.display(), target.display());
+    println!(
+        "start the server with the same master key ({}, fingerprint {})",
+        key_location(config),
+        master.fingerprint()
+    );
     Ok(())
 }

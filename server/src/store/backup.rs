@@ -98,7 +98,7 @@ pub async fn backup(db: &Db, dest: &Path, force: bool, now: i64) -> Result<(), B
         return Err(BackupError::Exists(dest.display().to_string()));
     }
     let temp = temp_beside(dest);
-    create_private(&temp).map_err(io(&temp))?;
+    create_private(&temp).map_err(io(dest))?;
     let copied = sqlx::query("VACUUM INTO $1").bind(temp.to_string_lossy().into_owned()).execute(pool).await;
     let placed = match copied {
         Ok(_) => std::fs::rename(&temp, dest).map_err(io(dest)),
