@@ -70,6 +70,11 @@ impl Registry {
         if let Some(r) = self.realms.get(name) {
             return Ok(Some(r.clone()));
         }
+        // A name no realm can have is answered without asking the database (PostgreSQL refuses
+        // text with NUL bytes outright).
+        if crate::model::validate::realm_name(name).is_err() {
+            return Ok(None);
+        }
         let epoch = self.epoch.load(Ordering::Acquire);
         let mut conn = self.db.conn().await?;
         let Some(row) = store::realms::by_name(&mut conn, name).await? else {
@@ -87,6 +92,9 @@ impl Registry {
         let key = (realm.id.clone(), client_id.to_owned());
         if let Some(c) = self.clients.get(&key) {
             return Ok(Some(c.clone()));
+        }
+        if client_id.is_empty() || client_id.contains('\0') {
+            return Ok(None);
         }
         let epoch = self.epoch.load(Ordering::Acquire);
         let mut conn = self.db.conn().await?;

@@ -18,6 +18,7 @@ mod console_admin;
 mod console_users;
 mod device;
 mod discovery;
+mod garbage;
 mod instances;
 mod introspection;
 mod keycloak_js;
