@@ -40,7 +40,7 @@ async fn no_garbage_gets_a_server_error(app: TestApp) {
     // Every admin API path of the OpenAPI document, its parameters filled with junk.
     let mut routes: Vec<String> = ROUTES.iter().map(|r| r.to_string()).collect();
     for path in portcullis::admin_api::openapi::DOCUMENT.paths.paths.keys() {
-        let filled = path.replace("{realm}", "default").replace('{', "").replace('}', "");
+        let filled = path.replace("{realm}", "default").replace(['{', '}'], "");
         routes.push(format!("/admin/realms{}", filled.trim_start_matches("/admin/realms")));
     }
     let huge = "a".repeat(100_000);
