@@ -68,13 +68,8 @@ pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
 ) -> Result<Json<Vec<RealmRepresentation>>, ApiError> {
-    let mut conn = state.db.conn().await?;
-    let realms = store::realms::list(&mut conn).await?;
-    let visible: Vec<RealmRepresentation> = realms
-        .iter()
-        .filter(|r| ["view-realm", "query-clients", "query-users"].iter().any(|p| actor.can(&r.id, p)))
-        .map(representation)
-        .collect();
+    let visible: Vec<RealmRepresentation> =
+        state.manager.list_realms(&actor).await?.iter().map(representation).collect();
     if visible.is_empty() {
         return Err(ApiError::forbidden());
     }

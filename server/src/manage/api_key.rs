@@ -264,18 +264,8 @@ impl Manager {
         };
         drop(conn);
         let fingerprint = cache.fingerprint(&row.realm_id, &format!("{KEY_PREFIX}{id}"), secret);
-        let flight = cache.in_flight(fingerprint);
-        let turn = flight.lock().await;
-        let mut verified = cache.is_verified(&fingerprint, now, |matched| matched == row.id);
-        if !verified {
-            cache.count_verification();
-            verified = password::verify(Some(row.secret_hash.clone()), secret.to_owned()).await;
-            if verified {
-                cache.insert(fingerprint, row.id.clone(), now);
-            }
-        }
-        drop(turn);
-        cache.landed(&fingerprint);
+        let candidates = vec![(row.id.clone(), row.secret_hash.clone())];
+        let verified = cache.verify(fingerprint, now, secret.to_owned(), candidates).await;
         if !verified {
             return Ok(None);
         }

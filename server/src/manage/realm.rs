@@ -136,11 +136,13 @@ impl Manager {
             .ok_or_else(|| ManageError::NotFound(format!("realm {name:?} does not exist")))
     }
 
-    /// The realms the actor administers: every realm for a superuser, else their own.
+    /// The realms the actor may see (its settings, clients or users): every realm for a
+    /// superuser, else their own.
     pub async fn list_realms(&self, actor: &Actor) -> Result<Vec<RealmRow>, ManageError> {
         let mut conn = self.db.conn().await?;
         let realms = store::realms::list(&mut conn).await?;
-        Ok(realms.into_iter().filter(|r| actor.can(&r.id, super::actor::perm::VIEW_REALM)).collect())
+        let visible = |r: &RealmRow| ["view-realm", "query-clients", "query-users"].iter().any(|p| actor.can(&r.id, p));
+        Ok(realms.into_iter().filter(visible).collect())
     }
 
     /// Deletes a realm with everything in it (clients, users, keys, sessions); the `master`

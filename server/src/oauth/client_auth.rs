@@ -209,28 +209,10 @@ async fn verify(
     }
 }
 
-/// Checks `secret` against the client's live secrets with argon2, once per distinct credential
-/// at a time: concurrent first requests with the same secret wait for the first one's result.
+/// Checks `secret` against the client's live secrets (see [`CredentialCache::verify`]).
 async fn verify_secret(state: AppState, client: Arc<Client>, fingerprint: [u8; 32], secret: String, now: i64) -> bool {
-    let cache = &state.registry.credentials;
-    let flight = cache.in_flight(fingerprint);
-    let _turn = flight.lock().await;
-    let live = |id: &str| client.live_secrets(now).any(|s| s.id == id);
-    let mut verified = cache.is_verified(&fingerprint, now, live);
-    if !verified {
-        let candidates: Vec<(String, String)> =
-            client.live_secrets(now).map(|s| (s.id.clone(), s.hash.clone())).collect();
-        for (id, hash) in candidates {
-            cache.count_verification();
-            if password::verify(Some(hash), secret.clone()).await {
-                cache.insert(fingerprint, id, now);
-                verified = true;
-                break;
-            }
-        }
-    }
-    cache.landed(&fingerprint);
-    verified
+    let candidates = client.live_secrets(now).map(|s| (s.id.clone(), s.hash.clone())).collect();
+    state.registry.credentials.verify(fingerprint, now, secret, candidates).await
 }
 
 #[cfg(test)]

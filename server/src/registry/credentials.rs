@@ -73,18 +73,46 @@ impl CredentialCache {
     }
 
     /// The lock serialising verifications of one fingerprint.
-    pub fn in_flight(&self, fingerprint: [u8; 32]) -> Arc<tokio::sync::Mutex<()>> {
+    fn in_flight(&self, fingerprint: [u8; 32]) -> Arc<tokio::sync::Mutex<()>> {
         self.in_flight.entry(fingerprint).or_default().clone()
     }
 
     /// Forgets the lock of a fingerprint once nobody else waits on it.
-    pub fn landed(&self, fingerprint: &[u8; 32]) {
+    fn landed(&self, fingerprint: &[u8; 32]) {
         // The map holds one reference and the caller another.
         self.in_flight.remove_if(fingerprint, |_, lock| Arc::strong_count(lock) <= 2);
     }
 
+    /// Whether `secret` matches one of `candidates` (`(id, argon2 hash)`): at once when its
+    /// fingerprint was verified recently against one of them, else with argon2, once per
+    /// fingerprint at a time (concurrent first requests wait for the first one's result).
+    pub async fn verify(
+        &self,
+        fingerprint: [u8; 32],
+        now: i64,
+        secret: String,
+        candidates: Vec<(String, String)>,
+    ) -> bool {
+        let flight = self.in_flight(fingerprint);
+        let turn = flight.lock().await;
+        let mut verified = self.is_verified(&fingerprint, now, |id| candidates.iter().any(|(c, _)| c == id));
+        if !verified {
+            for (id, hash) in candidates {
+                self.count_verification();
+                if crate::crypto::password::verify(Some(hash), secret.clone()).await {
+                    self.insert(fingerprint, id, now);
+                    verified = true;
+                    break;
+                }
+            }
+        }
+        drop(turn);
+        self.landed(&fingerprint);
+        verified
+    }
+
     /// Counts an argon2 verification.
-    pub fn count_verification(&self) {
+    fn count_verification(&self) {
         self.verifications.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
