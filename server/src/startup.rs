@@ -310,7 +310,10 @@ fn spawn_background(state: AppState, sessions: sessions::Store) -> tokio::task::
         let _watcher = AbortOnDrop(watcher);
         let mut poll = tokio::time::interval(state.config.change_poll_interval);
         let mut flush = tokio::time::interval(Duration::from_secs(10));
-        let mut janitor = tokio::time::interval(Duration::from_secs(60));
+        // The first pass a minute after start, not during it: start-up stays short, and a pass
+        // never races what a test (or an operator) does in the server's first moments.
+        let minute = Duration::from_secs(60);
+        let mut janitor = tokio::time::interval_at(tokio::time::Instant::now() + minute, minute);
         loop {
             tokio::select! {
                 _ = wake.notified() => {
