@@ -16,6 +16,7 @@
 //! - `flow`: end-user sign-in: SSO sessions, pending requests, brute-force guard, page forms
 //! - `net`: the client's address behind trusted proxies, and the key per-address limits use
 //! - `ratelimit`, `stats`: request limits and token-issuance counters
+//! - `unavailable`: what the browser side answers while the database cannot be reached
 
 pub mod admin_api;
 pub mod cli;
@@ -36,3 +37,4 @@ pub mod startup;
 pub mod state;
 pub mod stats;
 pub mod store;
+pub mod unavailable;

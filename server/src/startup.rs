@@ -236,6 +236,7 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
         .layer(middleware::from_fn(console::login::guard))
         .layer(middleware::from_fn_with_state(state.clone(), oauth::login_status::cookie::track))
         .layer(sessions::layer(session_store, state.secure_cookies))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::unavailable::gate))
         .layer(middleware::from_fn(oauth::login_status::cookie::emit))
         .layer(middleware::from_fn({
             let secure = state.secure_cookies;

@@ -49,6 +49,9 @@ impl FromRequestParts<AppState> for ApiActor {
         let realm = match state.registry.realm(&realm_name).await {
             Ok(Some(r)) if r.settings.enabled => r,
             Ok(_) => return Err(ApiError::unauthorized()),
+            Err(crate::registry::LoadError::Db(e)) if crate::store::is_unavailable(&e) => {
+                return Err(ApiError::unavailable(e))
+            }
             Err(e) => {
                 tracing::error!(error = %e, "loading realm");
                 return Err(ApiError::unauthorized());
@@ -57,6 +60,7 @@ impl FromRequestParts<AppState> for ApiActor {
         let (claims, client) = match access_token::verify(state, &realm, token).await {
             Ok(v) => v,
             Err(Rejection::Expired | Rejection::Invalid(_)) => return Err(ApiError::unauthorized()),
+            Err(Rejection::Unavailable) => return Err(ApiError::unavailable("reading the token's status")),
         };
         if let Some(origins) = parts.extensions.get::<super::cors::TokenOrigins>() {
             origins.set(client.web_origins());

@@ -1,5 +1,6 @@
 //! Keycloak's error answers: `{"error": …}` for 400, 401, 403 and 404, `{"errorMessage": …}`
-//! for 409 (python-keycloak matches some of those texts), and 500 without details.
+//! for 409 (python-keycloak matches some of those texts), 503 `temporarily_unavailable` when
+//! the database cannot be reached, and 500 without details.
 
 use super::model::ErrorRepresentation;
 use crate::manage::ManageError;
@@ -42,6 +43,19 @@ impl ApiError {
         ApiError { status: StatusCode::BAD_REQUEST, body: error(message) }
     }
 
+    /// 503 for a database that cannot be reached or cannot take the work now; logs `detail`.
+    pub fn unavailable(detail: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %detail, "admin API: database unavailable");
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            body: ErrorRepresentation {
+                error: Some("temporarily_unavailable".into()),
+                error_description: Some("The service is temporarily unavailable; retry shortly.".into()),
+                ..Default::default()
+            },
+        }
+    }
+
     pub fn conflict(message: impl Into<String>) -> Self {
         ApiError {
             status: StatusCode::CONFLICT,
@@ -57,6 +71,7 @@ impl From<ManageError> for ApiError {
             ManageError::Conflict(m) => ApiError::conflict(m),
             ManageError::NotFound(m) => ApiError::not_found(&m),
             ManageError::Forbidden(_) => ApiError::forbidden(),
+            ManageError::Db(e) if crate::store::is_unavailable(&e) => ApiError::unavailable(e),
             e @ (ManageError::Db(_) | ManageError::Internal(_)) => {
                 tracing::error!(error = %e, "admin API");
                 ApiError {

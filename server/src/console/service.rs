@@ -35,7 +35,8 @@ fn session(parts: &Parts) -> Result<&Session, String> {
 /// What a page shows for a refusal; details of internal failures stay in the log.
 pub(super) fn shown(e: ManageError) -> String {
     match e {
-        ManageError::Db(_) | ManageError::Internal(_) => {
+        e @ ManageError::Db(_) => crate::unavailable::failure_text("console", e),
+        ManageError::Internal(_) => {
             tracing::error!(error = %e, "console");
             "something went wrong on the server; try again".to_owned()
         }

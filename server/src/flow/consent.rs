@@ -98,8 +98,7 @@ pub async fn decide(
     }
     .await;
     if let Err(e) = result {
-        tracing::error!(error = %e, "recording consent");
-        return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again in a moment.");
+        return crate::unavailable::failure_page("recording consent", e);
     }
     // The consent given now satisfies prompt=consent.
     req.prompt_consent = false;

@@ -196,9 +196,6 @@ pub async fn decide(
     match result {
         Ok(true) => page(&realm_name, &[("done", if approved { "approved" } else { "denied" }.into())]),
         Ok(false) => page(&realm_name, &[("error", "expired".into())]),
-        Err(e) => {
-            tracing::error!(error = %e, "recording the device decision");
-            error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again in a moment.")
-        }
+        Err(e) => crate::unavailable::failure_page("recording the device decision", e),
     }
 }

@@ -49,14 +49,7 @@ pub async fn realm_or_page(
             "Unknown realm",
             "This realm does not exist.",
         )),
-        Err(e) => {
-            tracing::error!(error = %e, "loading realm");
-            Err(crate::oauth::authorize::error_page(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "Please try again in a moment.",
-            ))
-        }
+        Err(e) => Err(crate::unavailable::failure_page("loading realm", e)),
     }
 }
 

@@ -19,9 +19,8 @@ fn session(parts: &Parts) -> Result<&Session, String> {
     parts.extensions.get::<Session>().ok_or_else(|| "no session".to_owned())
 }
 
-fn internal(e: impl std::fmt::Display) -> String {
-    tracing::error!(error = %e, "page data");
-    "Something went wrong. Please try again.".to_owned()
+fn internal(e: impl crate::unavailable::Failure) -> String {
+    crate::unavailable::failure_text("page data", e)
 }
 
 /// Each scope with the description the realm gives it.

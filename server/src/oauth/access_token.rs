@@ -205,6 +205,9 @@ pub enum Rejection {
     Expired,
     /// Anything else: bad signature, wrong issuer, revoked, not-before, client or user gone.
     Invalid(&'static str),
+    /// Its status cannot be read now: the database is unreachable ([`store::is_unavailable`]).
+    /// Callers answer 503 rather than call a valid token invalid.
+    Unavailable,
 }
 
 /// Longest token accepted for verification.
@@ -212,6 +215,10 @@ const MAX_TOKEN_LEN: usize = 16 * 1024;
 
 fn unavailable(what: &'static str) -> impl Fn(sqlx::Error) -> Rejection {
     move |e| {
+        if store::is_unavailable(&e) {
+            tracing::warn!(error = %e, "{what}: database unavailable");
+            return Rejection::Unavailable;
+        }
         tracing::error!(error = %e, "{what}");
         Rejection::Invalid("token status unavailable")
     }
@@ -256,9 +263,12 @@ pub async fn verify(state: &AppState, realm: &Realm, token: &str) -> Result<(Acc
         .registry
         .client(realm, &claims.client_id)
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "loading client");
-            Rejection::Invalid("token status unavailable")
+        .map_err(|e| match e {
+            crate::registry::LoadError::Db(e) => unavailable("loading client")(e),
+            e => {
+                tracing::error!(error = %e, "loading client");
+                Rejection::Invalid("token status unavailable")
+            }
         })?
         .filter(|c| c.row.enabled)
         .ok_or(Rejection::Invalid("client disabled or deleted"))?;

@@ -282,9 +282,8 @@ pub async fn authorize(
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "authorization");
-    error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again in a moment.")
+fn internal(e: impl crate::unavailable::Failure) -> Response {
+    crate::unavailable::failure_page("authorization", e)
 }
 
 /// Moves a validated request on: to the sign-in page, the consent page, or completion.

@@ -133,6 +133,13 @@ impl OAuthError {
         e
     }
 
+    /// `temporarily_unavailable` (503, `Retry-After: 1`) for a database that cannot be reached
+    /// or cannot take the work now; logs `detail` as a warning, sends nothing of it.
+    pub fn database_unavailable(detail: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %detail, "database unavailable");
+        Self::temporarily_unavailable("the service is temporarily unavailable; retry shortly")
+    }
+
     /// `server_error`: logs `detail` and sends nothing of it.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");
@@ -151,15 +158,32 @@ impl OAuthError {
     }
 }
 
+/// A database failure: 503 `temporarily_unavailable` when the database cannot be reached or
+/// cannot take the work now ([`crate::store::is_unavailable`]), `server_error` otherwise.
 impl From<sqlx::Error> for OAuthError {
     fn from(e: sqlx::Error) -> Self {
+        if crate::store::is_unavailable(&e) {
+            return OAuthError::database_unavailable(e);
+        }
         OAuthError::internal(e)
+    }
+}
+
+impl From<crate::manage::ManageError> for OAuthError {
+    fn from(e: crate::manage::ManageError) -> Self {
+        match e {
+            crate::manage::ManageError::Db(e) => e.into(),
+            e => OAuthError::internal(e),
+        }
     }
 }
 
 impl From<crate::registry::LoadError> for OAuthError {
     fn from(e: crate::registry::LoadError) -> Self {
-        OAuthError::internal(e)
+        match e {
+            crate::registry::LoadError::Db(e) => e.into(),
+            e => OAuthError::internal(e),
+        }
     }
 }
 

@@ -47,6 +47,10 @@ pub async fn introspect(
             }
             v
         }
+        // A token whose status cannot be read is not called inactive: 503, and the caller retries.
+        Err(access_token::Rejection::Unavailable) => {
+            return Err(OAuthError::database_unavailable("reading the token's status"))
+        }
         Err(_) => json!({ "active": false }),
     };
     Ok((no_store_headers(), Json::<Value>(body)))
@@ -55,8 +59,7 @@ pub async fn introspect(
 /// What introspection says of an API key: its roles in the shape tokens carry them
 /// (`realm_access`, `resource_access`), its projects, and when it was made and expires.
 async fn api_key_answer(state: &AppState, realm: &Realm, presented: &str) -> Result<Value, OAuthError> {
-    let key =
-        state.manager.verify_api_key(&state.registry.credentials, presented).await.map_err(OAuthError::internal)?;
+    let key = state.manager.verify_api_key(&state.registry.credentials, presented).await.map_err(OAuthError::from)?;
     let Some(key) = key.filter(|k| k.row.realm_id == realm.id) else {
         return Ok(json!({ "active": false }));
     };

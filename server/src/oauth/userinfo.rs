@@ -100,5 +100,6 @@ pub async fn userinfo(
         }
         Err(Rejection::Expired) => Ok(expired_response()),
         Err(Rejection::Invalid(why)) => Err(OAuthError::invalid_token(why)),
+        Err(Rejection::Unavailable) => Err(OAuthError::database_unavailable("reading the token's status")),
     }
 }

@@ -57,6 +57,10 @@ pub async fn purge(c: &mut impl Executes, before: i64) -> sqlx::Result<u64> {
 /// On PostgreSQL, wakes `wake` whenever any instance records a change (and once on every
 /// (re)connection, to catch up on what came meanwhile); runs until dropped, reconnecting after a
 /// second when the connection fails. Returns at once on SQLite, where polling does the work.
+///
+/// `try_recv`, not `recv`: `recv` reconnects by itself after a lost connection, silently, so
+/// the catch-up after an outage would wait for the next poll; here a lost connection ends the
+/// listener and the next one wakes the reader.
 pub async fn watch(db: super::Db, wake: std::sync::Arc<tokio::sync::Notify>) {
     let super::Db::Postgres(pool) = db else { return };
     loop {
@@ -64,9 +68,10 @@ pub async fn watch(db: super::Db, wake: std::sync::Arc<tokio::sync::Notify>) {
             Ok(mut listener) => match listener.listen(CHANNEL).await {
                 Ok(()) => {
                     wake.notify_one();
-                    while listener.recv().await.is_ok() {
+                    while let Ok(Some(_)) = listener.try_recv().await {
                         wake.notify_one();
                     }
+                    tracing::warn!("the connection listening for changes was lost; reconnecting");
                 }
                 Err(e) => tracing::warn!(error = %e, "LISTEN {CHANNEL}"),
             },

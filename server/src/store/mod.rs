@@ -38,6 +38,12 @@ use std::{str::FromStr, time::Duration};
 /// The longest a request waits for a database connection (or, on SQLite, its write turn).
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The longest a request waits for a PostgreSQL connection, connecting included. Short, so an
+/// unreachable database answers 503 within it instead of piling requests up: sqlx retries a
+/// refused connection (a stopped server) until this deadline, and a pool of healthy
+/// connections is never this busy.
+pub const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// The database behind the server: SQLite (the default) or PostgreSQL.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -146,9 +152,12 @@ impl Db {
         let connect_err = |source| OpenError::Connect { url: redact_url(url), source };
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
+            // Each idle connection is pinged before use, so connections cut by an outage are
+            // dropped and replaced (or the request fails fast) instead of failing mid-request.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .acquire_timeout(PG_ACQUIRE_TIMEOUT)
+                .test_before_acquire(true)
                 .connect_with(opts)
                 .await
                 .map_err(connect_err)?;
@@ -266,6 +275,40 @@ fn private_file(file: &std::path::Path) -> std::io::Result<()> {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e),
+    }
+}
+
+/// True when `err` says the database cannot be reached or cannot take the work right now,
+/// rather than that a statement is wrong: no connection in time, a connection refused, cut or
+/// closed, PostgreSQL shutting down, refusing connections or out of resources (classes 08, 53
+/// and 57P), SQLite busy, locked, read-only, full or failing to read or write. Every error path
+/// answers these with 503 `temporarily_unavailable` (or its page) and anything else with 500.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                let code = pg.code();
+                code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+            } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // The primary result code is the extended code's low byte.
+                const BUSY: i32 = 5;
+                const LOCKED: i32 = 6;
+                const READONLY: i32 = 8;
+                const IOERR: i32 = 10;
+                const FULL: i32 = 13;
+                const CANTOPEN: i32 = 14;
+                let code = db.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or_default() & 0xff;
+                matches!(code, BUSY | LOCKED | READONLY | IOERR | FULL | CANTOPEN)
+            } else {
+                false
+            }
+        }
+        _ => false,
     }
 }
 
