@@ -33,6 +33,8 @@ pub struct Metrics {
     auth_failures: DashMap<&'static str, AtomicU64>,
     janitor_passes: AtomicU64,
     janitor_failures: AtomicU64,
+    /// Table → rows the janitor deleted.
+    purged: DashMap<&'static str, AtomicU64>,
 }
 
 /// What the scrape reads from elsewhere in the server.
@@ -97,6 +99,13 @@ impl Metrics {
         }
     }
 
+    /// Counts rows of `table` the janitor deleted.
+    pub fn purged(&self, table: &'static str, rows: u64) {
+        if rows > 0 {
+            self.purged.entry(table).or_default().fetch_add(rows, Ordering::Relaxed);
+        }
+    }
+
     /// The text exposition of every metric.
     pub fn render(&self, snapshot: &Snapshot) -> String {
         let mut out = String::with_capacity(4096);
@@ -145,6 +154,13 @@ impl Metrics {
         failures.sort();
         for (kind, n) in failures {
             writeln!(out, "portcullis_auth_failures_total{{kind=\"{kind}\"}} {n}")?;
+        }
+        writeln!(out, "# HELP portcullis_janitor_purged_rows_total Expired rows deleted by the janitor, by table.")?;
+        writeln!(out, "# TYPE portcullis_janitor_purged_rows_total counter")?;
+        let mut purged: Vec<_> = self.purged.iter().map(|e| (*e.key(), e.load(Ordering::Relaxed))).collect();
+        purged.sort();
+        for (table, n) in purged {
+            writeln!(out, "portcullis_janitor_purged_rows_total{{table=\"{table}\"}} {n}")?;
         }
         let gauges: [(&str, &str, &str, u64); 5] = [
             ("portcullis_db_pool_connections", "gauge", "Connections open in the database pool.", s.pool.0 as u64),

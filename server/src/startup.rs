@@ -338,28 +338,14 @@ fn spawn_background(state: AppState, sessions: sessions::Store) -> tokio::task::
     })
 }
 
-/// Deletes what has expired: revocations of expired tokens, codes, refresh tokens, device codes,
-/// ended SSO sessions, old counters and change-log rows, and browser sessions. Runs every minute.
+/// Deletes what has expired ([`store::purge::Expired`]: revocations of expired tokens, codes,
+/// refresh tokens, device codes, ended SSO sessions, old counters, change-log rows and audit
+/// events past retention) and browser sessions; rotates and retires signing keys. Runs every
+/// minute.
 pub async fn janitor_pass(state: &AppState, sessions: Option<&sessions::Store>) {
     let now = state.now();
     state.limits.purge(now);
-    let result = async {
-        let mut conn = state.db.conn().await?;
-        store::revocations::purge_expired(&mut conn, now).await?;
-        // Codes and rotated refresh tokens are kept a day past their end to recognise replays.
-        store::auth_codes::purge(&mut conn, now - 24 * 3600).await?;
-        store::refresh_tokens::purge(&mut conn, now - 24 * 3600).await?;
-        store::login_failures::purge(&mut conn, now - 24 * 3600).await?;
-        // Unredeemed device requests are of no use past their expiry (a later poll gets
-        // invalid_grant instead of expired_token); keep them ten minutes for slow pollers.
-        store::device_codes::purge(&mut conn, now - 600).await?;
-        store::user_sessions::purge_ended(&mut conn, now - 24 * 3600).await?;
-        store::changes::purge(&mut conn, now - 24 * 3600).await?;
-        // Each realm keeps its audit events for its retention (Audit Log, `Retention (days)`).
-        store::audit::purge_expired(&mut conn, now).await?;
-        Ok::<_, sqlx::Error>(())
-    }
-    .await;
+    let result = purge_expired(state, now).await;
     let mut ok = result.is_ok();
     if let Err(e) = result {
         tracing::warn!(error = %e, "janitor");
@@ -376,4 +362,24 @@ pub async fn janitor_pass(state: &AppState, sessions: Option<&sessions::Store>) 
     } {
         tracing::warn!(error = %e, "deleting expired sessions");
     }
+}
+
+/// Rows deleted per statement: small enough that a request waits at most a few milliseconds
+/// for the database between two of them.
+const PURGE_BATCH: i64 = 500;
+
+/// Every kind of expired row, a batch at a time, each batch on a connection taken from the
+/// pool and given back (a request needing one gets it between batches).
+async fn purge_expired(state: &AppState, now: i64) -> sqlx::Result<()> {
+    for what in store::purge::Expired::ALL {
+        loop {
+            let deleted = store::purge::batch(&mut state.db.conn().await?, what, now, PURGE_BATCH).await?;
+            state.metrics.purged(what.table(), deleted);
+            if deleted < PURGE_BATCH as u64 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+    Ok(())
 }

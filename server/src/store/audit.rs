@@ -198,10 +198,3 @@ pub async fn set_retention_days(c: &mut impl Executes, realm_id: &str, days: i64
     const SQL: &str = "UPDATE realms SET audit_retention_days = $2 WHERE id = $1";
     on!(c, e => sqlx::query(SQL).bind(realm_id).bind(days).execute(e).await.map(|_| ()))
 }
-
-/// Deletes every realm's events older than its retention at `now`. Returns how many.
-pub async fn purge_expired(c: &mut impl Executes, now: i64) -> sqlx::Result<u64> {
-    const SQL: &str = "DELETE FROM audit_events WHERE realm_id IS NOT NULL AND EXISTS (SELECT 1 FROM realms r \
-                       WHERE r.id = audit_events.realm_id AND audit_events.at < $1 - r.audit_retention_days * 86400)";
-    on!(c, e => sqlx::query(SQL).bind(now).execute(e).await.map(|r| r.rows_affected()))
-}

@@ -54,8 +54,3 @@ pub async fn get(c: &mut impl Executes, code_hash: &str) -> sqlx::Result<Option<
     let sql = format!("SELECT {COLUMNS} FROM auth_codes WHERE code_hash = $1");
     on!(c, e => sqlx::query_as(&sql).bind(code_hash).fetch_optional(e).await)
 }
-
-/// Deletes codes that expired before `before` (kept a while to recognise replays).
-pub async fn purge(c: &mut impl Executes, before: i64) -> sqlx::Result<u64> {
-    on!(c, e => sqlx::query("DELETE FROM auth_codes WHERE expires_at < $1").bind(before).execute(e).await.map(|r| r.rows_affected()))
-}

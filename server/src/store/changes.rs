@@ -49,11 +49,6 @@ pub async fn last_id(c: &mut impl Executes) -> sqlx::Result<i64> {
     on!(c, e => sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM changes").fetch_one(e).await.map(|v| v.unwrap_or(0)))
 }
 
-/// Forgets changes older than `before`.
-pub async fn purge(c: &mut impl Executes, before: i64) -> sqlx::Result<u64> {
-    on!(c, e => sqlx::query("DELETE FROM changes WHERE at < $1").bind(before).execute(e).await.map(|r| r.rows_affected()))
-}
-
 /// On PostgreSQL, wakes `wake` whenever any instance records a change (and once on every
 /// (re)connection, to catch up on what came meanwhile); runs until dropped, reconnecting after a
 /// second when the connection fails. Returns at once on SQLite, where polling does the work.

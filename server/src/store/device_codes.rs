@@ -95,8 +95,3 @@ pub async fn decide(
     on!(c, e => sqlx::query(SQL).bind(device_code_hash).bind(status).bind(user_id).bind(session_id).bind(auth_time)
         .bind(now).bind(realm_id).execute(e).await.map(|r| r.rows_affected() > 0))
 }
-
-/// Deletes requests that expired before `before`.
-pub async fn purge(c: &mut impl Executes, before: i64) -> sqlx::Result<u64> {
-    on!(c, e => sqlx::query("DELETE FROM device_codes WHERE expires_at < $1").bind(before).execute(e).await.map(|r| r.rows_affected()))
-}

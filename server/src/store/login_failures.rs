@@ -90,10 +90,3 @@ pub async fn clear_prefix(c: &mut impl Executes, realm_id: &str, prefix: &str) -
     const SQL: &str = "DELETE FROM login_failures WHERE realm_id = $1 AND SUBSTR(subject, 1, LENGTH(CAST($2 AS TEXT))) = CAST($2 AS TEXT)";
     on!(c, e => sqlx::query(SQL).bind(realm_id).bind(prefix).execute(e).await.map(|r| r.rows_affected()))
 }
-
-/// Forgets counters idle since before `before`.
-pub async fn purge(c: &mut impl Executes, before: i64) -> sqlx::Result<u64> {
-    const SQL: &str =
-        "DELETE FROM login_failures WHERE last_failure < $1 AND (locked_until IS NULL OR locked_until < $1)";
-    on!(c, e => sqlx::query(SQL).bind(before).execute(e).await.map(|r| r.rows_affected()))
-}

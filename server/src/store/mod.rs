@@ -18,6 +18,7 @@ pub mod device_codes;
 pub mod keys;
 pub mod login_failures;
 pub mod projects;
+pub mod purge;
 pub mod realms;
 pub mod refresh_tokens;
 pub mod revocations;

@@ -136,10 +136,3 @@ pub async fn family_of_client(c: &mut impl Executes, family_id: &str, client_pk:
     const SQL: &str = "SELECT COUNT(*) FROM refresh_tokens WHERE family_id = $1 AND client_pk = $2";
     on!(c, e => sqlx::query_scalar::<_, i64>(SQL).bind(family_id).bind(client_pk).fetch_one(e).await.map(|n| n > 0))
 }
-
-/// Deletes tokens that expired, or were revoked or rotated, before `before`.
-pub async fn purge(c: &mut impl Executes, before: i64) -> sqlx::Result<u64> {
-    const SQL: &str = "DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at < $1) \
-                       OR (revoked_at IS NOT NULL AND revoked_at < $1)";
-    on!(c, e => sqlx::query(SQL).bind(before).execute(e).await.map(|r| r.rows_affected()))
-}

@@ -27,8 +27,3 @@ pub fn family_marker(family_id: &str) -> String {
 pub fn session_marker(session_id: &str) -> String {
     format!("session:{session_id}")
 }
-
-/// Forgets revocations of tokens that have expired by now.
-pub async fn purge_expired(c: &mut impl Executes, now: i64) -> sqlx::Result<u64> {
-    on!(c, e => sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1").bind(now).execute(e).await.map(|r| r.rows_affected()))
-}

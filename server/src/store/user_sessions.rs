@@ -100,15 +100,6 @@ pub async fn clients_of(c: &mut impl Executes, session_id: &str) -> sqlx::Result
     on!(c, e => sqlx::query_as(SQL).bind(session_id).fetch_all(e).await)
 }
 
-/// Deletes sessions that ended, or went idle or past their realm's maximum, before `before`.
-pub async fn purge_ended(c: &mut impl Executes, before: i64) -> sqlx::Result<u64> {
-    const SQL: &str = "DELETE FROM user_sessions WHERE (ended_at IS NOT NULL AND ended_at < $1) \
-                       OR EXISTS (SELECT 1 FROM realms r WHERE r.id = user_sessions.realm_id \
-                           AND (user_sessions.last_seen_at + r.sso_session_idle_timeout < $1 \
-                                OR user_sessions.created_at + r.sso_session_max_lifespan < $1))";
-    on!(c, e => sqlx::query(SQL).bind(before).execute(e).await.map(|r| r.rows_affected()))
-}
-
 /// An open session of a realm with its user's name.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RealmSessionRow {

@@ -159,7 +159,8 @@ pub struct TestApp {
     pub manager: Manager,
     pub master_key: String,
     pub state: portcullis::state::AppState,
-    pub db: TestDb,
+    /// Shared by every instance over it; removed when the last one stops.
+    pub db: Arc<TestDb>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -196,8 +197,23 @@ impl TestApp {
 
     async fn start(kind: DbKind, tweak: impl FnOnce(&mut Config), clock: Arc<ManualClock>) -> TestApp {
         init_tracing();
-        let db = TestDb::new(kind).await;
+        let db = Arc::new(TestDb::new(kind).await);
         let master_key = STANDARD.encode(portcullis::crypto::random_bytes::<32>());
+        Self::launch(db, master_key, tweak, clock).await
+    }
+
+    /// Another instance over the same database, master key and clock: a second `portcullis
+    /// serve` behind the same load balancer, with `tweak` applied to its configuration.
+    pub async fn instance(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::launch(self.db.clone(), self.master_key.clone(), tweak, self.clock.clone()).await
+    }
+
+    async fn launch(
+        db: Arc<TestDb>,
+        master_key: String,
+        tweak: impl FnOnce(&mut Config),
+        clock: Arc<ManualClock>,
+    ) -> TestApp {
         let mut config = Config::with_database(&db.url);
         config.master_key = MasterKeySource::Inline(master_key.clone());
         tweak(&mut config);
