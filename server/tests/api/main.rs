@@ -25,6 +25,7 @@ mod keycloak_js;
 mod lifecycle;
 mod liveness;
 mod management;
+mod outage;
 mod refresh;
 mod revocation;
 mod security;
