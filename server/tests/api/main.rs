@@ -31,5 +31,6 @@ mod revocation;
 mod security;
 mod sign_in;
 mod signing_keys;
+mod storage;
 mod token_errors;
 mod userinfo;

@@ -1,0 +1,88 @@
+//! Bounded storage: the janitor deletes every kind of row that grows with traffic once it can no
+//! longer matter, in batches, and keeps what still matters.
+
+use crate::helpers::*;
+use portcullis::{
+    startup::janitor_pass,
+    store::purge::{self, Expired},
+};
+use reqwest::StatusCode;
+
+crate::db_tests!(the_janitor_empties_what_traffic_filled_in_batches_and_keeps_what_matters);
+
+async fn rows(app: &TestApp, what: Expired) -> i64 {
+    purge::rows(&mut app.state.db.conn().await.unwrap(), what).await.unwrap()
+}
+
+async fn metrics(app: &TestApp) -> String {
+    let base = app.management.as_deref().expect("management listener");
+    app.http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap()
+}
+
+async fn the_janitor_empties_what_traffic_filled_in_batches_and_keeps_what_matters(app: TestApp) {
+    let app = app
+        .instance(|c| {
+            c.device_rate_limit = 0;
+            c.management_addr = Some("127.0.0.1:0".into());
+        })
+        .await;
+    app.create_client(portcullis::manage::client::NewClient {
+        realm: "default".into(),
+        template: "device".into(),
+        client_id: Some("tv".into()),
+        ..Default::default()
+    })
+    .await;
+    // Traffic: 1,200 device requests nobody answers (more than two batches of 500)...
+    let requests = 1_200;
+    let form = [("client_id", "tv")];
+    let url = app.realm_url("default", "/protocol/openid-connect/auth/device");
+    futures::future::join_all((0..requests).map(|_| {
+        let (http, url) = (app.http.clone(), url.clone());
+        async move {
+            let res = http.post(url).form(&form).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+    }))
+    .await;
+    assert_eq!(rows(&app, Expired::DeviceCodes).await, requests);
+    // ...and a service's tokens, revoked, so the revocation markers wait for their expiry.
+    let svc = app.service_client("svc", &[]).await;
+    for _ in 0..3 {
+        let token = app.access_token(&svc).await;
+        let res = app.post_form("default", REVOKE, Some(&svc), &[("token", &token)]).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    assert_eq!(rows(&app, Expired::Revocations).await, 3);
+
+    // Within their lifetimes nothing goes.
+    janitor_pass(&app.state, None).await;
+    assert_eq!(rows(&app, Expired::DeviceCodes).await, requests);
+    assert_eq!(rows(&app, Expired::Revocations).await, 3);
+
+    // Past them (device codes: 10 minutes after their 10-minute expiry; access tokens: 5
+    // minutes), everything goes, in batches, except a request made just now.
+    app.clock.advance(21 * 60);
+    let res = app.http.post(&url).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    janitor_pass(&app.state, None).await;
+    assert_eq!(rows(&app, Expired::DeviceCodes).await, 1, "only the live request is left");
+    assert_eq!(rows(&app, Expired::Revocations).await, 0);
+    let text = metrics(&app).await;
+    let purged = format!("portcullis_janitor_purged_rows_total{{table=\"device_codes\"}} {requests}");
+    assert!(text.contains(&purged), "{purged} in:\n{text}");
+
+    // Token counters go after the dashboard's 30 days; the change log after a day.
+    app.state.stats.flush(&app.state.db, app.state.now()).await.unwrap();
+    assert!(rows(&app, Expired::TokenStats).await > 0);
+    assert!(rows(&app, Expired::Changes).await > 0);
+    // Audit events go after their realm's retention.
+    app.manager.set_audit_retention("default", 1, &operator()).await.unwrap();
+    assert!(rows(&app, Expired::Audit).await > 0);
+    app.clock.advance(31 * 86_400 + 60);
+    janitor_pass(&app.state, None).await;
+    assert_eq!(rows(&app, Expired::TokenStats).await, 0);
+    assert_eq!(rows(&app, Expired::Changes).await, 0);
+    assert_eq!(rows(&app, Expired::Audit).await, 0);
+    assert_eq!(rows(&app, Expired::DeviceCodes).await, 0);
+}
