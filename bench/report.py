@@ -13,6 +13,13 @@
     report.py flows-table FLOWS_JSON OUT_MD
         The report of `bench/run.sh flows` (refresh rotation and code flow) from the collected
         bench/node/flows.mjs results.
+
+    report.py scale-table SCALE_JSON OUT_MD
+        The report of `bench/run.sh scale` (one vs two instances over one PostgreSQL).
+
+    report.py pg-ticks DATABASE
+        Prints the CPU ticks (user + system) of PostgreSQL's background processes and of the
+        backends and autovacuum workers of DATABASE, leaving out other databases' backends.
 """
 import base64
 import json
@@ -407,6 +414,193 @@ def flows_table(results_path, out_path):
     print(text)
 
 
+def pg_ticks(database):
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() != "postgres":
+                    continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                title = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        words = title.split()
+        if "autovacuum worker" in title:
+            if database not in words:
+                continue
+        # A client backend's title is "postgres: [cluster: ]user database host(port) state".
+        elif any(w.endswith(")") and "(" in w or w == "[local]" for w in words) and database not in words:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    print(total)
+
+
+def scale_table(results_path, out_path):
+    r = json.load(open(results_path))
+    s = r["settings"]
+    m = r["machine"]
+    setups = s["setups"]
+
+    def norm(op, x):
+        """One run as: rps, p50, p99, per-instance (rps, p99), CPU, failures."""
+        if op == "cc":
+            w = x["wrk"]
+            c = x["cpu_cores"]
+            servers = [c["node"]] if x["setup"] == "node" else [c["a"], c["b"]]
+            return {
+                "rps": sum(y["requests_per_sec"] for y in w),
+                "p50": max(y["latency_ms"]["p50"] for y in w),
+                "p99": max(y["latency_ms"]["p99"] for y in w),
+                "per_instance": [(y["requests_per_sec"], y["latency_ms"]["p99"]) for y in w],
+                "servers": servers, "db": c["db"], "generator": c["generator"], "other": c["other"],
+                "failures": sum(y["non_200"] + sum(y["socket_errors"].values()) for y in w),
+                "first_failure": next((f"{y['first_bad_status']} {y['first_bad_body']}" for y in w if y["non_200"]), None),
+            }
+        lat = x["requests"]["refresh"]
+        c = x["cpu_cores"]
+        return {
+            "rps": x["iterations_per_sec"], "p50": lat["p50"], "p99": lat["p99"], "per_instance": [],
+            "servers": c.get("servers") or [c["server"]], "db": c["db"], "generator": c["generator"],
+            "other": c["other"], "failures": x["failures"], "first_failure": x.get("first_failure"),
+            "rotation_check": x.get("rotation_check"),
+        }
+
+    runs = {op: {st: [norm(op, x) for x in r["runs"][op][st]] for st in setups} for op in ("cc", "refresh")}
+
+    def med(rs):
+        return sorted(rs, key=lambda x: x["rps"])[(len(rs) - 1) // 2]
+
+    best = {op: {st: med(runs[op][st]) for st in setups} for op in runs}
+
+    def n(x, d=2):
+        return "n/a" if x is None else f"{x:.{d}f}"
+
+    def server_cpu(st, x):
+        sv = x["servers"]
+        if st == "node":
+            return f"{sv[0]:.2f}"
+        if st == "one":
+            return f"A {sv[0]:.2f}" + (f" (B idle: {sv[1]:.2f})" if len(sv) > 1 else "")
+        return f"A {sv[0]:.2f} + B {sv[1]:.2f}"
+
+    def per_core(x):
+        cores = sum(x["servers"]) + (x["db"] or 0)
+        return x["rps"] / cores if cores else float("nan")
+
+    spread = ("each chain's successive refreshes alternate between A and B (chain i starts on instance "
+              "i mod 2), so every rotation presents a refresh token the other instance issued"
+              if s["spread"] == "request" else "chain i stays on instance i mod 2 (half the chains on each)")
+    half = s["connections"] // 2
+    label = {
+        "cc": {"one": "one instance", "two": f"two instances ({half} + {half} connections)",
+               "node": "node-oidc-provider (jwt), one process"},
+        "refresh": {"one": "one instance",
+                    "two": "two instances (" + ("alternating per request" if s["spread"] == "request"
+                                                else f"{half} + {half} chains") + ")",
+                    "node": "node-oidc-provider (jwt), one process"},
+    }
+    title = {"cc": "client_credentials", "refresh": "refresh-token rotation"}
+    lines = [
+        "# Scale-out benchmark: one vs two Portcullis instances over one PostgreSQL",
+        "",
+        f"{r['date']} · Portcullis {r['portcullis_rev']} · PostgreSQL {r['postgres_version']} "
+        f"· oidc-provider {r['oidc_provider_version']} · node {r['node_version']} · {r['wrk_version']}",
+        "",
+        f"**Caveat: one {m['nproc']}-core machine.** Both instances, the load generator and PostgreSQL "
+        "share the same cores, so a second instance adds no CPU: these figures show what running two "
+        "instances over one shared database costs (or not), not how throughput grows with machines.",
+        "",
+        f"client_credentials: wrk `-t{s['threads']} -c{s['connections']}` against one instance; against two, "
+        f"two wrk processes at once, `-t{max(1, s['threads'] // 2)} -c{s['connections'] // 2}` each, rates summed, "
+        "p50/p99 the higher of the two processes' (an upper bound on the combined percentile). "
+        f"Refresh rotation: `bench/node/flows.mjs`, {s['connections']} chains, one keep-alive connection per "
+        f"chain and instance, exact percentiles over all requests; with two instances {spread}. "
+        f"{s['duration_s']} s measured after {s['warmup_s']} s of warm-up (first round). CPU in cores "
+        "(CPU seconds / wall seconds); PostgreSQL = its background processes and this database's "
+        "backends; per core = req/s ÷ (server + PostgreSQL CPU).",
+        "",
+        "| operation | setup | req/s | p50 ms | p99 ms | two / one | server CPU | PostgreSQL CPU "
+        "| generator CPU | other CPU | req/s per core | failures |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    warn = []
+    for op in ("cc", "refresh"):
+        for st in setups:
+            x = best[op][st]
+            ratio = ""
+            if st == "two" and "one" in setups:
+                o = best[op]["one"]
+                ratio = f"**{x['rps'] / o['rps']:.2f}×** req/s, {x['p99'] / o['p99']:.2f}× p99"
+            lines.append(
+                f"| {title[op]} | {label[op][st]} | {x['rps']:,.0f} | {n(x['p50'])} | {n(x['p99'])} | {ratio} "
+                f"| {server_cpu(st, x)} | {n(x['db'])} | {x['generator']:.2f} | {x['other']:.2f} "
+                f"| {per_core(x):,.0f} | {x['failures']} |")
+    lines.append("")
+    two = best["cc"].get("two")
+    if two and len(two["per_instance"]) == 2:
+        (ra, pa), (rb, pb) = two["per_instance"]
+        lines += [f"client_credentials on two instances, per instance: A {ra:,.0f} req/s (p99 {pa:.2f} ms), "
+                  f"B {rb:,.0f} req/s (p99 {pb:.2f} ms).", ""]
+
+    lines += ["## Rotation check (before each refresh run, on a separate session)", "",
+              "t0 → t1, then t0 again, then t1 (client `spa-strict`, no reuse window, on Portcullis); with "
+              "two instances t0 → t1 on A, t0 again on B, t1 on A.", "",
+              "| setup | first refresh | spent t0 again | t1 after that |", "|---|---|---|---|"]
+    for st in setups:
+        rc = best["refresh"][st].get("rotation_check") or {}
+        lines.append(f"| {label['refresh'][st]} | {rc.get('first_refresh')} | "
+                     f"{rc.get('spent_token_again')} | {rc.get('successor_after_reuse')} |")
+        if not rc.get("family_revoked"):
+            warn.append(f"{st}: the rotation check did not see the reuse refused and the family revoked")
+    lines.append("")
+
+    if s["rounds"] > 1:
+        lines += [f"Median of {s['rounds']} rounds (interleaved: one, two, node, one, …); req/s per round:", "",
+                  "| operation | setup | " + " | ".join(f"round {i + 1}" for i in range(s["rounds"])) + " |",
+                  "|---|---|" + "---|" * s["rounds"]]
+        for op in runs:
+            for st in setups:
+                lines.append(f"| {title[op]} | {st} | " + " | ".join(f"{x['rps']:,.0f}" for x in runs[op][st]) + " |")
+        lines.append("")
+
+    all_runs = [x for op in runs for st in setups for x in runs[op][st]]
+    busiest = max(x["other"] for x in all_runs)
+    if busiest > 0.3:
+        warn.append(f"other processes used up to {busiest:.2f} cores during a measured run; the machine "
+                    "was busy, so treat these numbers as noisy (compare per core) and rerun")
+    for op in runs:
+        for st in setups:
+            for x in runs[op][st]:
+                if x["failures"]:
+                    warn.append(f"{title[op]} {st}: {x['failures']} failed requests; first: `{x['first_failure']}`")
+    if warn:
+        lines += ["## Warnings", "", *[f"- **WARNING: {w}**" for w in warn], ""]
+
+    lines += [
+        "## Machine and settings",
+        "",
+        f"- CPU: {m['cpu_model']} · nproc {m['nproc']} · {m['mem_total']} RAM · {m['kernel']}",
+        f"- load average before: {m['load_before']} · after: {m['load_after']}",
+        f"- `bench/run.sh scale`: CONNECTIONS={s['connections']} THREADS={s['threads']} DURATION={s['duration_s']}s "
+        f"WARMUP={s['warmup_s']}s ROUNDS={s['rounds']} SCALE_SPREAD={s['spread']}",
+        "- Portcullis: release build, `PORTCULLIS_LOG=warn`, both instances on one fresh PostgreSQL "
+        "database (dropped afterwards) with the same master key file (`PORTCULLIS_MASTER_KEY_FILE`); "
+        "instance B is started after the first round's one-instance runs and idles during later ones; "
+        "client_credentials with a `service` client (ES256 JWT), refresh with a `spa` client (default "
+        "5 s reuse window, RS256 ID token on every refresh)",
+        "- node-oidc-provider: one process, in-memory adapter (nothing is persisted); it has no shared "
+        "store to run a second process over, so it appears once, for reference",
+        "",
+    ]
+    text = "\n".join(lines)
+    with open(out_path, "w") as f:
+        f.write(text)
+    print(text)
+
+
 def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "check-token" and len(sys.argv) == 6:
         check_token(*sys.argv[2:])
@@ -414,6 +608,10 @@ def main():
         table(sys.argv[2], sys.argv[3])
     elif len(sys.argv) >= 2 and sys.argv[1] == "flows-table" and len(sys.argv) == 4:
         flows_table(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) >= 2 and sys.argv[1] == "scale-table" and len(sys.argv) == 4:
+        scale_table(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) >= 2 and sys.argv[1] == "pg-ticks" and len(sys.argv) == 3:
+        pg_ticks(sys.argv[2])
     else:
         sys.exit(__doc__)
 

@@ -4,6 +4,8 @@
 #
 #   bench/run.sh          client_credentials (wrk)
 #   bench/run.sh flows    refresh-token rotation and the code flow (bench/flows.sh; also FLOWS=1)
+#   bench/run.sh scale    client_credentials and refresh rotation, one vs two instances over one
+#                         PostgreSQL (bench/scale.sh)
 #
 # Env: DURATION (15s) CONNECTIONS (32) THREADS (2) WARMUP (3s, 0 = none) START_RUNS (5)
 #      ROUNDS (1; each round measures every target once, the report takes the median round)
@@ -15,8 +17,8 @@ set -euo pipefail
 MODE=${1:-}
 [[ ${FLOWS:-0} == 1 && -z $MODE ]] && MODE=flows
 case $MODE in
-  "" | flows) ;;
-  *) echo "usage: bench/run.sh [flows]" >&2; exit 2 ;;
+  "" | flows | scale) ;;
+  *) echo "usage: bench/run.sh [flows|scale]" >&2; exit 2 ;;
 esac
 
 BENCH_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -195,6 +197,11 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 if [[ $MODE == flows ]]; then
   # shellcheck source=bench/flows.sh
   source "$BENCH_DIR/flows.sh"
+  exit 0
+fi
+if [[ $MODE == scale ]]; then
+  # shellcheck source=bench/scale.sh
+  source "$BENCH_DIR/scale.sh"
   exit 0
 fi
 

@@ -5,7 +5,15 @@
 //
 // Options (all "--key value"):
 //   --discovery URL        the target's /.well-known/openid-configuration (authorization and
-//                          token endpoints are read from it; they must share its origin)
+//                          token endpoints are read from it; they must share its origin).
+//                          Several instances of one server over one database: URL,URL,... (same
+//                          endpoint paths on each origin); sign-in and set-up use the first
+//   --spread request|chain with several instances: `request` (default) sends each chain's
+//                          successive requests to the instances in turn (chain i starts on
+//                          instance i mod N), so every refresh rotates a token the previous
+//                          instance issued; `chain` keeps chain i on instance i mod N. The
+//                          rotation check runs across instances too (t0 → t1 on the first,
+//                          t0 again on the second, t1 on the first)
 //   --op refresh|code-flow what to measure (one operation per invocation)
 //   --client-id ID         public client with PKCE (default spa)
 //   --redirect-uri URI     its registered redirect URI (default http://127.0.0.1:9/cb)
@@ -18,8 +26,11 @@
 //                          session i mod N (default: one per chain, as C users would have)
 //   --duration S           measured seconds (default 15)
 //   --warmup S             seconds of the same load before measuring, discarded (default 3)
-//   --server-pid PID       server process: its CPU and RSS are reported
+//   --server-pid PID       server process: its CPU and RSS are reported (PID,PID,...: one per
+//                          instance; `server` is then their sum, `servers` each one)
 //   --db-cpu postgres      also count the CPU of every process named "postgres"
+//   --db-cpu postgres:DB   only PostgreSQL's background processes and the backends (and
+//                          autovacuum workers) of database DB, not other databases' backends
 //   --clk-tck N            /proc tick rate (default 100)
 //   --out FILE             write the result JSON there (also printed as one line on stdout)
 //
@@ -53,6 +64,7 @@ import { Pool, request as undiciRequest } from 'undici';
 const opts = {
   name: 'target',
   discovery: '',
+  spread: 'request',
   op: '',
   'client-id': 'spa',
   'redirect-uri': 'http://127.0.0.1:9/cb',
@@ -77,8 +89,8 @@ for (let i = 0; i < argv.length; i += 2) {
   }
   opts[k] = argv[i + 1];
 }
-if (!opts.discovery || !['refresh', 'code-flow'].includes(opts.op)) {
-  console.error('flows.mjs: --discovery URL and --op refresh|code-flow are required');
+if (!opts.discovery || !['refresh', 'code-flow'].includes(opts.op) || !['request', 'chain'].includes(opts.spread)) {
+  console.error('flows.mjs: --discovery URL and --op refresh|code-flow are required (--spread request|chain)');
   process.exit(2);
 }
 const C = Number(opts.connections);
@@ -161,11 +173,21 @@ const procTicks = (pid) => {
 const procComm = (pid) => {
   try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; }
 };
+const [dbKind, dbName] = opts['db-cpu'].split(':');
+// A client backend's title is "postgres: [cluster: ]user database host(port) state".
+const otherDatabase = (pid) => {
+  if (!dbName) return false;
+  let title = '';
+  try { title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '); } catch { return true; }
+  const av = /autovacuum worker\s+(\S+)/.exec(title);
+  if (av) return av[1] !== dbName;
+  return /(\(\d+\)|\[local\])/.test(title) && !title.split(/\s+/).includes(dbName);
+};
 const dbTicks = () => {
-  if (opts['db-cpu'] !== 'postgres') return new Map();
+  if (dbKind !== 'postgres') return new Map();
   const m = new Map();
   for (const d of readdirSync('/proc')) {
-    if (/^\d+$/.test(d) && procComm(d) === 'postgres') m.set(d, procTicks(d));
+    if (/^\d+$/.test(d) && procComm(d) === 'postgres' && !otherDatabase(d)) m.set(d, procTicks(d));
   }
   return m;
 };
@@ -179,10 +201,11 @@ const rssKb = (pid, key) => {
     return m ? Number(m[1]) : null;
   } catch { return null; }
 };
+const serverPids = opts['server-pid'] ? opts['server-pid'].split(',') : [];
 const snapshot = () => ({
   t: process.hrtime.bigint(),
   self: process.cpuUsage(),
-  server: opts['server-pid'] ? procTicks(opts['server-pid']) : 0,
+  servers: serverPids.map(procTicks),
   db: dbTicks(),
   busy: busyTicks(),
 });
@@ -194,15 +217,27 @@ async function getJson(url) {
   if (r.statusCode !== 200) throw new Error(`GET ${url}: ${r.statusCode} ${text.slice(0, 300)}`);
   return JSON.parse(text);
 }
-const meta = await getJson(opts.discovery);
+const metas = await Promise.all(opts.discovery.split(',').map(getJson));
+const meta = metas[0];
 const authUrl = new URL(meta.authorization_endpoint);
 const tokenUrl = new URL(meta.token_endpoint);
 if (authUrl.origin !== tokenUrl.origin) throw new Error('authorization and token endpoints on different origins');
 const origin = authUrl.origin;
+const origins = metas.map((m) => {
+  const a = new URL(m.authorization_endpoint);
+  const t = new URL(m.token_endpoint);
+  if (a.origin !== t.origin || a.pathname !== authUrl.pathname || t.pathname !== tokenUrl.pathname) {
+    throw new Error(`instance ${a.origin}: endpoints differ from the first instance's`);
+  }
+  return a.origin;
+});
+const N = origins.length;
 
-// One keep-alive connection per chain; the setup uses its own connections.
-const pool = new Pool(origin, { connections: C, pipelining: 1, keepAliveTimeout: 60_000 });
-const setupPool = new Pool(origin, { connections: 8, pipelining: 1 });
+// One keep-alive connection per chain (per chain and instance with several instances); the
+// set-up uses its own connections.
+const pools = origins.map((o) => new Pool(o, { connections: C, pipelining: 1, keepAliveTimeout: 60_000 }));
+const setupPools = origins.map((o) => new Pool(o, { connections: 8, pipelining: 1 }));
+const setupPool = setupPools[0];
 
 function authPath(client, p, state, nonce) {
   const q = form({
@@ -288,22 +323,18 @@ async function codeWithSession(p, jar, client) {
 
 // --- sign in, rotation check, refresh tokens ------------------------------------------------
 const result = {
-  name: opts.name, op: opts.op, origin, connections: C, duration_s: DURATION, warmup_s: WARMUP,
+  name: opts.name, op: opts.op, origin, origins, spread: N > 1 ? opts.spread : null, connections: C, duration_s: DURATION, warmup_s: WARMUP,
   client_id: clientId, failures: 0, first_failure: null,
 };
 const jars = Array.from({ length: SESSIONS }, () => new Jar());
 result.sessions = SESSIONS;
 {
   const t = process.hrtime.bigint();
-  let next = 0;
   const firsts = [];
-  // A few sign-ins at a time (on Portcullis each verifies the password with argon2id).
-  await Promise.all(Array.from({ length: Math.min(4, SESSIONS) }, async () => {
-    while (next < SESSIONS) {
-      const j = jars[next++];
-      firsts.push(await signIn(j, clientId));
-    }
-  }));
+  // One sign-in at a time: Portcullis counts an attempt against the account while its password
+  // is being checked (brute-force protection), so a concurrent sign-in of the same user is told
+  // to wait (error=wait).
+  for (const j of jars) firsts.push(await signIn(j, clientId));
   const tok = await exchange(setupPool, clientId, firsts[0].code, firsts[0].verifier);
   if (tok.status !== 200) throw new Error(`first code exchange: ${tok.status} ${tok.text.slice(0, 300)}`);
   result.sign_in_ms = Number(process.hrtime.bigint() - t) / 1e6;
@@ -314,18 +345,20 @@ result.sessions = SESSIONS;
 if (opts.op === 'refresh') {
   // Rotation check on its own session (on node-oidc-provider a reuse revokes the whole grant,
   // which every code flow of one session shares).
+  // With several instances: t0 → t1 on the first, t0 again on the second, t1 on the first.
   const cjar = new Jar();
   const s = await signIn(cjar, strictClientId);
   const t0 = (await exchange(setupPool, strictClientId, s.code, s.verifier)).json?.refresh_token;
   const r1 = await refresh(setupPool, strictClientId, t0);
   const t1 = r1.json?.refresh_token;
-  const again = await refresh(setupPool, strictClientId, t0);
+  const again = await refresh(setupPools[1 % N], strictClientId, t0);
   const after = await refresh(setupPool, strictClientId, t1);
   const summary = (r) => (r.status === 200 ? `200 ${r.json?.refresh_token === t1 ? 'same successor' : 'new token'}`
     : `${r.status} ${r.json?.error ?? r.text.slice(0, 80)}`);
   const rotated = r1.status === 200 && typeof t1 === 'string' && t1 !== t0;
   result.rotation_check = {
     client_id: strictClientId,
+    instances: N > 1 ? 'spent t0 again on the second instance' : null,
     first_refresh: r1.status === 200 ? (rotated ? '200 new token' : '200 SAME token (no rotation)') : summary(r1),
     spent_token_again: summary(again),
     successor_after_reuse: summary(after),
@@ -348,7 +381,7 @@ if (opts.op === 'refresh') {
     return t.json.refresh_token;
   }));
 }
-await setupPool.close();
+await Promise.all(setupPools.map((p) => p.close()));
 
 // --- load ------------------------------------------------------------------------------------
 let phase = 'warmup';
@@ -377,7 +410,9 @@ function done(now) {
 let loadShape = null;
 async function refreshChain(i) {
   let rt = chainTokens[i];
+  let n = i;
   while (phase !== 'stop') {
+    const pool = pools[(opts.spread === 'request' ? n++ : i) % N];
     const t0 = process.hrtime.bigint();
     const r = await refresh(pool, clientId, rt);
     const t1 = process.hrtime.bigint();
@@ -396,6 +431,7 @@ async function refreshChain(i) {
 
 async function codeFlowChain(i) {
   const jar = jars[i % SESSIONS];
+  const pool = pools[i % N];
   while (phase !== 'stop') {
     const t0 = process.hrtime.bigint();
     const c = await codeWithSession(pool, jar, clientId);
@@ -431,7 +467,7 @@ await sleep(DURATION);
 phase = 'stop';
 const b = snapshot();
 await Promise.all(chains);
-await pool.close();
+await Promise.all(pools.map((p) => p.close()));
 
 // --- result ----------------------------------------------------------------------------------
 const wall = Number(b.t - a.t) / 1e9;
@@ -459,20 +495,23 @@ if (full.length >= 3) {
   result.last_third_per_sec = avg(full.slice(full.length - third));
 }
 const selfCpu = (b.self.user + b.self.system - a.self.user - a.self.system) / 1e6;
-// 0 when the server is gone (its /proc entry reads as 0 ticks).
-const serverCpu = Math.max(0, b.server - a.server) / CLK_TCK;
+// 0 when a server is gone (its /proc entry reads as 0 ticks).
+const serversCpu = b.servers.map((t, k) => Math.max(0, t - a.servers[k]) / CLK_TCK);
+const serverCpu = serversCpu.reduce((x, y) => x + y, 0);
 let dbCpu = 0;
 for (const [pid, ticks] of b.db) dbCpu += (ticks - (a.db.get(pid) ?? 0)) / CLK_TCK;
 const busy = (b.busy - a.busy) / CLK_TCK;
 result.cpu_cores = {
   server: serverCpu / wall,
+  servers: serversCpu.map((x) => x / wall),
   generator: selfCpu / wall,
   db: opts['db-cpu'] ? dbCpu / wall : null,
   other: Math.max(0, (busy - serverCpu - selfCpu - dbCpu) / wall),
 };
-if (opts['server-pid']) {
-  result.server_rss_kb = rssKb(opts['server-pid'], 'VmRSS');
-  result.server_peak_rss_kb = rssKb(opts['server-pid'], 'VmHWM');
+if (serverPids.length) {
+  result.server_rss_kb = rssKb(serverPids[0], 'VmRSS');
+  result.server_peak_rss_kb = rssKb(serverPids[0], 'VmHWM');
+  result.servers_rss_kb = serverPids.map((pid) => rssKb(pid, 'VmRSS'));
 }
 const line = JSON.stringify(result);
 if (opts.out) writeFileSync(opts.out, `${JSON.stringify(result, null, 1)}\n`);
