@@ -73,10 +73,13 @@ fn init_tracing() {
     });
 }
 
-/// Runs a test body, failing it if it takes longer than [`TEST_TIMEOUT`].
+/// Runs a test body, failing it if it takes longer than [`TEST_TIMEOUT`] (plus `SOAK_SECS`, the
+/// soak's own length, when set).
 pub async fn bounded(name: &str, test: impl std::future::Future<Output = ()>) {
-    if tokio::time::timeout(TEST_TIMEOUT, test).await.is_err() {
-        panic!("test {name} did not finish within {TEST_TIMEOUT:?}: something waits forever");
+    let soak = std::env::var("SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let limit = TEST_TIMEOUT + std::time::Duration::from_secs(soak);
+    if tokio::time::timeout(limit, test).await.is_err() {
+        panic!("test {name} did not finish within {limit:?}: something waits forever");
     }
 }
 

@@ -31,6 +31,7 @@ mod revocation;
 mod security;
 mod sign_in;
 mod signing_keys;
+mod soak;
 mod storage;
 mod token_errors;
 mod userinfo;
