@@ -49,6 +49,9 @@ pub enum StartError {
     KeyMismatch { expected: String, found: String },
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// A database error while starting, naming the database (its password redacted).
+    #[error("database {url}: {source}{}", read_only_hint(source))]
+    Database { url: String, source: sqlx::Error },
     #[error("cannot create the default realm: {0}")]
     DefaultRealm(#[from] ManageError),
     #[error("cannot listen on {addr}: {source}")]
@@ -57,9 +60,27 @@ pub enum StartError {
 
 const KEY_FINGERPRINT: &str = "master_key_fingerprint";
 
+/// What to do about a database that cannot be written to.
+fn read_only_hint(e: &sqlx::Error) -> &'static str {
+    match e {
+        sqlx::Error::Database(db) if db.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 8) => {
+            " (the file, its folder or the URL's mode=ro makes it read-only: Portcullis writes to its database)"
+        }
+        _ => "",
+    }
+}
+
 /// Opens the database, applies migrations, loads the master key (checking it against the
-/// database) and makes sure the `default` realm exists. Shared by `serve` and the CLI.
+/// database) and makes sure the `default` realm exists. Shared by `serve` and the CLI. A
+/// database error names the database.
 pub async fn open(config: &Config, clock: SharedClock) -> Result<Manager, StartError> {
+    open_named(config, clock).await.map_err(|e| match e {
+        StartError::Db(source) => StartError::Database { url: store::redact_url(&config.database_url), source },
+        e => e,
+    })
+}
+
+async fn open_named(config: &Config, clock: SharedClock) -> Result<Manager, StartError> {
     let db = Db::open(&config.database_url).await?;
     db.migrate().await?;
     let master = Arc::new(match &config.master_key {
@@ -116,7 +137,9 @@ impl Application {
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
         let registry = Arc::new(Registry::new(manager.db.clone(), manager.master.clone(), public_url.clone()));
         manager.registry = Some(registry.clone());
-        let sessions = sessions::Store::open(&manager.db).await?;
+        let sessions = sessions::Store::open(&manager.db)
+            .await
+            .map_err(|source| StartError::Database { url: store::redact_url(&config.database_url), source })?;
         let leptos = LeptosOptions::builder()
             .output_name("portcullis")
             .site_root(config.site_root.display().to_string())

@@ -368,3 +368,167 @@ async fn postgres_outage_that_never_answers_is_bounded() {
     })
     .await
 }
+
+/// `portcullis serve` on `url` through `sh` with `prelude` (resource limits), its listening
+/// line read: the base URL, or the first line of its error when it does not start.
+fn serve(app: &TestApp, prelude: &str, url: &str) -> (std::process::Child, Result<String, String>) {
+    use std::io::{BufRead, BufReader, Read};
+    let script = format!("{prelude}; exec \"$0\" \"$@\"");
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", &script, env!("CARGO_BIN_EXE_portcullis")])
+        .args(["serve", "--addr", "127.0.0.1:0", "--management-addr", "off", "--database-url", url])
+        // The issuer of the tokens made before.
+        .args(["--public-url", &app.base])
+        .env("PORTCULLIS_MASTER_KEY", &app.master_key)
+        .env("PORTCULLIS_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    match line.trim().strip_prefix("listening on ") {
+        Some(base) => (child, Ok(base.to_owned())),
+        None => {
+            let mut err = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            let _ = child.wait();
+            (child, Err(err))
+        }
+    }
+}
+
+/// `PRAGMA integrity_check` of the SQLite file at `url`.
+async fn integrity(url: &str) -> String {
+    let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
+    let ok: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut c).await.unwrap();
+    ok
+}
+
+/// Tokens issued before the trouble, on a fresh SQLite server whose pool is then closed so a
+/// process of its own can take the file.
+async fn sqlite_with_tokens() -> (TestApp, Creds, Creds, Value) {
+    // Real time: the server processes below read the system clock.
+    let app = TestApp::spawn_real_time(DbKind::Sqlite).await;
+    let service = app.service_client("worker", &[]).await;
+    let web = app.password_client("web", WEB_CB).await;
+    app.create_user("alice", "correct horse battery").await;
+    let form = [("grant_type", "password"), ("username", "alice"), ("password", "correct horse battery")];
+    let res = app.post_form("default", TOKEN, Some(&web), &form).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let tokens: Value = res.json().await.unwrap();
+    app.state.db.close().await;
+    (app, service, web, tokens)
+}
+
+/// Disk full: the server runs with RLIMIT_FSIZE a little above the database's size (SIGXFSZ
+/// ignored, so a write past it fails with EFBIG as on a full disk). Refresh rotation writes
+/// until the write-ahead log reaches the limit: that request answers 503
+/// `temporarily_unavailable`, reads keep working, and after the limit is lifted the file passes
+/// `integrity_check` and the tokens from before (the last rotated refresh token included) work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_disk_full_answers_503_and_corrupts_nothing() {
+    bounded("sqlite_disk_full", async {
+        let (app, service, web, tokens) = sqlite_with_tokens().await;
+        let file = app.db.url.strip_prefix("sqlite:").unwrap().to_owned();
+        let size = std::fs::metadata(&file).unwrap().len();
+        let blocks = (size + 64 * 1024) / 512; // dash counts ulimit -f in 512-byte blocks
+        let (mut child, base) = serve(&app, &format!("trap '' XFSZ; ulimit -f {blocks}"), &app.db.url);
+        let base = base.expect("the server starts under the limit");
+        let http = http_client();
+        let token_url = format!("{base}/realms/default{TOKEN}");
+        let mut refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+        let mut refused = None;
+        for _ in 0..500 {
+            let form = [("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())];
+            let res = http.post(&token_url).basic_auth(&web.id, Some(&web.secret)).form(&form).send().await.unwrap();
+            if res.status() != StatusCode::OK {
+                refused = Some(res);
+                break;
+            }
+            refresh = res.json::<Value>().await.unwrap()["refresh_token"].as_str().unwrap().to_owned();
+        }
+        let refused = refused.expect("a write fails once the file limit is reached");
+        assert_oauth_error(refused, StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable").await;
+        // Reads keep working: a client never cached before is loaded and issued a token, and
+        // the user's access token from before introspects as active.
+        let res = http
+            .post(&token_url)
+            .basic_auth(&service.id, Some(&service.secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "client_credentials reads only");
+        let introspect = format!("{base}/realms/default{INTROSPECT}");
+        let access = tokens["access_token"].as_str().unwrap();
+        let res = http
+            .post(&introspect)
+            .basic_auth(&service.id, Some(&service.secret))
+            .form(&[("token", access)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.json::<Value>().await.unwrap()["active"], true);
+        child.kill().unwrap();
+        let _ = child.wait();
+
+        assert_eq!(integrity(&app.db.url).await, "ok");
+        let after = app.instance(|c| c.public_url = Some(app.base.clone())).await;
+        let res = after.refresh(&web, &refresh, None).await;
+        assert_eq!(res.status(), StatusCode::OK, "the last refresh token before the failure still works");
+        assert_eq!(after.introspect(&service, access).await["active"], true);
+    })
+    .await
+}
+
+/// A read-only database file: where permissions bind (not root), the file and its folder lose
+/// their write bits; as root, which ignores them, the URL's `mode=ro` opens it read-only. The
+/// server starts (start-up writes nothing to a database already set up) and serves what only
+/// reads; a write answers 503 `temporarily_unavailable`; the file is intact afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_read_only_file_serves_reads_and_refuses_writes() {
+    use std::os::unix::fs::PermissionsExt;
+    bounded("sqlite_read_only", async {
+        let (app, service, web, tokens) = sqlite_with_tokens().await;
+        let file = app.db.url.strip_prefix("sqlite:").unwrap().to_owned();
+        let dir = std::path::Path::new(&file).parent().unwrap().to_owned();
+        let set = |path: &std::path::Path, mode| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        set(std::path::Path::new(&file), 0o444);
+        set(&dir, 0o555);
+        let permissions_bind = std::fs::OpenOptions::new().append(true).open(&file).is_err();
+        let url = if permissions_bind { app.db.url.clone() } else { format!("{}?mode=ro", app.db.url) };
+        let (mut child, started) = serve(&app, "true", &url);
+        let base = match started {
+            Ok(base) => base,
+            Err(err) => panic!("a read-only database serves reads; it did not start: {err}"),
+        };
+        let http = http_client();
+        let token_url = format!("{base}/realms/default{TOKEN}");
+        let res = http
+            .post(&token_url)
+            .basic_auth(&service.id, Some(&service.secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "client_credentials reads only");
+        let refresh = tokens["refresh_token"].as_str().unwrap();
+        let form = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
+        let res = http.post(&token_url).basic_auth(&web.id, Some(&web.secret)).form(&form).send().await.unwrap();
+        assert_oauth_error(res, StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable").await;
+        child.kill().unwrap();
+        let _ = child.wait();
+        set(&dir, 0o700);
+        set(std::path::Path::new(&file), 0o600);
+
+        assert_eq!(integrity(&app.db.url).await, "ok");
+        let after = app.instance(|c| c.public_url = Some(app.base.clone())).await;
+        let res = after.refresh(&web, refresh, None).await;
+        assert_eq!(res.status(), StatusCode::OK, "the refused rotation used nothing up");
+        assert_eq!(after.introspect(&service, tokens["access_token"].as_str().unwrap()).await["active"], true);
+    })
+    .await
+}
