@@ -15,6 +15,7 @@ pub mod changes;
 pub mod clients;
 pub mod consents;
 pub mod device_codes;
+pub mod identity_providers;
 pub mod keys;
 pub mod login_failures;
 pub mod projects;
