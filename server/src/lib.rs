@@ -16,6 +16,7 @@
 //! - `flow`: end-user sign-in: SSO sessions, pending requests, brute-force guard, page forms
 //! - `net`: the client's address behind trusted proxies, and the key per-address limits use
 //! - `ratelimit`, `stats`: request limits and token-issuance counters
+//! - `upstream`: Portcullis as the client of upstream providers (discovery, their tokens)
 //! - `unavailable`: what the browser side answers while the database cannot be reached
 
 pub mod admin_api;
@@ -38,3 +39,4 @@ pub mod state;
 pub mod stats;
 pub mod store;
 pub mod unavailable;
+pub mod upstream;

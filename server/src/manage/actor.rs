@@ -15,6 +15,8 @@ pub mod perm {
     pub const VIEW_USERS: &str = "view-users";
     pub const MANAGE_USERS: &str = "manage-users";
     pub const VIEW_EVENTS: &str = "view-events";
+    pub const VIEW_IDENTITY_PROVIDERS: &str = "view-identity-providers";
+    pub const MANAGE_IDENTITY_PROVIDERS: &str = "manage-identity-providers";
 }
 
 /// Whose stored roles an actor acts with: what an API key it makes may be given, and whose

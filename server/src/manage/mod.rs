@@ -10,6 +10,7 @@ pub mod api_key;
 pub mod client;
 pub mod client_query;
 pub mod client_update;
+pub mod identity_provider;
 pub mod keys;
 pub mod permissions;
 pub mod project;
