@@ -58,7 +58,7 @@ PG_DB=portcullis_scale_$$_$RANDOM
 psql -q "$PG_ADMIN_URL" -c "CREATE DATABASE \"$PG_DB\"" >/dev/null || die "could not create database $PG_DB"
 PG_URL=${PG_ADMIN_URL%/*}/$PG_DB
 PG_VERSION=$(psql -Atq "$PG_ADMIN_URL" -c 'SHOW server_version' 2>/dev/null || echo unknown)
-# CPU ticks of PostgreSQL's background processes and of this database's backends.
+# PID:TICKS of PostgreSQL's background processes and of this database's backends.
 pg_ticks() { "$PY" "$BENCH_DIR/report.py" pg-ticks "$PG_DB"; }
 
 # --- set-up: schema, realm, keys, master key (first start); user, clients ---------------------
@@ -157,16 +157,21 @@ cc_run() {
     lines+=("$line")
   done
   local summary
-  summary=$("$PY" - "$WORK/scale.cc.$setup.r$round.json" "$t0" "$t1" "$CLK_TCK" "$g0" "$g1" "$b0" "$b1" "$d0" "$d1" \
-    "${s0[*]}" "${s1[*]}" "$setup" "$round" "${lines[@]}" <<'EOF'
+  summary=$("$PY" - "$WORK/scale.cc.$setup.r$round.json" "$t0" "$t1" "$CLK_TCK" "$g0" "$g1" "$b0" "$b1" \
+    "${s0[*]}" "${s1[*]}" "$setup" "$round" "$d0" "$d1" "${lines[@]}" <<'EOF'
 import json, sys
-out, t0, t1, hz, g0, g1, b0, b1, d0, d1 = sys.argv[1], *map(float, sys.argv[2:11])
-s0, s1 = [float(x) for x in sys.argv[11].split()], [float(x) for x in sys.argv[12].split()]
-setup, rnd, lines = sys.argv[13], int(sys.argv[14]), [json.loads(x) for x in sys.argv[15:]]
+out, t0, t1, hz, g0, g1, b0, b1 = sys.argv[1], *map(float, sys.argv[2:9])
+s0, s1 = [float(x) for x in sys.argv[9].split()], [float(x) for x in sys.argv[10].split()]
+setup, rnd, lines = sys.argv[11], int(sys.argv[12]), [json.loads(x) for x in sys.argv[15:]]
+# Per PostgreSQL process: ticks at the end minus at the start (0 for one started meanwhile); a
+# process gone by the end is not counted, as in flows.mjs.
+pg0 = dict(x.split(":") for x in sys.argv[13].split())
+pg1 = dict(x.split(":") for x in sys.argv[14].split())
+d = sum(max(0, int(v) - int(pg0.get(pid, 0))) for pid, v in pg1.items())
 wall = t1 - t0
 servers = [(b - a) / hz / wall for a, b in zip(s0, s1)]   # a, b[, node]
 gen = (g1 - g0) / wall
-db = (d1 - d0) / hz / wall
+db = d / hz / wall
 busy = (b1 - b0) / hz / wall
 cpu = {"a": servers[0], "b": servers[1], "node": servers[2] if len(servers) > 2 else None,
        "db": db, "generator": gen, "other": max(0.0, busy - sum(servers) - gen - db)}
@@ -174,8 +179,8 @@ json.dump({"op": "cc", "setup": setup, "round": rnd, "wall_s": wall, "cpu_cores"
           open(out, "w"), indent=1)
 rps = sum(x["requests_per_sec"] for x in lines)
 bad = sum(x["non_200"] for x in lines)
-print(f"{rps:.0f} req/s, non-200 {bad}, CPU A {cpu['a']:.2f} B {cpu['b']:.2f} PostgreSQL {db:.2f} "
-      f"wrk {gen:.2f} other {cpu['other']:.2f}")
+servers = f"node {cpu['node']:.2f}" if setup == "node" else f"A {cpu['a']:.2f} B {cpu['b']:.2f}"
+print(f"{rps:.0f} req/s, non-200 {bad}, CPU {servers} PostgreSQL {db:.2f} wrk {gen:.2f} other {cpu['other']:.2f}")
 EOF
   ) || die "$name: could not read the wrk results"
   log "$name: $summary"
@@ -215,8 +220,13 @@ refresh_run() {
 
 SETUPS=(one two)
 [[ $SCALE_NODE == 1 ]] && SETUPS+=(node)
+# The database grows during the run (every refresh stores a token; the janitor purges in
+# passes), so the order of one and two alternates by round (one first in odd rounds, two first
+# in even ones): an even ROUNDS gives neither the later place more often.
 for ((round = 1; round <= ROUNDS; round++)); do
-  for setup in "${SETUPS[@]}"; do
+  order=("${SETUPS[@]}")
+  ((round % 2 == 0)) && order=(two one "${SETUPS[@]:2}")
+  for setup in "${order[@]}"; do
     if [[ $setup == two && -z ${S_SPID[b]:-} ]]; then
       log "portcullis: second instance on the same database and master key"
       start_instance b
@@ -238,7 +248,8 @@ done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 REV=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n $(cd "$ROOT" && git status --porcelain -- server app Cargo.toml Cargo.lock migrations 2>/dev/null) ]]; then REV="$REV+dirty"; fi
-[[ -n ${BIN_OVERRIDE:-} ]] && REV="$REV (BENCH_BIN $BIN_OVERRIDE)"
+# With BENCH_BIN the binary may come from another revision than the tree.
+[[ -n ${BIN_OVERRIDE:-} ]] && REV="binary $BIN_OVERRIDE (tree at $REV)"
 "$PY" - "$WORK/scale.json" <<EOF
 import json, sys
 setups = "${SETUPS[*]}".split()
