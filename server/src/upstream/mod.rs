@@ -3,6 +3,8 @@
 //! [`MAX_BODY`] bytes: an upstream can make a sign-in fail, never hang or exhaust the server.
 
 pub mod discovery;
+pub mod id_token;
+pub mod token;
 
 use std::time::Duration;
 
@@ -23,6 +25,9 @@ pub enum UpstreamError {
 }
 
 /// The client upstream calls go through: no redirects, bounded time.
+// Building fails only when the TLS backend cannot start: rustls is compiled in, with nothing to
+// load from the system, so that cannot happen at run time.
+#[allow(clippy::expect_used)]
 pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -30,7 +35,7 @@ pub fn http_client() -> reqwest::Client {
         .connect_timeout(TIMEOUT)
         .user_agent(concat!("Portcullis/", env!("CARGO_PKG_VERSION")))
         .build()
-        .expect("a TLS backend is compiled in")
+        .expect("rustls is compiled in")
 }
 
 /// `GET url` as JSON of type `T`, bounded in size.
@@ -67,7 +72,7 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(
 }
 
 /// reqwest's message without the URL it repeats.
-fn without_url(e: &reqwest::Error) -> String {
+pub(crate) fn without_url(e: &reqwest::Error) -> String {
     let mut e = e.to_string();
     if let Some(i) = e.find(" for url (") {
         e.truncate(i);
