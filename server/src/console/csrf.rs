@@ -25,7 +25,7 @@ pub const COOKIE: &str = "portcullis_csrf";
 pub struct VisitorToken(pub String);
 
 /// The value of cookie `name` in `headers`.
-fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()

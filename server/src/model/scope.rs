@@ -70,9 +70,10 @@ impl Implications {
             if implies_by_rule(scope, wanted) {
                 return true;
             }
-            if let Some(next) = self.0.get(scope) {
-                stack.extend(next.iter().map(String::as_str));
-            }
+            // Implication is transitive across the rules too: what `scope` implies by rule
+            // (itself, `read:X` for `write:X`, …) brings what that is configured to imply.
+            let configured = self.0.iter().filter(|(from, _)| implies_by_rule(scope, from));
+            stack.extend(configured.flat_map(|(_, next)| next.iter().map(String::as_str)));
         }
         false
     }
@@ -141,5 +142,115 @@ mod tests {
         ]);
         assert!(imp.allows(&v(&["admin"]), "read:users"));
         assert!(!imp.allows(&v(&["a"]), "c"));
+    }
+
+    #[test]
+    fn configured_implications_follow_the_rules_transitively() {
+        // Found while writing the transitivity property below: `write:dataset` implies
+        // `read:dataset`, which the realm configures to imply `read:report`, yet a client allowed
+        // `write:dataset` could not obtain `read:report` (configured implications were followed
+        // only from the held scope itself).
+        let imp = Implications::from_pairs([
+            ("read:dataset".to_string(), "read:report".to_string()),
+            ("read:report".to_string(), "email".to_string()),
+        ]);
+        assert!(imp.allows(&v(&["write:dataset"]), "read:report"));
+        assert!(imp.allows(&v(&["read:global"]), "email"));
+        assert!(imp.allows(&v(&["write:global"]), "email"));
+        assert!(!imp.allows(&v(&["write:report"]), "read:dataset"));
+        assert!(!imp.allows(&v(&["write:global"]), "project-1"));
+    }
+
+    mod properties {
+        //! The rules as properties over generated scopes and realm configurations.
+        use super::*;
+        use proptest::{collection::vec, prelude::*};
+
+        fn name() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("read:global".to_owned()),
+                Just("write:global".to_owned()),
+                "(read|write):[a-c]",
+                "[a-c]",
+                "project-[1-2]",
+            ]
+        }
+
+        /// Configured implications, as a realm may have them: never naming a project scope.
+        fn configured() -> impl Strategy<Value = Vec<(String, String)>> {
+            vec((name(), name()), 0..8).prop_map(|pairs| {
+                pairs
+                    .into_iter()
+                    .filter(|(a, b)| !a.starts_with(PROJECT_PREFIX) && !b.starts_with(PROJECT_PREFIX))
+                    .collect()
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn implication_is_reflexive_and_transitive(pairs in configured(), a in name(), b in name(), c in name()) {
+                let imp = Implications::from_pairs(pairs);
+                prop_assert!(imp.implies(&a, &a));
+                if imp.implies(&a, &b) && imp.implies(&b, &c) {
+                    prop_assert!(imp.implies(&a, &c), "{} ⇒ {} ⇒ {} but not {} ⇒ {}", a, b, c, a, c);
+                }
+            }
+
+            #[test]
+            fn what_a_scope_implies_it_grants_everything_that_grants(pairs in configured(), a in name(), b in name(), w in name()) {
+                // Monotone: holding more never grants less.
+                let imp = Implications::from_pairs(pairs);
+                if imp.implies(&a, &b) && imp.allows(std::slice::from_ref(&b), &w) {
+                    prop_assert!(imp.allows(std::slice::from_ref(&a), &w));
+                }
+                prop_assert_eq!(imp.allows(&[a.clone(), b.clone()], &w), imp.implies(&a, &w) || imp.implies(&b, &w));
+            }
+
+            #[test]
+            fn more_configuration_never_grants_less(pairs in configured(), extra in configured(), a in name(), w in name()) {
+                let fewer = Implications::from_pairs(pairs.clone());
+                let more = Implications::from_pairs(pairs.into_iter().chain(extra));
+                if fewer.implies(&a, &w) {
+                    prop_assert!(more.implies(&a, &w));
+                }
+            }
+
+            #[test]
+            fn a_project_scope_is_granted_only_by_itself(pairs in configured(), a in name(), p in "project-[1-2]") {
+                let imp = Implications::from_pairs(pairs);
+                prop_assert_eq!(imp.implies(&a, &p), a == p);
+            }
+
+            #[test]
+            fn a_configured_implication_is_granted(pairs in configured()) {
+                let imp = Implications::from_pairs(pairs.clone());
+                for (a, b) in pairs {
+                    prop_assert!(imp.implies(&a, &b));
+                }
+            }
+
+            #[test]
+            fn printing_and_parsing_round_trips(tokens in vec("[!#-\\[\\]-~]{1,12}", 0..20)) {
+                let parsed = parse(&tokens.join(" ")).unwrap();
+                let mut distinct = Vec::new();
+                for t in &tokens {
+                    if !distinct.contains(t) {
+                        distinct.push(t.clone());
+                    }
+                }
+                prop_assert_eq!(&parsed, &distinct, "duplicates collapse, order of first appearance kept");
+                prop_assert_eq!(parse(&parsed.join(" ")), Some(parsed.clone()));
+                prop_assert_eq!(parse(&format!("  {}  ", parsed.join("   "))), Some(parsed));
+            }
+
+            #[test]
+            fn a_list_with_an_invalid_token_is_refused(tokens in vec("[a-z:]{1,8}", 0..5), bad in "[a-z]{0,3}[\"\\\\\t\u{7f}\u{e9}][a-z]{0,3}") {
+                let mut all = tokens;
+                all.push(bad);
+                prop_assert_eq!(parse(&all.join(" ")), None);
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::{
     state::AppState,
     store::{self, audit::NewAudit},
 };
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use std::{net::IpAddr, sync::Arc};
 
@@ -66,25 +66,25 @@ fn decode_component(s: &str) -> Result<String, OAuthError> {
         .map_err(|_| OAuthError::invalid_client("malformed Basic credentials"))
 }
 
+/// The `(client_id, secret)` of an `Authorization: Basic` header (RFC 6749 §2.3.1, RFC 7617).
+pub fn basic_credentials(value: &HeaderValue) -> Result<(String, String), OAuthError> {
+    let value = value.to_str().map_err(|_| OAuthError::invalid_client("malformed Authorization header"))?;
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(OAuthError::invalid_client("unsupported authentication scheme; use Basic"));
+    }
+    let decoded = STANDARD
+        .decode(rest.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| OAuthError::invalid_client("malformed Basic credentials"))?;
+    let (id, secret) =
+        decoded.split_once(':').ok_or_else(|| OAuthError::invalid_client("malformed Basic credentials"))?;
+    Ok((decode_component(id)?, decode_component(secret)?))
+}
+
 fn presented(headers: &HeaderMap, params: &Params) -> Result<Presented, OAuthError> {
-    let basic = match headers.get(header::AUTHORIZATION) {
-        None => None,
-        Some(value) => {
-            let value = value.to_str().map_err(|_| OAuthError::invalid_client("malformed Authorization header"))?;
-            let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-            if !scheme.eq_ignore_ascii_case("basic") {
-                return Err(OAuthError::invalid_client("unsupported authentication scheme; use Basic"));
-            }
-            let decoded = STANDARD
-                .decode(rest.trim())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| OAuthError::invalid_client("malformed Basic credentials"))?;
-            let (id, secret) =
-                decoded.split_once(':').ok_or_else(|| OAuthError::invalid_client("malformed Basic credentials"))?;
-            Some((decode_component(id)?, decode_component(secret)?))
-        }
-    };
+    let basic = headers.get(header::AUTHORIZATION).map(basic_credentials).transpose()?;
     match basic {
         Some((id, secret)) => {
             if params.get("client_secret").is_some() {
@@ -218,7 +218,6 @@ async fn verify_secret(state: AppState, client: Arc<Client>, fingerprint: [u8; 3
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     fn params(pairs: &[(&str, &str)]) -> Params {
         Params::from_pairs(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()).unwrap()

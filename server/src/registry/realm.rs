@@ -3,7 +3,7 @@
 use super::LoadError;
 use crate::{
     crypto::{
-        jws::{Signer, SigningAlg},
+        jws::{self, Signer, SigningAlg},
         master_key::MasterKey,
     },
     model::scope::Implications,
@@ -57,6 +57,24 @@ impl KeySet {
     /// The JWKS document (RFC 7517 §5).
     pub fn jwks(&self) -> &str {
         &self.jwks
+    }
+
+    /// One fresh key per algorithm, each signing from time 0: for tests and the fuzz targets (a
+    /// realm's keys come from its database rows, see `Realm::load`).
+    pub fn generate() -> Result<KeySet, String> {
+        let mut keys = KeySet { signers: HashMap::new(), verifiers: HashMap::new(), jwks: String::new() };
+        let mut jwks = Vec::new();
+        for alg in SigningAlg::ALL {
+            let generated = jws::generate(alg).map_err(|e| e.to_string())?;
+            let jwk: Jwk = serde_json::from_value(generated.public_jwk.clone()).map_err(|e| e.to_string())?;
+            let decoding = DecodingKey::from_jwk(&jwk).map_err(|e| e.to_string())?;
+            let signer = Signer::from_pkcs8(&generated.kid, alg, &generated.pkcs8).map_err(|e| e.to_string())?;
+            keys.verifiers.insert(generated.kid.clone(), (alg, decoding));
+            keys.signers.insert(alg, vec![(0, signer)]);
+            jwks.push(generated.public_jwk);
+        }
+        keys.jwks = serde_json::json!({ "keys": jwks }).to_string();
+        Ok(keys)
     }
 }
 

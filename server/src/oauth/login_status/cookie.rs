@@ -68,7 +68,7 @@ fn lines(realm: &str, value: Option<&str>, max_age: i64, secure: bool) -> Vec<St
 }
 
 /// The values of the cookie in a request (one per matching path).
-fn presented(headers: &HeaderMap) -> Vec<String> {
+pub fn presented(headers: &HeaderMap) -> Vec<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
