@@ -1078,28 +1078,38 @@ async fn run_client(m: &Manager, cmd: ClientCommand) -> Result<(), CliError> {
 async fn serve(config: Config) -> Result<(), CliError> {
     let app = Application::build(config).await?;
     let addr = app.local_addr();
+    // The handlers are installed before the contract lines: a SIGTERM sent as soon as they are
+    // read drains and exits 0 instead of killing the process.
+    let shutdown = shutdown_signal();
     tracing::info!(public_url = %app.state().public_url, "started");
     println!("listening on http://{addr}");
     if let Some(m) = app.management_addr() {
         println!("management on http://{m}");
     }
-    app.run(shutdown_signal()).await.map_err(|e| CliError::Other(format!("server error: {e}")))
+    app.run(shutdown).await.map_err(|e| CliError::Other(format!("server error: {e}")))
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves at the first SIGTERM or Ctrl-C; on Unix both are caught from the moment this is
+/// called.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (term, int) = (signal(SignalKind::terminate()).ok(), signal(SignalKind::interrupt()).ok());
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! { _ = wait(term) => {}, _ = wait(int) => {} }
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -13,6 +13,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite:./data/portcullis.db";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// The default address of the management listener (health and metrics).
 pub const DEFAULT_MANAGEMENT_ADDR: &str = "127.0.0.1:9000";
+/// The default drain bound: how long requests in flight at SIGTERM may take to finish.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the master key comes from.
 #[derive(Clone)]
@@ -58,6 +60,9 @@ pub struct Config {
     pub device_rate_limit: u32,
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers name the client.
     pub trusted_proxies: Vec<crate::net::Cidr>,
+    /// After SIGTERM, how long requests in flight may take before their connections are dropped
+    /// and the process exits.
+    pub shutdown_timeout: Duration,
 }
 
 /// Values given on the command line.
@@ -78,6 +83,9 @@ pub struct Flags {
     /// Configuration file [env: PORTCULLIS_CONFIG] [default: ./portcullis.toml if present]
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// Seconds to finish requests in flight after SIGTERM [env: PORTCULLIS_SHUTDOWN_TIMEOUT] [default: 10]
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub shutdown_timeout: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,6 +103,7 @@ struct FileConfig {
     auth_failure_limit: Option<u32>,
     device_rate_limit: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
+    shutdown_timeout: Option<u64>,
 }
 
 /// Why the configuration could not be resolved.
@@ -173,6 +182,11 @@ impl Config {
                     .or(file.trusted_proxies)
                     .unwrap_or_default(),
             )?,
+            shutdown_timeout: flags
+                .shutdown_timeout
+                .or(env_num("PORTCULLIS_SHUTDOWN_TIMEOUT")?)
+                .or(file.shutdown_timeout)
+                .map_or(DEFAULT_SHUTDOWN_TIMEOUT, Duration::from_secs),
             database_url,
             addr,
             management_addr,
@@ -196,6 +210,7 @@ impl Config {
             auth_failure_limit: 30,
             device_rate_limit: 10,
             trusted_proxies: Vec::new(),
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
         }
     }
 }

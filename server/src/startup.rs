@@ -193,9 +193,30 @@ impl Application {
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        let result = axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // On the signal the listener closes (new connections are refused) and requests in flight
+        // finish; the drain is bounded, since a client that never finishes its request would
+        // otherwise keep the process alive: past `shutdown_timeout` its connection is dropped.
+        let (signalled, drain_started) = tokio::sync::oneshot::channel::<()>();
+        let serve = axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = signalled.send(());
+            });
+        let drain = self.state.config.shutdown_timeout;
+        let bound = async move {
+            if drain_started.await.is_ok() {
+                tokio::time::sleep(drain).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        let result = tokio::select! {
+            result = std::future::IntoFuture::into_future(serve) => result,
+            () = bound => {
+                tracing::warn!(?drain, "requests still in flight at the end of the shutdown drain: dropping them");
+                Ok(())
+            }
+        };
         tasks.abort();
         if let Some(m) = management {
             m.abort();

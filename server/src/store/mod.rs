@@ -222,14 +222,18 @@ impl Db {
     }
 
     /// Opens a transaction. On SQLite it first waits its turn at the write gate, at most as
-    /// long as the pool's acquire timeout: no request waits forever.
+    /// long as the pool's acquire timeout: no request waits forever. It then takes SQLite's
+    /// write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that reads before it
+    /// writes fails outright (SQLITE_BUSY_SNAPSHOT, no busy wait) when a write outside the gate
+    /// (a session, another process) commits in between, which made client creation answer 503
+    /// under browser load (the crash test found it).
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         Ok(match self {
             Db::Sqlite(p, gate) => {
                 let turn = tokio::time::timeout(ACQUIRE_TIMEOUT, gate.0.clone().lock_owned())
                     .await
                     .map_err(|_| sqlx::Error::PoolTimedOut)?;
-                Tx::Sqlite(p.begin().await?, turn)
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
             }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })

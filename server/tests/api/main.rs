@@ -16,6 +16,7 @@ mod console;
 mod console_activity;
 mod console_admin;
 mod console_users;
+mod crash;
 mod device;
 mod discovery;
 mod garbage;
