@@ -81,7 +81,7 @@ async fn mixed_traffic_leaves_tables_flat(app: TestApp) {
         // Services.
         for svc in &services {
             let token = app.access_token(svc).await;
-            if round % 2 == 0 {
+            if round.is_multiple_of(2) {
                 let res = app.post_form("default", REVOKE, Some(svc), &[("token", &token)]).await;
                 assert_eq!(res.status(), StatusCode::OK);
             }
@@ -109,7 +109,7 @@ async fn mixed_traffic_leaves_tables_flat(app: TestApp) {
         let me = app.http.get(app.realm_url("default", USERINFO)).bearer_auth(access).send().await.unwrap();
         assert_eq!(me.status(), StatusCode::OK);
         assert_eq!(app.introspect(&web, access).await["active"], true);
-        if round % 2 == 0 {
+        if round.is_multiple_of(2) {
             let logout = app.realm_url("default", "/protocol/openid-connect/logout");
             let hint = tokens["id_token"].as_str().unwrap();
             let res = browser.get(logout).query(&[("id_token_hint", hint)]).send().await.unwrap();
@@ -126,7 +126,7 @@ async fn mixed_traffic_leaves_tables_flat(app: TestApp) {
         app.state.stats.flush(&app.state.db, app.state.now()).await.unwrap();
         app.clock.advance(STEP);
         janitor_pass(&app.state, None).await;
-        if round % 2 == 0 {
+        if round.is_multiple_of(2) {
             samples.push((app.state.now() - start_time, sizes(&app).await, rss_kib()));
         }
         round += 1;
