@@ -65,7 +65,8 @@ async fn a_change_on_one_instance_reaches_another_within_a_second(app: TestApp) 
     let off = ClientChanges { enabled: Some(false), ..Default::default() };
     let changed = Instant::now();
     app.manager.update_client("default", "worker", off, &operator()).await.unwrap();
-    let refused = eventually(PROPAGATION, || async { client_credentials_status(&second, &creds).await != StatusCode::OK });
+    let refused =
+        eventually(PROPAGATION, || async { client_credentials_status(&second, &creds).await != StatusCode::OK });
     assert!(refused.await, "the second instance refuses the disabled client within {PROPAGATION} s");
     tracing::info!(took_ms = changed.elapsed().as_millis() as u64, "change reached the second instance");
 }
@@ -223,7 +224,8 @@ async fn changes_and_counters_are_shared_by_three_instances(app: TestApp) {
     let fresh = a.manager.regenerate_secret("default", "worker", 0, &operator()).await.unwrap();
     let new = Creds { id: old.id.clone(), secret: fresh.client_secret.clone() };
     for app in [&b, &c] {
-        let refused = eventually(PROPAGATION, || async { client_credentials_status(app, &old).await != StatusCode::OK });
+        let refused =
+            eventually(PROPAGATION, || async { client_credentials_status(app, &old).await != StatusCode::OK });
         assert!(refused.await, "old secret refused within {PROPAGATION} s");
         assert_eq!(client_credentials_status(app, &new).await, StatusCode::OK);
     }
