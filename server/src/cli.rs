@@ -23,6 +23,7 @@ use std::{io::Read, sync::Arc};
 mod activity;
 mod api_keys;
 mod backup;
+mod idp;
 mod keys;
 mod scopes;
 
@@ -75,6 +76,9 @@ pub enum Command {
     /// Long-lived keys for the admin REST API and resource servers
     #[command(subcommand)]
     ApiKey(api_keys::ApiKeyCommand),
+    /// Upstream identity providers users may sign in through
+    #[command(subcommand)]
+    Idp(idp::IdpCommand),
     /// A realm's audit log and its retention
     #[command(subcommand)]
     Audit(activity::AuditCommand),
@@ -811,6 +815,7 @@ async fn run_admin(m: &Manager, command: Command) -> Result<(), CliError> {
         Command::Client(cmd) => run_client(m, cmd).await?,
         Command::Key(cmd) => keys::run(m, cmd).await?,
         Command::ApiKey(cmd) => api_keys::run(m, cmd).await?,
+        Command::Idp(cmd) => idp::run(m, cmd).await?,
         Command::Scope(cmd) => scopes::run(m, cmd).await?,
         Command::Audit(cmd) => activity::run_audit(m, cmd).await?,
         Command::Session(cmd) => activity::run_session(m, cmd).await?,

@@ -15,6 +15,8 @@
 //! - `auth`: the bearer token → `manage::Actor`
 //! - `cors`: CORS for browser pages, from the token's client's Web Origins
 //! - `error`: Keycloak's error bodies
+//! - `identity_providers`: upstream providers (`identity-provider/instances`) and users' links
+//!   to upstream accounts (`federated-identity`)
 //! - `keys`: the signing keys (Keycloak's `/keys`), their rotation and its settings
 //! - `model`: Keycloak's representations and the path parameters, typed and documented
 //! - `openapi`: the document's frame (title, tags, security) and its route
@@ -31,6 +33,7 @@ pub mod auth;
 pub mod clients;
 pub mod cors;
 pub mod error;
+pub mod identity_providers;
 pub mod keys;
 pub mod model;
 pub mod openapi;
@@ -103,6 +106,10 @@ fn realm_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::client_composite))
         .routes(routes!(users::unlock_all))
         .routes(routes!(users::brute_force_status, users::unlock))
+        .routes(routes!(identity_providers::list, identity_providers::create))
+        .routes(routes!(identity_providers::get, identity_providers::update, identity_providers::delete))
+        .routes(routes!(identity_providers::federated_identities))
+        .routes(routes!(identity_providers::link, identity_providers::unlink))
         // keycloak-admin-client writes collections with a trailing slash (`…/clients/`),
         // which Keycloak (JAX-RS) takes as the same address: aliases, not new routes.
         .route("/clients/", get(clients::list).post(clients::create))

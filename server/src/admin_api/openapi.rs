@@ -40,6 +40,7 @@ use utoipa::{
         (name = "Role mappings", description = "The roles users and service accounts hold"),
         (name = "Attack detection", description = "Sign-in failures and locked accounts"),
         (name = "Server info", description = "The server's version"),
+        (name = "Identity providers", description = "Upstream OpenID and OAuth 2.0 providers users sign in with"),
         (name = "Keys", description = "The realm's signing keys, their rotation and its settings"),
         (name = "Portcullis", description = "Portcullis's own objects: projects, the audit log, token statistics"),
     )

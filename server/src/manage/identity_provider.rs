@@ -219,10 +219,11 @@ impl Manager {
     }
 
     async fn idp_in(&self, realm: &RealmRow, alias: &str) -> Result<IdpRow, ManageError> {
+        let not_found = || ManageError::NotFound(format!("Identity provider {alias:?} not found"));
+        // An alias no provider can have is not asked for (PostgreSQL refuses text with NUL).
+        check_alias(alias).map_err(|_| not_found())?;
         let mut conn = self.db.conn().await?;
-        store::identity_providers::by_alias(&mut conn, &realm.id, alias)
-            .await?
-            .ok_or_else(|| ManageError::NotFound(format!("Identity provider {alias:?} not found")))
+        store::identity_providers::by_alias(&mut conn, &realm.id, alias).await?.ok_or_else(not_found)
     }
 
     fn seal_idp_secret(&self, id: &str, secret: &str) -> Option<String> {
