@@ -3,8 +3,6 @@
 //! [`MAX_BODY`] bytes: an upstream can make a sign-in fail, never hang or exhaust the server.
 
 pub mod discovery;
-pub mod id_token;
-pub mod token;
 
 use std::time::Duration;
 
