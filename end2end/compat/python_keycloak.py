@@ -107,6 +107,42 @@ try:
 except KeycloakPostError as e:
     assert e.response_code == 403, e
 
+step("an identity provider, read back without its secret, changed, and a user linked to it")
+admin.create_idp(
+    {
+        "alias": "github",
+        "displayName": "GitHub",
+        "providerId": "oauth2",
+        "enabled": True,
+        "trustEmail": False,
+        "storeToken": False,
+        "config": {
+            "clientId": "gh-client",
+            "clientSecret": "gh-secret",
+            "authorizationUrl": "https://github.com/login/oauth/authorize",
+            "tokenUrl": "https://github.com/login/oauth/access_token",
+            "userInfoUrl": "https://api.github.com/user",
+            "defaultScope": "read:user user:email",
+            "clientAuthMethod": "client_secret_post",
+            "syncMode": "IMPORT",
+        },
+    }
+)
+idp = admin.get_idp("github")
+assert idp["config"]["clientSecret"] == "**********", idp
+assert [i["alias"] for i in admin.get_idps()] == ["github"]
+idp["displayName"] = "GitHub.com"
+admin.update_idp("github", idp)  # the masked secret sent back keeps the secret
+assert admin.get_idp("github")["displayName"] == "GitHub.com"
+admin.add_user_social_login(uid, "github", "583231", "octocat")
+assert admin.get_user_social_logins(uid) == [
+    {"identityProvider": "github", "userId": "583231", "userName": "octocat"}
+]
+admin.delete_user_social_login(uid, "github")
+assert admin.get_user_social_logins(uid) == []
+admin.delete_idp("github")
+assert admin.get_idps() == []
+
 step("delete the clients")
 admin.delete_client(made)
 admin.delete_client(cid)
