@@ -35,6 +35,18 @@ pub struct LoginView {
     pub update_password_for: Option<String>,
     /// The realm's password policy: the fewest characters a password may have.
     pub password_min_length: i64,
+    /// The realm's enabled identity providers, in display order: "Sign in with …" links.
+    #[serde(default)]
+    pub providers: Vec<ProviderLink>,
+}
+
+/// A "Sign in with {display_name}" link of the sign-in page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderLink {
+    pub alias: String,
+    pub display_name: String,
+    /// `/realms/{realm}/broker/{alias}/login?rid=…`: a plain link, JavaScript or not.
+    pub href: String,
 }
 
 /// One scope on the consent page.

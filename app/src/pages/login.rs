@@ -77,6 +77,16 @@ pub fn Login() -> impl IntoView {
                                 <PasswordField autocomplete="current-password"/>
                                 <button type="submit" id="sign-in">"Sign in"</button>
                             </form>
+                            {(!v.providers.is_empty()).then(|| view! {
+                                <nav class="stack" id="identity-providers" aria-label="Other ways to sign in">
+                                    <p class="muted">"Or"</p>
+                                    {v.providers.iter().map(|p| view! {
+                                        <a class="button secondary" id=format!("idp-{}", p.alias) href=p.href.clone()>
+                                            {format!("Sign in with {}", p.display_name)}
+                                        </a>
+                                    }).collect_view()}
+                                </nav>
+                            })}
                         }
                         .into_any()
                     }

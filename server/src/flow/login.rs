@@ -107,17 +107,31 @@ pub(super) async fn signed_in(
     ip: &str,
     headers: &HeaderMap,
 ) -> Response {
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    if let Err(e) = sso::start(state, session, user, ip, user_agent).await {
+        tracing::error!(error = %e, "starting SSO session");
+        return back(&realm.name, rid, "internal", None);
+    }
+    continue_signed_in(state, session, realm, user, rid, ip, None).await
+}
+
+/// After the SSO session started (by a password, or by an upstream provider: `detail` names
+/// it): records the sign-in and continues the pending request `rid` (if it is still there).
+pub(super) async fn continue_signed_in(
+    state: &AppState,
+    session: &Session,
+    realm: &Realm,
+    user: &UserRow,
+    rid: Option<&str>,
+    ip: &str,
+    detail: Option<serde_json::Value>,
+) -> Response {
     let realm_name = realm.name.clone();
     let now = state.now();
     let pending = match rid {
         Some(r) => pending::get(session, r, &realm.id, now).await,
         None => None,
     };
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-    if let Err(e) = sso::start(state, session, user, ip, user_agent).await {
-        tracing::error!(error = %e, "starting SSO session");
-        return back(&realm_name, rid, "internal", None);
-    }
     if let Ok(mut conn) = state.db.conn().await {
         let ev = NewAudit {
             realm_id: Some(&realm.id),
@@ -125,6 +139,7 @@ pub(super) async fn signed_in(
             actor: &user.username,
             subject: Some(&user.id),
             ip: Some(ip),
+            detail,
             ..Default::default()
         };
         if let Err(e) = store::audit::insert(&mut conn, &ev, now).await {

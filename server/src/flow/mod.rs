@@ -4,11 +4,15 @@
 //! # Layout
 //! - `sso`: who is signed in to which realm in this browser (tower-sessions + `user_sessions`)
 //! - `pending`: validated authorization requests waiting for sign-in or consent
+//! - `broker`, `broker_token`: sign-in through upstream providers, and the upstream tokens kept
+//!   for apps (the token vault)
 //! - `brute_force`: password sign-in with growing delays and temporary lockout
 //! - `update_password`: a temporary password replaced before the sign-in continues
 //! - `login`, `consent`, `logout`, `device`: `POST /realms/{realm}/login-actions/*`
 //! - `service`: what the Leptos pages read (`app::service::FlowService`)
 
+pub mod broker;
+pub mod broker_token;
 pub mod brute_force;
 pub mod consent;
 pub mod device;

@@ -54,6 +54,23 @@ impl Flow {
     }
 }
 
+impl Flow {
+    /// The realm's enabled identity providers as sign-in page links.
+    async fn providers(&self, realm: &Realm, rid: Option<&str>) -> Result<Vec<app::api::ProviderLink>, String> {
+        let mut conn = self.state.db.conn().await.map_err(internal)?;
+        let all = store::identity_providers::list(&mut conn, &realm.id).await.map_err(internal)?;
+        Ok(all
+            .into_iter()
+            .filter(|p| p.enabled)
+            .map(|p| app::api::ProviderLink {
+                href: super::broker::login_path(&realm.name, &p.alias, rid),
+                alias: p.alias,
+                display_name: p.display_name,
+            })
+            .collect())
+    }
+}
+
 #[async_trait::async_trait]
 impl FlowService for Flow {
     async fn login_view(&self, parts: &Parts, realm: &str, rid: Option<&str>) -> Result<LoginView, String> {
@@ -89,6 +106,7 @@ impl FlowService for Flow {
             signed_in_as,
             update_password_for,
             password_min_length: realm.settings.password_min_length.max(1),
+            providers: self.providers(&realm, rid).await?,
         })
     }
 

@@ -75,10 +75,16 @@ pub async fn start(
     let row = new_session_row(user, now, ip, user_agent);
     let mut conn = state.db.conn().await.map_err(|e| e.to_string())?;
     store::user_sessions::insert(&mut conn, &row).await.map_err(|e| e.to_string())?;
+    adopt(session, &row).await
+}
+
+/// Makes the stored SSO session `row` this browser's (a new browser session id first: no
+/// fixation). The broker stores the row in the transaction that creates or links the user.
+pub async fn adopt(session: &Session, row: &UserSessionRow) -> Result<SsoRef, String> {
     session.cycle_id().await.map_err(|e| e.to_string())?;
     crate::console::sessions::mark_signed_in(session).await.map_err(|e| e.to_string())?;
-    let sso = SsoRef { session_id: row.id, user_id: user.id.clone(), auth_time: now };
-    session.insert(&key(&user.realm_id), &sso).await.map_err(|e| e.to_string())?;
+    let sso = SsoRef { session_id: row.id.clone(), user_id: row.user_id.clone(), auth_time: row.auth_time };
+    session.insert(&key(&row.realm_id), &sso).await.map_err(|e| e.to_string())?;
     Ok(sso)
 }
 

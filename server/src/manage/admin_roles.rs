@@ -15,6 +15,12 @@ pub const REALM_MANAGEMENT: &str = "realm-management";
 /// token (`python-keycloak`'s and `keycloak-admin-client`'s default).
 pub const ADMIN_CLI: &str = "admin-cli";
 
+/// Keycloak's built-in `broker` client: its `read-token` role lets a user's token fetch the
+/// upstream tokens kept for them (`GET /realms/{realm}/broker/{alias}/token`).
+pub const BROKER: &str = "broker";
+/// The `broker` client's role that reads stored upstream tokens.
+pub const READ_TOKEN: &str = "read-token";
+
 /// A client the system makes in every realm.
 fn system_client(realm_id: &str, client_id: &str, confidential: bool, now: i64) -> ClientRow {
     ClientRow {
@@ -146,12 +152,29 @@ impl Manager {
         Ok(())
     }
 
+    /// Makes the realm's built-in `broker` client and its `read-token` role unless they exist.
+    pub(super) async fn ensure_broker_client(&self, c: &mut impl Executes, realm_id: &str) -> Result<(), ManageError> {
+        if store::clients::by_client_id(c, realm_id, BROKER).await?.is_some() {
+            return Ok(());
+        }
+        let now = self.now();
+        let client = ClientRow {
+            description: "Built in: its read-token role lets apps fetch a user's upstream tokens".to_owned(),
+            builtin: true,
+            ..system_client(realm_id, BROKER, true, now)
+        };
+        store::clients::insert(c, &client).await?;
+        store::roles::ensure_client_role(c, realm_id, &client.id, READ_TOKEN, now).await?;
+        Ok(())
+    }
+
     /// Gives every realm its admin roles (realms made before they existed). Run at start: one
     /// query when there is nothing to do.
     pub async fn ensure_admin_roles_everywhere(&self) -> Result<usize, ManageError> {
         let mut conn = self.db.conn().await?;
         let mut missing = store::clients::realms_without(&mut conn, REALM_MANAGEMENT).await?;
         missing.extend(store::clients::realms_without(&mut conn, ADMIN_CLI).await?);
+        missing.extend(store::clients::realms_without(&mut conn, BROKER).await?);
         missing.sort();
         missing.dedup();
         drop(conn);
@@ -159,6 +182,7 @@ impl Manager {
             let mut tx = self.db.begin().await?;
             self.ensure_admin_roles(&mut tx, realm_id).await?;
             self.ensure_admin_cli(&mut tx, realm_id).await?;
+            self.ensure_broker_client(&mut tx, realm_id).await?;
             tx.commit().await?;
         }
         Ok(missing.len())

@@ -91,6 +91,7 @@ impl Manager {
         }
         self.ensure_admin_roles(&mut tx, &row.id).await?;
         self.ensure_admin_cli(&mut tx, &row.id).await?;
+        self.ensure_broker_client(&mut tx, &row.id).await?;
         let audit = NewAudit { kind: "realm.created", actor, ..Default::default() };
         self.record(&mut tx, &row.id, "realm", &row.name, audit).await?;
         tx.commit().await?;

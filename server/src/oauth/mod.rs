@@ -62,6 +62,10 @@ pub mod paths {
     pub const LOGIN_STATUS_INIT: &str = "/protocol/openid-connect/login-status-iframe.html/init";
     pub const THIRD_PARTY_COOKIES_STEP1: &str = "/protocol/openid-connect/3p-cookies/step1.html";
     pub const THIRD_PARTY_COOKIES_STEP2: &str = "/protocol/openid-connect/3p-cookies/step2.html";
+    /// Identity brokering (PRODUCT §10), Keycloak's paths.
+    pub const BROKER_LOGIN: &str = "/broker/{alias}/login";
+    pub const BROKER_ENDPOINT: &str = "/broker/{alias}/endpoint";
+    pub const BROKER_TOKEN: &str = "/broker/{alias}/token";
     /// RFC 8414 §3: the metadata path is inserted before the issuer's path.
     pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server/realms/{realm}";
 }
@@ -98,6 +102,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(paths::LOGIN_STATUS_INIT, None, get(login_status::init)),
         ep(paths::THIRD_PARTY_COOKIES_STEP1, None, get(login_status::step1)),
         ep(paths::THIRD_PARTY_COOKIES_STEP2, None, get(login_status::step2)),
+        browser(paths::BROKER_LOGIN, None, get(crate::flow::broker::login)),
+        browser(paths::BROKER_ENDPOINT, None, get(crate::flow::broker::endpoint)),
+        ep(paths::BROKER_TOKEN, None, get(crate::flow::broker_token::token)),
     ]
 }
 

@@ -85,6 +85,12 @@ pub async fn by_alias(c: &mut impl Executes, realm_id: &str, alias: &str) -> sql
     on!(c, e => sqlx::query_as(&sql).bind(realm_id).bind(alias).fetch_optional(e).await)
 }
 
+/// The provider with row id `id`.
+pub async fn by_id(c: &mut impl Executes, id: &str) -> sqlx::Result<Option<IdpRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM identity_providers WHERE id = $1");
+    on!(c, e => sqlx::query_as(&sql).bind(id).fetch_optional(e).await)
+}
+
 /// The realm's providers in sign-in page order (`gui_order`, then alias).
 pub async fn list(c: &mut impl Executes, realm_id: &str) -> sqlx::Result<Vec<IdpRow>> {
     let sql = format!("SELECT {COLUMNS} FROM identity_providers WHERE realm_id = $1 ORDER BY gui_order, alias");

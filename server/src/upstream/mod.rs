@@ -3,6 +3,8 @@
 //! [`MAX_BODY`] bytes: an upstream can make a sign-in fail, never hang or exhaust the server.
 
 pub mod discovery;
+pub mod id_token;
+pub mod token;
 
 use std::time::Duration;
 

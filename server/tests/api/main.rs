@@ -10,6 +10,7 @@ mod admin_api;
 mod api_keys;
 mod authorization_code;
 mod backup;
+mod broker;
 mod cli;
 mod client_credentials;
 mod console;
