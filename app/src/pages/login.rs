@@ -79,7 +79,7 @@ pub fn Login() -> impl IntoView {
                             </form>
                             {(!v.providers.is_empty()).then(|| view! {
                                 <nav class="stack" id="identity-providers" aria-label="Other ways to sign in">
-                                    <p class="muted">"Or"</p>
+                                    <p class="or-divider">"or"</p>
                                     {v.providers.iter().map(|p| view! {
                                         <a class="button secondary" id=format!("idp-{}", p.alias) href=p.href.clone()>
                                             {format!("Sign in with {}", p.display_name)}
