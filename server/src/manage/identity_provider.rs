@@ -19,6 +19,7 @@ use crate::{
         audit::NewAudit,
         identity_providers::{IdpRow, LinkRow},
         realms::RealmRow,
+        users::UserRow,
     },
     upstream::{self, discovery},
 };
@@ -388,6 +389,22 @@ impl Manager {
         Ok(store::identity_providers::links_of_user(&mut conn, &user.id).await?)
     }
 
+    /// The realm, user and provider a change of links is about, once the actor may make it
+    /// (`manage-users`).
+    async fn link_parties(
+        &self,
+        realm: &str,
+        user_id: &str,
+        alias: &str,
+        actor: &Actor,
+    ) -> Result<(RealmRow, UserRow, IdpRow), ManageError> {
+        let realm = self.realm_row(realm).await?;
+        actor.require(&realm.id, MANAGE_USERS)?;
+        let user = self.user_in(&realm, user_id).await?;
+        let idp = self.idp_in(&realm, alias).await?;
+        Ok((realm, user, idp))
+    }
+
     /// Links a user to an upstream account by hand (`manage-users`).
     pub async fn link_federated_identity(
         &self,
@@ -398,10 +415,7 @@ impl Manager {
         username: &str,
         actor: &Actor,
     ) -> Result<(), ManageError> {
-        let realm_row = self.realm_row(realm).await?;
-        actor.require(&realm_row.id, MANAGE_USERS)?;
-        let user = self.user_in(&realm_row, user_id).await?;
-        let idp = self.idp_in(&realm_row, alias).await?;
+        let (realm_row, user, idp) = self.link_parties(realm, user_id, alias, actor).await?;
         check_text("the upstream user id", subject, 255)?;
         check_text("the upstream username", username, 255)?;
         let link = LinkRow {
@@ -435,10 +449,7 @@ impl Manager {
         alias: &str,
         actor: &Actor,
     ) -> Result<(), ManageError> {
-        let realm_row = self.realm_row(realm).await?;
-        actor.require(&realm_row.id, MANAGE_USERS)?;
-        let user = self.user_in(&realm_row, user_id).await?;
-        let idp = self.idp_in(&realm_row, alias).await?;
+        let (realm_row, user, idp) = self.link_parties(realm, user_id, alias, actor).await?;
         let mut tx = self.db.begin().await?;
         if !store::identity_providers::unlink(&mut tx, &user.id, &idp.id).await? {
             return Err(ManageError::NotFound(format!("User is not linked with provider {alias:?}")));
