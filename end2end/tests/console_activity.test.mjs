@@ -16,6 +16,7 @@ import {
   repoRoot,
   startServer,
   waitHydrated,
+  waitCurrent,
 } from './harness.mjs';
 
 const [ADMIN, PASSWORD] = [CONSOLE_ADMIN, CONSOLE_PASSWORD];
@@ -107,7 +108,7 @@ for (const js of [true, false]) {
       await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
       await page.getByRole('link', { name: 'Last hour' }).click();
       await page.waitForURL(/range=hour/);
-      assert.equal(await page.getByRole('link', { name: 'Last hour' }).getAttribute('aria-current'), 'page');
+      await waitCurrent(page.getByRole('link', { name: 'Last hour' }));
       // The chart's description counts every grant; the hidden table has a column per grant.
       const before = await grantsTotal(page);
       const beforeJob = await hiddenTableSum(page);

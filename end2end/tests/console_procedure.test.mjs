@@ -21,6 +21,7 @@ import {
   startServer,
   waitHydrated,
   watchConsole,
+  waitCurrent,
 } from './harness.mjs';
 
 const [ADMIN, PASSWORD] = [CONSOLE_ADMIN, CONSOLE_PASSWORD];
@@ -135,7 +136,7 @@ for (const js of [true, false]) {
       const sidebar = page.getByRole('navigation', { name: 'Console' });
       await sidebar.getByRole('link', { name: 'OAuth Clients', exact: true }).click();
       await page.getByRole('heading', { name: 'OAuth Clients' }).waitFor();
-      assert.equal(await sidebar.getByRole('link', { name: 'OAuth Clients', exact: true }).getAttribute('aria-current'), 'page');
+      await waitCurrent(sidebar.getByRole('link', { name: 'OAuth Clients', exact: true }));
       if (js) await shot(page, 'clients-list');
       await page.getByRole('link', { name: 'Create', exact: true }).click();
       // A bad id is refused beside its field; what was typed stays.
@@ -158,7 +159,7 @@ for (const js of [true, false]) {
       await page.getByRole('button', { name: 'Save' }).click();
       await flash(page, `Client ${id} created`);
       const tab = page.getByRole('navigation', { name: 'Client' }).getByRole('link', { name: 'Credentials' });
-      assert.equal(await tab.getAttribute('aria-current'), 'page');
+      await waitCurrent(tab);
       secret = await page.getByLabel('Client secret').inputValue();
       assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
       if (js) {

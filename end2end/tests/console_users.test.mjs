@@ -20,6 +20,7 @@ import {
   startCallbackServer,
   startServer,
   waitHydrated,
+  waitCurrent,
 } from './harness.mjs';
 
 const [ADMIN, PASSWORD] = [CONSOLE_ADMIN, CONSOLE_PASSWORD];
@@ -116,7 +117,7 @@ for (const js of [true, false]) {
       const sidebar = page.getByRole('navigation', { name: 'Console' });
       await sidebar.getByRole('link', { name: 'Users', exact: true }).click();
       await page.getByRole('heading', { name: 'Users' }).waitFor();
-      assert.equal(await sidebar.getByRole('link', { name: 'Users', exact: true }).getAttribute('aria-current'), 'page');
+      await waitCurrent(sidebar.getByRole('link', { name: 'Users', exact: true }));
       await page.getByRole('link', { name: 'Create', exact: true }).click();
       await page.getByLabel('Username').waitFor();
       await settle();
@@ -137,7 +138,7 @@ for (const js of [true, false]) {
       await page.getByRole('button', { name: 'Save' }).click();
       await flash(page, `User ${username} created.`);
       const tab = page.getByRole('navigation', { name: 'User' }).getByRole('link', { name: 'Details' });
-      assert.equal(await tab.getAttribute('aria-current'), 'page');
+      await waitCurrent(tab);
       userPath = new URL(page.url()).pathname.replace(/\/details$/, '');
       if (js) await shot(page, 'user-details');
       // The list: searched on the server, Edit and Delete named after the user.

@@ -307,6 +307,15 @@ export async function waitHydrated(page, timeout = 15_000) {
 }
 
 /**
+ * Waits until `link` is marked as the current page (`aria-current="page"`). With JavaScript on,
+ * the router changes the URL before the new view renders, so reading the attribute right after
+ * `waitForURL` races the render.
+ */
+export async function waitCurrent(link, timeout = 10_000) {
+  await link.and(link.page().locator('[aria-current="page"]')).waitFor({ timeout });
+}
+
+/**
  * A stand-in for a client application's redirect endpoint: an HTTP server on 127.0.0.1 (random
  * port) that answers every request with a small HTML page and records the full URL. It never
  * exchanges anything: the test reads the code from the recorded URL. Returns
