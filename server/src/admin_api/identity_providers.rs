@@ -12,7 +12,7 @@ use super::{
     model::{created, flag, ApiJson, Attribute, Attributes, ErrorRepresentation, RealmPath},
 };
 use crate::{
-    manage::identity_provider::{IdpChanges, IdpKind},
+    manage::identity_provider::{FirstLoginReview, IdpChanges, IdpKind},
     state::AppState,
     store::identity_providers::{IdpRow, LinkRow},
 };
@@ -60,6 +60,10 @@ pub struct IdentityProviderRepresentation {
     pub trust_email: Option<bool>,
     /// The place on the sign-in page (0–10000), also read from `config.guiOrder`.
     pub gui_order: Option<Attribute>,
+    /// When a first sign-in shows the upstream profile for review: `on`, `missing` (only when the
+    /// username or email is missing or taken; the default) or `off`. Keycloak's field of the
+    /// same name.
+    pub update_profile_first_login_mode: Option<String>,
     pub config: Option<Attributes>,
 }
 
@@ -154,6 +158,7 @@ fn representation(row: IdpRow) -> IdentityProviderRepresentation {
         store_token: Some(row.store_tokens),
         trust_email: Some(row.trust_email),
         gui_order: Some(Attribute(row.gui_order.to_string())),
+        update_profile_first_login_mode: Some(row.first_login_review),
         config: Some(config),
     }
 }
@@ -190,6 +195,14 @@ fn changes(rep: IdentityProviderRepresentation) -> Result<IdpChanges, ApiError> 
         Some(v) => Some(v.trim().parse::<i64>().map_err(|_| ApiError::bad_request("guiOrder must be a whole number"))?),
         None => None,
     };
+    let first_login_review = rep
+        .update_profile_first_login_mode
+        .filter(|m| !m.is_empty())
+        .map(|m| {
+            FirstLoginReview::parse(&m)
+                .ok_or_else(|| ApiError::bad_request("updateProfileFirstLoginMode must be on, missing or off"))
+        })
+        .transpose()?;
     let client_secret = get("clientSecret").filter(|s| s != SECRET_MASK);
     Ok(IdpChanges {
         alias: rep.alias,
@@ -213,6 +226,7 @@ fn changes(rep: IdentityProviderRepresentation) -> Result<IdpChanges, ApiError> 
         store_tokens: rep.store_token,
         trust_email: rep.trust_email,
         gui_order,
+        first_login_review,
     })
 }
 

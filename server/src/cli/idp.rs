@@ -4,7 +4,7 @@
 use super::{print_json, CliError, ACTOR};
 use crate::{
     manage::{
-        identity_provider::{IdpChanges, IdpKind},
+        identity_provider::{FirstLoginReview, IdpChanges, IdpKind},
         Manager,
     },
     store::identity_providers::IdpRow,
@@ -122,6 +122,10 @@ pub struct IdpSettings {
     /// The upstream claim that becomes the name (default name)
     #[arg(long)]
     name_claim: Option<String>,
+    /// When a first sign-in shows the upstream profile for review: on, missing (only when the
+    /// username or email is missing or taken; the default) or off
+    #[arg(long, value_parser = ["on", "missing", "off"])]
+    review_profile: Option<String>,
 }
 
 impl IdpSettings {
@@ -147,6 +151,7 @@ impl IdpSettings {
             trust_email: self.trust_email,
             display_name: self.display_name,
             gui_order: self.gui_order,
+            first_login_review: self.review_profile.as_deref().and_then(FirstLoginReview::parse),
             ..Default::default()
         })
     }
@@ -185,6 +190,7 @@ fn idp_json(p: &IdpRow) -> serde_json::Value {
         "store_tokens": p.store_tokens,
         "trust_email": p.trust_email,
         "gui_order": p.gui_order,
+        "review_profile": p.first_login_review,
     })
 }
 

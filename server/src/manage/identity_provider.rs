@@ -50,6 +50,37 @@ impl IdpKind {
     }
 }
 
+/// When a first sign-in through the provider shows the upstream profile for review before the
+/// local user is made (Keycloak's "review profile" step of the first broker login).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstLoginReview {
+    /// Always.
+    On,
+    /// Only when the username or email is missing, or already someone else's in the realm.
+    Missing,
+    /// Never: a taken username gets a suffix, a taken email is left out.
+    Off,
+}
+
+impl FirstLoginReview {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FirstLoginReview::On => "on",
+            FirstLoginReview::Missing => "missing",
+            FirstLoginReview::Off => "off",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "on" => Some(FirstLoginReview::On),
+            "missing" => Some(FirstLoginReview::Missing),
+            "off" => Some(FirstLoginReview::Off),
+            _ => None,
+        }
+    }
+}
+
 /// How Portcullis authenticates at the provider's token endpoint.
 pub const AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
 
@@ -80,6 +111,7 @@ pub struct IdpChanges {
     pub store_tokens: Option<bool>,
     pub trust_email: Option<bool>,
     pub gui_order: Option<i64>,
+    pub first_login_review: Option<FirstLoginReview>,
 }
 
 /// An alias: 1–64 lowercase letters, digits, `-`, `_` or `.` (it is part of the broker URLs).
@@ -174,6 +206,9 @@ fn apply(row: &mut IdpRow, c: &IdpChanges) -> Result<(), ManageError> {
             return Err(invalid("the display order must be between 0 and 10000".into()));
         }
         row.gui_order = o;
+    }
+    if let Some(r) = c.first_login_review {
+        row.first_login_review = r.as_str().to_owned();
     }
     if row.authorization_url.is_empty() || row.token_url.is_empty() {
         return Err(invalid("give a discovery URL, or the authorization and token URLs".into()));
@@ -301,6 +336,7 @@ impl Manager {
             store_tokens: false,
             trust_email: false,
             gui_order: 0,
+            first_login_review: FirstLoginReview::Missing.as_str().to_owned(),
             created_at: now,
             updated_at: now,
         };
@@ -494,6 +530,7 @@ mod tests {
             store_tokens: false,
             trust_email: false,
             gui_order: 0,
+            first_login_review: "missing".into(),
             created_at: 0,
             updated_at: 0,
         }

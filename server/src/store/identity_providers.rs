@@ -31,6 +31,8 @@ pub struct IdpRow {
     pub store_tokens: bool,
     pub trust_email: bool,
     pub gui_order: i64,
+    /// `on`, `missing` or `off`: when a first sign-in shows the upstream profile for review.
+    pub first_login_review: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -44,13 +46,13 @@ impl std::fmt::Debug for IdpRow {
 const COLUMNS: &str = "id, realm_id, alias, display_name, kind, enabled, discovery_url, issuer, authorization_url, \
                        token_url, userinfo_url, jwks_url, client_id, client_secret_sealed, client_auth_method, scopes, \
                        pkce, username_claim, email_claim, name_claim, store_tokens, trust_email, gui_order, \
-                       created_at, updated_at";
+                       first_login_review, created_at, updated_at";
 
 /// Inserts a provider; `false` when the realm already has one with its alias.
 pub async fn insert(c: &mut impl Executes, p: &IdpRow) -> sqlx::Result<bool> {
     let sql = format!(
         "INSERT INTO identity_providers ({COLUMNS}) VALUES \
-         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) \
+         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26) \
          ON CONFLICT (realm_id, alias) DO NOTHING"
     );
     on!(c, e => sqlx::query(&sql)
@@ -58,8 +60,8 @@ pub async fn insert(c: &mut impl Executes, p: &IdpRow) -> sqlx::Result<bool> {
         .bind(&p.discovery_url).bind(&p.issuer).bind(&p.authorization_url).bind(&p.token_url)
         .bind(&p.userinfo_url).bind(&p.jwks_url).bind(&p.client_id).bind(&p.client_secret_sealed)
         .bind(&p.client_auth_method).bind(&p.scopes).bind(p.pkce).bind(&p.username_claim).bind(&p.email_claim)
-        .bind(&p.name_claim).bind(p.store_tokens).bind(p.trust_email).bind(p.gui_order).bind(p.created_at)
-        .bind(p.updated_at)
+        .bind(&p.name_claim).bind(p.store_tokens).bind(p.trust_email).bind(p.gui_order).bind(&p.first_login_review)
+        .bind(p.created_at).bind(p.updated_at)
         .execute(e).await.map(|r| r.rows_affected() == 1))
 }
 
@@ -69,13 +71,14 @@ pub async fn update(c: &mut impl Executes, p: &IdpRow) -> sqlx::Result<()> {
                        discovery_url = $6, issuer = $7, authorization_url = $8, token_url = $9, userinfo_url = $10, \
                        jwks_url = $11, client_id = $12, client_secret_sealed = $13, client_auth_method = $14, \
                        scopes = $15, pkce = $16, username_claim = $17, email_claim = $18, name_claim = $19, \
-                       store_tokens = $20, trust_email = $21, gui_order = $22, updated_at = $23 WHERE id = $1";
+                       store_tokens = $20, trust_email = $21, gui_order = $22, updated_at = $23, \
+                       first_login_review = $24 WHERE id = $1";
     on!(c, e => sqlx::query(SQL)
         .bind(&p.id).bind(&p.alias).bind(&p.display_name).bind(&p.kind).bind(p.enabled).bind(&p.discovery_url)
         .bind(&p.issuer).bind(&p.authorization_url).bind(&p.token_url).bind(&p.userinfo_url).bind(&p.jwks_url)
         .bind(&p.client_id).bind(&p.client_secret_sealed).bind(&p.client_auth_method).bind(&p.scopes)
         .bind(p.pkce).bind(&p.username_claim).bind(&p.email_claim).bind(&p.name_claim).bind(p.store_tokens)
-        .bind(p.trust_email).bind(p.gui_order).bind(p.updated_at)
+        .bind(p.trust_email).bind(p.gui_order).bind(p.updated_at).bind(&p.first_login_review)
         .execute(e).await.map(|_| ()))
 }
 
