@@ -125,11 +125,26 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]
   });
 }
 
+/** A loopback port free right now (the OS picks it; closed again before returning). */
+async function freePort() {
+  const probe = createServer();
+  await new Promise((res, rej) => {
+    probe.once('error', rej);
+    probe.listen(0, '127.0.0.1', res);
+  });
+  const { port } = probe.address();
+  await new Promise((res) => probe.close(res));
+  return port;
+}
+
 /**
  * Starts a server on a fresh database. Returns `{ baseUrl, dir, databaseUrl, cli, stop }`.
  * On any failure during start-up, whatever was started is cleaned up before the error is thrown.
+ * `publicHost` (e.g. `'localhost'`) serves it as `http://{publicHost}:{port}` (its public URL, so
+ * issuer and redirect URIs name that host): a second server on another host name keeps its
+ * cookies apart from the first's, as browsers ignore ports for cookies.
  */
-export async function startServer() {
+export async function startServer({ publicHost } = {}) {
   checkBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const databaseUrl = `sqlite:${join(dir, 'db.sqlite')}`;
@@ -184,7 +199,11 @@ export async function startServer() {
   live.add(handle);
 
   try {
-    server = spawn(BIN, ['--database-url', databaseUrl, '--addr', '127.0.0.1:0', '--management-addr', '127.0.0.1:0', 'serve'], {
+    // The public URL needs the port up front: take a free one (the OS's pick, a moment before).
+    const port = publicHost ? await freePort() : 0;
+    const addrArgs = ['--addr', `127.0.0.1:${port}`];
+    if (publicHost) addrArgs.push('--public-url', `http://${publicHost}:${port}`);
+    server = spawn(BIN, ['--database-url', databaseUrl, ...addrArgs, '--management-addr', '127.0.0.1:0', 'serve'], {
       cwd: dir,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -204,7 +223,7 @@ export async function startServer() {
         const m = /^listening on (http:\/\/\S+)/.exec(line);
         if (m) {
           clearTimeout(timer);
-          res(m[1]);
+          res(publicHost ? m[1].replace('127.0.0.1', publicHost) : m[1]);
         }
       });
       server.once('error', (e) => {
