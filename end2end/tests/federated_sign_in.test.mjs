@@ -46,6 +46,7 @@ let browser;
 let callback;
 let shop; // openid-client's configuration for the shop
 let downAdmin;
+let device; // the TV's device authorization: { auth, polledAt }
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -98,6 +99,12 @@ before(async () => {
     { execute: [oidc.allowInsecureRequests] },
   );
   browser = await launchBrowser();
+  // The TV asks for its code now, so its polling interval has passed by the time it is approved.
+  const auth = await devicePost('/auth/device', { client_id: TV.id, scope: 'openid profile' });
+  assert.equal(auth.status, 200, JSON.stringify(auth.body));
+  const pending = await devicePost('/token', { grant_type: DEVICE_GRANT, device_code: auth.body.device_code, client_id: TV.id });
+  assert.equal(pending.body.error, 'authorization_pending');
+  device = { auth: auth.body, polledAt: Date.now() };
 });
 
 after(async () => {
@@ -134,6 +141,15 @@ async function downstreamUsers(username) {
     u.links = await links.json();
   }
   return users;
+}
+
+/** A device-flow request of the TV at the downstream's `/protocol/openid-connect{path}`. */
+function devicePost(path, fields) {
+  return fetch(`${down.baseUrl}/realms/${REALM}/protocol/openid-connect${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+  }).then(async (r) => ({ status: r.status, body: await r.json() }));
 }
 
 async function downstreamUserCount() {
@@ -362,23 +378,10 @@ describe('device flow, JavaScript on: the device page sign-in offers the provide
     await context?.close().catch(() => {});
   });
 
-  const token = (fields) =>
-    fetch(`${down.baseUrl}/realms/${REALM}${fields.grant_type ? '/protocol/openid-connect/token' : '/protocol/openid-connect/auth/device'}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(fields),
-    }).then(async (r) => ({ status: r.status, body: await r.json() }));
-
   it('code → sign in with Corp SSO → approve; the device gets tokens for the linked user', async () => {
     const [alice] = await downstreamUsers(ALICE.username);
-    const auth = await token({ client_id: TV.id, scope: 'openid profile' });
-    assert.equal(auth.status, 200, JSON.stringify(auth.body));
-    const { device_code: deviceCode, verification_uri_complete: complete } = auth.body;
-    const pending = await token({ grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: TV.id });
-    const polledAt = Date.now();
-    assert.equal(pending.body.error, 'authorization_pending');
-
-    await page.goto(complete);
+    const { auth, polledAt } = device;
+    await page.goto(auth.verification_uri_complete);
     await waitHydrated(page);
     await Promise.all([page.waitForURL((u) => u.pathname.endsWith('/login')), page.getByRole('button', { name: 'Continue' }).click()]);
     const link = await providerLink(page, true);
@@ -394,8 +397,8 @@ describe('device flow, JavaScript on: the device page sign-in offers the provide
     await page.getByRole('heading', { name: /you can go back to your device/ }).waitFor();
 
     // The next poll, an interval after the first (the server's clock counts whole seconds), gets the tokens.
-    await sleep(Math.max(0, polledAt + auth.body.interval * 1000 + 1_100 - Date.now()));
-    const tokens = await token({ grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: TV.id });
+    await sleep(Math.max(0, polledAt + auth.interval * 1000 + 1_100 - Date.now()));
+    const tokens = await devicePost('/token', { grant_type: DEVICE_GRANT, device_code: auth.device_code, client_id: TV.id });
     assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
     const claims = JSON.parse(Buffer.from(tokens.body.id_token.split('.')[1], 'base64url').toString());
     assert.equal(claims.sub, alice.id, 'the user linked in the first sign-in');
