@@ -3,6 +3,8 @@
 //! change is a plain form posted to the page's own address (see `components::form`); the
 //! server answers with where to go next and leaves a [`Flash`] for that page.
 
+pub mod service_connections;
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

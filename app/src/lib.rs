@@ -86,6 +86,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/:realm/console/users") view={Lazy::<console::UsersRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/:realm/console/users/new") view={Lazy::<console::UserNewRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/:realm/console/users/:id/:tab") view={Lazy::<console::UserRoute>::new()} ssr=SsrMode::Async/>
+                <Route
+                    path=path!("/admin/:realm/console/service-connections")
+                    view={Lazy::<console::ServiceConnectionsRoute>::new()}
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/admin/:realm/console/:section") view={Lazy::<console::NotBuiltRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/realms/:realm/login") view=pages::login::Login ssr=SsrMode::Async/>
                 <Route path=path!("/realms/:realm/consent") view=pages::consent::Consent ssr=SsrMode::Async/>

@@ -36,6 +36,12 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn client_scopes(&self, request: &Parts, realm: &str) -> Result<crate::admin::ScopesView, String>;
     /// The API keys the administrator may see in `realm`, and what a new one may hold.
     async fn api_keys(&self, request: &Parts, realm: &str) -> Result<crate::admin::ApiKeysView, String>;
+    /// The realm's service connections (`view-realm`).
+    async fn service_connections(
+        &self,
+        request: &Parts,
+        realm: &str,
+    ) -> Result<crate::admin::service_connections::ConnectionsView, String>;
     /// The admin API's reference (for any signed-in administrator of `realm`).
     async fn api_reference(&self, request: &Parts, realm: &str) -> Result<ApiReferenceView, String>;
     /// A page of the realm's users matching `q`, from `first`.

@@ -399,9 +399,10 @@ pub async fn janitor_pass(state: &AppState, sessions: Option<&sessions::Store>) 
         ok = false;
         tracing::warn!(error = %e, "janitor: signing keys");
     }
-    // Upstream tokens kept for apps, refreshed before they expire (one failing provider is
-    // logged and skipped, never failing the pass).
+    // Upstream tokens kept for apps and services, refreshed before they expire (one failing
+    // provider is logged and skipped, never failing the pass).
     crate::flow::broker_token::refresh_due(state).await;
+    crate::flow::service_token::refresh_due(state).await;
     state.metrics.janitor_pass(ok);
     if let Some(Err(e)) = match sessions {
         Some(s) => Some(s.delete_expired().await),

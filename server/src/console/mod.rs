@@ -14,6 +14,8 @@
 //!   export as JSON lines
 //! - `service`: the `ConsoleService` implementation (the pages' data)
 //! - `users`, `user_data`: the Users pages' forms and their data
+//! - `service_connections`: the Service Connections page's data and form, and the code flow
+//!   an administrator runs to connect one
 
 pub mod activity;
 pub mod admin;
@@ -28,6 +30,7 @@ pub mod realm_settings;
 pub mod roles;
 pub mod scopes;
 pub mod service;
+pub mod service_connections;
 pub mod sessions;
 pub mod signing_keys;
 pub mod user_data;
@@ -55,6 +58,15 @@ pub fn router() -> Router<AppState> {
         .route("/admin/{realm}/console/client-scopes", post(scopes::change))
         .route("/admin/{realm}/console/realm-settings", post(realm_settings::change))
         .route("/admin/{realm}/console/signing-keys", post(signing_keys::change))
+        .route("/admin/{realm}/console/service-connections", post(service_connections::change))
+        .route(
+            "/admin/{realm}/console/service-connections/{alias}/connect",
+            axum::routing::get(service_connections::connect),
+        )
+        .route(
+            "/admin/{realm}/console/service-connections/{alias}/callback",
+            axum::routing::get(service_connections::callback),
+        )
         .route("/admin/{realm}/console/users/new", post(users::create))
         .route("/admin/{realm}/console/users/{id}/{tab}", post(users::change))
         .route("/admin/{realm}/console/sessions", post(activity::revoke))

@@ -286,6 +286,14 @@ impl ConsoleService for Console {
         super::api_keys::data(self, parts, realm).await
     }
 
+    async fn service_connections(
+        &self,
+        parts: &Parts,
+        realm: &str,
+    ) -> Result<app::admin::service_connections::ConnectionsView, String> {
+        super::service_connections::data(self, parts, realm).await
+    }
+
     async fn projects(&self, parts: &Parts, realm: &str) -> Result<ProjectsView, String> {
         let admin = self.actor(parts).await?;
         let rows = self.state.manager.projects_with_clients(realm, &admin.actor).await.map_err(shown)?;

@@ -7,7 +7,7 @@
 use crate::{
     manage::admin_roles::{BROKER, READ_TOKEN},
     oauth::{
-        access_token::{self, Rejection},
+        access_token::{self, AccessClaims, Rejection},
         error::{no_store_headers, OAuthError},
         load_realm,
         userinfo::{bearer_token, expired_response},
@@ -142,8 +142,27 @@ async fn provider_by_id(state: &AppState, id: &str) -> Option<IdpRow> {
     store::identity_providers::by_id(&mut conn, id).await.ok().flatten()
 }
 
-fn refusal(status: StatusCode, error: &str, description: &str) -> Response {
+/// A JSON error answer (`no-store`).
+pub(crate) fn refusal(status: StatusCode, error: &str, description: &str) -> Response {
     (status, no_store_headers(), Json(json!({"error": error, "error_description": description}))).into_response()
+}
+
+/// The verified claims of the request's bearer access token (RFC 6750 §2.1), or the answer
+/// refusing it: 401 without a token, with an expired or invalid one.
+pub(crate) async fn bearer_claims(
+    state: &AppState,
+    realm: &crate::registry::Realm,
+    headers: &HeaderMap,
+) -> Result<Result<AccessClaims, Response>, OAuthError> {
+    let Some(bearer) = bearer_token(headers, &[])? else {
+        return Err(OAuthError::invalid_token("missing bearer token").with_status(StatusCode::UNAUTHORIZED));
+    };
+    match access_token::verify(state, realm, &bearer).await {
+        Ok((claims, _)) => Ok(Ok(claims)),
+        Err(Rejection::Expired) => Ok(Err(expired_response())),
+        Err(Rejection::Invalid(why)) => Err(OAuthError::invalid_token(why)),
+        Err(Rejection::Unavailable) => Err(OAuthError::database_unavailable("reading the token's status")),
+    }
 }
 
 /// `GET /realms/{realm}/broker/{alias}/token`.
@@ -154,14 +173,9 @@ pub async fn token(
     headers: HeaderMap,
 ) -> Result<Response, OAuthError> {
     let realm = load_realm(&state, &realm_name).await?;
-    let Some(bearer) = bearer_token(&headers, &[])? else {
-        return Err(OAuthError::invalid_token("missing bearer token").with_status(StatusCode::UNAUTHORIZED));
-    };
-    let claims = match access_token::verify(&state, &realm, &bearer).await {
-        Ok((claims, _)) => claims,
-        Err(Rejection::Expired) => return Ok(expired_response()),
-        Err(Rejection::Invalid(why)) => return Err(OAuthError::invalid_token(why)),
-        Err(Rejection::Unavailable) => return Err(OAuthError::database_unavailable("reading the token's status")),
+    let claims = match bearer_claims(&state, &realm, &headers).await? {
+        Ok(claims) => claims,
+        Err(refused) => return Ok(refused),
     };
     let allowed = claims.resource_access.get(BROKER).is_some_and(|r| r.roles.iter().any(|r| r == READ_TOKEN));
     if claims.is_service_account() || !allowed {

@@ -6,6 +6,7 @@
 //! - `pending`: validated authorization requests waiting for sign-in or consent
 //! - `broker`, `broker_token`: sign-in through upstream providers, and the upstream tokens kept
 //!   for apps (the token vault)
+//! - `service_token`: service connections' tokens served to services, and kept fresh
 //! - `brute_force`: password sign-in with growing delays and temporary lockout
 //! - `update_password`: a temporary password replaced before the sign-in continues
 //! - `login`, `consent`, `logout`, `device`: `POST /realms/{realm}/login-actions/*`
@@ -20,6 +21,7 @@ pub mod login;
 pub mod logout;
 pub mod pending;
 pub mod service;
+pub mod service_token;
 pub mod sso;
 pub mod update_password;
 

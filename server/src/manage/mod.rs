@@ -18,6 +18,7 @@ pub mod realm;
 pub mod role;
 pub mod scope;
 pub mod service_account;
+pub mod service_connection;
 pub mod stats;
 pub mod user;
 pub mod user_access;

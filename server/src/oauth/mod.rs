@@ -66,6 +66,7 @@ pub mod paths {
     pub const BROKER_LOGIN: &str = "/broker/{alias}/login";
     pub const BROKER_ENDPOINT: &str = "/broker/{alias}/endpoint";
     pub const BROKER_TOKEN: &str = "/broker/{alias}/token";
+    pub const SERVICE_CONNECTION_TOKEN: &str = "/service-connections/{alias}/token";
     /// RFC 8414 §3: the metadata path is inserted before the issuer's path.
     pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server/realms/{realm}";
 }
@@ -105,6 +106,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         browser(paths::BROKER_LOGIN, None, get(crate::flow::broker::login)),
         browser(paths::BROKER_ENDPOINT, None, get(crate::flow::broker::endpoint)),
         ep(paths::BROKER_TOKEN, None, get(crate::flow::broker_token::token)),
+        ep(paths::SERVICE_CONNECTION_TOKEN, None, get(crate::flow::service_token::token)),
     ]
 }
 

@@ -25,6 +25,7 @@ pub mod refresh_tokens;
 pub mod revocations;
 pub mod roles;
 pub mod scopes;
+pub mod service_connections;
 pub mod stats;
 pub mod user_sessions;
 pub mod users;

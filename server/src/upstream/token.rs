@@ -1,10 +1,10 @@
 //! Calls to an upstream provider's token and userinfo endpoints (RFC 6749 §4.1.3 and §6, OIDC
 //! Core §5.3), authenticated as the provider's settings say: `client_secret_basic` (§2.3.1: id
 //! and secret form-urlencoded, then Basic) or `client_secret_post`; a public client sends only
-//! its `client_id`.
+//! its `client_id`. Identity providers and service connections both call through here.
 
 use super::{read_json, UpstreamError};
-use crate::store::identity_providers::IdpRow;
+use crate::store::{identity_providers::IdpRow, service_connections::ConnectionRow};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::sync::LazyLock;
@@ -44,34 +44,67 @@ fn form_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// Portcullis's registration at a provider: where and how it asks for tokens.
+pub trait Registration {
+    fn token_url(&self) -> &str;
+    fn client_id(&self) -> &str;
+    /// `client_secret_basic` or `client_secret_post`.
+    fn client_auth_method(&self) -> &str;
+}
+
+impl Registration for IdpRow {
+    fn token_url(&self) -> &str {
+        &self.token_url
+    }
+    fn client_id(&self) -> &str {
+        &self.client_id
+    }
+    fn client_auth_method(&self) -> &str {
+        &self.client_auth_method
+    }
+}
+
+impl Registration for ConnectionRow {
+    fn token_url(&self) -> &str {
+        &self.token_url
+    }
+    fn client_id(&self) -> &str {
+        &self.client_id
+    }
+    fn client_auth_method(&self) -> &str {
+        &self.client_auth_method
+    }
+}
+
 /// POSTs `form` to the provider's token endpoint with its client authentication.
 async fn post_token(
-    idp: &IdpRow,
+    reg: &impl Registration,
     secret: Option<&str>,
     mut form: Vec<(&str, String)>,
 ) -> Result<TokenResponse, UpstreamError> {
-    let mut req = client().post(&idp.token_url).header(http::header::ACCEPT, "application/json");
+    let url = reg.token_url();
+    let mut req = client().post(url).header(http::header::ACCEPT, "application/json");
     match secret {
-        Some(secret) if idp.client_auth_method == "client_secret_basic" => {
-            req = req.basic_auth(form_encode(&idp.client_id), Some(form_encode(secret)));
+        Some(secret) if reg.client_auth_method() == "client_secret_basic" => {
+            req = req.basic_auth(form_encode(reg.client_id()), Some(form_encode(secret)));
         }
         Some(secret) => {
-            form.push(("client_id", idp.client_id.clone()));
+            form.push(("client_id", reg.client_id().to_owned()));
             form.push(("client_secret", secret.to_owned()));
         }
-        None => form.push(("client_id", idp.client_id.clone())),
+        None => form.push(("client_id", reg.client_id().to_owned())),
     }
     let res = req
         .form(&form)
         .send()
         .await
-        .map_err(|e| UpstreamError::Unreachable { url: idp.token_url.clone(), reason: super::without_url(&e) })?;
-    read_json(&idp.token_url, res).await
+        .map_err(|e| UpstreamError::Unreachable { url: url.to_owned(), reason: super::without_url(&e) })?;
+    read_json(url, res).await
 }
 
 /// Exchanges an authorization code (RFC 6749 §4.1.3, RFC 7636 §4.5).
 pub async fn exchange_code(
-    idp: &IdpRow,
+    reg: &impl Registration,
     secret: Option<&str>,
     code: &str,
     redirect_uri: &str,
@@ -85,17 +118,34 @@ pub async fn exchange_code(
     if let Some(v) = verifier {
         form.push(("code_verifier", v.to_owned()));
     }
-    post_token(idp, secret, form).await
+    post_token(reg, secret, form).await
 }
 
 /// Refreshes an access token (RFC 6749 §6).
-pub async fn refresh(idp: &IdpRow, secret: Option<&str>, refresh_token: &str) -> Result<TokenResponse, UpstreamError> {
+pub async fn refresh(
+    reg: &impl Registration,
+    secret: Option<&str>,
+    refresh_token: &str,
+) -> Result<TokenResponse, UpstreamError> {
     post_token(
-        idp,
+        reg,
         secret,
         vec![("grant_type", "refresh_token".to_owned()), ("refresh_token", refresh_token.to_owned())],
     )
     .await
+}
+
+/// A token for the client itself (RFC 6749 §4.4); `scope` is sent when not empty.
+pub async fn client_credentials(
+    reg: &impl Registration,
+    secret: Option<&str>,
+    scope: &str,
+) -> Result<TokenResponse, UpstreamError> {
+    let mut form = vec![("grant_type", "client_credentials".to_owned())];
+    if !scope.is_empty() {
+        form.push(("scope", scope.to_owned()));
+    }
+    post_token(reg, secret, form).await
 }
 
 /// The provider's userinfo for `access_token` (a JSON object).

@@ -32,6 +32,7 @@ mod outage;
 mod refresh;
 mod revocation;
 mod security;
+mod service_connections;
 mod sign_in;
 mod signing_keys;
 mod soak;

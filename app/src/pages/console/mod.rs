@@ -22,6 +22,7 @@ pub mod not_built;
 pub mod projects;
 pub mod realm_settings;
 pub mod roles;
+pub mod service_connections;
 pub mod sessions;
 pub mod signing_keys;
 pub mod user;
@@ -108,6 +109,10 @@ lazy_page!(
 lazy_page!(
     /// `/admin/:realm/console/users/:id/:tab`.
     UserRoute => user::UserPage
+);
+lazy_page!(
+    /// `/admin/:realm/console/service-connections`.
+    ServiceConnectionsRoute => service_connections::ServiceConnections
 );
 lazy_page!(
     /// `/admin/:realm/console/audit-log`.
