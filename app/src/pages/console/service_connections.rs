@@ -158,7 +158,8 @@ fn ConnectionList(frame: Frame, list: ConnectionsView, edit: Option<String>, del
         }
     });
     let create = (can && editing.is_none()).then(|| {
-        let open = frame.flash.as_ref().is_some_and(|f| f.error);
+        // Open again when the create form itself was refused (not a refused Connect or Delete).
+        let open = frame.flash.as_ref().is_some_and(|f| f.error && f.value("alias").is_some());
         view! {
             <details class="create" open=open>
                 <summary class="button">"Create"</summary>
