@@ -3,6 +3,7 @@
 //! change is a plain form posted to the page's own address (see `components::form`); the
 //! server answers with where to go next and leaves a [`Flash`] for that page.
 
+pub mod identity_providers;
 pub mod service_connections;
 
 use leptos::prelude::*;
@@ -474,6 +475,8 @@ pub struct UserPageView {
     pub roles: Option<ServiceAccountView>,
     pub sessions: Vec<UserSessionView>,
     pub consents: Vec<UserConsentView>,
+    /// The Identity Provider Links tab.
+    pub idp_links: Vec<identity_providers::IdpLinkView>,
     pub now: i64,
 }
 

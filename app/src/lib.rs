@@ -87,6 +87,21 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/:realm/console/users/new") view={Lazy::<console::UserNewRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/:realm/console/users/:id/:tab") view={Lazy::<console::UserRoute>::new()} ssr=SsrMode::Async/>
                 <Route
+                    path=path!("/admin/:realm/console/identity-providers")
+                    view={Lazy::<console::IdentityProvidersRoute>::new()}
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/:realm/console/identity-providers/new")
+                    view={Lazy::<console::IdentityProviderNewRoute>::new()}
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/:realm/console/identity-providers/:alias")
+                    view={Lazy::<console::IdentityProviderRoute>::new()}
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/admin/:realm/console/service-connections")
                     view={Lazy::<console::ServiceConnectionsRoute>::new()}
                     ssr=SsrMode::Async

@@ -36,6 +36,19 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn client_scopes(&self, request: &Parts, realm: &str) -> Result<crate::admin::ScopesView, String>;
     /// The API keys the administrator may see in `realm`, and what a new one may hold.
     async fn api_keys(&self, request: &Parts, realm: &str) -> Result<crate::admin::ApiKeysView, String>;
+    /// The realm's identity providers (`view-identity-providers`).
+    async fn identity_providers(
+        &self,
+        request: &Parts,
+        realm: &str,
+    ) -> Result<crate::admin::identity_providers::IdpListView, String>;
+    /// One identity provider by alias.
+    async fn identity_provider(
+        &self,
+        request: &Parts,
+        realm: &str,
+        alias: &str,
+    ) -> Result<crate::admin::identity_providers::IdpView, String>;
     /// The realm's service connections (`view-realm`).
     async fn service_connections(
         &self,

@@ -15,6 +15,7 @@ pub const SECTIONS: &[(&str, &str, bool)] = &[
     ("Client Scopes", "client-scopes", true),
     ("Roles", "roles", true),
     ("Users", "users", true),
+    ("Identity Providers", "identity-providers", true),
     ("Service Connections", "service-connections", true),
     ("Projects", "projects", true),
     ("API Keys", "api-keys", true),

@@ -46,9 +46,10 @@ impl Fields {
     }
 
     /// What the form held, to fill it again after an error (never the CSRF token, nor a
-    /// password: those are typed again).
+    /// password or a secret: those are typed again).
     fn values(&self) -> Vec<(String, String)> {
-        self.0.iter().filter(|(k, _)| k != "csrf" && !k.starts_with("password")).cloned().collect()
+        let kept = |k: &str| k != "csrf" && !k.starts_with("password") && !k.ends_with("secret");
+        self.0.iter().filter(|(k, _)| kept(k)).cloned().collect()
     }
 }
 

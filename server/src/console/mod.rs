@@ -14,6 +14,7 @@
 //!   export as JSON lines
 //! - `service`: the `ConsoleService` implementation (the pages' data)
 //! - `users`, `user_data`: the Users pages' forms and their data
+//! - `identity_providers`: the Identity Providers pages' data and forms
 //! - `service_connections`: the Service Connections page's data and form, and the code flow
 //!   an administrator runs to connect one
 
@@ -24,6 +25,7 @@ pub mod clients;
 pub mod csrf;
 pub mod flash;
 pub mod forms;
+pub mod identity_providers;
 pub mod login;
 pub mod projects;
 pub mod realm_settings;
@@ -58,6 +60,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/{realm}/console/client-scopes", post(scopes::change))
         .route("/admin/{realm}/console/realm-settings", post(realm_settings::change))
         .route("/admin/{realm}/console/signing-keys", post(signing_keys::change))
+        .route("/admin/{realm}/console/identity-providers/new", post(identity_providers::create))
+        .route("/admin/{realm}/console/identity-providers/{alias}", post(identity_providers::update))
+        .route("/admin/{realm}/console/identity-providers/{alias}/delete", post(identity_providers::delete))
         .route("/admin/{realm}/console/service-connections", post(service_connections::change))
         .route(
             "/admin/{realm}/console/service-connections/{alias}/connect",

@@ -294,6 +294,23 @@ impl ConsoleService for Console {
         super::service_connections::data(self, parts, realm).await
     }
 
+    async fn identity_providers(
+        &self,
+        parts: &Parts,
+        realm: &str,
+    ) -> Result<app::admin::identity_providers::IdpListView, String> {
+        super::identity_providers::list(self, parts, realm).await
+    }
+
+    async fn identity_provider(
+        &self,
+        parts: &Parts,
+        realm: &str,
+        alias: &str,
+    ) -> Result<app::admin::identity_providers::IdpView, String> {
+        super::identity_providers::one(self, parts, realm, alias).await
+    }
+
     async fn projects(&self, parts: &Parts, realm: &str) -> Result<ProjectsView, String> {
         let admin = self.actor(parts).await?;
         let rows = self.state.manager.projects_with_clients(realm, &admin.actor).await.map_err(shown)?;

@@ -8,7 +8,10 @@ use crate::{
     store::{login_failures::FailureRow, users::UserQuery, users::UserRow},
 };
 use app::{
-    admin::{ServiceAccountView, UserConsentView, UserListView, UserPageView, UserRowView, UserSessionView},
+    admin::{
+        identity_providers::IdpLinkView, ServiceAccountView, UserConsentView, UserListView, UserPageView, UserRowView,
+        UserSessionView,
+    },
     pages::console::users::PAGE,
 };
 use http::request::Parts;
@@ -69,6 +72,7 @@ pub async fn user(
         roles: None,
         sessions: vec![],
         consents: vec![],
+        idp_links: vec![],
         now,
     };
     match tab {
@@ -114,6 +118,24 @@ pub async fn user(
                     client_name: c.client_name,
                     scopes: c.scopes.split_whitespace().map(str::to_owned).collect(),
                     granted_at: c.granted_at,
+                })
+                .collect();
+        }
+        "identity-provider-links" => {
+            let links = m.federated_identities(realm, id, actor).await.map_err(shown)?;
+            // Display names need view-identity-providers; without it the alias stands in.
+            let providers = m.list_identity_providers(realm, actor).await.unwrap_or_default();
+            let name = |alias: &str| {
+                providers.iter().find(|p| p.alias == alias).map(|p| p.display_name.clone()).unwrap_or(alias.to_owned())
+            };
+            page.idp_links = links
+                .into_iter()
+                .map(|(alias, l)| IdpLinkView {
+                    display_name: name(&alias),
+                    alias,
+                    username: l.username,
+                    subject: l.subject,
+                    linked_at: l.linked_at,
                 })
                 .collect();
         }

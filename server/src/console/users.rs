@@ -1,5 +1,5 @@
 //! The Users pages' forms: create, a user's tabs (details with unlock, credentials, role
-//! mapping, sessions, consents) and delete. Each calls one `manage` operation, which checks
+//! mapping, sessions, consents, identity provider links) and delete. Each calls one `manage` operation, which checks
 //! `manage-users` and writes its audit event in the same transaction.
 
 use super::forms::Posted;
@@ -153,6 +153,16 @@ async fn apply(realm: &str, id: &str, tab_name: &str, posted: &Posted) -> Result
             let client = f.get("client");
             m.revoke_consent(realm, id, client, actor).await?;
             Ok((None, format!("Consent for {client} revoked: it will be asked again.")))
+        }
+        ("identity-provider-links", _) => {
+            let alias = f.get("alias");
+            m.unlink_federated_identity(realm, id, alias, actor).await?;
+            Ok((
+                None,
+                format!(
+                    "Unlinked from {alias}: the user no longer signs in through it, and its kept tokens are deleted."
+                ),
+            ))
         }
         ("delete", _) => {
             let user = m.user_by_id(realm, id, actor).await?;

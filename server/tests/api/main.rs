@@ -16,6 +16,7 @@ mod client_credentials;
 mod console;
 mod console_activity;
 mod console_admin;
+mod console_identity_providers;
 mod console_users;
 mod crash;
 mod device;

@@ -18,6 +18,8 @@ pub mod client_sessions;
 pub mod client_settings;
 pub mod clients;
 pub mod dashboard;
+pub mod identity_provider;
+pub mod identity_providers;
 pub mod not_built;
 pub mod projects;
 pub mod realm_settings;
@@ -29,6 +31,7 @@ pub mod user;
 pub mod user_consents;
 pub mod user_credentials;
 pub mod user_details;
+pub mod user_idp_links;
 pub mod user_new;
 pub mod user_roles;
 pub mod user_sessions;
@@ -109,6 +112,18 @@ lazy_page!(
 lazy_page!(
     /// `/admin/:realm/console/users/:id/:tab`.
     UserRoute => user::UserPage
+);
+lazy_page!(
+    /// `/admin/:realm/console/identity-providers`.
+    IdentityProvidersRoute => identity_providers::IdentityProviders
+);
+lazy_page!(
+    /// `/admin/:realm/console/identity-providers/new`.
+    IdentityProviderNewRoute => identity_provider::IdentityProviderNew
+);
+lazy_page!(
+    /// `/admin/:realm/console/identity-providers/:alias`.
+    IdentityProviderRoute => identity_provider::IdentityProviderPage
 );
 lazy_page!(
     /// `/admin/:realm/console/service-connections`.

@@ -1,10 +1,10 @@
 //! A user's page: the username, the tabs (`Details`, `Credentials`, `Role Mapping`,
-//! `Sessions`, `Consents`), and the open tab, each tab in its own file. Each tab is its own
+//! `Sessions`, `Consents`, `Identity Provider Links`), and the open tab, each tab in its own file. Each tab is its own
 //! address, so tabs work as links without JavaScript.
 
 use super::{
-    user_consents::ConsentsTab, user_credentials::CredentialsTab, user_details::DetailsTab, user_roles::RoleMappingTab,
-    user_sessions::SessionsTab, users::user_href,
+    user_consents::ConsentsTab, user_credentials::CredentialsTab, user_details::DetailsTab,
+    user_idp_links::IdpLinksTab, user_roles::RoleMappingTab, user_sessions::SessionsTab, users::user_href,
 };
 use crate::{
     admin::{console_user, Frame, UserPageView},
@@ -24,6 +24,7 @@ pub const TABS: &[(&str, &str)] = &[
     ("Role Mapping", "role-mapping"),
     ("Sessions", "sessions"),
     ("Consents", "consents"),
+    ("Identity Provider Links", "identity-provider-links"),
 ];
 
 /// `/admin/:realm/console/users/:id/:tab`.
@@ -61,6 +62,7 @@ fn UserBody(frame: Frame, page: UserPageView, label: &'static str) -> impl IntoV
         "Role Mapping" => view! { <RoleMappingTab frame=frame.clone() page=page.clone()/> }.into_any(),
         "Sessions" => view! { <SessionsTab frame=frame.clone() page=page.clone()/> }.into_any(),
         "Consents" => view! { <ConsentsTab frame=frame.clone() page=page.clone()/> }.into_any(),
+        "Identity Provider Links" => view! { <IdpLinksTab frame=frame.clone() page=page.clone()/> }.into_any(),
         _ => view! { <DetailsTab frame=frame.clone() page=page.clone()/> }.into_any(),
     };
     let name = format!("{} {}", u.first_name, u.last_name).trim().to_owned();
