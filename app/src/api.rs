@@ -38,6 +38,22 @@ pub struct LoginView {
     /// The realm's enabled identity providers, in display order: "Sign in with …" links.
     #[serde(default)]
     pub providers: Vec<ProviderLink>,
+    /// Set when a first sign-in through an identity provider waits for its profile to be
+    /// reviewed (Keycloak's first broker login).
+    #[serde(default)]
+    pub review_profile: Option<ReviewProfileView>,
+}
+
+/// The review page of a first sign-in through an identity provider: what the new account will
+/// be called, prefilled from the provider (or as last typed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewProfileView {
+    /// The provider's display name.
+    pub provider: String,
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
 }
 
 /// A "Sign in with {display_name}" link of the sign-in page.

@@ -50,6 +50,10 @@ pub fn Login() -> impl IntoView {
                         let code = query.read().get("error").unwrap_or_default();
                         view! { <UpdatePassword view=v realm=realm() rid=rid() code/> }.into_any()
                     }
+                    Ok(v) if v.review_profile.is_some() => {
+                        let code = query.read().get("error").unwrap_or_default();
+                        view! { <ReviewProfile view=v realm=realm() code/> }.into_any()
+                    }
                     Ok(v) => {
                         let action = format!("/realms/{}/login-actions/authenticate", realm());
                         view! {
@@ -150,4 +154,63 @@ fn UpdatePassword(view: crate::api::LoginView, realm: String, rid: Option<String
             <button type="submit" id="update-password">"Save"</button>
         </form>
     }
+}
+
+/// The review form's error: `(field, message)`.
+fn review_error(code: &str) -> Option<(&'static str, String)> {
+    let message = |m: &str| m.to_owned();
+    match code {
+        "" => None,
+        "username-invalid" => Some(("username", message("Use 1–255 characters without spaces."))),
+        "username-taken" => Some(("username", message("This username is taken: choose another."))),
+        "email-missing" => Some(("email", message("Enter your email address."))),
+        "email-invalid" => Some(("email", message("Enter an email address like name@example.com."))),
+        "email-taken" => Some((
+            "email",
+            message("An account with this email address exists already: use another, or sign in to that account."),
+        )),
+        other => Some(("", error_message(other, None))),
+    }
+}
+
+/// A first sign-in through an identity provider: `Username`, `Email`, `First name`, `Last
+/// name` prefilled from the provider, `Continue`, posted to
+/// `/realms/{realm}/login-actions/first-broker-login`; errors beside their field.
+#[component]
+fn ReviewProfile(view: crate::api::LoginView, realm: String, code: String) -> impl IntoView {
+    let action = format!("/realms/{realm}/login-actions/first-broker-login");
+    let Some(review) = view.review_profile.clone() else { return ().into_any() };
+    let error = review_error(&code);
+    let beside = |field: &'static str| error.clone().filter(|(f, _)| *f == field).map(|(_, m)| m);
+    let page_error = beside("");
+    let input = move |id: &'static str, label: &'static str, value: String, kind: &'static str, auto: &'static str| {
+        let message = beside(id);
+        let invalid = message.is_some().then_some("true");
+        let focus = message.is_some();
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id name=id type=kind autocomplete=auto value=value required=matches!(id, "username" | "email")
+                    aria-describedby=invalid.map(|_| format!("{id}-error")) aria-invalid=invalid autofocus=focus/>
+                <FieldError field=id message/>
+            </div>
+        }
+    };
+    view! {
+        <h1>"Review your profile"</h1>
+        <p>
+            "This is your first sign-in with " <strong id="review-provider">{review.provider.clone()}</strong>
+            ". Check the details of your new " {view.realm_display.clone()} " account, then continue."
+        </p>
+        {page_error.map(|m| view! { <p class="error" role="alert">{m}</p> })}
+        <form method="post" action=action class="stack" aria-label="Review your profile">
+            <CsrfField token=view.csrf.clone()/>
+            {input("username", "Username", review.username.clone(), "text", "username")}
+            {input("email", "Email", review.email.clone(), "email", "email")}
+            {input("first_name", "First name", review.first_name.clone(), "text", "given-name")}
+            {input("last_name", "Last name", review.last_name.clone(), "text", "family-name")}
+            <button type="submit" id="review-continue">"Continue"</button>
+        </form>
+    }
+    .into_any()
 }

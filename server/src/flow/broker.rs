@@ -7,13 +7,15 @@
 //! by a verified email when the provider is trusted to verify them, or a new user), and the
 //! sign-in continues as a password sign-in does.
 //!
-//! The first sign-in creates the user straight from the upstream claims (Keycloak's "review
-//! profile" step is left out). Every upstream failure is a page, never a 500, and the user, the
-//! link, the kept tokens and the SSO session are written in one transaction or not at all.
+//! A first sign-in may stop at Keycloak's "review profile" step (`first_login`), as the
+//! provider's `first_login_review` says: always, only when the username or email is missing or
+//! taken, or never. Every upstream failure is a page, never a 500, and the user, the link, the
+//! kept tokens and the SSO session are written in one transaction or not at all.
 
-use super::{broker_token, login, pending, realm_or_page};
+use super::{broker_token, first_login, login, pending, realm_or_page};
 use crate::{
     crypto::{b64, ct_eq, random_token, sha256},
+    manage::identity_provider::FirstLoginReview,
     model::validate,
     net::ClientIp,
     oauth::authorize::error_page,
@@ -22,7 +24,8 @@ use crate::{
     store::{
         self,
         audit::NewAudit,
-        identity_providers::{IdpRow, LinkRow},
+        identity_providers::{BrokerTokenRow, IdpRow, LinkRow},
+        user_sessions::UserSessionRow,
         users::{UserQuery, UserRow},
     },
     upstream::{
@@ -261,19 +264,45 @@ pub async fn endpoint(
     let Some(identity) = Identity::from_claims(&idp, &claims) else {
         return upstream_page(&idp, "the provider did not say who you are", &"no subject");
     };
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let new_user = NewUser { id: store::new_id(), reviewed: None };
+    let keep = Keep::Fresh(&tokens);
     let ip = peer.to_string();
-    let (user, session_row) = match link_and_start(&state, &realm, &idp, &identity, &tokens, &ip, user_agent).await {
-        Ok(Ok(done)) => done,
-        Ok(Err(page)) => return page,
+    let outcome = link_and_start(&state, &realm, &idp, &identity, keep, &new_user, &ip, &headers).await;
+    match outcome {
+        Ok(Outcome::Review(problem)) => {
+            // Sealed now, for the user id the new account will have: the session never holds
+            // an upstream token in the clear.
+            let kept =
+                idp.store_tokens.then(|| broker_token::sealed_row(&state, &new_user.id, &idp.id, &tokens, None, now));
+            let review = first_login::Review::new(&idp, identity, new_user.id, kept, started.rid, now);
+            first_login::begin(&session, &realm, review, problem).await
+        }
+        outcome => finish(&state, &session, &realm, &idp, outcome, started.rid.as_deref(), &ip).await,
+    }
+}
+
+/// Signs in the user an outcome names and continues the pending request, or shows its page.
+pub(super) async fn finish(
+    state: &AppState,
+    session: &Session,
+    realm: &Realm,
+    idp: &IdpRow,
+    outcome: sqlx::Result<Outcome>,
+    rid: Option<&str>,
+    ip: &str,
+) -> Response {
+    let (user, session_row) = match outcome {
+        Ok(Outcome::SignedIn(done)) => *done,
+        Ok(Outcome::Refused(page)) => return page,
+        Ok(Outcome::Review(_)) => return expired_page(),
         Err(e) => return crate::unavailable::failure_page("signing in through a provider", e),
     };
-    if let Err(e) = super::sso::adopt(&session, &session_row).await {
+    if let Err(e) = super::sso::adopt(session, &session_row).await {
         tracing::error!(error = %e, "starting SSO session");
         return crate::unavailable::failure_page("starting the session", e.as_str());
     }
     let detail = serde_json::json!({ "identity_provider": idp.alias });
-    login::continue_signed_in(&state, &session, &realm, &user, started.rid.as_deref(), &ip, Some(detail)).await
+    login::continue_signed_in(state, session, realm, &user, rid, ip, Some(detail)).await
 }
 
 /// The upstream account's claims: the checked ID token's (with userinfo's for what it lacks)
@@ -315,14 +344,59 @@ async fn claims_of(
 }
 
 /// The upstream account, as the provider's claim mappings read it.
-#[derive(Debug)]
-struct Identity {
-    subject: String,
-    username: String,
-    email: Option<String>,
-    email_verified: bool,
-    first_name: String,
-    last_name: String,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Identity {
+    pub subject: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// What a first sign-in's new user is called, as the user confirmed it on the review page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(super) struct Profile {
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+impl Profile {
+    pub fn of(id: &Identity) -> Profile {
+        Profile {
+            username: id.username.clone(),
+            email: id.email.clone().unwrap_or_default(),
+            first_name: id.first_name.clone(),
+            last_name: id.last_name.clone(),
+        }
+    }
+}
+
+/// Why the review page is shown: the field to correct and the message code (`?error=`).
+pub(super) type Problem = Option<(&'static str, &'static str)>;
+
+/// The local account a first sign-in would create: its id (fixed in advance, so tokens kept
+/// during a review are sealed for it) and the profile reviewed, if it was.
+pub(super) struct NewUser {
+    pub id: String,
+    pub reviewed: Option<Profile>,
+}
+
+/// The upstream tokens to keep: from the provider just now, or sealed during a review.
+pub(super) enum Keep<'a> {
+    Fresh(&'a upstream_token::TokenResponse),
+    Sealed(Option<BrokerTokenRow>),
+}
+
+/// What a federated sign-in comes to.
+pub(super) enum Outcome {
+    SignedIn(Box<(UserRow, UserSessionRow)>),
+    /// A first sign-in whose profile the user reviews first; nothing was written.
+    Review(Problem),
+    /// A page saying why not (a disabled user, a race lost).
+    Refused(Response),
 }
 
 fn text(claims: &Map<String, Value>, name: &str) -> Option<String> {
@@ -373,18 +447,45 @@ fn disabled_page() -> Response {
     error_page(StatusCode::FORBIDDEN, "Account disabled", "This account is disabled. Ask an administrator.")
 }
 
+/// The reason a first sign-in's profile needs review, `None` when it may be used as it is.
+async fn problem_with(c: &mut impl store::Executes, realm_id: &str, p: &Profile) -> sqlx::Result<Problem> {
+    if validate::username(&p.username).is_err() {
+        return Ok(Some(("username", "username-invalid")));
+    }
+    if store::users::by_username(c, realm_id, &p.username).await?.is_some() {
+        return Ok(Some(("username", "username-taken")));
+    }
+    if p.email.is_empty() {
+        return Ok(Some(("email", "email-missing")));
+    }
+    if validate::email(&p.email).is_err() {
+        return Ok(Some(("email", "email-invalid")));
+    }
+    if email_taken(c, realm_id, &p.email).await? {
+        return Ok(Some(("email", "email-taken")));
+    }
+    Ok(None)
+}
+
+async fn email_taken(c: &mut impl store::Executes, realm_id: &str, email: &str) -> sqlx::Result<bool> {
+    let q = UserQuery { email: Some(email.to_owned()), exact: true, ..Default::default() };
+    Ok(!store::users::search(c, realm_id, &q, 0, 1).await?.is_empty())
+}
+
 /// In one transaction: finds or creates the local user, links the upstream account, keeps its
-/// tokens (when the provider stores them) and stores the SSO session. The inner error is the
-/// page for a refusal (a disabled user, a race lost).
-async fn link_and_start(
+/// tokens (when the provider stores them) and stores the SSO session. A first sign-in stops
+/// before writing anything when its profile is to be reviewed.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn link_and_start(
     state: &AppState,
     realm: &Realm,
     idp: &IdpRow,
     id: &Identity,
-    tokens: &upstream_token::TokenResponse,
+    keep: Keep<'_>,
+    new_user: &NewUser,
     ip: &str,
-    user_agent: Option<&str>,
-) -> Result<Result<(UserRow, store::user_sessions::UserSessionRow), Response>, sqlx::Error> {
+    headers: &HeaderMap,
+) -> sqlx::Result<Outcome> {
     let now = state.now();
     let actor = format!("broker:{}", idp.alias);
     let mut tx = state.db.begin().await?;
@@ -406,21 +507,43 @@ async fn link_and_start(
             let user = match by_email {
                 Some(u) => u,
                 None => {
-                    let email_taken = match &id.email {
-                        Some(e) => {
-                            let q = UserQuery { email: Some(e.clone()), exact: true, ..Default::default() };
-                            !store::users::search(&mut tx, &realm.id, &q, 0, 1).await?.is_empty()
+                    let mode = FirstLoginReview::parse(&idp.first_login_review).unwrap_or(FirstLoginReview::Missing);
+                    let profile = match &new_user.reviewed {
+                        Some(p) => match problem_with(&mut tx, &realm.id, p).await? {
+                            None => p.clone(),
+                            problem => return Ok(Outcome::Review(problem)),
+                        },
+                        None => {
+                            let p = Profile::of(id);
+                            let problem = problem_with(&mut tx, &realm.id, &p).await?;
+                            match (mode, problem) {
+                                (FirstLoginReview::On, _) | (FirstLoginReview::Missing, Some(_)) => {
+                                    return Ok(Outcome::Review(problem))
+                                }
+                                (_, None) => p,
+                                // Off: a taken username gets a suffix, a taken email is left out.
+                                (FirstLoginReview::Off, Some(_)) => {
+                                    let taken =
+                                        !p.email.is_empty() && email_taken(&mut tx, &realm.id, &p.email).await?;
+                                    Profile {
+                                        username: free_username(&mut tx, &realm.id, &p.username).await?,
+                                        email: if taken { String::new() } else { p.email },
+                                        ..p
+                                    }
+                                }
+                            }
                         }
-                        None => false,
                     };
+                    let email = Some(profile.email.clone()).filter(|e| !e.is_empty());
                     let user = UserRow {
-                        id: store::new_id(),
+                        id: new_user.id.clone(),
                         realm_id: realm.id.clone(),
-                        username: free_username(&mut tx, &realm.id, &id.username).await?,
-                        email: id.email.clone().filter(|_| !email_taken),
-                        email_verified: id.email_verified && !email_taken,
-                        first_name: id.first_name.clone(),
-                        last_name: id.last_name.clone(),
+                        username: profile.username,
+                        // Verified only when it is the address the provider vouched for.
+                        email_verified: id.email_verified && email.is_some() && email == id.email,
+                        email,
+                        first_name: profile.first_name,
+                        last_name: profile.last_name,
                         password_hash: None,
                         enabled: true,
                         password_temporary: false,
@@ -428,12 +551,14 @@ async fn link_and_start(
                         updated_at: now,
                     };
                     store::users::insert(&mut tx, &user).await?;
-                    events.push(("user.created", serde_json::json!({ "identity_provider": idp.alias })));
+                    let reviewed = new_user.reviewed.is_some();
+                    let detail = serde_json::json!({ "identity_provider": idp.alias, "profile_reviewed": reviewed });
+                    events.push(("user.created", detail));
                     user
                 }
             };
             if !user.enabled {
-                return Ok(Err(disabled_page()));
+                return Ok(Outcome::Refused(disabled_page()));
             }
             let link = LinkRow {
                 provider_pk: idp.id.clone(),
@@ -445,7 +570,7 @@ async fn link_and_start(
             if !store::identity_providers::link(&mut tx, &link).await? {
                 // A concurrent first sign-in linked it, or this user has another account of
                 // the provider already.
-                return Ok(Err(error_page(
+                return Ok(Outcome::Refused(error_page(
                     StatusCode::CONFLICT,
                     "Account already linked",
                     &format!("This account is already linked with another {} account.", idp.display_name),
@@ -457,13 +582,19 @@ async fn link_and_start(
         }
     };
     if !user.enabled || user.realm_id != realm.id {
-        return Ok(Err(disabled_page()));
+        return Ok(Outcome::Refused(disabled_page()));
     }
-    if idp.store_tokens {
+    let kept = match keep {
+        Keep::Fresh(tokens) => Some(broker_token::sealed_row(state, &user.id, &idp.id, tokens, None, now)),
+        // Sealed for the account the review was to create; another (linked meanwhile) keeps
+        // what it had.
+        Keep::Sealed(row) => row.filter(|r| r.user_id == user.id),
+    };
+    if let (true, Some(row)) = (idp.store_tokens, kept) {
         // A new sign-in's tokens replace the ones kept before.
-        let row = broker_token::sealed_row(state, &user.id, &idp.id, tokens, None, now);
         store::identity_providers::put_tokens(&mut tx, &row).await?;
     }
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     let session_row = super::sso::new_session_row(&user, now, ip, user_agent);
     store::user_sessions::insert(&mut tx, &session_row).await?;
     for (kind, detail) in events {
@@ -479,5 +610,5 @@ async fn link_and_start(
         store::audit::insert(&mut tx, &ev, now).await?;
     }
     tx.commit().await?;
-    Ok(Ok((user, session_row)))
+    Ok(Outcome::SignedIn(Box::new((user, session_row))))
 }

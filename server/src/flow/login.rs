@@ -30,7 +30,7 @@ pub struct LoginForm {
 }
 
 /// Back to the sign-in page with an error code (and the request id, to keep going).
-fn back(realm: &str, rid: Option<&str>, error: &str, retry: Option<i64>) -> Response {
+pub(super) fn back(realm: &str, rid: Option<&str>, error: &str, retry: Option<i64>) -> Response {
     let mut url = url::form_urlencoded::Serializer::new(String::new());
     if let Some(r) = rid {
         url.append_pair("rid", r);

@@ -5,7 +5,7 @@
 //! - `sso`: who is signed in to which realm in this browser (tower-sessions + `user_sessions`)
 //! - `pending`: validated authorization requests waiting for sign-in or consent
 //! - `broker`, `broker_token`: sign-in through upstream providers, and the upstream tokens kept
-//!   for apps (the token vault)
+//!   for apps (the token vault); `first_login`: the review of a first sign-in's profile
 //! - `service_token`: service connections' tokens served to services, and kept fresh
 //! - `brute_force`: password sign-in with growing delays and temporary lockout
 //! - `update_password`: a temporary password replaced before the sign-in continues
@@ -17,6 +17,7 @@ pub mod broker_token;
 pub mod brute_force;
 pub mod consent;
 pub mod device;
+pub mod first_login;
 pub mod login;
 pub mod logout;
 pub mod pending;
@@ -36,6 +37,7 @@ pub mod paths {
     pub const LOGGED_OUT_PAGE: &str = "/logged-out";
     pub const AUTHENTICATE: &str = "/login-actions/authenticate";
     pub const UPDATE_PASSWORD: &str = "/login-actions/update-password";
+    pub const FIRST_BROKER_LOGIN: &str = "/login-actions/first-broker-login";
     pub const CONSENT: &str = "/login-actions/consent";
     pub const LOGOUT: &str = "/login-actions/logout";
     pub const DEVICE_PAGE: &str = "/device";
@@ -69,6 +71,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(&format!("/realms/{{realm}}{}", paths::AUTHENTICATE), post(login::authenticate))
         .route(&format!("/realms/{{realm}}{}", paths::UPDATE_PASSWORD), post(update_password::update))
+        .route(&format!("/realms/{{realm}}{}", paths::FIRST_BROKER_LOGIN), post(first_login::review))
         .route(&format!("/realms/{{realm}}{}", paths::CONSENT), post(consent::decide))
         .route(&format!("/realms/{{realm}}{}", paths::LOGOUT), post(logout::confirm))
         .route(&format!("/realms/{{realm}}{}", paths::DEVICE_CODE), post(device::enter_code))

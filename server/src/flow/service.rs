@@ -98,6 +98,11 @@ impl FlowService for Flow {
         };
         let update_password_for =
             super::update_password::current(session, &realm.id, self.state.now()).await.map(|change| change.username);
+        // Only on the page of the request it started from: a new request is a new sign-in.
+        let review_profile = super::first_login::current(session, &realm.id, self.state.now())
+            .await
+            .filter(|r| r.rid() == rid)
+            .map(|r| r.view());
         Ok(LoginView {
             realm_display: realm.settings.display_name.clone(),
             client_name,
@@ -107,6 +112,7 @@ impl FlowService for Flow {
             update_password_for,
             password_min_length: realm.settings.password_min_length.max(1),
             providers: self.providers(&realm, rid).await?,
+            review_profile,
         })
     }
 

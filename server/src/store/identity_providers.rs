@@ -163,8 +163,9 @@ pub async fn unlink(c: &mut impl Executes, user_id: &str, provider_pk: &str) -> 
     })
 }
 
-/// A user's upstream tokens, sealed.
-#[derive(Clone, sqlx::FromRow)]
+/// A user's upstream tokens, sealed (also kept so in a browser session while a first sign-in's
+/// profile is reviewed).
+#[derive(Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct BrokerTokenRow {
     pub user_id: String,
     pub provider_pk: String,

@@ -4,14 +4,20 @@
 
 use crate::helpers::*;
 use portcullis::clock::Clock;
-use portcullis::manage::{client::ClientOptions, identity_provider::IdpChanges, user::NewUser};
+use portcullis::manage::{
+    client::ClientOptions,
+    identity_provider::{FirstLoginReview, IdpChanges},
+    user::NewUser,
+};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 crate::db_tests!(
     first_sign_in_creates_and_links_a_user_and_the_next_reuses_the_link,
     trusted_verified_email_links_the_existing_user,
+    review_profile_shows_what_is_taken_and_creates_the_user_as_reviewed,
     upstream_errors_are_pages_and_write_nothing,
+    id_tokens_tampered_with_by_a_proxy_are_refused,
     broker_token_needs_read_token_and_is_refreshed_when_expired,
 );
 
@@ -140,10 +146,12 @@ async fn user_count(app: &TestApp) -> i64 {
 }
 
 async fn first_sign_in_creates_and_links_a_user_and_the_next_reuses_the_link(down: TestApp) {
-    // A local alice exists already (same email, but the provider is not trusted with emails):
-    // the upstream alice becomes a new user, alice-2, without the taken email.
-    down.create_user("alice", "local password").await;
-    let p = pair(down, |_| {}).await;
+    // A local alice exists already (same email, but the provider is not trusted with emails)
+    // and the profile is not reviewed: the upstream alice becomes a new user, alice-2, without
+    // the taken email.
+    let local = down.create_user("alice", "local password").await;
+    let p = pair(down, |c| c.first_login_review = Some(FirstLoginReview::Off)).await;
+    set_email(&p.down, &local, "alice@example.com").await;
     let before = user_count(&p.down).await;
     let up_browser = p.up.browser();
     let tokens = federated_sign_in(&p, &p.down.browser(), &up_browser).await;
@@ -197,25 +205,123 @@ async fn trusted_verified_email_links_the_existing_user(down: TestApp) {
     let local = down.create_user("alice.local", "local password").await;
     let p = pair(down, |c| c.trust_email = Some(true)).await;
     // The local user's email is the upstream alice's.
-    p.down
-        .manager
-        .update_user(
-            "default",
-            &local,
-            portcullis::manage::user::UserChanges {
-                email: Some(Some("alice@example.com".into())),
-                ..Default::default()
-            },
-            &operator(),
-        )
-        .await
-        .unwrap();
+    set_email(&p.down, &local, "alice@example.com").await;
     let before = user_count(&p.down).await;
     let tokens = federated_sign_in(&p, &p.down.browser(), &p.up.browser()).await;
     let claims = jwt_claims(tokens["access_token"].as_str().unwrap());
     assert_eq!(claims["sub"], local.as_str());
     assert_eq!(claims["preferred_username"], "alice.local");
     assert_eq!(user_count(&p.down).await, before);
+}
+
+async fn set_email(app: &TestApp, user_id: &str, email: &str) {
+    let changes = portcullis::manage::user::UserChanges { email: Some(Some(email.into())), ..Default::default() };
+    app.manager.update_user("default", user_id, changes, &operator()).await.unwrap();
+}
+
+/// Posts the review page `res` leads to with `profile` (username, email, first, last name);
+/// returns the page's HTML and the response.
+async fn review(
+    p: &Pair,
+    browser: &reqwest::Client,
+    res: &reqwest::Response,
+    profile: [&str; 4],
+) -> (String, reqwest::Response) {
+    let (status, html) = p.down.follow(browser, res).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Review your profile"), "the review page: {html}");
+    let form = [
+        ("csrf", hidden_field(&html, "csrf").expect("csrf")),
+        ("username", profile[0].to_owned()),
+        ("email", profile[1].to_owned()),
+        ("first_name", profile[2].to_owned()),
+        ("last_name", profile[3].to_owned()),
+    ];
+    let url = p.down.realm_url("default", "/login-actions/first-broker-login");
+    (html, browser.post(url).form(&form).send().await.unwrap())
+}
+
+async fn review_profile_shows_what_is_taken_and_creates_the_user_as_reviewed(down: TestApp) {
+    // A local alice with the upstream alice's email; the provider reviews only what is missing
+    // or taken (the default) and keeps tokens.
+    let local = down.create_user("alice", "local password").await;
+    let p = pair(down, |_| {}).await;
+    set_email(&p.down, &local, "alice@example.com").await;
+    let before = user_count(&p.down).await;
+    let (down_browser, up_browser) = (p.down.browser(), p.up.browser());
+    let pkce = Pkce::new();
+    let res = start(&p, &down_browser, &pkce).await;
+    let back = upstream_part(&p, &up_browser, &res).await;
+    let res = down_browser.get(back).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(location(&res).contains("error=username-taken"), "{}", location(&res));
+    assert_eq!(user_count(&p.down).await, before, "nothing written before the review");
+
+    // The page: prefilled from the upstream, the message beside Username. A forged form is
+    // refused; the typed username kept when the email is taken too.
+    let (html, res) = review(&p, &down_browser, &res, ["alice", "alice@example.com", "Alice", "Liddell"]).await;
+    assert!(html.contains("This username is taken"), "{html}");
+    assert!(html.contains("value=\"alice@example.com\"") && html.contains("value=\"Liddell\""), "prefilled");
+    assert!(location(&res).contains("error=username-taken"));
+    let (html, res) = review(&p, &down_browser, &res, ["alice.up", "alice@example.com", "Alice", "Liddell"]).await;
+    assert!(html.contains("value=\"alice\""));
+    assert!(location(&res).contains("error=email-taken"), "{}", location(&res));
+    let forged = [("csrf", "forged"), ("username", "mallory"), ("email", "m@example.com")];
+    let url = p.down.realm_url("default", "/login-actions/first-broker-login");
+    let refused = down_browser.post(&url).form(&forged).send().await.unwrap();
+    assert!(location(&refused).contains("error=csrf"));
+    assert_eq!(user_count(&p.down).await, before, "nothing written while the profile is wrong");
+    let (html, mut res) = review(&p, &down_browser, &res, ["alice.up", "alice.up@example.com", "Al", "Up"]).await;
+    assert!(html.contains("value=\"alice.up\"") && html.contains("An account with this email address exists"));
+
+    // Continue: the request goes on to the shop, the user made as reviewed.
+    if location(&res).starts_with("/realms/default/consent") {
+        res = p.down.consent(&down_browser, &res, "allow").await;
+    }
+    let params = redirect_params(&location(&res));
+    assert_eq!(params["state"], "shop-state");
+    let tokens: Value =
+        p.down.exchange(&p.shop, &params["code"], SHOP_CB, Some(&pkce.verifier)).await.json().await.unwrap();
+    let id = jwt_claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id["preferred_username"], "alice.up");
+    assert_eq!(id["email"], "alice.up@example.com");
+    assert_eq!(id["email_verified"], false, "not the address the provider vouched for");
+    assert_eq!((id["given_name"].as_str(), id["family_name"].as_str()), (Some("Al"), Some("Up")));
+    assert_eq!(user_count(&p.down).await, before + 1);
+    let sub = id["sub"].as_str().unwrap();
+    let links = p.down.manager.federated_identities("default", sub, &operator()).await.unwrap();
+    assert_eq!((links.len(), links[0].1.username.as_str()), (1, "alice"));
+    // The upstream tokens, sealed for the new account while it was reviewed, are kept for it.
+    let realm = p.down.manager.realm_row("default").await.unwrap();
+    let mut conn = p.down.state.db.conn().await.unwrap();
+    let idp = portcullis::store::identity_providers::by_alias(&mut conn, &realm.id, "up").await.unwrap().unwrap();
+    assert!(portcullis::store::identity_providers::tokens(&mut conn, sub, &idp.id).await.unwrap().is_some());
+    drop(conn);
+    // The review is spent: posting it again is refused as expired.
+    let again =
+        [("csrf", hidden_field(&html, "csrf").unwrap()), ("username", "x".into()), ("email", "x@example.com".into())];
+    let res = down_browser.post(&url).form(&again).send().await.unwrap();
+    assert!(location(&res).contains("error=expired"), "{}", location(&res));
+
+    // With review on, a first sign-in whose profile is complete is reviewed too.
+    let other = p.down.browser();
+    p.down
+        .manager
+        .update_identity_provider(
+            "default",
+            "up",
+            IdpChanges { first_login_review: Some(FirstLoginReview::On), ..Default::default() },
+            &operator(),
+        )
+        .await
+        .unwrap();
+    p.down.manager.unlink_federated_identity("default", sub, "up", &operator()).await.unwrap();
+    p.down.manager.delete_user("default", &local, &operator()).await.unwrap();
+    let res = start(&p, &other, &Pkce::new()).await;
+    let back = upstream_part(&p, &up_browser, &res).await;
+    let res = other.get(back).send().await.unwrap();
+    let to = location(&res);
+    assert!(to.starts_with("/realms/default/login?rid=") && !to.contains("error="), "{to}");
 }
 
 /// The state a started sign-in sent upstream.
@@ -352,4 +458,110 @@ async fn broker_token_needs_read_token_and_is_refreshed_when_expired(down: TestA
     let row = portcullis::store::identity_providers::tokens(&mut conn, &sub, &idp.id).await.unwrap().unwrap();
     assert_eq!(row.updated_at, p.down.clock.now(), "refreshed by the janitor");
     assert!(row.expires_at.unwrap() > p.down.clock.now() + 250);
+}
+
+/// How the tampering proxy changes the ID token of each token response.
+#[derive(Clone, Copy, Debug)]
+enum Tamper {
+    /// One bit of the signature flipped.
+    Signature,
+    /// Another subject in the payload, the signature kept.
+    Payload,
+    /// `alg: none`, no signature.
+    AlgNone,
+    /// Signed with a key of the proxy's own (HS256 with the client secret as its key, the
+    /// classic confusion attack).
+    Hmac,
+    /// Passed through unchanged.
+    Nothing,
+}
+
+fn tamper(id_token: &str, how: Tamper, secret: &str) -> String {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64, Engine};
+    let parts: Vec<&str> = id_token.split('.').collect();
+    let mut claims: Value = serde_json::from_slice(&B64.decode(parts[1]).unwrap()).unwrap();
+    match how {
+        Tamper::Signature => {
+            let mut sig = B64.decode(parts[2]).unwrap();
+            sig[10] ^= 1;
+            format!("{}.{}.{}", parts[0], parts[1], B64.encode(sig))
+        }
+        Tamper::Payload => {
+            claims["sub"] = "someone-else".into();
+            format!("{}.{}.{}", parts[0], B64.encode(claims.to_string()), parts[2])
+        }
+        Tamper::AlgNone => {
+            format!("{}.{}.", B64.encode(r#"{"alg":"none","typ":"JWT"}"#), parts[1])
+        }
+        Tamper::Hmac => {
+            let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+            jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+        }
+        Tamper::Nothing => id_token.to_owned(),
+    }
+}
+
+/// A proxy in front of the upstream's token endpoint that forwards every request and changes
+/// the ID token of the answer as `mode` says. Returns its URL.
+async fn tampering_proxy(
+    upstream_token_url: String,
+    secret: String,
+    mode: std::sync::Arc<std::sync::Mutex<Tamper>>,
+) -> String {
+    use axum::{body::Bytes, http::HeaderMap, response::IntoResponse};
+    let http = reqwest::Client::new();
+    let handler = move |headers: HeaderMap, body: Bytes| {
+        let (http, url, secret, mode) = (http.clone(), upstream_token_url.clone(), secret.clone(), mode.clone());
+        async move {
+            let mut req = http.post(url).header("content-type", "application/x-www-form-urlencoded").body(body);
+            if let Some(auth) = headers.get("authorization") {
+                req = req.header("authorization", auth.to_str().unwrap());
+            }
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            let mut json: Value = res.json().await.unwrap();
+            let how = *mode.lock().unwrap();
+            if let Some(t) = json["id_token"].as_str() {
+                json["id_token"] = tamper(t, how, &secret).into();
+            }
+            (axum::http::StatusCode::from_u16(status).unwrap(), axum::Json(json)).into_response()
+        }
+    };
+    let app = axum::Router::new().route("/token", axum::routing::post(handler));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/token", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+async fn id_tokens_tampered_with_by_a_proxy_are_refused(down: TestApp) {
+    let p = pair(down, |_| {}).await;
+    let realm = p.down.manager.realm_row("default").await.unwrap();
+    let idp = {
+        let mut conn = p.down.state.db.conn().await.unwrap();
+        portcullis::store::identity_providers::by_alias(&mut conn, &realm.id, "up").await.unwrap().unwrap()
+    };
+    let secret = p.down.manager.idp_secret(&idp).unwrap().unwrap();
+    let mode = std::sync::Arc::new(std::sync::Mutex::new(Tamper::Nothing));
+    let proxy = tampering_proxy(idp.token_url.clone(), secret, mode.clone()).await;
+    let to_proxy = IdpChanges { token_url: Some(proxy), ..Default::default() };
+    p.down.manager.update_identity_provider("default", "up", to_proxy, &operator()).await.unwrap();
+    let before = user_count(&p.down).await;
+    let up_browser = p.up.browser();
+    for how in [Tamper::Signature, Tamper::Payload, Tamper::AlgNone, Tamper::Hmac] {
+        *mode.lock().unwrap() = how;
+        let down_browser = p.down.browser();
+        let res = start(&p, &down_browser, &Pkce::new()).await;
+        let back = upstream_part(&p, &up_browser, &res).await;
+        let page = down_browser.get(back).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::BAD_GATEWAY, "{how:?}");
+        let html = page.text().await.unwrap();
+        assert!(html.contains("its ID token was not valid"), "{how:?}: {html}");
+        assert_eq!(user_count(&p.down).await, before, "{how:?}: nothing written");
+    }
+    // The same path untouched: the sign-in works, so the refusals above were the tampering's.
+    *mode.lock().unwrap() = Tamper::Nothing;
+    let tokens = federated_sign_in(&p, &p.down.browser(), &up_browser).await;
+    assert_eq!(jwt_claims(tokens["access_token"].as_str().unwrap())["preferred_username"], "alice");
+    assert_eq!(user_count(&p.down).await, before + 1);
 }
