@@ -7,7 +7,8 @@
 // broker endpoint; the downstream has the provider (`portcullis idp create`, by the upstream's
 // discovery URL) and its own applications: a web app (openid-client on the other end, its
 // callback a stand-in server that only records the URL) and a device client. Chromium does what a
-// person does: "Sign in with Corp SSO", sign in at the upstream, answer the consent pages.
+// person does: "Sign in with Corp SSO", sign in at the upstream, answer the consent pages and, on
+// a first sign-in that asks for it, the downstream's "Review your profile" page.
 
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -31,6 +32,8 @@ const IDP = { alias: 'corp', name: 'Corp SSO' };
 const ROOT_PASSWORD = 'correct horse battery';
 // Upstream accounts.
 const ALICE = { username: 'alice', password: 'alice-pass-1234', email: 'alice@example.com', firstName: 'Alice', lastName: 'Liddell' };
+const CAROL = { username: 'carol', password: 'carol-pass-9012', email: 'carol@example.com', firstName: 'Carol', lastName: 'Danvers' };
+const DAVE = { username: 'dave', password: 'dave-pass-3456', email: 'dave@example.com', firstName: 'Dave', lastName: 'Bowman' };
 const BOB = { username: 'bob', password: 'bob-pass-5678', email: 'bob@example.com', firstName: 'Bob', lastName: 'Builder' };
 // The upstream's client for the downstream, and the downstream's applications.
 const BROKER_CLIENT = 'portcullis-down';
@@ -59,7 +62,7 @@ before(async () => {
   // registered as a confidential web client (consent on, as for any third-party app).
   up.cli(['admin', 'create', '--username', 'root', '--password-stdin'], { input: `${ROOT_PASSWORD}\n` });
   const upAdmin = await adminApi(up);
-  for (const u of [ALICE, BOB]) {
+  for (const u of [ALICE, BOB, CAROL, DAVE]) {
     const res = await upAdmin('POST', `/admin/realms/${REALM}/users`, {
       username: u.username,
       email: u.email,
@@ -404,5 +407,98 @@ describe('device flow, JavaScript on: the device page sign-in offers the provide
     assert.equal(claims.sub, alice.id, 'the user linked in the first sign-in');
     assert.equal(claims.preferred_username, ALICE.username);
     assert.deepEqual(problems(consoleLog, { js: true }), []);
+  });
+});
+
+describe('first sign-in with the provider\'s review on, JavaScript on: "Review your profile"', () => {
+  let context;
+  let page;
+  let consoleLog;
+
+  before(async () => {
+    ({ context, page } = await newContext(browser, true));
+    consoleLog = watchConsole(page);
+    down.cli(['idp', 'update', '--realm', REALM, IDP.alias, '--review-profile', 'on']);
+  });
+  after(async () => {
+    down.cli(['idp', 'update', '--realm', REALM, IDP.alias, '--review-profile', 'missing']);
+    await context?.close().catch(() => {});
+  });
+
+  it('the page is prefilled from the upstream claims; the username chosen there is the new user\'s', async () => {
+    const before = await downstreamUserCount();
+    const { url, checks } = await shopRequest();
+    await page.goto(url.href);
+    await toUpstream(page, await providerLink(page, true), true);
+    await upstreamSignIn(page, CAROL);
+    await consentIfAsked(page, up.baseUrl, true);
+    await page.getByRole('heading', { name: 'Review your profile' }).waitFor();
+    assert.equal(new URL(page.url()).origin, down.baseUrl);
+    await waitHydrated(page);
+    const field = (label) => page.getByLabel(label, { exact: true });
+    assert.equal(await field('Username').inputValue(), CAROL.username);
+    assert.equal(await field('Email').inputValue(), CAROL.email);
+    assert.equal(await field('First name').inputValue(), CAROL.firstName);
+    assert.equal(await field('Last name').inputValue(), CAROL.lastName);
+    assert.equal(await downstreamUserCount(), before, 'nothing made before Continue');
+    await shot(page, 'federated-review-profile');
+    await field('Username').fill('carol.d');
+    const landed = callback.next('/cb');
+    await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/login')), page.getByRole('button', { name: 'Continue' }).click()]);
+    if (!atCallback(new URL(page.url()))) assert.ok(await consentIfAsked(page, down.baseUrl, true), page.url());
+    const { claims } = await exchange(await landed, checks);
+    assert.equal(claims.preferred_username, 'carol.d');
+    assert.equal(claims.email, CAROL.email);
+    assert.equal(claims.given_name, CAROL.firstName);
+    const [carol] = await downstreamUsers('carol.d');
+    assert.equal(carol.id, claims.sub);
+    assert.deepEqual(carol.links.map((l) => [l.identityProvider, l.userName]), [[IDP.alias, CAROL.username]]);
+    assert.equal(await downstreamUserCount(), before + 1);
+    assert.deepEqual(problems(consoleLog, { js: true }), []);
+  });
+});
+
+describe('first sign-in with an email another user has, JavaScript off: the review page says so beside Email', () => {
+  let context;
+  let page;
+  let consoleLog;
+
+  before(async () => {
+    ({ context, page } = await newContext(browser, false));
+    consoleLog = watchConsole(page);
+    // A local account of the downstream already has Dave's upstream address (review: missing, the default).
+    down.cli(['user', 'create', '--realm', REALM, '--username', 'dave-local', '--email', DAVE.email, '--password-stdin'], {
+      input: 'dave-local-pass-1\n',
+    });
+  });
+  after(async () => {
+    await context?.close().catch(() => {});
+  });
+
+  it('another address on the page, Continue: the new user has it, the local account is untouched', async () => {
+    const before = await downstreamUserCount();
+    const { url, checks } = await shopRequest();
+    await page.goto(url.href);
+    await toUpstream(page, await providerLink(page, false), false);
+    await upstreamSignIn(page, DAVE);
+    await consentIfAsked(page, up.baseUrl, false);
+    await page.getByRole('heading', { name: 'Review your profile' }).waitFor();
+    const email = page.getByLabel('Email', { exact: true });
+    assert.equal(await email.inputValue(), DAVE.email);
+    assert.equal(await email.getAttribute('aria-invalid'), 'true');
+    assert.match(await page.locator('#email-error').textContent(), /An account with this email address exists already/);
+    assert.equal(await page.getByLabel('Username', { exact: true }).inputValue(), DAVE.username);
+    await email.fill('dave@corp.example.com');
+    const landed = callback.next('/cb');
+    await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/login')), page.getByRole('button', { name: 'Continue' }).click()]);
+    if (!atCallback(new URL(page.url()))) assert.ok(await consentIfAsked(page, down.baseUrl, false), page.url());
+    const { claims } = await exchange(await landed, checks);
+    assert.equal(claims.preferred_username, DAVE.username);
+    assert.equal(claims.email, 'dave@corp.example.com');
+    const [local] = await downstreamUsers('dave-local');
+    assert.equal(local.email, DAVE.email);
+    assert.deepEqual(local.links, [], 'the local account is not linked');
+    assert.equal(await downstreamUserCount(), before + 1);
+    assert.deepEqual(problems(consoleLog, { js: false }), []);
   });
 });
