@@ -692,7 +692,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         return serve(config).await;
     }
     if let Command::Migrate = command {
-        let db = store::Db::open(&config.database_url).await.map_err(StartError::from)?;
+        let db = store::Db::open_with(&config.database_url, config.durability).await.map_err(StartError::from)?;
         db.migrate().await.map_err(StartError::from)?;
         println!("migrations applied to {}", store::redact_url(&config.database_url));
         return Ok(());

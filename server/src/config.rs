@@ -63,6 +63,8 @@ pub struct Config {
     /// After SIGTERM, how long requests in flight may take before their connections are dropped
     /// and the process exits.
     pub shutdown_timeout: Duration,
+    /// When a commit reaches the disk (`normal` or `full`).
+    pub durability: crate::store::Durability,
 }
 
 /// Values given on the command line.
@@ -86,6 +88,10 @@ pub struct Flags {
     /// Seconds to finish requests in flight after SIGTERM [env: PORTCULLIS_SHUTDOWN_TIMEOUT] [default: 10]
     #[arg(long, global = true, value_name = "SECONDS")]
     pub shutdown_timeout: Option<u64>,
+    /// normal: an acknowledged write survives a crash of Portcullis; full: also a power loss
+    /// (SQLite synchronous=FULL, PostgreSQL synchronous_commit=on) [env: PORTCULLIS_DURABILITY] [default: normal]
+    #[arg(long, global = true, value_parser = ["normal", "full"])]
+    pub durability: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,6 +110,7 @@ struct FileConfig {
     device_rate_limit: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
     shutdown_timeout: Option<u64>,
+    durability: Option<String>,
 }
 
 /// Why the configuration could not be resolved.
@@ -187,6 +194,14 @@ impl Config {
                 .or(env_num("PORTCULLIS_SHUTDOWN_TIMEOUT")?)
                 .or(file.shutdown_timeout)
                 .map_or(DEFAULT_SHUTDOWN_TIMEOUT, Duration::from_secs),
+            durability: flags
+                .durability
+                .clone()
+                .or_else(|| env("PORTCULLIS_DURABILITY"))
+                .or(file.durability)
+                .map(|d| d.parse().map_err(|e| ConfigError::Value("durability", e)))
+                .transpose()?
+                .unwrap_or_default(),
             database_url,
             addr,
             management_addr,
@@ -211,6 +226,7 @@ impl Config {
             device_rate_limit: 10,
             trusted_proxies: Vec::new(),
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            durability: crate::store::Durability::Normal,
         }
     }
 }

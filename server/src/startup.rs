@@ -81,8 +81,12 @@ pub async fn open(config: &Config, clock: SharedClock) -> Result<Manager, StartE
 }
 
 async fn open_named(config: &Config, clock: SharedClock) -> Result<Manager, StartError> {
-    let db = Db::open(&config.database_url).await?;
+    let db = Db::open_with(&config.database_url, config.durability).await?;
     db.migrate().await?;
+    match db.commit_sync().await {
+        Ok(sync) => tracing::info!(durability = ?config.durability, %sync, "database commits"),
+        Err(e) => tracing::warn!(error = %e, "cannot read the database's commit setting"),
+    }
     let master = Arc::new(match &config.master_key {
         MasterKeySource::Inline(k) => MasterKey::from_base64(k)?,
         MasterKeySource::File(p) => MasterKey::load_or_create(p)?,

@@ -53,7 +53,9 @@ pub async fn run_backup(config: &Config, args: BackupArgs) -> Result<(), CliErro
     if !source.is_file() {
         return Err(backup::BackupError::NoDatabase(source.display().to_string()).into());
     }
-    let db = store::Db::open(&config.database_url).await.map_err(crate::startup::StartError::from)?;
+    let db = store::Db::open_with(&config.database_url, config.durability)
+        .await
+        .map_err(crate::startup::StartError::from)?;
     let result = backup::backup(&db, &args.file, args.force, SystemClock.now()).await;
     db.close().await;
     result?;

@@ -149,12 +149,48 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// What an acknowledged write survives. Every write is committed before Portcullis answers in
+/// both modes; they differ in when the commit reaches the disk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// SQLite `synchronous=NORMAL` (WAL): a crash of Portcullis loses nothing acknowledged; a
+    /// power loss or OS crash may undo the last commits (never corrupting the file).
+    /// PostgreSQL: the server's own `synchronous_commit` (`on` unless its operator changed it).
+    #[default]
+    Normal,
+    /// SQLite `synchronous=FULL`: every commit is on disk before the answer, so a power loss
+    /// loses nothing acknowledged. PostgreSQL: `synchronous_commit=on` for every connection,
+    /// whatever the server's default.
+    Full,
+}
+
+impl std::str::FromStr for Durability {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "normal" => Ok(Durability::Normal),
+            "full" => Ok(Durability::Full),
+            other => Err(format!("{other:?} is not normal or full")),
+        }
+    }
+}
+
 impl Db {
-    /// Opens a pool for `url`, creating an SQLite file (and its folder) when missing.
+    /// Opens a pool for `url` with the default durability, creating an SQLite file (and its
+    /// folder) when missing.
     pub async fn open(url: &str) -> Result<Db, OpenError> {
+        Db::open_with(url, Durability::default()).await
+    }
+
+    /// Opens a pool for `url` whose commits are as durable as `durability` says.
+    pub async fn open_with(url: &str, durability: Durability) -> Result<Db, OpenError> {
         let connect_err = |source| OpenError::Connect { url: redact_url(url), source };
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
+            let mut opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
+            if durability == Durability::Full {
+                opts = opts.options([("synchronous_commit", "on")]);
+            }
             // Each idle connection is pinged before use, so connections cut by an outage are
             // dropped and replaced (or the request fails fast) instead of failing mid-request.
             let pool = PgPoolOptions::new()
@@ -180,7 +216,10 @@ impl Db {
             .map_err(connect_err)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(match durability {
+                Durability::Normal => SqliteSynchronous::Normal,
+                Durability::Full => SqliteSynchronous::Full,
+            })
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
@@ -205,6 +244,22 @@ impl Db {
         match self {
             Db::Sqlite(p, _) => (p.size(), p.num_idle()),
             Db::Postgres(p) => (p.size(), p.num_idle()),
+        }
+    }
+
+    /// When a commit reaches the disk, as the database reports it for a pooled connection:
+    /// SQLite's `synchronous` (1 NORMAL, 2 FULL) or PostgreSQL's `synchronous_commit`.
+    pub async fn commit_sync(&self) -> sqlx::Result<String> {
+        let mut c = self.conn().await?;
+        match &mut c {
+            Conn::Sqlite(e) => {
+                let level: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut **e).await?;
+                Ok(format!("synchronous={}", if level >= 2 { "FULL" } else { "NORMAL" }))
+            }
+            Conn::Postgres(e) => {
+                let value: String = sqlx::query_scalar("SHOW synchronous_commit").fetch_one(&mut **e).await?;
+                Ok(format!("synchronous_commit={value}"))
+            }
         }
     }
 

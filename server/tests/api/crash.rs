@@ -290,7 +290,9 @@ async fn killed_under_load_loses_nothing_acknowledged_and_accepts_nothing_twice(
     assert!(seen.unexpected.is_empty(), "answers before the kill: {:?}\n{}", seen.unexpected, read(&first.log));
 
     // The restart: clean and ready at once.
-    let mut second = Server::start(&s, 2, &[]).await;
+    // The restarted server puts every commit on disk (--durability full); the killed one ran with
+    // the default (normal), which a crash of the process loses nothing of either.
+    let mut second = Server::start(&s, 2, &["--durability", "full"]).await;
     let ready = http.get(format!("{}/health/ready", second.management)).send().await.unwrap();
     assert_eq!(ready.status(), StatusCode::OK, "{}", ready.text().await.unwrap());
 

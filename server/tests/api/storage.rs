@@ -8,7 +8,25 @@ use portcullis::{
 };
 use reqwest::StatusCode;
 
-crate::db_tests!(the_janitor_empties_what_traffic_filled_in_batches_and_keeps_what_matters);
+crate::db_tests!(
+    the_janitor_empties_what_traffic_filled_in_batches_and_keeps_what_matters,
+    durability_full_puts_every_commit_on_disk,
+);
+
+async fn durability_full_puts_every_commit_on_disk(app: TestApp) {
+    use portcullis::store::{Db, Durability};
+    let normal = app.state.db.commit_sync().await.unwrap();
+    let full = Db::open_with(&app.db.url, Durability::Full).await.unwrap();
+    let got = full.commit_sync().await.unwrap();
+    match app.db.kind {
+        DbKind::Sqlite => {
+            assert_eq!(normal, "synchronous=NORMAL");
+            assert_eq!(got, "synchronous=FULL");
+        }
+        // PostgreSQL's normal mode is the server's own setting; full asks for `on` whatever it is.
+        DbKind::Postgres => assert_eq!(got, "synchronous_commit=on"),
+    }
+}
 
 async fn rows(app: &TestApp, what: Expired) -> i64 {
     purge::rows(&mut app.state.db.conn().await.unwrap(), what).await.unwrap()
