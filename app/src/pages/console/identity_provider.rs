@@ -83,6 +83,11 @@ pub fn IdentityProviderPage() -> impl IntoView {
     })
 }
 
+/// The style hiding a group of fields (`hidden` would lose to the form's `display: grid`).
+fn hide(hidden: bool) -> Option<&'static str> {
+    hidden.then_some("display: none")
+}
+
 /// What a control shows: after a refusal, what was sent; else the stored value.
 #[derive(Clone)]
 struct Shown {
@@ -222,13 +227,13 @@ fn ProviderForm(frame: Frame, provider: IdpView, creating: bool) -> impl IntoVie
                     {kinds}
                     <FieldError field="kind" message=sent.field_error("kind")/>
                 </fieldset>
-                <fieldset hidden=move || hydrated.get() && kind.get() != "oidc">
+                <fieldset style=move || hide(hydrated.get() && kind.get() != "oidc")>
                     <legend>"OpenID Connect"</legend>
                     <Field name="discovery_url" label="Discovery URL" value=p.discovery_url.clone() flash=flash.clone()
                         hint="The provider's issuer or its /.well-known/openid-configuration address (https; http only to localhost)."/>
                     {discovered}
                 </fieldset>
-                <fieldset hidden=move || hydrated.get() && kind.get() != "oauth2">
+                <fieldset style=move || hide(hydrated.get() && kind.get() != "oauth2")>
                     <legend>"OAuth 2.0 endpoints"</legend>
                     <Field name="authorization_url" label="Authorization URL" value=p.authorization_url.clone() flash=flash.clone()/>
                     <Field name="token_url" label="Token URL" value=p.token_url.clone() flash=flash.clone()/>
