@@ -183,10 +183,12 @@ fn ReviewProfile(view: crate::api::LoginView, realm: String, code: String) -> im
     let error = review_error(&code);
     let beside = |field: &'static str| error.clone().filter(|(f, _)| *f == field).map(|(_, m)| m);
     let page_error = beside("");
+    let errorless = error.as_ref().is_none_or(|(field, _)| field.is_empty());
     let input = move |id: &'static str, label: &'static str, value: String, kind: &'static str, auto: &'static str| {
         let message = beside(id);
         let invalid = message.is_some().then_some("true");
-        let focus = message.is_some();
+        // The field to correct, else the first.
+        let focus = message.is_some() || (errorless && id == "username");
         view! {
             <div class="field">
                 <label for=id>{label}</label>

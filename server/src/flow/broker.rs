@@ -170,11 +170,7 @@ pub async fn login(
 }
 
 fn expired_page() -> Response {
-    error_page(
-        StatusCode::BAD_REQUEST,
-        "Sign-in expired",
-        "This sign-in request has expired or is not valid. Go back to the application and start again.",
-    )
+    error_page(StatusCode::BAD_REQUEST, "Sign-in expired", "This sign-in request has expired or is not valid.")
 }
 
 /// What the provider sends back (RFC 6749 §4.1.2 and §4.1.2.1).
@@ -238,9 +234,9 @@ pub async fn endpoint(
     if let Some(error) = cb.error {
         tracing::info!(%error, description = cb.error_description.as_deref().unwrap_or(""), "upstream refused");
         let message = if error == "access_denied" {
-            format!("Signing in with {} was cancelled. Go back to the application to try again.", idp.display_name)
+            format!("Signing in with {} was cancelled.", idp.display_name)
         } else {
-            format!("{} did not sign you in. Go back to the application to try again.", idp.display_name)
+            format!("{} did not sign you in.", idp.display_name)
         };
         return error_page(StatusCode::BAD_REQUEST, "Sign-in cancelled", &message);
     }
