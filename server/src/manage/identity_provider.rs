@@ -114,8 +114,12 @@ pub struct IdpChanges {
     pub first_login_review: Option<FirstLoginReview>,
 }
 
-/// An alias: 1–64 lowercase letters, digits, `-`, `_` or `.` (it is part of the broker URLs).
+/// An alias: 1–64 lowercase letters, digits, `-`, `_` or `.` (it is part of the broker URLs),
+/// and not `new` (the console's Create page is `identity-providers/new`).
 fn check_alias(alias: &str) -> Result<(), ManageError> {
+    if alias == "new" {
+        return Err(invalid("invalid alias \"new\": it is reserved (the console's Create page)".into()));
+    }
     let ok = (1..=64).contains(&alias.len())
         && alias.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
     ok.then_some(())

@@ -166,6 +166,8 @@ async fn providers_are_created_listed_edited_and_deleted(app: TestApp) {
     let (_, page) = console.post("identity-providers/new", &github("Git Hub")).await;
     assert!(field_error(&page, "alias").is_some_and(|e| e.contains("lowercase")));
     assert!(page.contains("value=\"Git Hub\""), "the alias as typed");
+    let (_, page) = console.post("identity-providers/new", &github("new")).await;
+    assert!(field_error(&page, "alias").is_some_and(|e| e.contains("reserved")), "the Create page's own address");
     // OpenID Connect without a discovery URL: beside Discovery URL.
     let oidc = with(&github("oidc"), &[("kind", "oidc")]);
     let (_, page) = console.post("identity-providers/new", &oidc).await;
