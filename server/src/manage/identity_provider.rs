@@ -114,11 +114,12 @@ pub struct IdpChanges {
     pub first_login_review: Option<FirstLoginReview>,
 }
 
-/// An alias: 1–64 lowercase letters, digits, `-`, `_` or `.` (it is part of the broker URLs),
-/// and not `new` (the console's Create page is `identity-providers/new`).
-fn check_alias(alias: &str) -> Result<(), ManageError> {
+/// An alias (of an identity provider or a service connection): 1–64 lowercase letters, digits,
+/// `-`, `_` or `.` (it is part of URLs and role names), and not `new` (the console's Create
+/// pages are `…/new`).
+pub(super) fn check_alias(alias: &str) -> Result<(), ManageError> {
     if alias == "new" {
-        return Err(invalid("invalid alias \"new\": it is reserved (the console's Create page)".into()));
+        return Err(invalid("invalid alias \"new\": it is reserved (the console's Create pages)".into()));
     }
     let ok = (1..=64).contains(&alias.len())
         && alias.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
@@ -126,14 +127,14 @@ fn check_alias(alias: &str) -> Result<(), ManageError> {
         .ok_or_else(|| invalid(format!("invalid alias {alias:?}: use 1-64 lowercase letters, digits, '-', '_' or '.'")))
 }
 
-fn check_text(what: &str, value: &str, max: usize) -> Result<(), ManageError> {
+pub(super) fn check_text(what: &str, value: &str, max: usize) -> Result<(), ManageError> {
     if value.trim().is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
         return Err(invalid(format!("{what} must be 1-{max} characters, without control characters")));
     }
     Ok(())
 }
 
-fn endpoint(what: &str, url: &str) -> Result<String, ManageError> {
+pub(super) fn endpoint(what: &str, url: &str) -> Result<String, ManageError> {
     upstream::check_endpoint(url).map(|_| url.to_owned()).map_err(|e| invalid(format!("{what}: {e}")))
 }
 

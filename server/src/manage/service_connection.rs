@@ -14,6 +14,7 @@ use super::{
     actor::perm::{MANAGE_REALM, VIEW_REALM},
     admin_roles::BROKER,
     client::invalid,
+    identity_provider::{check_alias, check_text, endpoint},
     service_account::RoleRef,
     Actor, ManageError, Manager,
 };
@@ -93,25 +94,6 @@ pub fn default_role(alias: &str) -> RoleRef {
 /// The role a connection's readers need.
 pub fn role_of(row: &ConnectionRow) -> RoleRef {
     RoleRef { client_id: row.role_client.clone(), name: row.role_name.clone() }
-}
-
-/// An alias: 1–64 lowercase letters, digits, `-`, `_` or `.` (it is part of URLs and a role name).
-fn check_alias(alias: &str) -> Result<(), ManageError> {
-    let ok = (1..=64).contains(&alias.len())
-        && alias.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
-    ok.then_some(())
-        .ok_or_else(|| invalid(format!("invalid alias {alias:?}: use 1-64 lowercase letters, digits, '-', '_' or '.'")))
-}
-
-fn check_text(what: &str, value: &str, max: usize) -> Result<(), ManageError> {
-    if value.trim().is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
-        return Err(invalid(format!("{what} must be 1-{max} characters, without control characters")));
-    }
-    Ok(())
-}
-
-fn endpoint(what: &str, url: &str) -> Result<String, ManageError> {
-    upstream::check_endpoint(url).map(|_| url.to_owned()).map_err(|e| invalid(format!("{what}: {e}")))
 }
 
 /// The row `changes` make of `row`, checked; the secret and the role are left to the caller.

@@ -3,7 +3,7 @@
 //! permission may and may not do. The browser suite (`end2end/`) drives the same pages in
 //! Chromium with JavaScript on and off.
 
-use crate::helpers::*;
+use crate::{console_session::*, helpers::*};
 use portcullis::manage::project::NewProject;
 use portcullis::manage::{client::NewClient, user::NewUser};
 use reqwest::{header, StatusCode};
@@ -23,80 +23,6 @@ crate::db_tests!(
     sections_to_come_say_so_and_unknown_ones_are_404,
     client_scopes_imply_and_are_given_to_new_clients,
 );
-
-/// A signed-in console session.
-struct Console<'a> {
-    app: &'a TestApp,
-    http: reqwest::Client,
-    realm: &'static str,
-}
-
-fn csrf_of(html: &str) -> String {
-    hidden_field(html, "csrf").expect("a CSRF field")
-}
-
-impl<'a> Console<'a> {
-    /// Signs `username` (of `home`, master when `None`) in, then works in `realm`.
-    async fn sign_in(
-        app: &'a TestApp,
-        home: Option<&str>,
-        username: &str,
-        password: &str,
-        realm: &'static str,
-    ) -> Self {
-        let http = app.browser();
-        let login = match home {
-            Some(r) => format!("{}/admin/login?realm={r}", app.base),
-            None => format!("{}/admin/login", app.base),
-        };
-        let page = http.get(login).send().await.unwrap().text().await.unwrap();
-        let mut form =
-            vec![("username", username.to_owned()), ("password", password.to_owned()), ("csrf", csrf_of(&page))];
-        if let Some(r) = home {
-            form.push(("realm", r.to_owned()));
-        }
-        let res = http.post(format!("{}/admin/login", app.base)).form(&form).send().await.unwrap();
-        let to = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
-        assert!(to.contains("/console/"), "{username} signed in: {to}");
-        Console { app, http, realm }
-    }
-
-    async fn root(app: &'a TestApp) -> Self {
-        app.manager.create_admin("root", "a long admin password".into(), &operator()).await.unwrap();
-        Self::sign_in(app, None, "root", "a long admin password", "default").await
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/admin/{}/console/{path}", self.app.base, self.realm)
-    }
-
-    async fn page(&self, path: &str) -> String {
-        let res = self.http.get(self.url(path)).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::OK, "{path}");
-        res.text().await.unwrap()
-    }
-
-    /// Posts `fields` (and the page's CSRF token) to `path`; returns where it sends the
-    /// browser and the page found there (which takes the flash).
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (String, String) {
-        let csrf = csrf_of(&self.page("clients").await);
-        let mut form: Vec<(&str, &str)> = fields.to_vec();
-        form.push(("csrf", &csrf));
-        let res = self.http.post(self.url(path)).form(&form).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
-        let to = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
-        let page = self.http.get(format!("{}{to}", self.app.base)).send().await.unwrap().text().await.unwrap();
-        (to, page)
-    }
-}
-
-/// The flash message on a page.
-fn flash(page: &str) -> String {
-    let start = page.find("id=\"flash\"").unwrap_or_else(|| panic!("no flash on the page"));
-    let text = &page[start..];
-    let text = &text[text.find('>').unwrap() + 1..];
-    text[..text.find("</div>").unwrap()].to_owned()
-}
 
 /// The value of the input with `id`.
 fn input_value(page: &str, id: &str) -> Option<String> {
@@ -238,7 +164,7 @@ async fn each_permission_does_what_it_names_and_nothing_else(app: TestApp) {
         ("delete a client", "clients/svc/delete", &[], true),
     ];
     for (_, name) in ADMINS {
-        let console = Console::sign_in(&app, Some("default"), name, "a long password", "default").await;
+        let console = Console::sign_in(&app, Some("default"), name, "a long password").await;
         // Everyone here may read the clients.
         assert!(console.page("clients").await.contains("data-client-id=\"svc\""), "{name} sees the clients");
         for (what, path, fields, clients_side) in attempts {
@@ -349,7 +275,7 @@ async fn a_form_without_its_csrf_token_changes_nothing(app: TestApp) {
 async fn admin_permissions_are_handed_out_only_by_those_holding_them(app: TestApp) {
     realm_admins(&app).await;
     app.service_client("script", &[]).await;
-    let console = Console::sign_in(&app, Some("default"), "clients-admin", "a long password", "default").await;
+    let console = Console::sign_in(&app, Some("default"), "clients-admin", "a long password").await;
     // The realm-management roles the administrator lacks are not even offered…
     let tab = console.page("clients/script/service-account-roles?roles=realm-management").await;
     assert!(!tab.contains("value=\"realm-management:realm-admin\""), "realm-admin is not offered");
@@ -415,7 +341,7 @@ async fn the_client_list_pages_and_searches_on_the_server(app: TestApp) {
 
 async fn hydrated_forms_are_told_where_to_go(app: TestApp) {
     let console = Console::root(&app).await;
-    let csrf = csrf_of(&console.page("clients").await);
+    let csrf = hidden_field(&console.page("clients").await, "csrf").unwrap();
     let res = console
         .http
         .post(console.url("clients/new"))

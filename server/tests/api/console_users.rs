@@ -5,7 +5,7 @@
 //! `requiredActions`; and the `user` commands of the CLI. The browser suite
 //! (`end2end/tests/console_users.test.mjs`) drives the same pages in Chromium.
 
-use crate::helpers::*;
+use crate::{console_session::*, helpers::*};
 use portcullis::manage::{client::ClientOptions, user::NewUser};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
@@ -21,70 +21,6 @@ crate::db_tests!(
 );
 
 const WEB_CB: &str = "https://app.example.com/cb";
-
-/// A signed-in console session working in the default realm.
-struct Console<'a> {
-    app: &'a TestApp,
-    http: reqwest::Client,
-}
-
-impl<'a> Console<'a> {
-    /// Signs `username` in: of the master realm when `home` is `None`, else of `home`.
-    async fn sign_in(app: &'a TestApp, home: Option<&str>, username: &str, password: &str) -> Self {
-        let http = app.browser();
-        let login = match home {
-            Some(r) => format!("{}/admin/login?realm={r}", app.base),
-            None => format!("{}/admin/login", app.base),
-        };
-        let page = http.get(login).send().await.unwrap().text().await.unwrap();
-        let mut form = vec![
-            ("username", username.to_owned()),
-            ("password", password.to_owned()),
-            ("csrf", hidden_field(&page, "csrf").unwrap()),
-        ];
-        if let Some(r) = home {
-            form.push(("realm", r.to_owned()));
-        }
-        let res = http.post(format!("{}/admin/login", app.base)).form(&form).send().await.unwrap();
-        assert!(res.headers()[header::LOCATION].to_str().unwrap().contains("/console/"), "{username} signed in");
-        Console { app, http }
-    }
-
-    async fn root(app: &'a TestApp) -> Self {
-        app.manager.create_admin("root", "a long admin password".into(), &operator()).await.unwrap();
-        Self::sign_in(app, None, "root", "a long admin password").await
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/admin/default/console/{path}", self.app.base)
-    }
-
-    async fn page(&self, path: &str) -> String {
-        let res = self.http.get(self.url(path)).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::OK, "{path}");
-        res.text().await.unwrap()
-    }
-
-    /// Posts `fields` (with a CSRF token) to `path`; returns where the browser is sent and
-    /// the page found there (which shows the flash).
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (String, String) {
-        let csrf = hidden_field(&self.page("users").await, "csrf").unwrap();
-        let mut form: Vec<(&str, &str)> = fields.to_vec();
-        form.push(("csrf", &csrf));
-        let res = self.http.post(self.url(path)).form(&form).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
-        let to = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
-        let page = self.http.get(format!("{}{to}", self.app.base)).send().await.unwrap().text().await.unwrap();
-        (to, page)
-    }
-}
-
-fn flash(page: &str) -> String {
-    let start = page.find("id=\"flash\"").unwrap_or_else(|| panic!("no flash on the page"));
-    let text = &page[start..];
-    let text = &text[text.find('>').unwrap() + 1..];
-    text[..text.find("</div>").unwrap()].to_owned()
-}
 
 fn is_error(page: &str) -> bool {
     page.contains("flash error")

@@ -4,6 +4,7 @@
 //! skip, when it is unreachable.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod console_session;
 mod helpers;
 
 mod admin_api;
