@@ -1,13 +1,15 @@
-# Sourced by bench/run.sh for `bench/run.sh flows` (or FLOWS=1): refresh-token rotation and the
-# browserless code flow, Portcullis on SQLite and on PostgreSQL vs node-oidc-provider (opaque and
-# JWT access tokens). Uses run.sh's helpers (start_server, stop_server, log, die, median, $WORK,
+# Sourced by bench/run.sh for `bench/run.sh flows` (or FLOWS=1): refresh-token rotation, the
+# browserless code flow, token introspection and userinfo, Portcullis on SQLite and on PostgreSQL
+# vs node-oidc-provider (opaque and JWT access tokens). Uses run.sh's helpers (start_server, stop_server, log, die, median, $WORK,
 # $BIN, $HOST, $PY, $BENCH_DIR, $ROOT). See bench/README.md.
 #
 # Env: DURATION (15s) CONNECTIONS (32) WARMUP (3s) ROUNDS (1) SETTLE (1)
 #      SESSIONS (signed-in sessions the chains are spread over; default one per chain)
-#      FLOW_TARGETS ("pc_sqlite pc_pg node_opaque node_jwt") FLOW_OPS ("refresh code-flow")
+#      FLOW_TARGETS ("pc_sqlite pc_pg node_opaque node_jwt") FLOW_OPS ("refresh code-flow introspect userinfo")
 #      BENCH_PG_URL (postgres://portcullis:portcullis@127.0.0.1:5432/postgres: a role that may
 #      create databases; a fresh database is created for the run and dropped afterwards)
+#      PERF (1: `perf record` the server during each measured run of round 1 and write its CPU
+#      breakdown, crypto / SQL / HTTP / kernel / …, to bench/results/flows-profile.md)
 
 secs() { local v=${1%s}; [[ $v =~ ^[0-9]+([.][0-9]+)?$ ]] || die "expected seconds, got '$1'"; echo "$v"; }
 F_DURATION=$(secs "$DURATION")
@@ -15,23 +17,28 @@ F_WARMUP=$(secs "$WARMUP")
 F_SESSIONS=${SESSIONS:-$CONNECTIONS}
 [[ $F_SESSIONS =~ ^[1-9][0-9]*$ ]] || die "SESSIONS must be a positive number"
 FLOW_TARGETS=${FLOW_TARGETS:-pc_sqlite pc_pg node_opaque node_jwt}
-FLOW_OPS=${FLOW_OPS:-refresh code-flow}
+FLOW_OPS=${FLOW_OPS:-refresh code-flow introspect userinfo}
 PG_ADMIN_URL=${BENCH_PG_URL:-postgres://portcullis:portcullis@127.0.0.1:5432/postgres}
 REDIRECT_URI=http://127.0.0.1:9/cb
 # provider.mjs reads these (the same values are its defaults).
 export BENCH_SPA_CLIENT_ID=spa BENCH_SPA_REDIRECT_URI=$REDIRECT_URI BENCH_ACCOUNT=alice
 export BENCH_PASSWORD
 BENCH_PASSWORD=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(18))')
+# The resource server's confidential client (introspect): Portcullis's secret comes from
+# `client create`; node's is this one.
+RS_CLIENT_ID=rs
+export BENCH_RS_CLIENT_ID=$RS_CLIENT_ID BENCH_RS_CLIENT_SECRET
+BENCH_RS_CLIENT_SECRET=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
 CLK_TCK=$(getconf CLK_TCK)
 
 for t in $FLOW_TARGETS; do
   case $t in pc_sqlite | pc_pg | node_opaque | node_jwt) ;; *) die "unknown FLOW_TARGETS entry $t" ;; esac
 done
 for o in $FLOW_OPS; do
-  case $o in refresh | code-flow) ;; *) die "unknown FLOW_OPS entry $o" ;; esac
+  case $o in refresh | code-flow | introspect | userinfo) ;; *) die "unknown FLOW_OPS entry $o" ;; esac
 done
 
-declare -A F_NAME F_DISC F_SPID F_PROBE F_STRICT F_DBCPU F_IDLE F_DB
+declare -A F_NAME F_DISC F_SPID F_PROBE F_STRICT F_DBCPU F_IDLE F_DB F_RS_SECRET
 PG_DB=""
 PG_URL=""
 
@@ -55,20 +62,28 @@ flows_cleanup() {
 }
 trap flows_cleanup EXIT
 
-# setup_portcullis KEY NAME DATABASE_URL: first start (creates schema, realm, keys), a user and
-# two spa clients through the CLI, then the server that is measured.
+# setup_portcullis KEY NAME DATABASE_URL DB: first start (creates schema, realm, keys), a user,
+# two spa clients and the resource server's confidential client through the CLI, then the server
+# that is measured.
 setup_portcullis() {
   local key=$1 name=$2 url=$3
   local pc=("$BIN" serve --addr "$HOST:0" --management-addr "$HOST:0" --database-url "$url")
   start_server "$key-first" 0 "$DISCOVERY" "${pc[@]}"
+  # With an email, as the userinfo op's resource server expects (node's findAccount has the same).
   printf '%s\n' "$BENCH_PASSWORD" | "$BIN" user create --realm default --username alice \
-    --password-stdin --database-url "$url" >/dev/null || die "$name: user create failed"
+    --email alice@example.com --password-stdin --database-url "$url" >/dev/null || die "$name: user create failed"
   "$BIN" client create --realm default --template spa --client-id spa --redirect-uri "$REDIRECT_URI" \
     --no-consent --json --database-url "$url" >/dev/null || die "$name: client create failed"
   # Only for the rotation check: without the 5 s reuse window a spent token is refused at once.
   "$BIN" client create --realm default --template spa --client-id spa-strict \
     --redirect-uri "$REDIRECT_URI" --no-consent --refresh-reuse-window 0 --json \
     --database-url "$url" >/dev/null || die "$name: client create (spa-strict) failed"
+  # The resource server that introspects the spa client's tokens (client_secret_basic).
+  local created
+  created=$("$BIN" client create --realm default --template service --client-id "$RS_CLIENT_ID" --json \
+    --database-url "$url") || die "$name: client create ($RS_CLIENT_ID) failed"
+  F_RS_SECRET[$key]=$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["client_id"]==sys.argv[2]; print(d["client_secret"])' "$created" "$RS_CLIENT_ID") \
+    || die "$name: client create ($RS_CLIENT_ID) printed no usable JSON: $created"
   start_server "$key" 1 "$DISCOVERY" "${pc[@]}"
   F_NAME[$key]=$name; F_DISC[$key]=http://$ADDR$DISCOVERY; F_SPID[$key]=$SPID; F_PROBE[$key]=$PROBE
   F_STRICT[$key]=spa-strict; F_DB[$key]=$4
@@ -97,6 +112,7 @@ for key in $FLOW_TARGETS; do
         node "$BENCH_DIR/node/provider.mjs" "$mode" 0 "$HOST"
       F_NAME[$key]="node-oidc-provider ($mode)"; F_DISC[$key]=http://$ADDR/.well-known/openid-configuration
       F_SPID[$key]=$SPID; F_PROBE[$key]=$PROBE; F_STRICT[$key]=spa; F_DBCPU[$key]=""; F_DB[$key]=memory
+      F_RS_SECRET[$key]=$BENCH_RS_CLIENT_SECRET
       ;;
   esac
 done
@@ -112,14 +128,30 @@ for ((round = 1; round <= ROUNDS; round++)); do
       log "${F_NAME[$key]}: $op, $CONNECTIONS chains on $F_SESSIONS sessions, ${F_DURATION}s (warm-up ${warm}s, round $round/$ROUNDS)"
       out=$WORK/flows.$key.$op.r$round.json
       rc=0
+      # userinfo asks for the claims a resource server wants; node in jwt mode issues only JWT
+      # access tokens for its resource, which it can neither introspect nor accept at userinfo:
+      # its refusal is recorded instead of a measurement (--may-refuse 1).
+      scope=openid; [[ $op == userinfo ]] && scope="openid profile email"
+      may_refuse=0; [[ $key == node_jwt ]] && may_refuse=1
       # In the background, like wrk, so that a signal to this script is handled at once.
+      BENCH_INTROSPECT_SECRET=${F_RS_SECRET[$key]} \
       node "$BENCH_DIR/node/flows.mjs" --name "${F_NAME[$key]}" --discovery "${F_DISC[$key]}" --op "$op" \
         --client-id spa --strict-client-id "${F_STRICT[$key]}" --redirect-uri "$REDIRECT_URI" \
+        --scope "$scope" --introspect-client-id "$RS_CLIENT_ID" --may-refuse "$may_refuse" \
         --username alice --connections "$CONNECTIONS" --sessions "$F_SESSIONS" --duration "$F_DURATION" --warmup "$warm" \
         --server-pid "${F_SPID[$key]}" --db-cpu "${F_DBCPU[$key]}" --clk-tck "$CLK_TCK" \
         --out "$out" > "$WORK/flows.$key.$op.r$round.stdout" 2> >(tee -a "$WORK/flows.log" >&2) &
       FLOW_PID=$!
+      PERF_PID=""
+      if [[ ${PERF:-0} == 1 && $round == 1 && $key == pc_* ]]; then
+        # Sampled during the measured seconds only: after the sign-ins and the warm-up.
+        (sleep "$(awk -v w="$warm" 'BEGIN { print w + 2 }')"
+         exec perf record -q -F 499 -g -p "${F_SPID[$key]}" -o "$WORK/perf.$key.$op.data" -- sleep "$(awk -v d="$F_DURATION" 'BEGIN { print d - 2 }')") \
+          > "$WORK/perf.$key.$op.log" 2>&1 &
+        PERF_PID=$!
+      fi
       wait "$FLOW_PID" || rc=$?
+      if [[ -n $PERF_PID ]]; then wait "$PERF_PID" || log "WARNING: perf record failed (see $WORK/perf.$key.$op.log)"; fi
       FLOW_PID=""
       if [[ $rc == 4 ]]; then
         FAILED+=("${F_NAME[$key]} $op")
@@ -168,6 +200,21 @@ r = {
 json.dump(r, open(sys.argv[1], "w"), indent=1)
 EOF
 cp "$WORK/flows.json" "$ROOT/bench/results/flows.json"
+if [[ ${PERF:-0} == 1 ]]; then
+  {
+    echo "# Where the server's CPU goes (perf, $(date -u +%Y-%m-%dT%H:%M:%SZ), Portcullis $REV)"
+    echo
+    for key in $FLOW_TARGETS; do
+      for op in $FLOW_OPS; do
+        data=$WORK/perf.$key.$op.data
+        [[ -s $data ]] || continue
+        perf report -i "$data" --no-children --sort dso,sym --stdio -q -g none 2>/dev/null \
+          | "$PY" "$BENCH_DIR/perf_breakdown.py" "${F_NAME[$key]}: $op"
+      done
+    done
+  } > "$ROOT/bench/results/flows-profile.md"
+  log "written bench/results/flows-profile.md"
+fi
 "$PY" "$BENCH_DIR/report.py" flows-table "$WORK/flows.json" "$ROOT/bench/results/flows.md"
 log "written bench/results/flows.md and bench/results/flows.json"
 if ((${#FAILED[@]})); then

@@ -1,7 +1,8 @@
-// Stateful load generator for bench/run.sh flows: refresh-token rotation and the browserless
-// authorization code flow (authorize with an existing session → code → token with PKCE).
+// Stateful load generator for bench/run.sh flows: refresh-token rotation, the browserless
+// authorization code flow (authorize with an existing session → code → token with PKCE), and
+// what resource servers call on every request: token introspection and userinfo.
 //
-//   node bench/node/flows.mjs --name NAME --discovery URL --op refresh|code-flow [options]
+//   node bench/node/flows.mjs --name NAME --discovery URL --op refresh|code-flow|introspect|userinfo [options]
 //
 // Options (all "--key value"):
 //   --discovery URL        the target's /.well-known/openid-configuration (authorization and
@@ -14,13 +15,22 @@
 //                          instance issued; `chain` keeps chain i on instance i mod N. The
 //                          rotation check runs across instances too (t0 → t1 on the first,
 //                          t0 again on the second, t1 on the first)
-//   --op refresh|code-flow what to measure (one operation per invocation)
+//   --op OP                refresh, code-flow, introspect or userinfo: what to measure (one
+//                          operation per invocation)
 //   --client-id ID         public client with PKCE (default spa)
 //   --redirect-uri URI     its registered redirect URI (default http://127.0.0.1:9/cb)
 //   --strict-client-id ID  client used for the rotation check (default: --client-id); on
 //                          Portcullis a client created with --refresh-reuse-window 0
 //   --username U           account to sign in (password from env BENCH_PASSWORD)
-//   --scope S              default "openid"
+//   --scope S              default "openid" (sign-in and every authorization request)
+//   --introspect-client-id ID  confidential client that calls introspection (default rs), with
+//                          client_secret_basic; its secret from env BENCH_INTROSPECT_SECRET
+//   --renew-before S       introspect/userinfo: a chain gets a new access token (its session, a
+//                          code flow, not timed) once its token has less than S seconds left
+//                          (default 30)
+//   --may-refuse 0|1       introspect/userinfo: when 1 and the target refuses the first request
+//                          with a chain's token (a 4xx), record that answer as `unsupported`
+//                          and measure nothing (exit 0); when 0 that is a failure (default 0)
 //   --connections C        concurrent chains, one keep-alive connection each (default 32)
 //   --sessions N           signed-in sessions the chains are spread over, chain i using
 //                          session i mod N (default: one per chain, as C users would have)
@@ -53,6 +63,17 @@
 //            verifier, state and nonce → 302/303 to the redirect URI with code and the same
 //            state → POST token (authorization_code, code_verifier, client_id) → 200 with
 //            access_token, refresh_token and id_token.
+// introspect: every chain first gets its own access token (one code flow with its session, as
+//            for refresh; the ID token's sub is the subject expected), then loops POST
+//            introspection endpoint (from discovery) with token=<access token> and
+//            token_type_hint=access_token, authenticated with HTTP Basic as --introspect-client-id.
+//            Every answer must be 200 JSON with active: true, the expected sub and client_id.
+// userinfo:  the same access tokens (ask for --scope "openid profile email"), then loops GET
+//            userinfo endpoint with Authorization: Bearer; every answer must be 200 JSON with the
+//            expected sub.
+//            For both: a chain whose access token has less than --renew-before seconds left
+//            (expires_in of its token response) first gets a new one with its session, outside the
+//            timed request (counted in `renewals`), so any duration works.
 // Any other answer is a failure: it is counted, the first one is kept verbatim, that chain
 // stops, and the process exits with status 4 after writing its result (1: any other error).
 import { createHash, randomBytes } from 'node:crypto';
@@ -71,6 +92,9 @@ const opts = {
   'strict-client-id': '',
   username: 'alice',
   scope: 'openid',
+  'introspect-client-id': 'rs',
+  'may-refuse': '0',
+  'renew-before': '30',
   connections: '32',
   sessions: '',
   duration: '15',
@@ -89,8 +113,9 @@ for (let i = 0; i < argv.length; i += 2) {
   }
   opts[k] = argv[i + 1];
 }
-if (!opts.discovery || !['refresh', 'code-flow'].includes(opts.op) || !['request', 'chain'].includes(opts.spread)) {
-  console.error('flows.mjs: --discovery URL and --op refresh|code-flow are required (--spread request|chain)');
+const OPS = ['refresh', 'code-flow', 'introspect', 'userinfo'];
+if (!opts.discovery || !OPS.includes(opts.op) || !['request', 'chain'].includes(opts.spread)) {
+  console.error(`flows.mjs: --discovery URL and --op ${OPS.join('|')} are required (--spread request|chain)`);
   process.exit(2);
 }
 const C = Number(opts.connections);
@@ -102,6 +127,8 @@ const clientId = opts['client-id'];
 const strictClientId = opts['strict-client-id'] || clientId;
 const redirectUri = opts['redirect-uri'];
 const password = process.env.BENCH_PASSWORD ?? '';
+const RESOURCE = opts.op === 'introspect' || opts.op === 'userinfo';
+const RENEW_MS = Number(opts['renew-before']) * 1000;
 const log = (msg) => process.stderr.write(`[flows ${opts.name} ${opts.op}] ${msg}\n`);
 
 // --- helpers ---------------------------------------------------------------------------------
@@ -223,6 +250,13 @@ const authUrl = new URL(meta.authorization_endpoint);
 const tokenUrl = new URL(meta.token_endpoint);
 if (authUrl.origin !== tokenUrl.origin) throw new Error('authorization and token endpoints on different origins');
 const origin = authUrl.origin;
+let resourceUrl = null;
+if (RESOURCE) {
+  const key = opts.op === 'introspect' ? 'introspection_endpoint' : 'userinfo_endpoint';
+  if (!meta[key]) throw new Error(`discovery has no ${key}`);
+  resourceUrl = new URL(meta[key]);
+  if (resourceUrl.origin !== authUrl.origin) throw new Error(`${key} on another origin than the authorization endpoint`);
+}
 const origins = metas.map((m) => {
   const a = new URL(m.authorization_endpoint);
   const t = new URL(m.token_endpoint);
@@ -325,7 +359,9 @@ async function codeWithSession(p, jar, client) {
 const result = {
   name: opts.name, op: opts.op, origin, origins, spread: N > 1 ? opts.spread : null, connections: C, duration_s: DURATION, warmup_s: WARMUP,
   client_id: clientId, failures: 0, first_failure: null,
+  scope: opts.scope,
 };
+if (opts.op === 'introspect') result.introspect_client_id = opts['introspect-client-id'];
 const jars = Array.from({ length: SESSIONS }, () => new Jar());
 result.sessions = SESSIONS;
 {
@@ -381,17 +417,98 @@ if (opts.op === 'refresh') {
     return t.json.refresh_token;
   }));
 }
+
+// Access tokens, one per chain (introspect, userinfo), with the subject their ID token names.
+const subOf = (idToken) => {
+  try { return JSON.parse(Buffer.from(idToken.split('.')[1], 'base64url')).sub; } catch { return undefined; }
+};
+async function accessToken(p, i) {
+  const c = await codeWithSession(p, jars[i % SESSIONS], clientId);
+  if (c.error) return { error: c.error };
+  const t = await exchange(p, clientId, c.code, c.verifier);
+  const sub = subOf(t.json?.id_token);
+  if (t.status !== 200 || typeof t.json?.access_token !== 'string' || !sub) {
+    return { error: `exchange ${t.status} ${t.text.slice(0, 300)}` };
+  }
+  const ttl = Number(t.json.expires_in);
+  // Without expires_in: assume 300 s (both servers' default).
+  return { at: t.json.access_token, sub, renewAt: Date.now() + (Number.isFinite(ttl) && ttl > 0 ? ttl : 300) * 1000 - RENEW_MS };
+}
+const basic = `Basic ${Buffer.from(`${encodeURIComponent(opts['introspect-client-id'])}:${encodeURIComponent(process.env.BENCH_INTROSPECT_SECRET ?? '')}`).toString('base64')}`;
+async function resourceRequest(p, at) {
+  const r = opts.op === 'introspect'
+    ? await p.request({
+      method: 'POST', path: resourceUrl.pathname, headers: { ...FORM, authorization: basic },
+      body: form({ token: at, token_type_hint: 'access_token' }),
+    })
+    : await p.request({
+      method: 'GET', path: resourceUrl.pathname + resourceUrl.search, headers: { accept: 'application/json', authorization: `Bearer ${at}` },
+    });
+  const text = await r.body.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: r.statusCode, text, json, wwwAuthenticate: r.headers['www-authenticate'] };
+}
+// null when the answer is what the operation expects, else what is wrong with it.
+function resourceProblem(r, expectSub) {
+  const what = `${opts.op} ${r.status}`;
+  if (r.status !== 200 || !r.json) {
+    return `${what} ${r.text.slice(0, 300)}${r.wwwAuthenticate ? ` (WWW-Authenticate: ${String(r.wwwAuthenticate).slice(0, 200)})` : ''}`;
+  }
+  if (opts.op === 'introspect') {
+    if (r.json.active !== true) return `${what} but active=${JSON.stringify(r.json.active)}: ${r.text.slice(0, 300)}`;
+    if (r.json.client_id !== clientId) return `${what} but client_id=${JSON.stringify(r.json.client_id)} (expected ${clientId}): ${r.text.slice(0, 300)}`;
+  }
+  if (r.json.sub !== expectSub) return `${what} but sub=${JSON.stringify(r.json.sub)} (expected ${expectSub}): ${r.text.slice(0, 300)}`;
+  return null;
+}
+const resourceShape = (r, at) => ({
+  fields: Object.keys(r.json ?? {}).sort().join(' '),
+  access_token: describeToken(at),
+  refresh_token: 'n/a',
+  id_token: 'n/a',
+});
+
+let chainAccess = [];
+if (RESOURCE) {
+  chainAccess = await Promise.all(Array.from({ length: C }, async (_, i) => {
+    const a = await accessToken(setupPool, i);
+    if (a.error) throw new Error(`chain ${i}: ${a.error}`);
+    return a;
+  }));
+  // The first request, with chain 0's token: a target that cannot do this at all (node in jwt
+  // mode) is recorded as such with --may-refuse 1 instead of being measured.
+  const r = await resourceRequest(setupPool, chainAccess[0].at);
+  const problem = resourceProblem(r, chainAccess[0].sub);
+  result.first_answer = { status: r.status, body: r.text.slice(0, 600), www_authenticate: r.wwwAuthenticate ?? null };
+  if (problem) {
+    if (opts['may-refuse'] === '1' && r.status >= 400 && r.status < 500) {
+      result.unsupported = problem;
+      result.response = resourceShape(r, chainAccess[0].at);
+      log(`not supported here: ${problem}`);
+      await Promise.all(setupPools.map((p) => p.close()));
+      await Promise.all(pools.map((p) => p.close()));
+      const line = JSON.stringify(result);
+      if (opts.out) writeFileSync(opts.out, `${JSON.stringify(result, null, 1)}\n`);
+      process.stdout.write(`${line}\n`);
+      process.exit(0);
+    }
+    throw new Error(`first ${opts.op} request: ${problem}`);
+  }
+  log(`first answer: ${r.text.slice(0, 300)}`);
+}
 await Promise.all(setupPools.map((p) => p.close()));
 
 // --- load ------------------------------------------------------------------------------------
 let phase = 'warmup';
 const hist = {};
 const newHist = () => createHistogram({ lowest: 1, highest: 120e9, figures: 3 });
-const lanes = opts.op === 'refresh' ? ['refresh'] : ['authorize', 'token', 'iteration'];
+const lanes = opts.op === 'code-flow' ? ['authorize', 'token', 'iteration'] : [opts.op];
 for (const l of lanes) hist[l] = newHist();
 let measureStart = 0n;
 const perSecond = [];
 let completed = 0;
+result.renewals = 0;
 
 function fail(chain, what) {
   result.failures += 1;
@@ -455,9 +572,33 @@ async function codeFlowChain(i) {
   }
 }
 
+async function resourceChain(i) {
+  let a = chainAccess[i];
+  const pool = pools[i % N];
+  while (phase !== 'stop') {
+    if (Date.now() >= a.renewAt) {
+      // Not timed: a resource server's client would refresh its token the same way.
+      const next = await accessToken(pool, i);
+      if (phase === 'stop') return;
+      if (next.error) { fail(i, `renewing the access token: ${next.error}`); return; }
+      a = next;
+      result.renewals += 1;
+    }
+    const t0 = process.hrtime.bigint();
+    const r = await resourceRequest(pool, a.at);
+    const t1 = process.hrtime.bigint();
+    if (phase === 'stop') return;
+    const problem = resourceProblem(r, a.sub);
+    if (problem) { fail(i, problem); return; }
+    if (!loadShape) loadShape = resourceShape(r, a.at);
+    if (phase === 'measure') { hist[opts.op].record(Number(t1 - t0)); done(t1); }
+  }
+}
+
 const sleep = (s) => new Promise((res) => setTimeout(res, s * 1000));
 // A transport error (connection reset, server gone) is a failure of that chain too.
-const chains = Array.from({ length: C }, (_, i) => (opts.op === 'refresh' ? refreshChain(i) : codeFlowChain(i))
+const chainFn = { refresh: refreshChain, 'code-flow': codeFlowChain, introspect: resourceChain, userinfo: resourceChain }[opts.op];
+const chains = Array.from({ length: C }, (_, i) => chainFn(i)
   .catch((e) => fail(i, `request error: ${e.code ?? ''} ${e.message}`)));
 if (WARMUP > 0) await sleep(WARMUP);
 let a = snapshot();
@@ -517,7 +658,8 @@ const line = JSON.stringify(result);
 if (opts.out) writeFileSync(opts.out, `${JSON.stringify(result, null, 1)}\n`);
 process.stdout.write(`${line}\n`);
 const c = result.cpu_cores;
-log(`${result.iterations_per_sec.toFixed(0)} ${opts.op === 'refresh' ? 'refreshes' : 'code flows'}/s, `
+const unit = { refresh: 'refreshes', 'code-flow': 'code flows', introspect: 'introspections', userinfo: 'userinfo requests' }[opts.op];
+log(`${result.iterations_per_sec.toFixed(0)} ${unit}/s${result.renewals ? ` (${result.renewals} token renewals)` : ''}, `
   + `failures ${result.failures}, CPU server ${c.server.toFixed(2)} generator ${c.generator.toFixed(2)}`
   + `${c.db === null ? '' : ` db ${c.db.toFixed(2)}`} other ${c.other.toFixed(2)}`);
 process.exit(result.failures ? 4 : 0);

@@ -1,7 +1,8 @@
 // node-oidc-provider peer for bench/run.sh.
 //
 // Usage: node provider.mjs <opaque|jwt> [port (0 = free port)] [host]
-// Env:   BENCH_CLIENT_ID, BENCH_CLIENT_SECRET (defaults below)
+// Env:   BENCH_CLIENT_ID, BENCH_CLIENT_SECRET, BENCH_RS_CLIENT_ID, BENCH_RS_CLIENT_SECRET
+//        (defaults below)
 //
 // One client_credentials client (client_secret_basic). Token endpoint: POST /token.
 //   opaque: default opaque access tokens (stored in the built-in in-memory adapter).
@@ -19,7 +20,20 @@
 //     (default "alice") and grants the requested OIDC scopes without a page, so a client that
 //     follows the redirects (keeping cookies) ends at the redirect URI with a code and holds a
 //     session cookie; later authorization requests with that cookie get a code at once.
-//     This replaces the login form of a real deployment (no password is checked).
+//     This replaces the login form of a real deployment (no password is checked);
+//   - for the introspect and userinfo operations: a confidential client BENCH_RS_CLIENT_ID
+//     (default "rs", client_secret_basic, no grant of its own), the resource server's
+//     credentials; features.introspection on, with an allowedPolicy that lets a confidential
+//     client introspect any client's token (a public one only its own: the default policy, set
+//     explicitly); findAccount answers BENCH_ACCOUNT's sub, preferred_username, email and
+//     email_verified from memory (the claims Portcullis's userinfo returns for its bench user and
+//     openid profile email).
+//     In jwt mode neither works, by oidc-provider's design: the spa client's access tokens are
+//     JWTs for the resource (audience set), meant to be verified by the resource server itself.
+//     Introspection refuses any JWT (400 unsupported_token_type, "Structured JWT Tokens cannot be
+//     introspected via the introspection_endpoint"); userinfo looks the token up in the adapter,
+//     where a JWT access token is not found (401 invalid_token), and would refuse a token with an
+//     audience anyway. bench/flows.mjs records that answer (--may-refuse 1) instead of measuring.
 // Prints exactly one stdout line "listening on http://HOST:PORT" once ready; no per-request logs.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -33,6 +47,8 @@ if (mode !== 'opaque' && mode !== 'jwt') {
 const port = Number.parseInt(portArg, 10);
 const clientId = process.env.BENCH_CLIENT_ID || 'bench-service';
 const clientSecret = process.env.BENCH_CLIENT_SECRET || 'bench-secret-0123456789abcdef0123456789';
+const rsClientId = process.env.BENCH_RS_CLIENT_ID || 'rs';
+const rsClientSecret = process.env.BENCH_RS_CLIENT_SECRET || 'bench-rs-secret-0123456789abcdef012345678';
 const spaClientId = process.env.BENCH_SPA_CLIENT_ID || 'spa';
 const spaRedirectUri = process.env.BENCH_SPA_REDIRECT_URI || 'http://127.0.0.1:9/cb';
 const account = process.env.BENCH_ACCOUNT || 'alice';
@@ -59,7 +75,33 @@ const configuration = {
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     redirect_uris: [spaRedirectUri],
+  }, {
+    // The resource server: only calls introspection.
+    client_id: rsClientId,
+    client_secret: rsClientSecret,
+    grant_types: [],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'client_secret_basic',
   }],
+  // An in-memory account with the claims Portcullis's userinfo returns for the bench's user and
+  // scope openid profile email (no name was given to it there; email not verified).
+  findAccount: async (_ctx, sub) => (sub === account ? {
+    accountId: sub,
+    claims: async () => ({
+      sub, preferred_username: sub, email: `${sub}@example.com`, email_verified: false,
+    }),
+  } : undefined),
+  claims: {
+    // The defaults, plus profile and email.
+    acr: null,
+    sid: null,
+    auth_time: null,
+    iss: null,
+    openid: ['sub'],
+    profile: ['name', 'preferred_username'],
+    email: ['email', 'email_verified'],
+  },
   scopes: ['openid', 'profile', 'email', 'offline_access', scope],
   // Like Portcullis's spa template: a refresh token with every code, rotated on every use.
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
@@ -69,7 +111,13 @@ const configuration = {
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
-    introspection: { enabled: false },
+    introspection: {
+      enabled: true,
+      // Any confidential client may introspect any token (a resource server introspects the
+      // tokens issued to the apps that call it); a public client only its own tokens.
+      allowedPolicy: async (_ctx, client, token) => client.clientAuthMethod !== 'none'
+        || token.clientId === client.clientId,
+    },
     revocation: { enabled: false },
   },
   ttl: {
