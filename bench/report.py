@@ -255,6 +255,9 @@ def flows_table(results_path, out_path):
     def per_core(x):
         return x["iterations_per_sec"] / cores(x) if cores(x) else float("nan")
 
+    def div(a, b):
+        return a / b if b else float("nan")
+
     def n(x, d=2):
         return "n/a" if x is None else f"{x:.{d}f}"
 
@@ -302,22 +305,25 @@ def flows_table(results_path, out_path):
         out = []
         for a in ours:
             xa = run[(a, op)]
-            clean = all(x["failures"] == 0 for x in T[a]["runs"][op])
-            cond = "" if clean else " (failed requests)"
-            if op == "refresh":
-                clean = clean and all(rotation_ok(x) for x in T[a]["runs"][op])
-                cond = "" if clean else " (failed requests or rotation check not passed)"
+            why = []
+            failed = sum(x["failures"] for x in T[a]["runs"][op])
+            if failed:
+                why.append(f"{failed} failed requests")
+            if op == "refresh" and not all(rotation_ok(x) for x in T[a]["runs"][op]):
+                why.append("rotation check not passed")
+            clean = not why
+            cond = f" ({', '.join(why)})" if why else ""
             name = T[a]["name"]
             if peers:
                 best = max(peers, key=lambda b: run[(b, op)]["iterations_per_sec"])
                 xb = run[(best, op)]
-                ratio = xa["iterations_per_sec"] / xb["iterations_per_sec"]
+                ratio = div(xa["iterations_per_sec"], xb["iterations_per_sec"])
                 out.append((f"{name} {op}: {unit}/s ≥ {factor}× node-oidc-provider's best mode "
                             f"({T[best]['name']}, {xb['iterations_per_sec']:,.0f}/s): {ratio:.2f}×{cond}",
                             ratio >= factor and clean))
                 if core_factor:
                     bestc = max(peers, key=lambda b: per_core(run[(b, op)]))
-                    rc = per_core(xa) / per_core(run[(bestc, op)])
+                    rc = div(per_core(xa), per_core(run[(bestc, op)]))
                     out.append((f"{name} {op}: per core (server + PostgreSQL CPU) ≥ {core_factor}× node's best "
                                 f"({T[bestc]['name']}, {per_core(run[(bestc, op)]):,.0f}/s per core): {rc:.2f}×{cond}",
                                 rc >= core_factor and clean))
@@ -378,8 +384,8 @@ def flows_table(results_path, out_path):
         for a in ours:
             for b in peers:
                 xa, xb = run[(a, op)], run[(b, op)]
-                out.append(f"- {T[a]['name']} / {T[b]['name']}: **{xa['iterations_per_sec'] / xb['iterations_per_sec']:.2f}×** "
-                           f"{unit}/s, {per_core(xa) / per_core(xb):.2f}× per core")
+                out.append(f"- {T[a]['name']} / {T[b]['name']}: **{div(xa['iterations_per_sec'], xb['iterations_per_sec']):.2f}×** "
+                           f"{unit}/s, {div(per_core(xa), per_core(xb)):.2f}× per core")
         if ours and peers:
             out.append("")
         if ours:
