@@ -36,9 +36,16 @@ pub async fn current(state: &AppState, session: &Session, realm: &Realm) -> Resu
     let Ok(Some(sso)) = session.get::<SsoRef>(&key(&realm.id)).await else {
         return Ok(None);
     };
+    let now = state.now();
     let mut conn = state.db.conn().await?;
-    let live = live(&mut conn, realm, &sso.session_id, state.now()).await?.is_some_and(|s| s.user_id == sso.user_id);
+    let live = find_live(&mut conn, realm, &sso.session_id, now).await?.filter(|s| s.user_id == sso.user_id);
     let user = store::users::by_id(&mut conn, &sso.user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id);
+    drop(conn);
+    // The read above takes no write turn; the rare write recording the use takes its own.
+    if let Some(row) = live.as_ref().filter(|r| store::user_sessions::touch_due(r, now)) {
+        store::user_sessions::touch(&mut state.db.write_one().await?, &row.id, now).await?;
+    }
+    let live = live.is_some();
     match (live, user) {
         (true, Some(user)) => Ok(Some(Sso { session_id: sso.session_id, auth_time: sso.auth_time, user })),
         _ => {
@@ -63,6 +70,19 @@ pub async fn live(
     Ok(row.filter(|r| r.realm_id == realm.id))
 }
 
+/// [`live`] without marking the session used (a read: no write turn).
+pub async fn find_live(
+    c: &mut impl store::Executes,
+    realm: &Realm,
+    id: &str,
+    now: i64,
+) -> Result<Option<UserSessionRow>, sqlx::Error> {
+    let s = &realm.settings;
+    let row =
+        store::user_sessions::find_live(c, id, now, s.sso_session_idle_timeout, s.sso_session_max_lifespan).await?;
+    Ok(row.filter(|r| r.realm_id == realm.id))
+}
+
 /// Starts an SSO session for `user` (a new browser session id first: no fixation).
 pub async fn start(
     state: &AppState,
@@ -73,7 +93,7 @@ pub async fn start(
 ) -> Result<SsoRef, String> {
     let now = state.now();
     let row = new_session_row(user, now, ip, user_agent);
-    let mut conn = state.db.conn().await.map_err(|e| e.to_string())?;
+    let mut conn = state.db.write_one().await.map_err(|e| e.to_string())?;
     store::user_sessions::insert(&mut conn, &row).await.map_err(|e| e.to_string())?;
     adopt(session, &row).await
 }

@@ -101,39 +101,71 @@ pub async fn issue(
 ) -> Result<TokenResponse, OAuthError> {
     g.check_realm()?;
     let (realm_roles, client_roles) = user_roles(&mut tx, g.client, &g.user.id).await?;
-    let scope = g.scopes.join(" ");
-    let (refresh_token, refresh_expires_in) = match refresh {
-        RefreshPlan::None => (None, None),
+    let refresh = match refresh {
+        RefreshPlan::None => None,
         RefreshPlan::Store { token, family_scope, offline } => {
-            let lifespan = refresh_lifespan(g.realm, g.client);
-            let row = RefreshRow {
-                token_hash: crate::crypto::token_hash(&token),
-                family_id: g.family_id.to_owned(),
-                realm_id: g.realm.id.clone(),
-                client_pk: g.client.row.id.clone(),
-                user_id: g.user.id.clone(),
-                session_id: g.session_id.to_owned(),
-                scope: family_scope,
-                auth_time: g.auth_time,
-                offline,
-                issued_at: now,
-                expires_at: (lifespan > 0).then_some(now + lifespan),
-                rotated_at: None,
-                successor_hash: None,
-                revoked_at: None,
-            };
+            let row = refresh_row(&g, &token, family_scope, offline, now);
             store::refresh_tokens::insert(&mut tx, &row).await?;
-            (Some(present(&g, offline, now, row.expires_at, &token)), Some(lifespan))
+            Some(Handed { token, offline, issued_at: now, expires_at: row.expires_at })
         }
-        RefreshPlan::Existing { token, issued_at, expires_at } => (
-            Some(present(&g, g.offline, issued_at, expires_at, &token)),
-            Some(expires_at.map_or(0, |e| (e - now).max(1))),
-        ),
+        RefreshPlan::Existing { token, issued_at, expires_at } => {
+            Some(Handed { token, offline: g.offline, issued_at, expires_at })
+        }
     };
     tx.commit().await?;
+    respond(state, &g, &realm_roles, &client_roles, refresh, now)
+}
+
+/// A refresh token handed out: its secret and its row's times.
+pub struct Handed {
+    pub token: String,
+    pub offline: bool,
+    pub issued_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+/// The row of a new refresh token `token` of `g`'s family, issued at `now`.
+pub fn refresh_row(g: &UserGrant<'_>, token: &str, family_scope: String, offline: bool, now: i64) -> RefreshRow {
+    let lifespan = refresh_lifespan(g.realm, g.client);
+    RefreshRow {
+        token_hash: crate::crypto::token_hash(token),
+        family_id: g.family_id.to_owned(),
+        realm_id: g.realm.id.clone(),
+        client_pk: g.client.row.id.clone(),
+        user_id: g.user.id.clone(),
+        session_id: g.session_id.to_owned(),
+        scope: family_scope,
+        auth_time: g.auth_time,
+        offline,
+        issued_at: now,
+        expires_at: (lifespan > 0).then_some(now + lifespan),
+        rotated_at: None,
+        successor_hash: None,
+        revoked_at: None,
+    }
+}
+
+/// The token response of `g` once its refresh token (if any) is stored and committed: signs
+/// the access token and, when `openid` was granted, the ID token (the costliest step, never
+/// inside a transaction), and counts the grant.
+pub fn respond(
+    state: &AppState,
+    g: &UserGrant<'_>,
+    realm_roles: &[String],
+    client_roles: &BTreeMap<String, Vec<String>>,
+    refresh: Option<Handed>,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
     let with_id_token = g.scopes.iter().any(|s| s == "openid");
-    let (access, id_token) = sign(&g, &realm_roles, &client_roles, with_id_token, now)?;
+    let (access, id_token) = sign(g, realm_roles, client_roles, with_id_token, now)?;
     state.stats.count(&g.client.pk, &g.realm.id, g.client.client_id(), g.grant);
+    let (refresh_token, refresh_expires_in) = match refresh {
+        None => (None, None),
+        Some(h) => {
+            let expires_in = h.expires_at.map_or(0, |e| (e - now).max(1));
+            (Some(present(g, h.offline, h.issued_at, h.expires_at, &h.token)), Some(expires_in))
+        }
+    };
     Ok(TokenResponse {
         access_token: access.token,
         token_type: "Bearer",
@@ -141,7 +173,7 @@ pub async fn issue(
         refresh_token,
         refresh_expires_in,
         id_token,
-        scope,
+        scope: g.scopes.join(" "),
         not_before_policy: not_before_policy(g.realm, g.client),
         session_state: Some(g.session_id.to_owned()),
     })

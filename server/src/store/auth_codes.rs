@@ -1,7 +1,11 @@
 //! `auth_codes`: authorization codes by hash, redeemed atomically.
 
-use super::Executes;
+use super::{
+    refresh_tokens::{RefreshRow, COLUMNS as REFRESH_COLUMNS},
+    Executes,
+};
 use crate::on;
+use std::sync::LazyLock;
 
 /// An authorization code.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -47,6 +51,57 @@ pub async fn redeem(
         "UPDATE auth_codes SET used_at = $2, family_id = $3 WHERE code_hash = $1 AND used_at IS NULL RETURNING {COLUMNS}"
     );
     on!(c, e => sqlx::query_as(&sql).bind(code_hash).bind(now).bind(family_id).fetch_optional(e).await)
+}
+
+/// Redeems the code (as [`redeem`] does) and, in the same write, stores `refresh` (the first
+/// token of the family `family_id`, when the client gets one) and records the use of SSO
+/// session `touch_session` — one round trip to the database. Returns whether the code was
+/// redeemed: false when it was used already, and then nothing is written.
+///
+/// On SQLite the statements go as one script, so `c` must be a transaction for them to be
+/// atomic; on PostgreSQL they are one statement (data-modifying CTEs), atomic on any
+/// connection.
+pub async fn redeem_into(
+    c: &mut impl Executes,
+    code_hash: &str,
+    family_id: &str,
+    now: i64,
+    refresh: Option<&RefreshRow>,
+    touch_session: Option<&str>,
+) -> sqlx::Result<bool> {
+    // $1..$14 are the refresh token's columns, $15 the time, $16 the family, $17 the code,
+    // $18 whether to store a refresh token, $19 the session to mark used.
+    const REDEEM: &str =
+        "UPDATE auth_codes SET used_at = $15, family_id = $16 WHERE code_hash = $17 AND used_at IS NULL RETURNING 1";
+    const REFRESH: &str = "SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14";
+    const TOUCH: &str = "UPDATE user_sessions SET last_seen_at = $15 WHERE id = $19 AND last_seen_at <= $15 - 30";
+    static SQLITE: LazyLock<String> = LazyLock::new(|| {
+        let redeemed = "EXISTS (SELECT 1 FROM auth_codes WHERE code_hash = $17 AND family_id = $16)";
+        format!(
+            "{REDEEM}; INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) {REFRESH} WHERE $18 AND {redeemed}; \
+             {TOUCH} AND {redeemed}"
+        )
+    });
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH r AS ({REDEEM}), n AS (INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) {REFRESH} FROM r WHERE $18), \
+             t AS ({TOUCH} AND EXISTS (SELECT 1 FROM r)) SELECT 1 FROM r"
+        )
+    });
+    let sql = match c.ex() {
+        super::Ex::Sqlite(_) => SQLITE.as_str(),
+        super::Ex::Postgres(_) => POSTGRES.as_str(),
+    };
+    let r = refresh;
+    let rows: Vec<(i32,)> = on!(c, e => sqlx::query_as(sql)
+        .bind(r.map(|r| &r.token_hash)).bind(r.map(|r| &r.family_id)).bind(r.map(|r| &r.realm_id))
+        .bind(r.map(|r| &r.client_pk)).bind(r.map(|r| &r.user_id)).bind(r.map(|r| &r.session_id))
+        .bind(r.map(|r| &r.scope)).bind(r.map(|r| r.auth_time)).bind(r.map(|r| r.offline))
+        .bind(r.map(|r| r.issued_at)).bind(r.and_then(|r| r.expires_at)).bind(r.and_then(|r| r.rotated_at))
+        .bind(r.and_then(|r| r.successor_hash.as_ref())).bind(r.and_then(|r| r.revoked_at))
+        .bind(now).bind(family_id).bind(code_hash).bind(r.is_some()).bind(touch_session)
+        .fetch_all(e).await)?;
+    Ok(rows.len() == 1)
 }
 
 /// The code, used or not (to recognise a replay).

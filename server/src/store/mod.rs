@@ -47,6 +47,10 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// connections is never this busy.
 pub const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How much of an SQLite database file is read through a memory map (256 MiB; SQLite caps it
+/// at its compile-time maximum, and a larger file reads the rest the ordinary way).
+const MMAP_SIZE: u64 = 256 << 20;
+
 /// The database behind the server: SQLite (the default) or PostgreSQL.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -60,6 +64,13 @@ pub enum Db {
 /// The queue of SQLite write transactions (see [`Db::Sqlite`]).
 #[derive(Clone, Debug, Default)]
 pub struct WriteGate(std::sync::Arc<tokio::sync::Mutex<()>>);
+
+impl WriteGate {
+    /// Waits for this process's write turn, at most as long as the pool's acquire timeout.
+    async fn turn(&self) -> sqlx::Result<tokio::sync::OwnedMutexGuard<()>> {
+        tokio::time::timeout(ACQUIRE_TIMEOUT, self.0.clone().lock_owned()).await.map_err(|_| sqlx::Error::PoolTimedOut)
+    }
+}
 
 /// A connection borrowed from either driver: what [`on!`] dispatches on.
 pub enum Ex<'c> {
@@ -76,6 +87,20 @@ pub trait Executes: Send {
 pub enum Conn {
     Sqlite(PoolConnection<Sqlite>),
     Postgres(PoolConnection<Postgres>),
+}
+
+/// A pooled connection in autocommit mode for one write statement; on SQLite it holds this
+/// process's write turn (see [`Db::Sqlite`]) until dropped, so the statement never meets a
+/// transaction's write lock and SQLite's sleeping busy handler.
+pub struct Gated {
+    conn: Conn,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Executes for Gated {
+    fn ex(&mut self) -> Ex<'_> {
+        self.conn.ex()
+    }
 }
 
 /// An open transaction; dropped without [`Tx::commit`], it rolls back. On SQLite it holds its
@@ -221,7 +246,11 @@ impl Db {
                 Durability::Full => SqliteSynchronous::Full,
             })
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Pages are read through a memory map instead of a read() copy into each
+            // connection's cache: a commit by one connection empties the others' caches, so
+            // under load most reads were page copies (the flows profile, bench/README.md).
+            .pragma("mmap_size", MMAP_SIZE.to_string());
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -277,6 +306,18 @@ impl Db {
         })
     }
 
+    /// A connection for one autocommit write (see [`Gated`]): on SQLite it first waits its
+    /// turn at the write gate, as [`Db::begin`] does.
+    pub async fn write_one(&self) -> sqlx::Result<Gated> {
+        Ok(match self {
+            Db::Sqlite(p, gate) => {
+                let turn = gate.turn().await?;
+                Gated { conn: Conn::Sqlite(p.acquire().await?), _turn: Some(turn) }
+            }
+            Db::Postgres(p) => Gated { conn: Conn::Postgres(p.acquire().await?), _turn: None },
+        })
+    }
+
     /// Opens a transaction. On SQLite it first waits its turn at the write gate, at most as
     /// long as the pool's acquire timeout: no request waits forever. It then takes SQLite's
     /// write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that reads before it
@@ -286,9 +327,7 @@ impl Db {
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         Ok(match self {
             Db::Sqlite(p, gate) => {
-                let turn = tokio::time::timeout(ACQUIRE_TIMEOUT, gate.0.clone().lock_owned())
-                    .await
-                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                let turn = gate.turn().await?;
                 Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
             }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),

@@ -2,6 +2,7 @@
 
 use super::Executes;
 use crate::on;
+use std::sync::LazyLock;
 
 /// A refresh token.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -23,7 +24,7 @@ pub struct RefreshRow {
     pub revoked_at: Option<i64>,
 }
 
-const COLUMNS: &str = "token_hash, family_id, realm_id, client_pk, user_id, session_id, scope, \
+pub(super) const COLUMNS: &str = "token_hash, family_id, realm_id, client_pk, user_id, session_id, scope, \
     auth_time, offline, issued_at, expires_at, rotated_at, successor_hash, revoked_at";
 
 /// Stores a new refresh token.
@@ -48,6 +49,54 @@ pub async fn rotate(
          WHERE token_hash = $1 AND rotated_at IS NULL AND revoked_at IS NULL RETURNING {COLUMNS}"
     );
     on!(c, e => sqlx::query_as(&sql).bind(token_hash).bind(now).bind(successor_hash).fetch_optional(e).await)
+}
+
+/// Rotates `token_hash` into `next` (the successor, a row of the same family whose
+/// `token_hash` the rotated row will name, issued at the rotation time) and, when
+/// `touch_session` names one, records that SSO session's use — one write, in one round trip
+/// to the database. Returns whether the token was rotated: false when it was no longer live,
+/// and then nothing is written.
+///
+/// On SQLite the statements go as one script, so `c` must be a transaction for them to be
+/// atomic; on PostgreSQL they are one statement (data-modifying CTEs), atomic on any
+/// connection.
+pub async fn rotate_into(
+    c: &mut impl Executes,
+    token_hash: &str,
+    next: &RefreshRow,
+    touch_session: Option<&str>,
+) -> sqlx::Result<bool> {
+    // $1..$14 are the successor's columns (so $1 is its hash and $10 the rotation time), $15
+    // the rotated token, $16 the session to mark used.
+    const ROTATE: &str = "UPDATE refresh_tokens SET rotated_at = $10, successor_hash = $1 \
+        WHERE token_hash = $15 AND rotated_at IS NULL AND revoked_at IS NULL";
+    const NEXT: &str = "SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14";
+    const TOUCH: &str = "UPDATE user_sessions SET last_seen_at = $10 WHERE id = $16 AND last_seen_at <= $10 - 30";
+    static SQLITE: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "{ROTATE}; INSERT INTO refresh_tokens ({COLUMNS}) {NEXT} WHERE changes() = 1 RETURNING token_hash; \
+                 {TOUCH} AND changes() = 1"
+        )
+    });
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH r AS ({ROTATE} RETURNING 1), n AS (INSERT INTO refresh_tokens ({COLUMNS}) {NEXT} FROM r \
+             RETURNING token_hash), t AS ({TOUCH} AND EXISTS (SELECT 1 FROM r)) SELECT token_hash FROM n"
+        )
+    });
+    debug_assert_eq!(super::user_sessions::SEEN_GRANULARITY, 30);
+    let sql = match c.ex() {
+        super::Ex::Sqlite(_) => SQLITE.as_str(),
+        super::Ex::Postgres(_) => POSTGRES.as_str(),
+    };
+    let r = next;
+    let rows: Vec<(String,)> = on!(c, e => sqlx::query_as(sql)
+        .bind(&r.token_hash).bind(&r.family_id).bind(&r.realm_id).bind(&r.client_pk).bind(&r.user_id)
+        .bind(&r.session_id).bind(&r.scope).bind(r.auth_time).bind(r.offline).bind(r.issued_at)
+        .bind(r.expires_at).bind(r.rotated_at).bind(&r.successor_hash).bind(r.revoked_at)
+        .bind(token_hash).bind(touch_session)
+        .fetch_all(e).await)?;
+    Ok(rows.len() == 1)
 }
 
 /// The token, whatever its state.

@@ -46,16 +46,34 @@ pub async fn live(
     idle: i64,
     max: i64,
 ) -> sqlx::Result<Option<UserSessionRow>> {
+    let row = find_live(c, id, now, idle, max).await?;
+    if row.as_ref().is_some_and(|r| touch_due(r, now)) {
+        touch(c, id, now).await?;
+    }
+    Ok(row)
+}
+
+/// [`live`] without marking the session used: a read only.
+pub async fn find_live(
+    c: &mut impl Executes,
+    id: &str,
+    now: i64,
+    idle: i64,
+    max: i64,
+) -> sqlx::Result<Option<UserSessionRow>> {
     let select = format!("SELECT {COLUMNS} FROM user_sessions WHERE id = $1 AND {OPEN}");
-    const TOUCH: &str = "UPDATE user_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2";
-    on!(c, e => {
-        let row: Option<UserSessionRow> =
-            sqlx::query_as(&select).bind(id).bind(now).bind(idle).bind(max).fetch_optional(&mut *e).await?;
-        if row.as_ref().is_some_and(|r| now - r.last_seen_at >= SEEN_GRANULARITY) {
-            sqlx::query(TOUCH).bind(id).bind(now).execute(&mut *e).await?;
-        }
-        Ok(row)
-    })
+    on!(c, e => sqlx::query_as(&select).bind(id).bind(now).bind(idle).bind(max).fetch_optional(e).await)
+}
+
+/// Whether using `row` at `now` is to be recorded (see [`SEEN_GRANULARITY`]).
+pub fn touch_due(row: &UserSessionRow, now: i64) -> bool {
+    now - row.last_seen_at >= SEEN_GRANULARITY
+}
+
+/// Records that session `id` was used at `now`.
+pub async fn touch(c: &mut impl Executes, id: &str, now: i64) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE user_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2";
+    on!(c, e => sqlx::query(SQL).bind(id).bind(now).execute(e).await.map(|_| ()))
 }
 
 /// Ends a session. Returns whether it was active.

@@ -12,7 +12,7 @@ use crate::{
     oauth::{
         client_auth::AuthenticatedClient,
         error::OAuthError,
-        tokens::{self, RefreshPlan, UserGrant},
+        tokens::{self, Handed, RefreshPlan, UserGrant},
     },
     registry::Realm,
     state::AppState,
@@ -42,6 +42,9 @@ pub async fn handle(
     let client = client.client;
     let code_hash = token_hash(&req.code);
     let family_id = random_token::<16>();
+    if let Some(issued) = redeem_valid(state, realm, &client, &req, &code_hash, &family_id, now).await? {
+        return Ok(issued);
+    }
     let mut tx = state.db.begin().await?;
     let Some(code) = store::auth_codes::redeem(&mut tx, &code_hash, &family_id, now).await? else {
         if let Some(used) = store::auth_codes::get(&mut tx, &code_hash).await? {
@@ -95,6 +98,65 @@ pub async fn handle(
         grant: GrantType::AuthorizationCode,
     };
     tokens::issue(state, tx, grant, refresh, now).await
+}
+
+/// The common case, an unused code that passes every check: everything is read first without
+/// the write turn, then the redemption, the family's first refresh token and the session's use
+/// are one write (on SQLite the write turn is held for that one round trip only). `None` for
+/// anything else — a used or unknown code, a failed check, a racing redemption that came first:
+/// the transactional path then decides (and spends the code), as for any code.
+#[allow(clippy::too_many_arguments)]
+async fn redeem_valid(
+    state: &AppState,
+    realm: &Realm,
+    client: &crate::registry::Client,
+    req: &Request,
+    code_hash: &str,
+    family_id: &str,
+    now: i64,
+) -> Result<Option<TokenResponse>, OAuthError> {
+    let mut conn = state.db.conn().await?;
+    let code = store::auth_codes::get(&mut conn, code_hash).await?;
+    let Some(code) = code.filter(|c| c.used_at.is_none() && check(c, &client.row.id, req, now).is_none()) else {
+        return Ok(None);
+    };
+    let user = store::users::by_id(&mut conn, &code.user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id);
+    let session = crate::flow::sso::find_live(&mut conn, realm, &code.session_id, now).await?;
+    let (Some(user), Some(session)) = (user, session) else {
+        return Ok(None);
+    };
+    let (realm_roles, client_roles) = tokens::user_roles(&mut conn, client, &user.id).await?;
+    drop(conn);
+    let scopes: Vec<String> = code.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let plan = RefreshPlan::new_family(client, &scopes);
+    let grant = UserGrant {
+        realm,
+        client,
+        user: &user,
+        session_id: &code.session_id,
+        auth_time: code.auth_time,
+        scopes: &scopes,
+        nonce: code.nonce.as_deref(),
+        family_id,
+        offline: plan.is_offline(),
+        grant: GrantType::AuthorizationCode,
+    };
+    grant.check_realm()?;
+    let (refresh, handed) = match plan {
+        RefreshPlan::Store { token, family_scope, offline } => {
+            let row = tokens::refresh_row(&grant, &token, family_scope, offline, now);
+            let handed = Handed { token, offline, issued_at: now, expires_at: row.expires_at };
+            (Some(row), Some(handed))
+        }
+        RefreshPlan::None | RefreshPlan::Existing { .. } => (None, None),
+    };
+    let touch = store::user_sessions::touch_due(&session, now).then_some(session.id.as_str());
+    let mut tx = state.db.begin().await?;
+    if !store::auth_codes::redeem_into(&mut tx, code_hash, family_id, now, refresh.as_ref(), touch).await? {
+        return Ok(None);
+    }
+    tx.commit().await?;
+    tokens::respond(state, &grant, &realm_roles, &client_roles, handed, now).map(Some)
 }
 
 /// The checks of RFC 6749 §4.1.3 and RFC 7636 §4.6, in the order an attacker learns least.

@@ -13,11 +13,11 @@ use crate::{
         client_auth::AuthenticatedClient,
         error::OAuthError,
         refresh_envelope,
-        tokens::{self, RefreshPlan, UserGrant},
+        tokens::{self, Handed, RefreshPlan, UserGrant},
     },
     registry::{Client, Realm},
     state::AppState,
-    store::{self, audit::NewAudit, refresh_tokens::RefreshRow},
+    store::{self, audit::NewAudit, refresh_tokens::RefreshRow, user_sessions::UserSessionRow, users::UserRow},
 };
 use serde::Deserialize;
 
@@ -44,6 +44,11 @@ pub async fn handle(
     let client = client.client;
     let presented = refresh_envelope::secret(&req.refresh_token);
     let hash = token_hash(presented);
+    if client.row.refresh_token_rotation {
+        if let Some(issued) = rotate_live(state, realm, &client, presented, &hash, &req, now).await? {
+            return Ok(issued);
+        }
+    }
     let mut tx = state.db.begin().await?;
 
     if !client.row.refresh_token_rotation {
@@ -102,18 +107,89 @@ pub async fn handle(
     ))
 }
 
-/// Validates the family's state and issues the new token set.
+/// The common case, a live token rotated: everything is read first without the write turn,
+/// then the rotation, its successor and the session's use are one write (on SQLite the write
+/// turn is held for that one round trip only). `None` when the token is not live (unknown to
+/// this read, rotated, revoked) or a racing request rotated it first: the transactional path
+/// then decides, as for any token.
 #[allow(clippy::too_many_arguments)]
-async fn finish(
+async fn rotate_live(
     state: &AppState,
-    mut tx: store::Tx,
+    realm: &Realm,
+    client: &Client,
+    presented: &str,
+    hash: &str,
+    req: &Request,
+    now: i64,
+) -> Result<Option<TokenResponse>, OAuthError> {
+    let mut conn = state.db.conn().await?;
+    let row = store::refresh_tokens::get(&mut conn, hash).await?;
+    let Some(row) = row.filter(|r| r.client_pk == client.row.id && r.rotated_at.is_none() && r.revoked_at.is_none())
+    else {
+        return Ok(None);
+    };
+    let checked = check(&mut conn, realm, client, &row, req.scope.as_deref(), now, Touch::Later).await?;
+    let (realm_roles, client_roles) = tokens::user_roles(&mut conn, client, &row.user_id).await?;
+    drop(conn);
+    let grant = checked.grant(realm, client, &row);
+    grant.check_realm()?;
+    let successor = tokens::successor_of(state, presented);
+    let next = tokens::refresh_row(&grant, &successor, row.scope.clone(), row.offline, now);
+    let touch = checked.session.as_ref().filter(|s| store::user_sessions::touch_due(s, now)).map(|s| s.id.as_str());
+    let mut tx = state.db.begin().await?;
+    if !store::refresh_tokens::rotate_into(&mut tx, hash, &next, touch).await? {
+        return Ok(None);
+    }
+    tx.commit().await?;
+    let handed = Handed { token: successor, offline: row.offline, issued_at: now, expires_at: next.expires_at };
+    tokens::respond(state, &grant, &realm_roles, &client_roles, Some(handed), now).map(Some)
+}
+
+/// Whether [`check`] records the session's use itself (in the transaction it is given) or
+/// leaves it to the caller's write.
+#[derive(PartialEq)]
+enum Touch {
+    Now,
+    Later,
+}
+
+/// What [`check`] found: the user, the scopes of the new tokens, and the live SSO session
+/// (none for an offline family).
+struct Checked {
+    user: UserRow,
+    scopes: Vec<String>,
+    session: Option<UserSessionRow>,
+}
+
+impl Checked {
+    fn grant<'a>(&'a self, realm: &'a Realm, client: &'a Client, row: &'a RefreshRow) -> UserGrant<'a> {
+        UserGrant {
+            realm,
+            client,
+            user: &self.user,
+            session_id: &row.session_id,
+            auth_time: row.auth_time,
+            scopes: &self.scopes,
+            nonce: None,
+            family_id: &row.family_id,
+            offline: row.offline,
+            grant: GrantType::RefreshToken,
+        }
+    }
+}
+
+/// The family's state: not expired, the scope only narrowed, issued after the not-before
+/// times, its user enabled and (online tokens) its SSO session live.
+#[allow(clippy::too_many_arguments)]
+async fn check(
+    c: &mut impl store::Executes,
     realm: &Realm,
     client: &Client,
     row: &RefreshRow,
     requested_scope: Option<&str>,
-    plan: RefreshPlan,
     now: i64,
-) -> Result<TokenResponse, OAuthError> {
+    touch: Touch,
+) -> Result<Checked, OAuthError> {
     if row.expires_at.is_some_and(|e| e <= now) {
         return Err(OAuthError::invalid_grant(INVALID));
     }
@@ -136,24 +212,33 @@ async fn finish(
             "Token is not active: the refresh token was issued before the not-before time",
         ));
     }
-    let user = store::users::by_id(&mut tx, &row.user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id);
+    let user = store::users::by_id(c, &row.user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id);
     let Some(user) = user else {
         return Err(OAuthError::invalid_grant("Token is not active: the user is disabled or deleted"));
     };
-    if !row.offline && crate::flow::sso::live(&mut tx, realm, &row.session_id, now).await?.is_none() {
+    let session = match (row.offline, touch) {
+        (true, _) => None,
+        (false, Touch::Now) => crate::flow::sso::live(c, realm, &row.session_id, now).await?,
+        (false, Touch::Later) => crate::flow::sso::find_live(c, realm, &row.session_id, now).await?,
+    };
+    if !row.offline && session.is_none() {
         return Err(OAuthError::invalid_grant("Session not active: the sign-in session has ended"));
     }
-    let grant = UserGrant {
-        realm,
-        client,
-        user: &user,
-        session_id: &row.session_id,
-        auth_time: row.auth_time,
-        scopes: &scopes,
-        nonce: None,
-        family_id: &row.family_id,
-        offline: row.offline,
-        grant: GrantType::RefreshToken,
-    };
-    tokens::issue(state, tx, grant, plan, now).await
+    Ok(Checked { user, scopes, session })
+}
+
+/// Validates the family's state and issues the new token set.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    state: &AppState,
+    mut tx: store::Tx,
+    realm: &Realm,
+    client: &Client,
+    row: &RefreshRow,
+    requested_scope: Option<&str>,
+    plan: RefreshPlan,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
+    let checked = check(&mut tx, realm, client, row, requested_scope, now, Touch::Now).await?;
+    tokens::issue(state, tx, checked.grant(realm, client, row), plan, now).await
 }
