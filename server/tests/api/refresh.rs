@@ -2,6 +2,7 @@
 //! narrowing, client binding, lifespans, offline access, and racing requests.
 
 use crate::helpers::*;
+use portcullis::clock::Clock;
 use portcullis::manage::client::ClientOptions;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -17,6 +18,7 @@ crate::db_tests!(
     two_racing_refreshes_with_no_window_kill_the_family,
     two_racing_refreshes_inside_the_window_keep_one_family,
     the_janitor_deletes_what_has_expired,
+    refreshing_records_the_sessions_use,
 );
 
 const CB: &str = "http://localhost:3000/cb";
@@ -241,4 +243,35 @@ async fn the_janitor_deletes_what_has_expired(app: TestApp) {
     for table in ["auth_codes", "refresh_tokens", "revoked_tokens", "user_sessions"] {
         assert_eq!(count(table).await, 0, "{table} is cleaned up");
     }
+}
+
+/// A refresh of an online token is a use of its SSO session: the rotation's one write records
+/// it (every 30 s at most), so a session in use does not idle out, and one left alone does.
+async fn refreshing_records_the_sessions_use(app: TestApp) {
+    let (spa, _, first) = tokens_for(&app, ClientOptions::default(), "openid").await;
+    let realm = app.manager.realm_row("default").await.unwrap();
+    let idle = realm.sso_session_idle_timeout;
+    let sid = first["session_state"].as_str().unwrap().to_owned();
+    let last_seen = || async {
+        let mut conn = app.manager.db.conn().await.unwrap();
+        let row = portcullis::store::user_sessions::by_id(&mut conn, &realm.id, &sid).await.unwrap().unwrap();
+        row.last_seen_at
+    };
+    let mut token = rt(&first);
+    for _ in 0..3 {
+        // Each step alone is within the idle timeout; together they are well past it.
+        app.clock.advance(idle * 2 / 3);
+        let res = app.refresh(&spa, &token, None).await;
+        assert_eq!(res.status(), StatusCode::OK, "the session is in use");
+        token = rt(&res.json().await.unwrap());
+        assert_eq!(last_seen().await, app.clock.now(), "the refresh recorded the use");
+    }
+    // Inside 30 s of the last recorded use, a refresh writes no use.
+    app.clock.advance(10);
+    token = rt(&app.refresh(&spa, &token, None).await.json().await.unwrap());
+    assert_eq!(last_seen().await, app.clock.now() - 10);
+    app.clock.advance(idle + 1);
+    let ended =
+        assert_oauth_error(app.refresh(&spa, &token, None).await, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    assert!(ended["error_description"].as_str().unwrap().starts_with("Session not active"), "{ended}");
 }
