@@ -9,7 +9,7 @@ use crate::{
     crypto::random_token,
     registry::{Client, KeySet, Realm},
     state::AppState,
-    store::{self, revocations},
+    store::{self, revocations, users::UserRow},
 };
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, sync::Arc};
@@ -257,6 +257,16 @@ pub fn decode(keys: &KeySet, issuer: &str, token: &str) -> Result<AccessClaims, 
 
 /// Verifies an access token of `realm`, returning its claims and its (still enabled) client.
 pub async fn verify(state: &AppState, realm: &Realm, token: &str) -> Result<(AccessClaims, Arc<Client>), Rejection> {
+    verify_with_user(state, realm, token).await.map(|(claims, client, _)| (claims, client))
+}
+
+/// [`verify`], also returning the token's user as read for the check (none for a service
+/// account's token).
+pub async fn verify_with_user(
+    state: &AppState,
+    realm: &Realm,
+    token: &str,
+) -> Result<(AccessClaims, Arc<Client>, Option<UserRow>), Rejection> {
     let claims = decode(&realm.keys, &realm.issuer, token)?;
     let now = state.now();
     if now >= claims.exp {
@@ -290,17 +300,20 @@ pub async fn verify(state: &AppState, realm: &Realm, token: &str) -> Result<(Acc
     let mut conn = state.db.conn().await.map_err(unavailable("connecting"))?;
     let family = claims.family().map(revocations::family_marker).unwrap_or_default();
     let session = claims.sid.as_deref().map(revocations::session_marker).unwrap_or_default();
-    if revocations::any_revoked(&mut conn, [&claims.jti, &family, &session])
-        .await
-        .map_err(unavailable("revocations"))?
+    let keys = [claims.jti.as_str(), &family, &session];
+    let user = if claims.is_service_account() {
+        None
+    } else {
+        // The common case in one query; a refusal reads again to say why.
+        revocations::user_unless_revoked(&mut conn, &claims.sub, keys).await.map_err(unavailable("loading user"))?
+    };
+    if (claims.is_service_account() || user.is_none())
+        && revocations::any_revoked(&mut conn, keys).await.map_err(unavailable("revocations"))?
     {
         return Err(Rejection::Invalid("token revoked"));
     }
-    if !claims.is_service_account() {
-        let user = store::users::by_id(&mut conn, &claims.sub).await.map_err(unavailable("loading user"))?;
-        if !user.is_some_and(|u| u.enabled && u.realm_id == realm.id) {
-            return Err(Rejection::Invalid("user disabled or deleted"));
-        }
+    if !claims.is_service_account() && !user.as_ref().is_some_and(|u| u.enabled && u.realm_id == realm.id) {
+        return Err(Rejection::Invalid("user disabled or deleted"));
     }
-    Ok((claims, client))
+    Ok((claims, client, user))
 }

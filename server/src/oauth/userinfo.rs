@@ -81,16 +81,14 @@ pub async fn userinfo(
         }
         return Ok(res);
     };
-    match access_token::verify(&state, &realm, &token).await {
-        Ok((claims, client)) => {
+    match access_token::verify_with_user(&state, &realm, &token).await {
+        Ok((claims, client, user)) => {
             let mut info = serde_json::Map::new();
             info.insert("sub".into(), json!(claims.sub));
             if claims.is_service_account() {
                 info.insert("preferred_username".into(), json!(claims.preferred_username));
                 info.insert("client_id".into(), json!(client.client_id()));
             } else {
-                let mut conn = state.db.conn().await?;
-                let user = crate::store::users::by_id(&mut conn, &claims.sub).await?;
                 let scopes: Vec<String> = claims.scope.split(' ').map(str::to_owned).collect();
                 if let Some(user) = user {
                     info.extend(super::id_token::user_claims(&user, &scopes));

@@ -2,7 +2,7 @@
 
 use super::{
     refresh_tokens::{RefreshRow, COLUMNS as REFRESH_COLUMNS},
-    Executes,
+    Db, Executes,
 };
 use crate::on;
 use std::sync::LazyLock;
@@ -55,14 +55,11 @@ pub async fn redeem(
 
 /// Redeems the code (as [`redeem`] does) and, in the same write, stores `refresh` (the first
 /// token of the family `family_id`, when the client gets one) and records the use of SSO
-/// session `touch_session` — one round trip to the database. Returns whether the code was
-/// redeemed: false when it was used already, and then nothing is written.
-///
-/// On SQLite the statements go as one script, so `c` must be a transaction for them to be
-/// atomic; on PostgreSQL they are one statement (data-modifying CTEs), atomic on any
-/// connection.
+/// session `touch_session`: one atomic write in one round trip to the database (SQLite: one
+/// script in the write turn; PostgreSQL: one statement of data-modifying CTEs). Returns whether
+/// the code was redeemed: false when it was used already, and then nothing is written.
 pub async fn redeem_into(
-    c: &mut impl Executes,
+    db: &Db,
     code_hash: &str,
     family_id: &str,
     now: i64,
@@ -78,8 +75,9 @@ pub async fn redeem_into(
     static SQLITE: LazyLock<String> = LazyLock::new(|| {
         let redeemed = "EXISTS (SELECT 1 FROM auth_codes WHERE code_hash = $17 AND family_id = $16)";
         format!(
-            "{REDEEM}; INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) {REFRESH} WHERE $18 AND {redeemed}; \
-             {TOUCH} AND {redeemed}"
+            "BEGIN IMMEDIATE; {REDEEM}; \
+             INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) {REFRESH} WHERE $18 AND {redeemed}; \
+             {TOUCH} AND {redeemed}; COMMIT"
         )
     });
     static POSTGRES: LazyLock<String> = LazyLock::new(|| {
@@ -88,20 +86,37 @@ pub async fn redeem_into(
              t AS ({TOUCH} AND EXISTS (SELECT 1 FROM r)) SELECT 1 FROM r"
         )
     });
-    let sql = match c.ex() {
-        super::Ex::Sqlite(_) => SQLITE.as_str(),
-        super::Ex::Postgres(_) => POSTGRES.as_str(),
+    macro_rules! bound {
+        ($sql:expr) => {{
+            let r = refresh.cloned();
+            let r = r.as_ref();
+            sqlx::query($sql)
+                .bind(r.map(|r| r.token_hash.clone()))
+                .bind(r.map(|r| r.family_id.clone()))
+                .bind(r.map(|r| r.realm_id.clone()))
+                .bind(r.map(|r| r.client_pk.clone()))
+                .bind(r.map(|r| r.user_id.clone()))
+                .bind(r.map(|r| r.session_id.clone()))
+                .bind(r.map(|r| r.scope.clone()))
+                .bind(r.map(|r| r.auth_time))
+                .bind(r.map(|r| r.offline))
+                .bind(r.map(|r| r.issued_at))
+                .bind(r.and_then(|r| r.expires_at))
+                .bind(r.and_then(|r| r.rotated_at))
+                .bind(r.and_then(|r| r.successor_hash.clone()))
+                .bind(r.and_then(|r| r.revoked_at))
+                .bind(now)
+                .bind(family_id.to_owned())
+                .bind(code_hash.to_owned())
+                .bind(r.is_some())
+                .bind(touch_session.map(str::to_owned))
+        }};
+    }
+    let rows = match db {
+        Db::Sqlite(pool, gate) => super::sqlite_script(pool, gate, bound!(SQLITE.as_str())).await?.len(),
+        Db::Postgres(pool) => bound!(POSTGRES.as_str()).fetch_all(pool).await?.len(),
     };
-    let r = refresh;
-    let rows: Vec<(i32,)> = on!(c, e => sqlx::query_as(sql)
-        .bind(r.map(|r| &r.token_hash)).bind(r.map(|r| &r.family_id)).bind(r.map(|r| &r.realm_id))
-        .bind(r.map(|r| &r.client_pk)).bind(r.map(|r| &r.user_id)).bind(r.map(|r| &r.session_id))
-        .bind(r.map(|r| &r.scope)).bind(r.map(|r| r.auth_time)).bind(r.map(|r| r.offline))
-        .bind(r.map(|r| r.issued_at)).bind(r.and_then(|r| r.expires_at)).bind(r.and_then(|r| r.rotated_at))
-        .bind(r.and_then(|r| r.successor_hash.as_ref())).bind(r.and_then(|r| r.revoked_at))
-        .bind(now).bind(family_id).bind(code_hash).bind(r.is_some()).bind(touch_session)
-        .fetch_all(e).await)?;
-    Ok(rows.len() == 1)
+    Ok(rows == 1)
 }
 
 /// The code, used or not (to recognise a replay).

@@ -351,6 +351,29 @@ impl Db {
     }
 }
 
+/// Runs `script` — the statements of one write, between `BEGIN IMMEDIATE` and `COMMIT` in its
+/// own text — on SQLite in one round trip, in this process's write turn (see [`Db::Sqlite`]),
+/// and returns the rows its statements returned. It runs on a task of its own, so a caller that
+/// goes away mid-way (a dropped request) cannot leave the transaction open; a connection whose
+/// script failed is closed, which rolls the transaction back.
+async fn sqlite_script(
+    pool: &SqlitePool,
+    gate: &WriteGate,
+    script: sqlx::query::Query<'static, Sqlite, sqlx::sqlite::SqliteArguments<'static>>,
+) -> sqlx::Result<Vec<sqlx::sqlite::SqliteRow>> {
+    let (pool, gate) = (pool.clone(), gate.clone());
+    let run = tokio::spawn(async move {
+        let _turn = gate.turn().await?;
+        let mut conn = pool.acquire().await?;
+        let rows = script.fetch_all(&mut *conn).await;
+        if rows.is_err() {
+            let _ = conn.close().await;
+        }
+        rows
+    });
+    run.await.map_err(|_| sqlx::Error::WorkerCrashed)?
+}
+
 /// Creates `dir` (and its parents) if missing; a folder this creates is readable by its owner
 /// only (0700): it holds the database and the master key.
 fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {

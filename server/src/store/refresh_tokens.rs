@@ -1,6 +1,6 @@
 //! `refresh_tokens`: opaque refresh tokens by hash, in rotation families.
 
-use super::Executes;
+use super::{Db, Executes};
 use crate::on;
 use std::sync::LazyLock;
 
@@ -53,15 +53,12 @@ pub async fn rotate(
 
 /// Rotates `token_hash` into `next` (the successor, a row of the same family whose
 /// `token_hash` the rotated row will name, issued at the rotation time) and, when
-/// `touch_session` names one, records that SSO session's use — one write, in one round trip
-/// to the database. Returns whether the token was rotated: false when it was no longer live,
-/// and then nothing is written.
-///
-/// On SQLite the statements go as one script, so `c` must be a transaction for them to be
-/// atomic; on PostgreSQL they are one statement (data-modifying CTEs), atomic on any
-/// connection.
+/// `touch_session` names one, records that SSO session's use: one atomic write in one round
+/// trip to the database (SQLite: one script in the write turn; PostgreSQL: one statement of
+/// data-modifying CTEs). Returns whether the token was rotated: false when it was no longer
+/// live, and then nothing is written.
 pub async fn rotate_into(
-    c: &mut impl Executes,
+    db: &Db,
     token_hash: &str,
     next: &RefreshRow,
     touch_session: Option<&str>,
@@ -74,8 +71,9 @@ pub async fn rotate_into(
     const TOUCH: &str = "UPDATE user_sessions SET last_seen_at = $10 WHERE id = $16 AND last_seen_at <= $10 - 30";
     static SQLITE: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "{ROTATE}; INSERT INTO refresh_tokens ({COLUMNS}) {NEXT} WHERE changes() = 1 RETURNING token_hash; \
-                 {TOUCH} AND changes() = 1"
+            "BEGIN IMMEDIATE; {ROTATE}; \
+             INSERT INTO refresh_tokens ({COLUMNS}) {NEXT} WHERE changes() = 1 RETURNING token_hash; \
+             {TOUCH} AND changes() = 1; COMMIT"
         )
     });
     static POSTGRES: LazyLock<String> = LazyLock::new(|| {
@@ -85,18 +83,33 @@ pub async fn rotate_into(
         )
     });
     debug_assert_eq!(super::user_sessions::SEEN_GRANULARITY, 30);
-    let sql = match c.ex() {
-        super::Ex::Sqlite(_) => SQLITE.as_str(),
-        super::Ex::Postgres(_) => POSTGRES.as_str(),
+    macro_rules! bound {
+        ($sql:expr) => {{
+            let r = next.clone();
+            sqlx::query($sql)
+                .bind(r.token_hash)
+                .bind(r.family_id)
+                .bind(r.realm_id)
+                .bind(r.client_pk)
+                .bind(r.user_id)
+                .bind(r.session_id)
+                .bind(r.scope)
+                .bind(r.auth_time)
+                .bind(r.offline)
+                .bind(r.issued_at)
+                .bind(r.expires_at)
+                .bind(r.rotated_at)
+                .bind(r.successor_hash)
+                .bind(r.revoked_at)
+                .bind(token_hash.to_owned())
+                .bind(touch_session.map(str::to_owned))
+        }};
+    }
+    let rows = match db {
+        Db::Sqlite(pool, gate) => super::sqlite_script(pool, gate, bound!(SQLITE.as_str())).await?.len(),
+        Db::Postgres(pool) => bound!(POSTGRES.as_str()).fetch_all(pool).await?.len(),
     };
-    let r = next;
-    let rows: Vec<(String,)> = on!(c, e => sqlx::query_as(sql)
-        .bind(&r.token_hash).bind(&r.family_id).bind(&r.realm_id).bind(&r.client_pk).bind(&r.user_id)
-        .bind(&r.session_id).bind(&r.scope).bind(r.auth_time).bind(r.offline).bind(r.issued_at)
-        .bind(r.expires_at).bind(r.rotated_at).bind(&r.successor_hash).bind(r.revoked_at)
-        .bind(token_hash).bind(touch_session)
-        .fetch_all(e).await)?;
-    Ok(rows.len() == 1)
+    Ok(rows == 1)
 }
 
 /// The token, whatever its state.

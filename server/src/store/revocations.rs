@@ -18,6 +18,24 @@ pub async fn any_revoked(c: &mut impl Executes, keys: [&str; 3]) -> sqlx::Result
         .fetch_one(e).await.map(|n| n > 0))
 }
 
+/// User `user_id`, unless any of `keys` has been revoked (see [`any_revoked`]): a user's token
+/// status in one query. `None` when the user is gone or a key is revoked.
+pub async fn user_unless_revoked(
+    c: &mut impl Executes,
+    user_id: &str,
+    keys: [&str; 3],
+) -> sqlx::Result<Option<super::users::UserRow>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT {} FROM users WHERE id = $4 \
+             AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti IN ($1, $2, $3))",
+            super::users::COLUMNS
+        )
+    });
+    on!(c, e => sqlx::query_as(SQL.as_str()).bind(keys[0]).bind(keys[1]).bind(keys[2]).bind(user_id)
+        .fetch_optional(e).await)
+}
+
 /// The marker that revokes every access token of a refresh family.
 pub fn family_marker(family_id: &str) -> String {
     format!("family:{family_id}")

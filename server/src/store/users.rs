@@ -28,7 +28,7 @@ impl std::fmt::Debug for UserRow {
     }
 }
 
-const COLUMNS: &str = "id, realm_id, username, email, email_verified, first_name, last_name, \
+pub(super) const COLUMNS: &str = "id, realm_id, username, email, email_verified, first_name, last_name, \
     password_hash, enabled, created_at, updated_at, password_temporary";
 
 /// Inserts a user.

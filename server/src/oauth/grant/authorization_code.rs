@@ -151,11 +151,9 @@ async fn redeem_valid(
         RefreshPlan::None | RefreshPlan::Existing { .. } => (None, None),
     };
     let touch = store::user_sessions::touch_due(&session, now).then_some(session.id.as_str());
-    let mut tx = state.db.begin().await?;
-    if !store::auth_codes::redeem_into(&mut tx, code_hash, family_id, now, refresh.as_ref(), touch).await? {
+    if !store::auth_codes::redeem_into(&state.db, code_hash, family_id, now, refresh.as_ref(), touch).await? {
         return Ok(None);
     }
-    tx.commit().await?;
     tokens::respond(state, &grant, &realm_roles, &client_roles, handed, now).map(Some)
 }
 

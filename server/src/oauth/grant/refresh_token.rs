@@ -136,11 +136,9 @@ async fn rotate_live(
     let successor = tokens::successor_of(state, presented);
     let next = tokens::refresh_row(&grant, &successor, row.scope.clone(), row.offline, now);
     let touch = checked.session.as_ref().filter(|s| store::user_sessions::touch_due(s, now)).map(|s| s.id.as_str());
-    let mut tx = state.db.begin().await?;
-    if !store::refresh_tokens::rotate_into(&mut tx, hash, &next, touch).await? {
+    if !store::refresh_tokens::rotate_into(&state.db, hash, &next, touch).await? {
         return Ok(None);
     }
-    tx.commit().await?;
     let handed = Handed { token: successor, offline: row.offline, issued_at: now, expires_at: next.expires_at };
     tokens::respond(state, &grant, &realm_roles, &client_roles, Some(handed), now).map(Some)
 }
