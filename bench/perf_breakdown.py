@@ -11,8 +11,10 @@ import sys
 # First match wins; matched against "dso symbol" in lower case.
 CATEGORIES = [
     ("kernel", [r"\[kernel", r"\[k\]"]),
-    ("crypto: RSA / bignum", [r"rsa", r"bn_", r"bignum", r"mont", r"rsaz", r"mulx", r"sqrx"]),
-    ("crypto: ECDSA / hashes / HMAC", [r"p256", r"ecdsa", r"ec_", r"ecp_", r"sha256", r"sha512", r"sha1_", r"hmac", r"aws_lc", r"ring_core", r"blake", r"argon", r"chacha", r"aes", r"gcm"]),
+    # P-256 first: its Montgomery arithmetic (ecp_nistz256_*_mont) would otherwise count as RSA.
+    ("crypto: ECDSA / hashes / HMAC", [r"p256", r"nistz", r"ecdsa", r"ec_", r"ecp_", r"sha256", r"sha512", r"sha1_", r"hmac", r"blake", r"argon", r"chacha", r"aes", r"gcm"]),
+    ("crypto: RSA / bignum", [r"rsa", r"bn_", r"bignum", r"mont", r"mulx", r"sqrx"]),
+    ("crypto: other aws-lc", [r"aws_lc", r"ring_core"]),
     ("SQL: SQLite", [r"sqlite3", r"libsqlite"]),
     ("SQL: sqlx / PostgreSQL protocol", [r"sqlx", r"postgres"]),
     ("HTTP: hyper / axum / tower", [r"hyper", r"axum", r"tower", r"\bhttp::", r"httparse", r"h2::"]),

@@ -37,17 +37,26 @@ pub async fn current(state: &AppState, session: &Session, realm: &Realm) -> Resu
         return Ok(None);
     };
     let now = state.now();
-    let mut conn = state.db.conn().await?;
-    let live = find_live(&mut conn, realm, &sso.session_id, now).await?.filter(|s| s.user_id == sso.user_id);
-    let user = store::users::by_id(&mut conn, &sso.user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id);
-    drop(conn);
-    // The read above takes no write turn; the rare write recording the use takes its own.
-    if let Some(row) = live.as_ref().filter(|r| store::user_sessions::touch_due(r, now)) {
-        store::user_sessions::touch(&mut state.db.write_one().await?, &row.id, now).await?;
-    }
-    let live = live.is_some();
-    match (live, user) {
-        (true, Some(user)) => Ok(Some(Sso { session_id: sso.session_id, auth_time: sso.auth_time, user })),
+    let s = &realm.settings;
+    let (idle, max) = (s.sso_session_idle_timeout, s.sso_session_max_lifespan);
+    let found = store::user_sessions::user_with_live_session(
+        &mut state.db.conn().await?,
+        &sso.user_id,
+        &sso.session_id,
+        now,
+        idle,
+        max,
+    )
+    .await?
+    .filter(|f| f.user.enabled && f.user.realm_id == realm.id);
+    match found {
+        Some(store::user_sessions::UserInSession { user, session_seen_at: Some(seen) }) => {
+            // The read above takes no write turn; the rare write recording the use takes its own.
+            if store::user_sessions::seen_due(seen, now) {
+                store::user_sessions::touch(&mut state.db.write_one().await?, &sso.session_id, now).await?;
+            }
+            Ok(Some(Sso { session_id: sso.session_id, auth_time: sso.auth_time, user }))
+        }
         _ => {
             let _ = session.remove::<SsoRef>(&key(&realm.id)).await;
             Ok(None)
@@ -67,19 +76,6 @@ pub async fn live(
 ) -> Result<Option<UserSessionRow>, sqlx::Error> {
     let s = &realm.settings;
     let row = store::user_sessions::live(c, id, now, s.sso_session_idle_timeout, s.sso_session_max_lifespan).await?;
-    Ok(row.filter(|r| r.realm_id == realm.id))
-}
-
-/// [`live`] without marking the session used (a read: no write turn).
-pub async fn find_live(
-    c: &mut impl store::Executes,
-    realm: &Realm,
-    id: &str,
-    now: i64,
-) -> Result<Option<UserSessionRow>, sqlx::Error> {
-    let s = &realm.settings;
-    let row =
-        store::user_sessions::find_live(c, id, now, s.sso_session_idle_timeout, s.sso_session_max_lifespan).await?;
     Ok(row.filter(|r| r.realm_id == realm.id))
 }
 

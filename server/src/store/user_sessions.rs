@@ -46,28 +46,52 @@ pub async fn live(
     idle: i64,
     max: i64,
 ) -> sqlx::Result<Option<UserSessionRow>> {
-    let row = find_live(c, id, now, idle, max).await?;
-    if row.as_ref().is_some_and(|r| touch_due(r, now)) {
+    let select = format!("SELECT {COLUMNS} FROM user_sessions WHERE id = $1 AND {OPEN}");
+    let row: Option<UserSessionRow> =
+        on!(c, e => sqlx::query_as(&select).bind(id).bind(now).bind(idle).bind(max).fetch_optional(e).await)?;
+    if row.as_ref().is_some_and(|r| seen_due(r.last_seen_at, now)) {
         touch(c, id, now).await?;
     }
     Ok(row)
 }
 
-/// [`live`] without marking the session used: a read only.
-pub async fn find_live(
+/// A user and, if it is live, one of their SSO sessions: what a token request checks, read in
+/// one query by [`user_with_live_session`].
+#[derive(Debug, sqlx::FromRow)]
+pub struct UserInSession {
+    #[sqlx(flatten)]
+    pub user: super::users::UserRow,
+    /// The session's `last_seen_at`; `None` when it is not live (see [`live`]), not the
+    /// user's, or of another realm.
+    pub session_seen_at: Option<i64>,
+}
+
+/// User `user_id` and whether their session `session_id` is live at `now` (as [`live`]
+/// says), in one query. `None` when there is no such user.
+pub async fn user_with_live_session(
     c: &mut impl Executes,
-    id: &str,
+    user_id: &str,
+    session_id: &str,
     now: i64,
     idle: i64,
     max: i64,
-) -> sqlx::Result<Option<UserSessionRow>> {
-    let select = format!("SELECT {COLUMNS} FROM user_sessions WHERE id = $1 AND {OPEN}");
-    on!(c, e => sqlx::query_as(&select).bind(id).bind(now).bind(idle).bind(max).fetch_optional(e).await)
+) -> sqlx::Result<Option<UserInSession>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT {}, (SELECT s.last_seen_at FROM user_sessions s WHERE s.id = $2 AND s.user_id = users.id \
+             AND s.realm_id = users.realm_id AND s.ended_at IS NULL AND s.last_seen_at > $3 - $4 \
+             AND s.created_at > $3 - $5) AS session_seen_at FROM users WHERE id = $1",
+            super::users::COLUMNS
+        )
+    });
+    on!(c, e => sqlx::query_as(SQL.as_str()).bind(user_id).bind(session_id).bind(now).bind(idle).bind(max)
+        .fetch_optional(e).await)
 }
 
-/// Whether using `row` at `now` is to be recorded (see [`SEEN_GRANULARITY`]).
-pub fn touch_due(row: &UserSessionRow, now: i64) -> bool {
-    now - row.last_seen_at >= SEEN_GRANULARITY
+/// Whether the use at `now` of a session last seen at `last_seen_at` is to be recorded (see
+/// [`SEEN_GRANULARITY`]).
+pub fn seen_due(last_seen_at: i64, now: i64) -> bool {
+    now - last_seen_at >= SEEN_GRANULARITY
 }
 
 /// Records that session `id` was used at `now`.

@@ -120,9 +120,13 @@ async fn redeem_valid(
     let Some(code) = code.filter(|c| c.used_at.is_none() && check(c, &client.row.id, req, now).is_none()) else {
         return Ok(None);
     };
-    let user = store::users::by_id(&mut conn, &code.user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id);
-    let session = crate::flow::sso::find_live(&mut conn, realm, &code.session_id, now).await?;
-    let (Some(user), Some(session)) = (user, session) else {
+    let s = &realm.settings;
+    let (idle, max) = (s.sso_session_idle_timeout, s.sso_session_max_lifespan);
+    let found =
+        store::user_sessions::user_with_live_session(&mut conn, &code.user_id, &code.session_id, now, idle, max)
+            .await?
+            .filter(|f| f.user.enabled && f.user.realm_id == realm.id);
+    let Some((user, Some(session_seen_at))) = found.map(|f| (f.user, f.session_seen_at)) else {
         return Ok(None);
     };
     let (realm_roles, client_roles) = tokens::user_roles(&mut conn, client, &user.id).await?;
@@ -150,7 +154,7 @@ async fn redeem_valid(
         }
         RefreshPlan::None | RefreshPlan::Existing { .. } => (None, None),
     };
-    let touch = store::user_sessions::touch_due(&session, now).then_some(session.id.as_str());
+    let touch = store::user_sessions::seen_due(session_seen_at, now).then_some(code.session_id.as_str());
     if !store::auth_codes::redeem_into(&state.db, code_hash, family_id, now, refresh.as_ref(), touch).await? {
         return Ok(None);
     }

@@ -17,7 +17,7 @@ use crate::{
     },
     registry::{Client, Realm},
     state::AppState,
-    store::{self, audit::NewAudit, refresh_tokens::RefreshRow, user_sessions::UserSessionRow, users::UserRow},
+    store::{self, audit::NewAudit, refresh_tokens::RefreshRow, users::UserRow},
 };
 use serde::Deserialize;
 
@@ -135,7 +135,7 @@ async fn rotate_live(
     grant.check_realm()?;
     let successor = tokens::successor_of(state, presented);
     let next = tokens::refresh_row(&grant, &successor, row.scope.clone(), row.offline, now);
-    let touch = checked.session.as_ref().filter(|s| store::user_sessions::touch_due(s, now)).map(|s| s.id.as_str());
+    let touch = checked.session_seen_at.filter(|&t| store::user_sessions::seen_due(t, now)).map(|_| &*row.session_id);
     if !store::refresh_tokens::rotate_into(&state.db, hash, &next, touch).await? {
         return Ok(None);
     }
@@ -151,12 +151,12 @@ enum Touch {
     Later,
 }
 
-/// What [`check`] found: the user, the scopes of the new tokens, and the live SSO session
-/// (none for an offline family).
+/// What [`check`] found: the user, the scopes of the new tokens, and when the live SSO
+/// session was last seen (none for an offline family).
 struct Checked {
     user: UserRow,
     scopes: Vec<String>,
-    session: Option<UserSessionRow>,
+    session_seen_at: Option<i64>,
 }
 
 impl Checked {
@@ -210,19 +210,29 @@ async fn check(
             "Token is not active: the refresh token was issued before the not-before time",
         ));
     }
-    let user = store::users::by_id(c, &row.user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id);
-    let Some(user) = user else {
+    let online = !row.offline;
+    let (user, session_seen_at) = match touch {
+        Touch::Now => (store::users::by_id(c, &row.user_id).await?, None),
+        // The user and the session in one query.
+        Touch::Later => {
+            let s = &realm.settings;
+            let (idle, max) = (s.sso_session_idle_timeout, s.sso_session_max_lifespan);
+            let found =
+                store::user_sessions::user_with_live_session(c, &row.user_id, &row.session_id, now, idle, max).await?;
+            found.map_or((None, None), |f| (Some(f.user), f.session_seen_at.filter(|_| online)))
+        }
+    };
+    let Some(user) = user.filter(|u| u.enabled && u.realm_id == realm.id) else {
         return Err(OAuthError::invalid_grant("Token is not active: the user is disabled or deleted"));
     };
-    let session = match (row.offline, touch) {
-        (true, _) => None,
-        (false, Touch::Now) => crate::flow::sso::live(c, realm, &row.session_id, now).await?,
-        (false, Touch::Later) => crate::flow::sso::find_live(c, realm, &row.session_id, now).await?,
+    let session_seen_at = match touch {
+        Touch::Now if online => crate::flow::sso::live(c, realm, &row.session_id, now).await?.map(|s| s.last_seen_at),
+        _ => session_seen_at,
     };
-    if !row.offline && session.is_none() {
+    if online && session_seen_at.is_none() {
         return Err(OAuthError::invalid_grant("Session not active: the sign-in session has ended"));
     }
-    Ok(Checked { user, scopes, session })
+    Ok(Checked { user, scopes, session_seen_at })
 }
 
 /// Validates the family's state and issues the new token set.
