@@ -154,6 +154,12 @@ for (const js of [true, false]) {
       await page.getByLabel('Kind').selectOption('client.created');
       await page.getByRole('button', { name: 'Filter' }).click();
       await page.waitForURL(/kind=client\.created/);
+      // With JavaScript on the router changes the URL before the filtered rows replace the
+      // unfiltered ones (which hold a 'stats-job' row too): wait for the filtered list itself.
+      await page.waitForFunction(() => {
+        const kinds = [...document.querySelectorAll('#audit-log tbody code.kind')].map((k) => k.textContent);
+        return kinds.length >= 2 && kinds.every((k) => k === 'client.created');
+      });
       const rows = page.locator('#audit-log tbody tr');
       await rows.filter({ hasText: 'stats-job' }).waitFor();
       const kinds = await page.locator('#audit-log tbody code.kind').allTextContents();
