@@ -145,7 +145,6 @@ async fn rotate_live(
 
 /// Whether [`check`] records the session's use itself (in the transaction it is given) or
 /// leaves it to the caller's write.
-#[derive(PartialEq)]
 enum Touch {
     Now,
     Later,
