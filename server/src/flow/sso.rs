@@ -37,18 +37,7 @@ pub async fn current(state: &AppState, session: &Session, realm: &Realm) -> Resu
         return Ok(None);
     };
     let now = state.now();
-    let s = &realm.settings;
-    let (idle, max) = (s.sso_session_idle_timeout, s.sso_session_max_lifespan);
-    let found = store::user_sessions::user_with_live_session(
-        &mut state.db.conn().await?,
-        &sso.user_id,
-        &sso.session_id,
-        now,
-        idle,
-        max,
-    )
-    .await?
-    .filter(|f| f.user.enabled && f.user.realm_id == realm.id);
+    let found = user_in_session(&mut state.db.conn().await?, realm, &sso.user_id, &sso.session_id, now).await?;
     match found {
         Some(store::user_sessions::UserInSession { user, session_seen_at: Some(seen) }) => {
             // The read above takes no write turn; the rare write recording the use takes its own.
@@ -77,6 +66,22 @@ pub async fn live(
     let s = &realm.settings;
     let row = store::user_sessions::live(c, id, now, s.sso_session_idle_timeout, s.sso_session_max_lifespan).await?;
     Ok(row.filter(|r| r.realm_id == realm.id))
+}
+
+/// User `user_id` if enabled and of `realm`, with whether their session `session_id` is live
+/// at `now` by the realm's limits (see [`live`]), in one query and without marking the session
+/// used: what a token request checks before it writes.
+pub async fn user_in_session(
+    c: &mut impl store::Executes,
+    realm: &Realm,
+    user_id: &str,
+    session_id: &str,
+    now: i64,
+) -> Result<Option<store::user_sessions::UserInSession>, sqlx::Error> {
+    let s = &realm.settings;
+    let (idle, max) = (s.sso_session_idle_timeout, s.sso_session_max_lifespan);
+    let found = store::user_sessions::user_with_live_session(c, user_id, session_id, now, idle, max).await?;
+    Ok(found.filter(|f| f.user.enabled && f.user.realm_id == realm.id))
 }
 
 /// Starts an SSO session for `user` (a new browser session id first: no fixation).

@@ -71,19 +71,20 @@ pub async fn redeem_into(
     const REDEEM: &str =
         "UPDATE auth_codes SET used_at = $15, family_id = $16 WHERE code_hash = $17 AND used_at IS NULL RETURNING 1";
     const REFRESH: &str = "SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14";
-    const TOUCH: &str = "UPDATE user_sessions SET last_seen_at = $15 WHERE id = $19 AND last_seen_at <= $15 - 30";
     static SQLITE: LazyLock<String> = LazyLock::new(|| {
         let redeemed = "EXISTS (SELECT 1 FROM auth_codes WHERE code_hash = $17 AND family_id = $16)";
+        let touch = super::user_sessions::touch_when_due("$15", "$19");
         format!(
             "BEGIN IMMEDIATE; {REDEEM}; \
              INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) {REFRESH} WHERE $18 AND {redeemed}; \
-             {TOUCH} AND {redeemed}; COMMIT"
+             {touch} AND {redeemed}; COMMIT"
         )
     });
     static POSTGRES: LazyLock<String> = LazyLock::new(|| {
+        let touch = super::user_sessions::touch_when_due("$15", "$19");
         format!(
             "WITH r AS ({REDEEM}), n AS (INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) {REFRESH} FROM r WHERE $18), \
-             t AS ({TOUCH} AND EXISTS (SELECT 1 FROM r)) SELECT 1 FROM r"
+             t AS ({touch} AND EXISTS (SELECT 1 FROM r)) SELECT 1 FROM r"
         )
     });
     macro_rules! bound {

@@ -27,14 +27,33 @@ pub struct RefreshRow {
 pub(super) const COLUMNS: &str = "token_hash, family_id, realm_id, client_pk, user_id, session_id, scope, \
     auth_time, offline, issued_at, expires_at, rotated_at, successor_hash, revoked_at";
 
+/// Binds the columns of `$row` (an owned [`RefreshRow`]) to `$query` as `$1`..`$14`, in
+/// [`COLUMNS`]' order.
+macro_rules! bind_row {
+    ($query:expr, $row:expr) => {{
+        let r: RefreshRow = $row;
+        $query
+            .bind(r.token_hash)
+            .bind(r.family_id)
+            .bind(r.realm_id)
+            .bind(r.client_pk)
+            .bind(r.user_id)
+            .bind(r.session_id)
+            .bind(r.scope)
+            .bind(r.auth_time)
+            .bind(r.offline)
+            .bind(r.issued_at)
+            .bind(r.expires_at)
+            .bind(r.rotated_at)
+            .bind(r.successor_hash)
+            .bind(r.revoked_at)
+    }};
+}
+
 /// Stores a new refresh token.
 pub async fn insert(c: &mut impl Executes, r: &RefreshRow) -> sqlx::Result<()> {
     let sql = format!("INSERT INTO refresh_tokens ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)");
-    on!(c, e => sqlx::query(&sql)
-        .bind(&r.token_hash).bind(&r.family_id).bind(&r.realm_id).bind(&r.client_pk).bind(&r.user_id)
-        .bind(&r.session_id).bind(&r.scope).bind(r.auth_time).bind(r.offline).bind(r.issued_at)
-        .bind(r.expires_at).bind(r.rotated_at).bind(&r.successor_hash).bind(r.revoked_at)
-        .execute(e).await.map(|_| ()))
+    on!(c, e => bind_row!(sqlx::query(&sql), r.clone()).execute(e).await.map(|_| ()))
 }
 
 /// Rotates the token in one statement: of two racing rotations exactly one gets the row.
@@ -68,42 +87,27 @@ pub async fn rotate_into(
     const ROTATE: &str = "UPDATE refresh_tokens SET rotated_at = $10, successor_hash = $1 \
         WHERE token_hash = $15 AND rotated_at IS NULL AND revoked_at IS NULL";
     const NEXT: &str = "SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14";
-    const TOUCH: &str = "UPDATE user_sessions SET last_seen_at = $10 WHERE id = $16 AND last_seen_at <= $10 - 30";
     static SQLITE: LazyLock<String> = LazyLock::new(|| {
+        let touch = super::user_sessions::touch_when_due("$10", "$16");
         format!(
             "BEGIN IMMEDIATE; {ROTATE}; \
              INSERT INTO refresh_tokens ({COLUMNS}) {NEXT} WHERE changes() = 1 RETURNING token_hash; \
-             {TOUCH} AND changes() = 1; COMMIT"
+             {touch} AND changes() = 1; COMMIT"
         )
     });
     static POSTGRES: LazyLock<String> = LazyLock::new(|| {
+        let touch = super::user_sessions::touch_when_due("$10", "$16");
         format!(
             "WITH r AS ({ROTATE} RETURNING 1), n AS (INSERT INTO refresh_tokens ({COLUMNS}) {NEXT} FROM r \
-             RETURNING token_hash), t AS ({TOUCH} AND EXISTS (SELECT 1 FROM r)) SELECT token_hash FROM n"
+             RETURNING token_hash), t AS ({touch} AND EXISTS (SELECT 1 FROM r)) SELECT token_hash FROM n"
         )
     });
-    debug_assert_eq!(super::user_sessions::SEEN_GRANULARITY, 30);
     macro_rules! bound {
-        ($sql:expr) => {{
-            let r = next.clone();
-            sqlx::query($sql)
-                .bind(r.token_hash)
-                .bind(r.family_id)
-                .bind(r.realm_id)
-                .bind(r.client_pk)
-                .bind(r.user_id)
-                .bind(r.session_id)
-                .bind(r.scope)
-                .bind(r.auth_time)
-                .bind(r.offline)
-                .bind(r.issued_at)
-                .bind(r.expires_at)
-                .bind(r.rotated_at)
-                .bind(r.successor_hash)
-                .bind(r.revoked_at)
+        ($sql:expr) => {
+            bind_row!(sqlx::query($sql), next.clone())
                 .bind(token_hash.to_owned())
                 .bind(touch_session.map(str::to_owned))
-        }};
+        };
     }
     let rows = match db {
         Db::Sqlite(pool, gate) => super::sqlite_script(pool, gate, bound!(SQLITE.as_str())).await?.len(),

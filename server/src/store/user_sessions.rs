@@ -94,6 +94,15 @@ pub fn seen_due(last_seen_at: i64, now: i64) -> bool {
     now - last_seen_at >= SEEN_GRANULARITY
 }
 
+/// The statement that records a session's use when due (see [`seen_due`]), for the one-write
+/// scripts of token requests: `now` and `id` are the script's placeholders for the time and the
+/// session (none: nothing to record).
+pub(super) fn touch_when_due(now: &str, id: &str) -> String {
+    format!(
+        "UPDATE user_sessions SET last_seen_at = {now} WHERE id = {id} AND last_seen_at <= {now} - {SEEN_GRANULARITY}"
+    )
+}
+
 /// Records that session `id` was used at `now`.
 pub async fn touch(c: &mut impl Executes, id: &str, now: i64) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE user_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2";

@@ -120,12 +120,7 @@ async fn redeem_valid(
     let Some(code) = code.filter(|c| c.used_at.is_none() && check(c, &client.row.id, req, now).is_none()) else {
         return Ok(None);
     };
-    let s = &realm.settings;
-    let (idle, max) = (s.sso_session_idle_timeout, s.sso_session_max_lifespan);
-    let found =
-        store::user_sessions::user_with_live_session(&mut conn, &code.user_id, &code.session_id, now, idle, max)
-            .await?
-            .filter(|f| f.user.enabled && f.user.realm_id == realm.id);
+    let found = crate::flow::sso::user_in_session(&mut conn, realm, &code.user_id, &code.session_id, now).await?;
     let Some((user, Some(session_seen_at))) = found.map(|f| (f.user, f.session_seen_at)) else {
         return Ok(None);
     };

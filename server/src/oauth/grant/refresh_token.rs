@@ -214,10 +214,7 @@ async fn check(
         Touch::Now => (store::users::by_id(c, &row.user_id).await?, None),
         // The user and the session in one query.
         Touch::Later => {
-            let s = &realm.settings;
-            let (idle, max) = (s.sso_session_idle_timeout, s.sso_session_max_lifespan);
-            let found =
-                store::user_sessions::user_with_live_session(c, &row.user_id, &row.session_id, now, idle, max).await?;
+            let found = crate::flow::sso::user_in_session(c, realm, &row.user_id, &row.session_id, now).await?;
             found.map_or((None, None), |f| (Some(f.user), f.session_seen_at.filter(|_| online)))
         }
     };
