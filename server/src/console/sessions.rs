@@ -26,7 +26,7 @@ impl Store {
     /// The store over `db`, its table created if missing.
     pub async fn open(db: &Db) -> sqlx::Result<Store> {
         Ok(match db {
-            Db::Sqlite(p, _) => {
+            Db::Sqlite(p, ..) => {
                 let s = SqliteStore::new(p.clone());
                 s.migrate().await?;
                 Store::Sqlite(s)

@@ -37,7 +37,7 @@ pub async fn current(state: &AppState, session: &Session, realm: &Realm) -> Resu
         return Ok(None);
     };
     let now = state.now();
-    let found = user_in_session(&mut state.db.conn().await?, realm, &sso.user_id, &sso.session_id, now).await?;
+    let found = user_in_session(&mut state.db.read().await?, realm, &sso.user_id, &sso.session_id, now).await?;
     match found {
         Some(store::user_sessions::UserInSession { user, session_seen_at: Some(seen) }) => {
             // The read above takes no write turn; the rare write recording the use takes its own.
@@ -72,7 +72,7 @@ pub async fn live(
 /// at `now` by the realm's limits (see [`live`]), in one query and without marking the session
 /// used: what a token request checks before it writes.
 pub async fn user_in_session(
-    c: &mut impl store::Executes,
+    c: &mut impl store::Reads,
     realm: &Realm,
     user_id: &str,
     session_id: &str,

@@ -297,7 +297,7 @@ pub async fn verify_with_user(
     if claims.iat < client.row.not_before {
         return Err(Rejection::Invalid("token issued before the client's not-before time"));
     }
-    let mut conn = state.db.conn().await.map_err(unavailable("connecting"))?;
+    let mut conn = state.db.read().await.map_err(unavailable("connecting"))?;
     let family = claims.family().map(revocations::family_marker).unwrap_or_default();
     let session = claims.sid.as_deref().map(revocations::session_marker).unwrap_or_default();
     let keys = [claims.jti.as_str(), &family, &session];

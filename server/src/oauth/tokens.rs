@@ -244,7 +244,7 @@ pub fn successor_of(state: &AppState, token: &str) -> String {
 /// The realm roles and client roles (by owning client id) of a user that `client`'s tokens
 /// carry (see [`Client::roles_in_scope`]).
 pub async fn user_roles(
-    c: &mut impl store::Executes,
+    c: &mut impl store::Reads,
     client: &Client,
     user_id: &str,
 ) -> Result<(Vec<String>, BTreeMap<String, Vec<String>>), sqlx::Error> {

@@ -1,10 +1,11 @@
 //! `auth_codes`: authorization codes by hash, redeemed atomically.
 
 use super::{
+    lite,
     refresh_tokens::{RefreshRow, COLUMNS as REFRESH_COLUMNS},
-    Db, Executes,
+    Db, Executes, Reads,
 };
-use crate::on;
+use crate::{lite_row, on, read};
 use std::sync::LazyLock;
 
 /// An authorization code.
@@ -25,6 +26,23 @@ pub struct AuthCodeRow {
     pub used_at: Option<i64>,
     pub family_id: Option<String>,
 }
+
+lite_row!(AuthCodeRow {
+    code_hash,
+    realm_id,
+    client_pk,
+    user_id,
+    session_id,
+    redirect_uri,
+    scope,
+    nonce,
+    code_challenge,
+    auth_time,
+    created_at,
+    expires_at,
+    used_at,
+    family_id
+});
 
 const COLUMNS: &str = "code_hash, realm_id, client_pk, user_id, session_id, redirect_uri, scope, \
     nonce, code_challenge, auth_time, created_at, expires_at, used_at, family_id";
@@ -56,7 +74,7 @@ pub async fn redeem(
 /// Redeems the code (as [`redeem`] does) and, in the same write, stores `refresh` (the first
 /// token of the family `family_id`, when the client gets one) and records the use of SSO
 /// session `touch_session`: one atomic write in one round trip to the database (SQLite: one
-/// script in the write turn; PostgreSQL: one statement of data-modifying CTEs). Returns whether
+/// write of [`lite`]'s writer; PostgreSQL: one statement of data-modifying CTEs). Returns whether
 /// the code was redeemed: false when it was used already, and then nothing is written.
 pub async fn redeem_into(
     db: &Db,
@@ -69,21 +87,13 @@ pub async fn redeem_into(
     // $1..$14 are the refresh token's columns, $15 the time, $16 the family, $17 the code,
     // $18 whether to store a refresh token, $19 the session to mark used.
     const REDEEM: &str =
-        "UPDATE auth_codes SET used_at = $15, family_id = $16 WHERE code_hash = $17 AND used_at IS NULL RETURNING 1";
+        "UPDATE auth_codes SET used_at = $15, family_id = $16 WHERE code_hash = $17 AND used_at IS NULL";
     const REFRESH: &str = "SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14";
-    static SQLITE: LazyLock<String> = LazyLock::new(|| {
-        let redeemed = "EXISTS (SELECT 1 FROM auth_codes WHERE code_hash = $17 AND family_id = $16)";
-        let touch = super::user_sessions::touch_when_due("$15", "$19");
-        format!(
-            "BEGIN IMMEDIATE; {REDEEM}; \
-             INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) {REFRESH} WHERE $18 AND {redeemed}; \
-             {touch} AND {redeemed}; COMMIT"
-        )
-    });
+    static TOUCH: LazyLock<String> = LazyLock::new(|| super::user_sessions::touch_when_due("$15", "$19"));
     static POSTGRES: LazyLock<String> = LazyLock::new(|| {
         let touch = super::user_sessions::touch_when_due("$15", "$19");
         format!(
-            "WITH r AS ({REDEEM}), n AS (INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) {REFRESH} FROM r WHERE $18), \
+            "WITH r AS ({REDEEM} RETURNING 1), n AS (INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) {REFRESH} FROM r WHERE $18), \
              t AS ({touch} AND EXISTS (SELECT 1 FROM r)) SELECT 1 FROM r"
         )
     });
@@ -113,15 +123,39 @@ pub async fn redeem_into(
                 .bind(touch_session.map(str::to_owned))
         }};
     }
-    let rows = match db {
-        Db::Sqlite(pool, gate) => super::sqlite_script(pool, gate, bound!(SQLITE.as_str())).await?.len(),
-        Db::Postgres(pool) => bound!(POSTGRES.as_str()).fetch_all(pool).await?.len(),
-    };
-    Ok(rows == 1)
+    match db {
+        Db::Sqlite(_, _, lite) => {
+            let store = refresh.map(super::refresh_tokens::lite_values);
+            let mut p = store.clone().unwrap_or_else(|| vec![rusqlite::types::Value::Null; 14]);
+            p.extend([
+                now.into(),
+                family_id.to_owned().into(),
+                code_hash.to_owned().into(),
+                store.is_some().into(),
+                touch_session.map(str::to_owned).into(),
+            ]);
+            let touch = touch_session.is_some();
+            lite.write(move |c| {
+                if lite::execute(c, REDEEM, &p)? != 1 {
+                    return Ok(false);
+                }
+                if store.is_some() {
+                    lite::execute(c, &super::refresh_tokens::INSERT, &p)?;
+                }
+                if touch {
+                    lite::execute(c, &TOUCH, &p)?;
+                }
+                Ok(true)
+            })
+            .await
+        }
+        Db::Postgres(pool) => Ok(bound!(POSTGRES.as_str()).fetch_all(pool).await?.len() == 1),
+    }
 }
 
 /// The code, used or not (to recognise a replay).
-pub async fn get(c: &mut impl Executes, code_hash: &str) -> sqlx::Result<Option<AuthCodeRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM auth_codes WHERE code_hash = $1");
-    on!(c, e => sqlx::query_as(&sql).bind(code_hash).fetch_optional(e).await)
+pub async fn get(c: &mut impl Reads, code_hash: &str) -> sqlx::Result<Option<AuthCodeRow>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| format!("SELECT {COLUMNS} FROM auth_codes WHERE code_hash = $1"));
+    read!(c, l => lite::optional(l, &SQL, &[&code_hash], <AuthCodeRow as lite::FromLite>::from_lite),
+        e => sqlx::query_as(SQL.as_str()).bind(code_hash).fetch_optional(e).await)
 }

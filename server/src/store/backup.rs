@@ -91,7 +91,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError + '_ {
 /// Writes a consistent copy of the SQLite database `db` (at `source`) to `dest`, while other
 /// processes may use it, then records `backup.created`.
 pub async fn backup(db: &Db, dest: &Path, force: bool, now: i64) -> Result<(), BackupError> {
-    let Db::Sqlite(pool, _) = db else {
+    let Db::Sqlite(pool, ..) = db else {
         return Err(BackupError::Postgres(String::from("this database")));
     };
     if dest.exists() && !force {

@@ -17,6 +17,7 @@ pub mod consents;
 pub mod device_codes;
 pub mod identity_providers;
 pub mod keys;
+pub mod lite;
 pub mod login_failures;
 pub mod projects;
 pub mod purge;
@@ -57,7 +58,9 @@ pub enum Db {
     /// SQLite has one write lock for the whole database; the gate queues this process's write
     /// transactions in order instead of leaving them to SQLite's sleep-and-retry busy handler,
     /// which made tail latencies of hundreds of milliseconds under load.
-    Sqlite(SqlitePool, WriteGate),
+    /// The token endpoints' hot statements run on [`lite::Lite`]'s connections instead of the
+    /// pool's, without the driver's thread hand-offs.
+    Sqlite(SqlitePool, WriteGate, lite::Lite),
     Postgres(PgPool),
 }
 
@@ -69,6 +72,40 @@ impl WriteGate {
     /// Waits for this process's write turn, at most as long as the pool's acquire timeout.
     async fn turn(&self) -> sqlx::Result<tokio::sync::OwnedMutexGuard<()>> {
         tokio::time::timeout(ACQUIRE_TIMEOUT, self.0.clone().lock_owned()).await.map_err(|_| sqlx::Error::PoolTimedOut)
+    }
+}
+
+/// Where a read runs: a connection of either driver, or an SQLite reader of [`lite`]; what
+/// [`read!`] dispatches on.
+pub enum Reader<'c> {
+    Ex(Ex<'c>),
+    Lite(&'c mut rusqlite::Connection),
+}
+
+/// Something reads can run on: anything statements can run on ([`Executes`]), or the
+/// connection [`Db::read`] gives.
+pub trait Reads: Send {
+    fn reader(&mut self) -> Reader<'_>;
+}
+
+impl<T: Executes> Reads for T {
+    fn reader(&mut self) -> Reader<'_> {
+        Reader::Ex(self.ex())
+    }
+}
+
+/// A connection for reads outside a transaction (see [`Db::read`]).
+pub enum Read {
+    Lite(lite::LiteConn),
+    Pooled(Conn),
+}
+
+impl Reads for Read {
+    fn reader(&mut self) -> Reader<'_> {
+        match self {
+            Read::Lite(c) => Reader::Lite(c.conn()),
+            Read::Pooled(c) => Reader::Ex(c.ex()),
+        }
     }
 }
 
@@ -150,11 +187,27 @@ macro_rules! on {
     };
 }
 
+/// Runs a read on whichever connection `$c` (a [`Reads`]) holds: `$lite` with `$l` bound to
+/// an SQLite reader of [`lite`] (a `rusqlite` result), else `$body` once per sqlx driver with
+/// `$e` bound to its connection, as [`on!`] does.
+#[macro_export]
+macro_rules! read {
+    ($c:expr, $l:ident => $lite:expr, $e:ident => $body:expr) => {
+        match $crate::store::Reads::reader($c) {
+            $crate::store::Reader::Lite($l) => ($lite).map_err($crate::store::lite::into_sqlx),
+            $crate::store::Reader::Ex($crate::store::Ex::Sqlite($e)) => $body,
+            $crate::store::Reader::Ex($crate::store::Ex::Postgres($e)) => $body,
+        }
+    };
+}
+
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error("unsupported database URL {0:?} (expected sqlite:PATH or postgres://…)")]
     Scheme(String),
+    #[error("an in-memory SQLite database ({0}) is not supported: everything in it would vanish when Portcullis stops; give a file path, e.g. sqlite:data/portcullis.db")]
+    Memory(String),
     #[error("cannot create the database folder {0}: {1}")]
     Folder(String, std::io::Error),
     #[error("cannot connect to the database at {url}: {source}")]
@@ -231,39 +284,46 @@ impl Db {
             return Err(OpenError::Scheme(redact_url(url)));
         };
         let file = path.split('?').next().unwrap_or_default();
-        if file != ":memory:" {
-            if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
-                private_dir(dir).map_err(|e| OpenError::Folder(dir.display().to_string(), e))?;
-            }
-            private_file(std::path::Path::new(file)).map_err(|e| OpenError::Folder(file.to_owned(), e))?;
+        if file.is_empty() || file == ":memory:" || path.contains("mode=memory") {
+            return Err(OpenError::Memory(redact_url(url)));
         }
+        if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+            private_dir(dir).map_err(|e| OpenError::Folder(dir.display().to_string(), e))?;
+        }
+        private_file(std::path::Path::new(file)).map_err(|e| OpenError::Folder(file.to_owned(), e))?;
+        let (sync, sync_name) = match durability {
+            Durability::Normal => (SqliteSynchronous::Normal, "NORMAL"),
+            Durability::Full => (SqliteSynchronous::Full, "FULL"),
+        };
         let opts = SqliteConnectOptions::from_str(&format!("sqlite:{path}"))
             .map_err(connect_err)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(match durability {
-                Durability::Normal => SqliteSynchronous::Normal,
-                Durability::Full => SqliteSynchronous::Full,
-            })
+            .synchronous(sync)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
             // Pages are read through a memory map instead of a read() copy into each
             // connection's cache: a commit by one connection empties the others' caches, so
             // under load most reads were page copies (the flows profile, bench/README.md).
             .pragma("mmap_size", MMAP_SIZE.to_string());
+        // No ping before each use: an SQLite connection has no network to lose, and each ping
+        // is a round trip to the connection's thread.
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(false)
             .connect_with(opts)
             .await
             .map_err(connect_err)?;
-        Ok(Db::Sqlite(pool, WriteGate::default()))
+        let gate = WriteGate::default();
+        let lite = lite::Lite::new(std::path::Path::new(file), sync_name, gate.clone());
+        Ok(Db::Sqlite(pool, gate, lite))
     }
 
     /// Applies the migrations of this database's dialect.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
-            Db::Sqlite(p, _) => sqlx::migrate!("../migrations/sqlite").run(p).await,
+            Db::Sqlite(p, ..) => sqlx::migrate!("../migrations/sqlite").run(p).await,
             Db::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await,
         }
     }
@@ -271,7 +331,7 @@ impl Db {
     /// Connections open in the pool, and of those idle.
     pub fn pool_stats(&self) -> (u32, usize) {
         match self {
-            Db::Sqlite(p, _) => (p.size(), p.num_idle()),
+            Db::Sqlite(p, ..) => (p.size(), p.num_idle()),
             Db::Postgres(p) => (p.size(), p.num_idle()),
         }
     }
@@ -301,8 +361,17 @@ impl Db {
     /// A pooled connection in autocommit mode.
     pub async fn conn(&self) -> sqlx::Result<Conn> {
         Ok(match self {
-            Db::Sqlite(p, _) => Conn::Sqlite(p.acquire().await?),
+            Db::Sqlite(p, ..) => Conn::Sqlite(p.acquire().await?),
             Db::Postgres(p) => Conn::Postgres(p.acquire().await?),
+        })
+    }
+
+    /// A connection for reads that need no transaction: on SQLite a reader of [`lite`] (no
+    /// thread hand-off), on PostgreSQL a pooled connection.
+    pub async fn read(&self) -> sqlx::Result<Read> {
+        Ok(match self {
+            Db::Sqlite(_, _, lite) => Read::Lite(lite.read()?),
+            Db::Postgres(p) => Read::Pooled(Conn::Postgres(p.acquire().await?)),
         })
     }
 
@@ -310,7 +379,7 @@ impl Db {
     /// turn at the write gate, as [`Db::begin`] does.
     pub async fn write_one(&self) -> sqlx::Result<Gated> {
         Ok(match self {
-            Db::Sqlite(p, gate) => {
+            Db::Sqlite(p, gate, _) => {
                 let turn = gate.turn().await?;
                 Gated { conn: Conn::Sqlite(p.acquire().await?), _turn: Some(turn) }
             }
@@ -326,7 +395,7 @@ impl Db {
     /// under browser load (the crash test found it).
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p, gate) => {
+            Db::Sqlite(p, gate, _) => {
                 let turn = gate.turn().await?;
                 Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
             }
@@ -345,33 +414,10 @@ impl Db {
     /// Closes the pool.
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p, _) => p.close().await,
+            Db::Sqlite(p, ..) => p.close().await,
             Db::Postgres(p) => p.close().await,
         }
     }
-}
-
-/// Runs `script` — the statements of one write, between `BEGIN IMMEDIATE` and `COMMIT` in its
-/// own text — on SQLite in one round trip, in this process's write turn (see [`Db::Sqlite`]),
-/// and returns the rows its statements returned. It runs on a task of its own, so a caller that
-/// goes away mid-way (a dropped request) cannot leave the transaction open; a connection whose
-/// script failed is closed, which rolls the transaction back.
-async fn sqlite_script(
-    pool: &SqlitePool,
-    gate: &WriteGate,
-    script: sqlx::query::Query<'static, Sqlite, sqlx::sqlite::SqliteArguments<'static>>,
-) -> sqlx::Result<Vec<sqlx::sqlite::SqliteRow>> {
-    let (pool, gate) = (pool.clone(), gate.clone());
-    let run = tokio::spawn(async move {
-        let _turn = gate.turn().await?;
-        let mut conn = pool.acquire().await?;
-        let rows = script.fetch_all(&mut *conn).await;
-        if rows.is_err() {
-            let _ = conn.close().await;
-        }
-        rows
-    });
-    run.await.map_err(|_| sqlx::Error::WorkerCrashed)?
 }
 
 /// Creates `dir` (and its parents) if missing; a folder this creates is readable by its owner
@@ -408,6 +454,12 @@ fn private_file(file: &std::path::Path) -> std::io::Result<()> {
 /// and 57P), SQLite busy, locked, read-only, full or failing to read or write. Every error path
 /// answers these with 503 `temporarily_unavailable` (or its page) and anything else with 500.
 pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    const BUSY: i32 = 5;
+    const LOCKED: i32 = 6;
+    const READONLY: i32 = 8;
+    const IOERR: i32 = 10;
+    const FULL: i32 = 13;
+    const CANTOPEN: i32 = 14;
     match err {
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
@@ -420,14 +472,10 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
                 code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
             } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
                 // The primary result code is the extended code's low byte.
-                const BUSY: i32 = 5;
-                const LOCKED: i32 = 6;
-                const READONLY: i32 = 8;
-                const IOERR: i32 = 10;
-                const FULL: i32 = 13;
-                const CANTOPEN: i32 = 14;
                 let code = db.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or_default() & 0xff;
                 matches!(code, BUSY | LOCKED | READONLY | IOERR | FULL | CANTOPEN)
+            } else if let Some(lite) = db.try_downcast_ref::<lite::LiteError>() {
+                matches!(lite.primary(), BUSY | LOCKED | READONLY | IOERR | FULL | CANTOPEN)
             } else {
                 false
             }

@@ -1,7 +1,7 @@
 //! `refresh_tokens`: opaque refresh tokens by hash, in rotation families.
 
-use super::{Db, Executes};
-use crate::on;
+use super::{lite, Db, Executes, Reads};
+use crate::{lite_row, on, read};
 use std::sync::LazyLock;
 
 /// A refresh token.
@@ -23,6 +23,23 @@ pub struct RefreshRow {
     pub successor_hash: Option<String>,
     pub revoked_at: Option<i64>,
 }
+
+lite_row!(RefreshRow {
+    token_hash,
+    family_id,
+    realm_id,
+    client_pk,
+    user_id,
+    session_id,
+    scope,
+    auth_time,
+    offline,
+    issued_at,
+    expires_at,
+    rotated_at,
+    successor_hash,
+    revoked_at
+});
 
 pub(super) const COLUMNS: &str = "token_hash, family_id, realm_id, client_pk, user_id, session_id, scope, \
     auth_time, offline, issued_at, expires_at, rotated_at, successor_hash, revoked_at";
@@ -50,10 +67,35 @@ macro_rules! bind_row {
     }};
 }
 
+/// The columns of `r` in [`COLUMNS`]' order, for a write of [`lite`]'s writer.
+pub(super) fn lite_values(r: &RefreshRow) -> Vec<rusqlite::types::Value> {
+    let r = r.clone();
+    vec![
+        r.token_hash.into(),
+        r.family_id.into(),
+        r.realm_id.into(),
+        r.client_pk.into(),
+        r.user_id.into(),
+        r.session_id.into(),
+        r.scope.into(),
+        r.auth_time.into(),
+        r.offline.into(),
+        r.issued_at.into(),
+        r.expires_at.into(),
+        r.rotated_at.into(),
+        r.successor_hash.into(),
+        r.revoked_at.into(),
+    ]
+}
+
+/// The statement inserting a row given as `$1`..`$14` in [`COLUMNS`]' order.
+pub(super) static INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!("INSERT INTO refresh_tokens ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)")
+});
+
 /// Stores a new refresh token.
 pub async fn insert(c: &mut impl Executes, r: &RefreshRow) -> sqlx::Result<()> {
-    let sql = format!("INSERT INTO refresh_tokens ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)");
-    on!(c, e => bind_row!(sqlx::query(&sql), r.clone()).execute(e).await.map(|_| ()))
+    on!(c, e => bind_row!(sqlx::query(INSERT.as_str()), r.clone()).execute(e).await.map(|_| ()))
 }
 
 /// Rotates the token in one statement: of two racing rotations exactly one gets the row.
@@ -73,7 +115,7 @@ pub async fn rotate(
 /// Rotates `token_hash` into `next` (the successor, a row of the same family whose
 /// `token_hash` the rotated row will name, issued at the rotation time) and, when
 /// `touch_session` names one, records that SSO session's use: one atomic write in one round
-/// trip to the database (SQLite: one script in the write turn; PostgreSQL: one statement of
+/// trip to the database (SQLite: one write of [`lite`]'s writer; PostgreSQL: one statement of
 /// data-modifying CTEs). Returns whether the token was rotated: false when it was no longer
 /// live, and then nothing is written.
 pub async fn rotate_into(
@@ -87,14 +129,7 @@ pub async fn rotate_into(
     const ROTATE: &str = "UPDATE refresh_tokens SET rotated_at = $10, successor_hash = $1 \
         WHERE token_hash = $15 AND rotated_at IS NULL AND revoked_at IS NULL";
     const NEXT: &str = "SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14";
-    static SQLITE: LazyLock<String> = LazyLock::new(|| {
-        let touch = super::user_sessions::touch_when_due("$10", "$16");
-        format!(
-            "BEGIN IMMEDIATE; {ROTATE}; \
-             INSERT INTO refresh_tokens ({COLUMNS}) {NEXT} WHERE changes() = 1 RETURNING token_hash; \
-             {touch} AND changes() = 1; COMMIT"
-        )
-    });
+    static TOUCH: LazyLock<String> = LazyLock::new(|| super::user_sessions::touch_when_due("$10", "$16"));
     static POSTGRES: LazyLock<String> = LazyLock::new(|| {
         let touch = super::user_sessions::touch_when_due("$10", "$16");
         format!(
@@ -109,17 +144,33 @@ pub async fn rotate_into(
                 .bind(touch_session.map(str::to_owned))
         };
     }
-    let rows = match db {
-        Db::Sqlite(pool, gate) => super::sqlite_script(pool, gate, bound!(SQLITE.as_str())).await?.len(),
-        Db::Postgres(pool) => bound!(POSTGRES.as_str()).fetch_all(pool).await?.len(),
-    };
-    Ok(rows == 1)
+    match db {
+        Db::Sqlite(_, _, lite) => {
+            let mut p = lite_values(next);
+            p.extend([token_hash.to_owned().into(), touch_session.map(str::to_owned).into()]);
+            let touch = touch_session.is_some();
+            lite.write(move |c| {
+                if lite::execute(c, ROTATE, &p)? != 1 {
+                    return Ok(false);
+                }
+                lite::execute(c, &INSERT, &p)?;
+                if touch {
+                    lite::execute(c, &TOUCH, &p)?;
+                }
+                Ok(true)
+            })
+            .await
+        }
+        Db::Postgres(pool) => Ok(bound!(POSTGRES.as_str()).fetch_all(pool).await?.len() == 1),
+    }
 }
 
 /// The token, whatever its state.
-pub async fn get(c: &mut impl Executes, token_hash: &str) -> sqlx::Result<Option<RefreshRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
-    on!(c, e => sqlx::query_as(&sql).bind(token_hash).fetch_optional(e).await)
+pub async fn get(c: &mut impl Reads, token_hash: &str) -> sqlx::Result<Option<RefreshRow>> {
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {COLUMNS} FROM refresh_tokens WHERE token_hash = $1"));
+    read!(c, l => lite::optional(l, &SQL, &[&token_hash], <RefreshRow as lite::FromLite>::from_lite),
+        e => sqlx::query_as(SQL.as_str()).bind(token_hash).fetch_optional(e).await)
 }
 
 /// Revokes every token of a family.

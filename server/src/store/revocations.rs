@@ -1,7 +1,7 @@
 //! `revoked_tokens`: access-token ids denied until they would have expired anyway.
 
-use super::Executes;
-use crate::on;
+use super::{lite, Executes, Reads};
+use crate::{on, read};
 
 /// Denies `jti` until `expires_at`.
 pub async fn revoke(c: &mut impl Executes, jti: &str, realm_id: &str, expires_at: i64, now: i64) -> sqlx::Result<()> {
@@ -12,16 +12,17 @@ pub async fn revoke(c: &mut impl Executes, jti: &str, realm_id: &str, expires_at
 
 /// Whether any of `keys` has been revoked: a token's `jti`, and the markers of the family
 /// (`family:ID`) and SSO session (`session:ID`) it belongs to. Unused slots may be empty.
-pub async fn any_revoked(c: &mut impl Executes, keys: [&str; 3]) -> sqlx::Result<bool> {
-    const SQL: &str = "SELECT COUNT(*) FROM revoked_tokens WHERE jti IN ($1, $2, $3)";
-    on!(c, e => sqlx::query_scalar::<_, i64>(SQL).bind(keys[0]).bind(keys[1]).bind(keys[2])
-        .fetch_one(e).await.map(|n| n > 0))
+pub async fn any_revoked(c: &mut impl Reads, keys: [&str; 3]) -> sqlx::Result<bool> {
+    const SQL: &str = "SELECT 1 FROM revoked_tokens WHERE jti IN ($1, $2, $3) LIMIT 1";
+    read!(c, l => lite::optional(l, SQL, &[&keys[0], &keys[1], &keys[2]], |_| Ok(())).map(|r| r.is_some()),
+        e => sqlx::query_scalar::<_, i32>(SQL).bind(keys[0]).bind(keys[1]).bind(keys[2])
+            .fetch_optional(e).await.map(|r| r.is_some()))
 }
 
 /// User `user_id`, unless any of `keys` has been revoked (see [`any_revoked`]): a user's token
 /// status in one query. `None` when the user is gone or a key is revoked.
 pub async fn user_unless_revoked(
-    c: &mut impl Executes,
+    c: &mut impl Reads,
     user_id: &str,
     keys: [&str; 3],
 ) -> sqlx::Result<Option<super::users::UserRow>> {
@@ -32,8 +33,9 @@ pub async fn user_unless_revoked(
             super::users::COLUMNS
         )
     });
-    on!(c, e => sqlx::query_as(SQL.as_str()).bind(keys[0]).bind(keys[1]).bind(keys[2]).bind(user_id)
-        .fetch_optional(e).await)
+    read!(c, l => lite::optional(l, &SQL, &[&keys[0], &keys[1], &keys[2], &user_id], lite::FromLite::from_lite),
+        e => sqlx::query_as(SQL.as_str()).bind(keys[0]).bind(keys[1]).bind(keys[2]).bind(user_id)
+            .fetch_optional(e).await)
 }
 
 /// The marker that revokes every access token of a refresh family.

@@ -1,7 +1,7 @@
 //! `roles` (realm roles and client roles), `service_account_roles` and `user_roles`.
 
-use super::Executes;
-use crate::on;
+use super::{lite, Executes, Reads};
+use crate::{lite_row, on, read};
 
 /// Creates the realm role if missing; returns its id.
 pub async fn ensure_realm_role(c: &mut impl Executes, realm_id: &str, name: &str, now: i64) -> sqlx::Result<String> {
@@ -70,6 +70,8 @@ pub struct GrantedRole {
     pub name: String,
 }
 
+lite_row!(GrantedRole { client_id, name });
+
 /// The roles a set of directly granted roles amounts to: those roles and, transitively, the
 /// children of the composites among them (`UNION` stops at cycles). `$1` selects the direct
 /// grants.
@@ -89,9 +91,11 @@ pub async fn of_service_account(c: &mut impl Executes, client_pk: &str) -> sqlx:
 }
 
 /// The roles of a user, composites expanded.
-pub async fn of_user(c: &mut impl Executes, user_id: &str) -> sqlx::Result<Vec<GrantedRole>> {
-    let sql = expanded("SELECT role_id FROM user_roles WHERE user_id = $1");
-    on!(c, e => sqlx::query_as(&sql).bind(user_id).fetch_all(e).await)
+pub async fn of_user(c: &mut impl Reads, user_id: &str) -> sqlx::Result<Vec<GrantedRole>> {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| expanded("SELECT role_id FROM user_roles WHERE user_id = $1"));
+    read!(c, l => lite::all(l, &SQL, &[&user_id], <GrantedRole as lite::FromLite>::from_lite),
+        e => sqlx::query_as(SQL.as_str()).bind(user_id).fetch_all(e).await)
 }
 
 /// What holding one role amounts to: the role and, transitively, its children.

@@ -1,7 +1,7 @@
 //! `user_sessions`: SSO sessions of realm users.
 
-use super::Executes;
-use crate::on;
+use super::{lite, Executes, Reads};
+use crate::{on, read};
 
 /// An SSO session.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -69,7 +69,7 @@ pub struct UserInSession {
 /// User `user_id` and whether their session `session_id` is live at `now` (as [`live`]
 /// says), in one query. `None` when there is no such user.
 pub async fn user_with_live_session(
-    c: &mut impl Executes,
+    c: &mut impl Reads,
     user_id: &str,
     session_id: &str,
     now: i64,
@@ -84,8 +84,12 @@ pub async fn user_with_live_session(
             super::users::COLUMNS
         )
     });
-    on!(c, e => sqlx::query_as(SQL.as_str()).bind(user_id).bind(session_id).bind(now).bind(idle).bind(max)
-        .fetch_optional(e).await)
+    read!(c, l => lite::optional(l, &SQL, &[&user_id, &session_id, &now, &idle, &max], |r| Ok(UserInSession {
+            user: lite::FromLite::from_lite(r)?,
+            session_seen_at: r.get("session_seen_at")?,
+        })),
+        e => sqlx::query_as(SQL.as_str()).bind(user_id).bind(session_id).bind(now).bind(idle).bind(max)
+            .fetch_optional(e).await)
 }
 
 /// Whether the use at `now` of a session last seen at `last_seen_at` is to be recorded (see

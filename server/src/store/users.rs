@@ -1,7 +1,7 @@
 //! `users`: the realm's end users.
 
-use super::Executes;
-use crate::on;
+use super::{lite, Executes, Reads};
+use crate::{lite_row, on, read};
 
 /// A realm user.
 #[derive(Clone, sqlx::FromRow)]
@@ -28,6 +28,21 @@ impl std::fmt::Debug for UserRow {
     }
 }
 
+lite_row!(UserRow {
+    id,
+    realm_id,
+    username,
+    email,
+    email_verified,
+    first_name,
+    last_name,
+    password_hash,
+    enabled,
+    password_temporary,
+    created_at,
+    updated_at
+});
+
 pub(super) const COLUMNS: &str = "id, realm_id, username, email, email_verified, first_name, last_name, \
     password_hash, enabled, created_at, updated_at, password_temporary";
 
@@ -48,9 +63,11 @@ pub async fn by_username(c: &mut impl Executes, realm_id: &str, username: &str) 
 }
 
 /// The user with id `id`.
-pub async fn by_id(c: &mut impl Executes, id: &str) -> sqlx::Result<Option<UserRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    on!(c, e => sqlx::query_as(&sql).bind(id).fetch_optional(e).await)
+pub async fn by_id(c: &mut impl Reads, id: &str) -> sqlx::Result<Option<UserRow>> {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("SELECT {COLUMNS} FROM users WHERE id = $1"));
+    read!(c, l => lite::optional(l, &SQL, &[&id], <UserRow as lite::FromLite>::from_lite),
+        e => sqlx::query_as(SQL.as_str()).bind(id).fetch_optional(e).await)
 }
 
 /// What a user search matches: exactly (`exact`, case-insensitive) or by substring, on the

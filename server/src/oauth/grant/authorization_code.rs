@@ -115,7 +115,7 @@ async fn redeem_valid(
     family_id: &str,
     now: i64,
 ) -> Result<Option<TokenResponse>, OAuthError> {
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.db.read().await?;
     let code = store::auth_codes::get(&mut conn, code_hash).await?;
     let Some(code) = code.filter(|c| c.used_at.is_none() && check(c, &client.row.id, req, now).is_none()) else {
         return Ok(None);

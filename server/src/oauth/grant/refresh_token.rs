@@ -122,13 +122,17 @@ async fn rotate_live(
     req: &Request,
     now: i64,
 ) -> Result<Option<TokenResponse>, OAuthError> {
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.db.read().await?;
     let row = store::refresh_tokens::get(&mut conn, hash).await?;
     let Some(row) = row.filter(|r| r.client_pk == client.row.id && r.rotated_at.is_none() && r.revoked_at.is_none())
     else {
         return Ok(None);
     };
-    let checked = check(&mut conn, realm, client, &row, req.scope.as_deref(), now, Touch::Later).await?;
+    let scopes = check(realm, client, &row, req.scope.as_deref(), now)?;
+    // The user and the session in one query.
+    let found = crate::flow::sso::user_in_session(&mut conn, realm, &row.user_id, &row.session_id, now).await?;
+    let (user, seen) = found.map_or((None, None), |f| (Some(f.user), f.session_seen_at));
+    let checked = admit(&row, user, scopes, seen)?;
     let (realm_roles, client_roles) = tokens::user_roles(&mut conn, client, &row.user_id).await?;
     drop(conn);
     let grant = checked.grant(realm, client, &row);
@@ -143,14 +147,7 @@ async fn rotate_live(
     tokens::respond(state, &grant, &realm_roles, &client_roles, Some(handed), now).map(Some)
 }
 
-/// Whether [`check`] records the session's use itself (in the transaction it is given) or
-/// leaves it to the caller's write.
-enum Touch {
-    Now,
-    Later,
-}
-
-/// What [`check`] found: the user, the scopes of the new tokens, and when the live SSO
+/// What [`admit`] found: the user, the scopes of the new tokens, and when the live SSO
 /// session was last seen (none for an offline family).
 struct Checked {
     user: UserRow,
@@ -175,18 +172,15 @@ impl Checked {
     }
 }
 
-/// The family's state: not expired, the scope only narrowed, issued after the not-before
-/// times, its user enabled and (online tokens) its SSO session live.
-#[allow(clippy::too_many_arguments)]
-async fn check(
-    c: &mut impl store::Executes,
+/// The token's own state: not expired, the scope only narrowed, issued after the not-before
+/// times. Returns the scopes of the new tokens.
+fn check(
     realm: &Realm,
     client: &Client,
     row: &RefreshRow,
     requested_scope: Option<&str>,
     now: i64,
-    touch: Touch,
-) -> Result<Checked, OAuthError> {
+) -> Result<Vec<String>, OAuthError> {
     if row.expires_at.is_some_and(|e| e <= now) {
         return Err(OAuthError::invalid_grant(INVALID));
     }
@@ -209,23 +203,22 @@ async fn check(
             "Token is not active: the refresh token was issued before the not-before time",
         ));
     }
-    let online = !row.offline;
-    let (user, session_seen_at) = match touch {
-        Touch::Now => (store::users::by_id(c, &row.user_id).await?, None),
-        // The user and the session in one query.
-        Touch::Later => {
-            let found = crate::flow::sso::user_in_session(c, realm, &row.user_id, &row.session_id, now).await?;
-            found.map_or((None, None), |f| (Some(f.user), f.session_seen_at.filter(|_| online)))
-        }
-    };
-    let Some(user) = user.filter(|u| u.enabled && u.realm_id == realm.id) else {
+    Ok(scopes)
+}
+
+/// The family's holder: its user enabled and of `realm` (the caller read it so), and for
+/// online tokens its SSO session live (`session_seen_at`, when it was last seen).
+fn admit(
+    row: &RefreshRow,
+    user: Option<UserRow>,
+    scopes: Vec<String>,
+    session_seen_at: Option<i64>,
+) -> Result<Checked, OAuthError> {
+    let Some(user) = user else {
         return Err(OAuthError::invalid_grant("Token is not active: the user is disabled or deleted"));
     };
-    let session_seen_at = match touch {
-        Touch::Now if online => crate::flow::sso::live(c, realm, &row.session_id, now).await?.map(|s| s.last_seen_at),
-        _ => session_seen_at,
-    };
-    if online && session_seen_at.is_none() {
+    let session_seen_at = session_seen_at.filter(|_| !row.offline);
+    if !row.offline && session_seen_at.is_none() {
         return Err(OAuthError::invalid_grant("Session not active: the sign-in session has ended"));
     }
     Ok(Checked { user, scopes, session_seen_at })
@@ -243,6 +236,12 @@ async fn finish(
     plan: RefreshPlan,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
-    let checked = check(&mut tx, realm, client, row, requested_scope, now, Touch::Now).await?;
+    let scopes = check(realm, client, row, requested_scope, now)?;
+    let user = store::users::by_id(&mut tx, &row.user_id).await?.filter(|u| u.enabled && u.realm_id == realm.id);
+    let seen = match row.offline {
+        true => None,
+        false => crate::flow::sso::live(&mut tx, realm, &row.session_id, now).await?.map(|s| s.last_seen_at),
+    };
+    let checked = admit(row, user, scopes, seen)?;
     tokens::issue(state, tx, checked.grant(realm, client, row), plan, now).await
 }

@@ -1,0 +1,350 @@
+//! SQLite without the driver's thread hand-offs, for the statements token requests run on every
+//! call (issue 13's profile: most of a refresh's CPU went to waking threads).
+//!
+//! sqlx runs each SQLite connection on a thread of its own, so every statement — and the ping
+//! it sends when a connection is taken from and given back to the pool — is a round trip
+//! between threads. Here:
+//! - **Reads** run on the calling task's own thread, on a connection of a small idle list: a
+//!   lookup by key reads the memory-mapped file in microseconds, less than one hand-off costs.
+//! - **Writes** go to one writer thread that owns a connection and commits them in groups:
+//!   it takes every write waiting, runs each in a savepoint of one transaction (a failed write
+//!   rolls back only its own savepoint and fails only its own request), commits once, and then
+//!   answers each. Under load one commit (and with `--durability full` one fsync) serves many
+//!   requests; alone, a write commits at once. The writer holds the process's write turn
+//!   ([`super::WriteGate`]) for the batch, so it queues with the sqlx transactions in order.
+//!
+//! Both run the same statement texts as the sqlx path (`$N` parameters, bound by number), so
+//! SQL stays in one place per table.
+
+use super::WriteGate;
+use rusqlite::{
+    types::{ToSql, Value},
+    Connection, OpenFlags, Row,
+};
+use std::{
+    panic::AssertUnwindSafe,
+    path::{Path, PathBuf},
+    sync::{mpsc, Arc, Mutex},
+};
+
+/// The most writes one commit takes; more wait for the next.
+const BATCH: usize = 64;
+
+/// The reader connections and the writer of one SQLite file.
+#[derive(Clone)]
+pub struct Lite(Arc<Inner>);
+
+struct Inner {
+    path: PathBuf,
+    /// Idle reader connections; a read takes one or opens one.
+    idle: Mutex<Vec<Connection>>,
+    writer: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Lite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lite").field("path", &self.0.path).finish_non_exhaustive()
+    }
+}
+
+/// One write waiting for the writer: run in its savepoint, then answered once the
+/// transaction's fate is known.
+trait Write: Send {
+    /// Runs the write; whether it succeeded (else its savepoint is rolled back).
+    fn run(&mut self, c: &Connection) -> bool;
+    /// Answers the request: the write's own outcome, unless the transaction failed.
+    fn answer(self: Box<Self>, commit: Result<(), LiteError>);
+}
+
+struct Pending<F, R> {
+    write: Option<F>,
+    outcome: Option<Result<R, LiteError>>,
+    to: tokio::sync::oneshot::Sender<Result<R, LiteError>>,
+}
+
+impl<F, R> Write for Pending<F, R>
+where
+    F: FnOnce(&Connection) -> rusqlite::Result<R> + Send,
+    R: Send,
+{
+    fn run(&mut self, c: &Connection) -> bool {
+        let Some(write) = self.write.take() else { return false };
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| write(c)))
+            .unwrap_or_else(|_| Err(rusqlite::Error::InvalidQuery))
+            .map_err(LiteError::from);
+        let ok = outcome.is_ok();
+        self.outcome = Some(outcome);
+        ok
+    }
+
+    fn answer(self: Box<Self>, commit: Result<(), LiteError>) {
+        let outcome =
+            self.outcome.unwrap_or_else(|| Err(LiteError { code: 0, message: "the write did not run".into() }));
+        let _ = self.to.send(commit.and(outcome));
+    }
+}
+
+type Job = Box<dyn Write>;
+
+impl Lite {
+    /// Readers and a writer for the database file at `path`, committing with SQLite's
+    /// `synchronous` at `sync` (`NORMAL` or `FULL`). The writer thread ends when the last
+    /// handle is dropped.
+    pub fn new(path: &Path, sync: &'static str, gate: WriteGate) -> Lite {
+        let (writer, jobs) = mpsc::channel::<Job>();
+        let file = path.to_owned();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_loop(&file, sync, &gate, &jobs))
+            .expect("cannot start the SQLite writer thread");
+        Lite(Arc::new(Inner { path: path.to_owned(), idle: Mutex::default(), writer }))
+    }
+
+    /// A reader connection, given back to the idle list when dropped.
+    pub fn read(&self) -> Result<LiteConn, sqlx::Error> {
+        let idle = self.0.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => open(&self.0.path, "NORMAL", true).map_err(into_sqlx)?,
+        };
+        Ok(LiteConn { conn: Some(conn), home: self.0.clone() })
+    }
+
+    /// Runs `write` on the writer thread in a transaction shared with the other writes waiting
+    /// (each in its own savepoint); answers once that transaction has committed. A write that
+    /// fails is rolled back alone; a commit that fails fails every write in it.
+    pub async fn write<R: Send + 'static>(
+        &self,
+        write: impl FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
+    ) -> Result<R, sqlx::Error> {
+        let (to, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(Pending { write: Some(write), outcome: None, to });
+        self.0.writer.send(job).map_err(|_| sqlx::Error::WorkerCrashed)?;
+        let answer = rx.await.map_err(|_| sqlx::Error::WorkerCrashed)?;
+        answer.map_err(|e| sqlx::Error::Database(Box::new(e)))
+    }
+}
+
+/// A reader connection (see [`Lite::read`]).
+pub struct LiteConn {
+    conn: Option<Connection>,
+    home: Arc<Inner>,
+}
+
+impl LiteConn {
+    pub(super) fn conn(&mut self) -> &mut Connection {
+        self.conn.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for LiteConn {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            self.home.idle.lock().unwrap_or_else(|e| e.into_inner()).push(c);
+        }
+    }
+}
+
+/// Opens a connection to `path` (which must exist) with the pool's settings.
+fn open(path: &Path, sync: &str, reader: bool) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.execute_batch(&format!(
+        "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = {sync}; \
+         PRAGMA mmap_size = {}; PRAGMA query_only = {}",
+        super::MMAP_SIZE,
+        if reader { "ON" } else { "OFF" }
+    ))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// The writer thread: takes the waiting writes, runs them in one transaction in the write
+/// turn, commits, answers.
+fn write_loop(path: &Path, sync: &str, gate: &WriteGate, jobs: &mpsc::Receiver<Job>) {
+    let mut conn = None;
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if conn.is_none() {
+            match open(path, sync, false) {
+                Ok(c) => conn = Some(c),
+                Err(e) => {
+                    let e = LiteError::from(e);
+                    batch.into_iter().for_each(|job| job.answer(Err(e.clone())));
+                    continue;
+                }
+            }
+        }
+        let c = conn.as_ref().expect("opened above");
+        let turn = gate.0.blocking_lock();
+        let mut fate = c.execute_batch("BEGIN IMMEDIATE").map_err(LiteError::from);
+        for job in &mut batch {
+            if fate.is_err() {
+                break;
+            }
+            if let Err(e) = c.execute_batch("SAVEPOINT w") {
+                fate = Err(e.into());
+                break;
+            }
+            let end = if job.run(c) { "RELEASE w" } else { "ROLLBACK TO w; RELEASE w" };
+            if let Err(e) = c.execute_batch(end) {
+                fate = Err(e.into());
+            }
+        }
+        if fate.is_ok() {
+            fate = c.execute_batch("COMMIT").map_err(LiteError::from);
+        }
+        if fate.is_err() && !c.is_autocommit() {
+            let _ = c.execute_batch("ROLLBACK");
+        }
+        drop(turn);
+        batch.into_iter().for_each(|job| job.answer(fate.clone()));
+    }
+}
+
+/// A row type read by the reader and writer connections, column by field name.
+pub trait FromLite: Sized {
+    fn from_lite(row: &Row<'_>) -> rusqlite::Result<Self>;
+}
+
+/// Implements [`FromLite`] for a struct whose fields are the selected columns' names.
+#[macro_export]
+macro_rules! lite_row {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl $crate::store::lite::FromLite for $ty {
+            fn from_lite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok($ty { $($field: row.get(stringify!($field))?),* })
+            }
+        }
+    };
+}
+
+/// Binds `params` to the statement's `$N` parameters by number (`$1` is `params[0]`), as the
+/// sqlx driver does, whatever order they appear in.
+fn bind<P: ToSql>(stmt: &mut rusqlite::Statement<'_>, params: &[P]) -> rusqlite::Result<()> {
+    for i in 1..=stmt.parameter_count() {
+        let n = stmt.parameter_name(i).and_then(|name| name.strip_prefix('$')).and_then(|n| n.parse::<usize>().ok());
+        let Some(value) = n.and_then(|n| params.get(n.wrapping_sub(1))) else {
+            return Err(rusqlite::Error::InvalidParameterName(stmt.parameter_name(i).unwrap_or("?").to_owned()));
+        };
+        stmt.raw_bind_parameter(i, value)?;
+    }
+    Ok(())
+}
+
+/// The first row `sql` returns, if any.
+pub fn optional<T>(
+    c: &Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+    map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Option<T>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    bind(&mut stmt, params)?;
+    let mut rows = stmt.raw_query();
+    rows.next()?.map(map).transpose()
+}
+
+/// Every row `sql` returns.
+pub fn all<T>(
+    c: &Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+    mut map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    bind(&mut stmt, params)?;
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(map(row)?);
+    }
+    Ok(out)
+}
+
+/// Runs the write `sql`; returns the rows it changed.
+pub fn execute(c: &Connection, sql: &str, params: &[Value]) -> rusqlite::Result<usize> {
+    let mut stmt = c.prepare_cached(sql)?;
+    bind(&mut stmt, params)?;
+    stmt.raw_execute()
+}
+
+/// A failed read's error as the rest of the store reports errors.
+pub fn into_sqlx(e: rusqlite::Error) -> sqlx::Error {
+    sqlx::Error::Database(Box::new(LiteError::from(e)))
+}
+
+/// An SQLite error from these connections, in the shape of sqlx's database errors, so the
+/// callers' checks ([`super::is_unavailable`], [`super::is_unique_violation`]) see its code.
+#[derive(Debug, Clone)]
+pub struct LiteError {
+    /// SQLite's extended result code (0 for an error of the binding itself).
+    code: i32,
+    message: String,
+}
+
+impl LiteError {
+    /// SQLite's primary result code.
+    pub fn primary(&self) -> i32 {
+        self.code & 0xff
+    }
+}
+
+impl From<rusqlite::Error> for LiteError {
+    fn from(e: rusqlite::Error) -> Self {
+        let code = match &e {
+            rusqlite::Error::SqliteFailure(f, _) => f.extended_code,
+            _ => 0,
+        };
+        LiteError { code, message: e.to_string() }
+    }
+}
+
+impl std::fmt::Display for LiteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SQLite error {}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for LiteError {}
+
+impl sqlx::error::DatabaseError for LiteError {
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+        Some(self.code.to_string().into())
+    }
+
+    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self
+    }
+
+    fn kind(&self) -> sqlx::error::ErrorKind {
+        use rusqlite::ffi;
+        match self.code {
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                sqlx::error::ErrorKind::UniqueViolation
+            }
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => sqlx::error::ErrorKind::ForeignKeyViolation,
+            ffi::SQLITE_CONSTRAINT_NOTNULL => sqlx::error::ErrorKind::NotNullViolation,
+            ffi::SQLITE_CONSTRAINT_CHECK => sqlx::error::ErrorKind::CheckViolation,
+            _ => sqlx::error::ErrorKind::Other,
+        }
+    }
+}
