@@ -85,7 +85,7 @@ pub fn failure_text(what: &str, e: impl Failure) -> String {
     "Something went wrong. Please try again.".to_owned()
 }
 
-/// Before a page or form: a connection from the pool (idle ones are pinged first), or the 503
+/// Before a page or form: the database answers ([`crate::store::Db::reachable`]), or the 503
 /// page at once. Everything the browser side serves reads the session or the pages' data from
 /// the database, so without it a page could only fail later, slower and less clearly (or, after
 /// a change to the session that cannot be saved, as an empty 500). Static files pass.
@@ -93,7 +93,7 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
     let path = req.uri().path();
     let file = path.starts_with("/pkg/") || path.rsplit('/').next().is_some_and(|last| last.contains('.'));
     if !file {
-        if let Err(e) = state.db.conn().await {
+        if let Err(e) = state.db.reachable().await {
             return failure_page("page", e);
         }
     }

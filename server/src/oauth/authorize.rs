@@ -431,8 +431,7 @@ pub async fn complete(
                 used_at: None,
                 family_id: None,
             };
-            let mut conn = state.db.write_one().await?;
-            store::auth_codes::insert(&mut conn, &row).await?;
+            store::auth_codes::insert(&mut state.db.read().await?, &row).await?;
             params.push(("code", code));
         }
         ResponseType::Token | ResponseType::IdTokenToken => {

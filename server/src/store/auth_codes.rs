@@ -3,7 +3,7 @@
 use super::{
     lite,
     refresh_tokens::{RefreshRow, COLUMNS as REFRESH_COLUMNS},
-    Db, Executes, Reads,
+    Executes, Read, Reads,
 };
 use crate::{lite_row, on, read};
 use std::sync::LazyLock;
@@ -47,14 +47,52 @@ lite_row!(AuthCodeRow {
 const COLUMNS: &str = "code_hash, realm_id, client_pk, user_id, session_id, redirect_uri, scope, \
     nonce, code_challenge, auth_time, created_at, expires_at, used_at, family_id";
 
-/// Stores a new code.
-pub async fn insert(c: &mut impl Executes, r: &AuthCodeRow) -> sqlx::Result<()> {
-    let sql = format!("INSERT INTO auth_codes ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)");
-    on!(c, e => sqlx::query(&sql)
-        .bind(&r.code_hash).bind(&r.realm_id).bind(&r.client_pk).bind(&r.user_id).bind(&r.session_id)
-        .bind(&r.redirect_uri).bind(&r.scope).bind(&r.nonce).bind(&r.code_challenge).bind(r.auth_time)
-        .bind(r.created_at).bind(r.expires_at).bind(r.used_at).bind(&r.family_id)
-        .execute(e).await.map(|_| ()))
+/// Stores a new code: on SQLite a write of [`lite`]'s writer, on PostgreSQL an autocommit
+/// statement on the connection.
+pub async fn insert(c: &mut Read, r: &AuthCodeRow) -> sqlx::Result<()> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("INSERT INTO auth_codes ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)")
+    });
+    match c {
+        Read::Lite(reader) => {
+            let r = r.clone();
+            let p: Vec<rusqlite::types::Value> = vec![
+                r.code_hash.into(),
+                r.realm_id.into(),
+                r.client_pk.into(),
+                r.user_id.into(),
+                r.session_id.into(),
+                r.redirect_uri.into(),
+                r.scope.into(),
+                r.nonce.into(),
+                r.code_challenge.into(),
+                r.auth_time.into(),
+                r.created_at.into(),
+                r.expires_at.into(),
+                r.used_at.into(),
+                r.family_id.into(),
+            ];
+            reader.lite().write(move |c| lite::execute(c, &SQL, &p).map(|_| ())).await
+        }
+        Read::Postgres(pg) => sqlx::query(SQL.as_str())
+            .bind(&r.code_hash)
+            .bind(&r.realm_id)
+            .bind(&r.client_pk)
+            .bind(&r.user_id)
+            .bind(&r.session_id)
+            .bind(&r.redirect_uri)
+            .bind(&r.scope)
+            .bind(&r.nonce)
+            .bind(&r.code_challenge)
+            .bind(r.auth_time)
+            .bind(r.created_at)
+            .bind(r.expires_at)
+            .bind(r.used_at)
+            .bind(&r.family_id)
+            .execute(&mut **pg)
+            .await
+            .map(|_| ()),
+    }
 }
 
 /// Marks the code used and names the family its redemption starts, in one statement: of two
@@ -77,7 +115,7 @@ pub async fn redeem(
 /// write of [`lite`]'s writer; PostgreSQL: one statement of data-modifying CTEs). Returns whether
 /// the code was redeemed: false when it was used already, and then nothing is written.
 pub async fn redeem_into(
-    db: &Db,
+    c: &mut Read,
     code_hash: &str,
     family_id: &str,
     now: i64,
@@ -123,8 +161,8 @@ pub async fn redeem_into(
                 .bind(touch_session.map(str::to_owned))
         }};
     }
-    match db {
-        Db::Sqlite(_, _, lite) => {
+    match c {
+        Read::Lite(reader) => {
             let store = refresh.map(super::refresh_tokens::lite_values);
             let mut p = store.clone().unwrap_or_else(|| vec![rusqlite::types::Value::Null; 14]);
             p.extend([
@@ -135,21 +173,23 @@ pub async fn redeem_into(
                 touch_session.map(str::to_owned).into(),
             ]);
             let touch = touch_session.is_some();
-            lite.write(move |c| {
-                if lite::execute(c, REDEEM, &p)? != 1 {
-                    return Ok(false);
-                }
-                if store.is_some() {
-                    lite::execute(c, &super::refresh_tokens::INSERT, &p)?;
-                }
-                if touch {
-                    lite::execute(c, &TOUCH, &p)?;
-                }
-                Ok(true)
-            })
-            .await
+            reader
+                .lite()
+                .write(move |c| {
+                    if lite::execute(c, REDEEM, &p)? != 1 {
+                        return Ok(false);
+                    }
+                    if store.is_some() {
+                        lite::execute(c, &super::refresh_tokens::INSERT, &p)?;
+                    }
+                    if touch {
+                        lite::execute(c, &TOUCH, &p)?;
+                    }
+                    Ok(true)
+                })
+                .await
         }
-        Db::Postgres(pool) => Ok(bound!(POSTGRES.as_str()).fetch_all(pool).await?.len() == 1),
+        Read::Postgres(pg) => Ok(bound!(POSTGRES.as_str()).fetch_all(&mut **pg).await?.len() == 1),
     }
 }
 

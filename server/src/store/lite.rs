@@ -36,6 +36,8 @@ pub struct Lite(Arc<Inner>);
 
 struct Inner {
     path: PathBuf,
+    /// Opened read-only (the URL's `mode=ro`): every write fails.
+    read_only: bool,
     /// Idle reader connections; a read takes one or opens one.
     idle: Mutex<Vec<Connection>>,
     writer: mpsc::Sender<Job>,
@@ -87,17 +89,17 @@ where
 type Job = Box<dyn Write>;
 
 impl Lite {
-    /// Readers and a writer for the database file at `path`, committing with SQLite's
-    /// `synchronous` at `sync` (`NORMAL` or `FULL`). The writer thread ends when the last
-    /// handle is dropped.
-    pub fn new(path: &Path, sync: &'static str, gate: WriteGate) -> Lite {
+    /// Readers and a writer for the database file at `path` (opened read-only when
+    /// `read_only`), committing with SQLite's `synchronous` at `sync` (`NORMAL` or `FULL`).
+    /// The writer thread ends when the last handle is dropped.
+    pub fn new(path: &Path, read_only: bool, sync: &'static str, gate: WriteGate) -> Lite {
         let (writer, jobs) = mpsc::channel::<Job>();
         let file = path.to_owned();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_loop(&file, sync, &gate, &jobs))
+            .spawn(move || write_loop(&file, read_only, sync, &gate, &jobs))
             .expect("cannot start the SQLite writer thread");
-        Lite(Arc::new(Inner { path: path.to_owned(), idle: Mutex::default(), writer }))
+        Lite(Arc::new(Inner { path: path.to_owned(), read_only, idle: Mutex::default(), writer }))
     }
 
     /// A reader connection, given back to the idle list when dropped.
@@ -105,7 +107,7 @@ impl Lite {
         let idle = self.0.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match idle {
             Some(c) => c,
-            None => open(&self.0.path, "NORMAL", true).map_err(into_sqlx)?,
+            None => open(&self.0.path, self.0.read_only, "NORMAL", true).map_err(into_sqlx)?,
         };
         Ok(LiteConn { conn: Some(conn), home: self.0.clone() })
     }
@@ -135,6 +137,11 @@ impl LiteConn {
     pub(super) fn conn(&mut self) -> &mut Connection {
         self.conn.as_mut().expect("present until dropped")
     }
+
+    /// The writer of this reader's database (see [`Lite::write`]).
+    pub(super) fn lite(&self) -> Lite {
+        Lite(self.home.clone())
+    }
 }
 
 impl Drop for LiteConn {
@@ -146,8 +153,9 @@ impl Drop for LiteConn {
 }
 
 /// Opens a connection to `path` (which must exist) with the pool's settings.
-fn open(path: &Path, sync: &str, reader: bool) -> rusqlite::Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+fn open(path: &Path, read_only: bool, sync: &str, reader: bool) -> rusqlite::Result<Connection> {
+    let mode = if read_only { OpenFlags::SQLITE_OPEN_READ_ONLY } else { OpenFlags::SQLITE_OPEN_READ_WRITE };
+    let flags = mode | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.execute_batch(&format!(
         "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = {sync}; \
@@ -161,7 +169,7 @@ fn open(path: &Path, sync: &str, reader: bool) -> rusqlite::Result<Connection> {
 
 /// The writer thread: takes the waiting writes, runs them in one transaction in the write
 /// turn, commits, answers.
-fn write_loop(path: &Path, sync: &str, gate: &WriteGate, jobs: &mpsc::Receiver<Job>) {
+fn write_loop(path: &Path, read_only: bool, sync: &str, gate: &WriteGate, jobs: &mpsc::Receiver<Job>) {
     let mut conn = None;
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -172,7 +180,7 @@ fn write_loop(path: &Path, sync: &str, gate: &WriteGate, jobs: &mpsc::Receiver<J
             }
         }
         if conn.is_none() {
-            match open(path, sync, false) {
+            match open(path, read_only, sync, false) {
                 Ok(c) => conn = Some(c),
                 Err(e) => {
                     let e = LiteError::from(e);
@@ -346,5 +354,77 @@ impl sqlx::error::DatabaseError for LiteError {
             ffi::SQLITE_CONSTRAINT_CHECK => sqlx::error::ErrorKind::CheckViolation,
             _ => sqlx::error::ErrorKind::Other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh database file with one table `t (k TEXT PRIMARY KEY)`.
+    fn scratch() -> PathBuf {
+        let path = std::env::temp_dir().join(format!("portcullis-lite-{}.db", uuid::Uuid::new_v4()));
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT PRIMARY KEY)").unwrap();
+        path
+    }
+
+    fn keys(path: &Path) -> Vec<String> {
+        let c = Connection::open(path).unwrap();
+        all(&c, "SELECT k FROM t ORDER BY k", &[], |r| r.get(0)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn writes_waiting_together_commit_together_and_a_failed_one_rolls_back_alone() {
+        let path = scratch();
+        let gate = WriteGate::default();
+        let lite = Lite::new(&path, false, "NORMAL", gate.clone());
+        // While the write turn is held elsewhere, the writes queue up and then run as one batch.
+        let held = gate.0.clone().lock_owned().await;
+        let writes: Vec<_> = (0..10)
+            .map(|i| {
+                let lite = lite.clone();
+                tokio::spawn(async move {
+                    lite.write(move |c| {
+                        execute(c, "INSERT INTO t (k) VALUES ($1)", &[format!("k{i}").into()])?;
+                        if i % 2 == 1 {
+                            // An odd write then breaks a constraint: its own insert must go too.
+                            let twice: Value = format!("dup{i}").into();
+                            execute(c, "INSERT INTO t (k) VALUES ($1)", std::slice::from_ref(&twice))?;
+                            execute(c, "INSERT INTO t (k) VALUES ($1)", &[twice])?;
+                        }
+                        Ok(i)
+                    })
+                    .await
+                })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        drop(held);
+        for (i, w) in writes.into_iter().enumerate() {
+            match w.await.unwrap() {
+                Ok(n) => assert!(i % 2 == 0 && n == i, "write {i} answered Ok({n})"),
+                Err(e) => assert!(i % 2 == 1 && super::super::is_unique_violation(&e), "write {i}: {e}"),
+            }
+        }
+        assert_eq!(keys(&path), ["k0", "k2", "k4", "k6", "k8"]);
+        assert!(!super::super::is_unavailable(&into_sqlx(rusqlite::Error::InvalidQuery)));
+    }
+
+    #[tokio::test]
+    async fn reads_bind_parameters_by_number_whatever_their_order() {
+        let path = scratch();
+        let lite = Lite::new(&path, false, "NORMAL", WriteGate::default());
+        lite.write(|c| {
+            execute(c, "INSERT INTO t (k) VALUES ($2 || $1)", &["b".to_owned().into(), "a".to_owned().into()])
+        })
+        .await
+        .unwrap();
+        let mut r = lite.read().unwrap();
+        let found = optional(r.conn(), "SELECT k FROM t WHERE k = $2 || $1", &[&"b", &"a"], |r| r.get::<_, String>(0));
+        assert_eq!(found.unwrap().as_deref(), Some("ab"));
+        // A read connection refuses to write.
+        let refused = r.conn().execute("INSERT INTO t (k) VALUES ('x')", []).unwrap_err();
+        assert!(refused.to_string().contains("readonly") || refused.to_string().contains("read-only"), "{refused}");
     }
 }

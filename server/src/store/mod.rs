@@ -48,6 +48,9 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// connections is never this busy.
 pub const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long a PostgreSQL connection may have been idle before it is used without a ping.
+const PG_PING_IDLE: Duration = Duration::from_secs(1);
+
 /// How much of an SQLite database file is read through a memory map (256 MiB; SQLite caps it
 /// at its compile-time maximum, and a larger file reads the rest the ordinary way).
 const MMAP_SIZE: u64 = 256 << 20;
@@ -94,17 +97,19 @@ impl<T: Executes> Reads for T {
     }
 }
 
-/// A connection for reads outside a transaction (see [`Db::read`]).
+/// A connection for reads outside a transaction and at most one write after them (see
+/// [`Db::read`]): on SQLite a reader of [`lite`], whose write goes to its writer; on
+/// PostgreSQL a pooled connection, which runs the write itself (in autocommit).
 pub enum Read {
     Lite(lite::LiteConn),
-    Pooled(Conn),
+    Postgres(PoolConnection<Postgres>),
 }
 
 impl Reads for Read {
     fn reader(&mut self) -> Reader<'_> {
         match self {
             Read::Lite(c) => Reader::Lite(c.conn()),
-            Read::Pooled(c) => Reader::Ex(c.ex()),
+            Read::Postgres(c) => Reader::Ex(Ex::Postgres(c)),
         }
     }
 }
@@ -269,12 +274,22 @@ impl Db {
             if durability == Durability::Full {
                 opts = opts.options([("synchronous_commit", "on")]);
             }
-            // Each idle connection is pinged before use, so connections cut by an outage are
-            // dropped and replaced (or the request fails fast) instead of failing mid-request.
+            // A connection idle for a second or more is pinged before use, so connections cut
+            // by an outage are dropped and replaced (or the request fails fast) instead of
+            // failing mid-request; one in steady use is not (a ping is a round trip, and sqlx
+            // pings every connection given back anyway).
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(PG_ACQUIRE_TIMEOUT)
-                .test_before_acquire(true)
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PG_PING_IDLE {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect_with(opts)
                 .await
                 .map_err(connect_err)?;
@@ -316,7 +331,8 @@ impl Db {
             .await
             .map_err(connect_err)?;
         let gate = WriteGate::default();
-        let lite = lite::Lite::new(std::path::Path::new(file), sync_name, gate.clone());
+        let read_only = path.split_once('?').is_some_and(|(_, q)| q.split('&').any(|p| p == "mode=ro"));
+        let lite = lite::Lite::new(std::path::Path::new(file), read_only, sync_name, gate.clone());
         Ok(Db::Sqlite(pool, gate, lite))
     }
 
@@ -358,6 +374,16 @@ impl Db {
         on!(&mut c, e => sqlx::query("SELECT 1").execute(e).await.map(|_| ()))
     }
 
+    /// Whether the database can take a request now: on PostgreSQL a pooled connection answers
+    /// a ping; on SQLite, a local file, there is nothing a ping would find (a read-only or full
+    /// file fails the write that meets it).
+    pub async fn reachable(&self) -> sqlx::Result<()> {
+        match self {
+            Db::Sqlite(..) => Ok(()),
+            Db::Postgres(_) => self.ping().await,
+        }
+    }
+
     /// A pooled connection in autocommit mode.
     pub async fn conn(&self) -> sqlx::Result<Conn> {
         Ok(match self {
@@ -366,12 +392,12 @@ impl Db {
         })
     }
 
-    /// A connection for reads that need no transaction: on SQLite a reader of [`lite`] (no
-    /// thread hand-off), on PostgreSQL a pooled connection.
+    /// A connection for reads that need no transaction, and one write after them (see
+    /// [`Read`]): on SQLite no thread hand-off, on PostgreSQL one pooled connection for all.
     pub async fn read(&self) -> sqlx::Result<Read> {
         Ok(match self {
             Db::Sqlite(_, _, lite) => Read::Lite(lite.read()?),
-            Db::Postgres(p) => Read::Pooled(Conn::Postgres(p.acquire().await?)),
+            Db::Postgres(p) => Read::Postgres(p.acquire().await?),
         })
     }
 
@@ -504,4 +530,18 @@ pub async fn meta_set(c: &mut impl Executes, key: &str, value: &str) -> sqlx::Re
     const SQL: &str = "INSERT INTO meta (key, value) VALUES ($1, $2) \
                        ON CONFLICT (key) DO UPDATE SET value = excluded.value";
     on!(c, e => sqlx::query(SQL).bind(key).bind(value).execute(e).await.map(|_| ()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_in_memory_sqlite_database_is_refused_with_the_reason() {
+        for url in ["sqlite::memory:", "sqlite://:memory:", "sqlite:x.db?mode=memory&cache=shared"] {
+            let err = Db::open(url).await.unwrap_err();
+            assert!(matches!(err, OpenError::Memory(_)), "{url}: {err}");
+            assert!(err.to_string().contains("give a file path"), "{err}");
+        }
+    }
 }

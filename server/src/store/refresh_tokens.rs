@@ -1,6 +1,6 @@
 //! `refresh_tokens`: opaque refresh tokens by hash, in rotation families.
 
-use super::{lite, Db, Executes, Reads};
+use super::{lite, Executes, Read, Reads};
 use crate::{lite_row, on, read};
 use std::sync::LazyLock;
 
@@ -119,7 +119,7 @@ pub async fn rotate(
 /// data-modifying CTEs). Returns whether the token was rotated: false when it was no longer
 /// live, and then nothing is written.
 pub async fn rotate_into(
-    db: &Db,
+    c: &mut Read,
     token_hash: &str,
     next: &RefreshRow,
     touch_session: Option<&str>,
@@ -144,24 +144,26 @@ pub async fn rotate_into(
                 .bind(touch_session.map(str::to_owned))
         };
     }
-    match db {
-        Db::Sqlite(_, _, lite) => {
+    match c {
+        Read::Lite(reader) => {
             let mut p = lite_values(next);
             p.extend([token_hash.to_owned().into(), touch_session.map(str::to_owned).into()]);
             let touch = touch_session.is_some();
-            lite.write(move |c| {
-                if lite::execute(c, ROTATE, &p)? != 1 {
-                    return Ok(false);
-                }
-                lite::execute(c, &INSERT, &p)?;
-                if touch {
-                    lite::execute(c, &TOUCH, &p)?;
-                }
-                Ok(true)
-            })
-            .await
+            reader
+                .lite()
+                .write(move |c| {
+                    if lite::execute(c, ROTATE, &p)? != 1 {
+                        return Ok(false);
+                    }
+                    lite::execute(c, &INSERT, &p)?;
+                    if touch {
+                        lite::execute(c, &TOUCH, &p)?;
+                    }
+                    Ok(true)
+                })
+                .await
         }
-        Db::Postgres(pool) => Ok(bound!(POSTGRES.as_str()).fetch_all(pool).await?.len() == 1),
+        Read::Postgres(pg) => Ok(bound!(POSTGRES.as_str()).fetch_all(&mut **pg).await?.len() == 1),
     }
 }
 

@@ -125,7 +125,6 @@ async fn redeem_valid(
         return Ok(None);
     };
     let (realm_roles, client_roles) = tokens::user_roles(&mut conn, client, &user.id).await?;
-    drop(conn);
     let scopes: Vec<String> = code.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     let plan = RefreshPlan::new_family(client, &scopes);
     let grant = UserGrant {
@@ -150,9 +149,10 @@ async fn redeem_valid(
         RefreshPlan::None | RefreshPlan::Existing { .. } => (None, None),
     };
     let touch = store::user_sessions::seen_due(session_seen_at, now).then_some(code.session_id.as_str());
-    if !store::auth_codes::redeem_into(&state.db, code_hash, family_id, now, refresh.as_ref(), touch).await? {
+    if !store::auth_codes::redeem_into(&mut conn, code_hash, family_id, now, refresh.as_ref(), touch).await? {
         return Ok(None);
     }
+    drop(conn);
     tokens::respond(state, &grant, &realm_roles, &client_roles, handed, now).map(Some)
 }
 

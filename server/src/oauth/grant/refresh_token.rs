@@ -134,15 +134,15 @@ async fn rotate_live(
     let (user, seen) = found.map_or((None, None), |f| (Some(f.user), f.session_seen_at));
     let checked = admit(&row, user, scopes, seen)?;
     let (realm_roles, client_roles) = tokens::user_roles(&mut conn, client, &row.user_id).await?;
-    drop(conn);
     let grant = checked.grant(realm, client, &row);
     grant.check_realm()?;
     let successor = tokens::successor_of(state, presented);
     let next = tokens::refresh_row(&grant, &successor, row.scope.clone(), row.offline, now);
     let touch = checked.session_seen_at.filter(|&t| store::user_sessions::seen_due(t, now)).map(|_| &*row.session_id);
-    if !store::refresh_tokens::rotate_into(&state.db, hash, &next, touch).await? {
+    if !store::refresh_tokens::rotate_into(&mut conn, hash, &next, touch).await? {
         return Ok(None);
     }
+    drop(conn);
     let handed = Handed { token: successor, offline: row.offline, issued_at: now, expires_at: next.expires_at };
     tokens::respond(state, &grant, &realm_roles, &client_roles, Some(handed), now).map(Some)
 }
