@@ -75,6 +75,18 @@ async fn garbage_and_foreign_tokens_are_inactive(app: TestApp) {
     let header = portcullis::crypto::b64(json!({"alg": "none", "typ": "at+jwt", "kid": kid}).to_string().as_bytes());
     let payload = good.split('.').nth(1).unwrap();
     assert_eq!(app.introspect(&svc, &format!("{header}.{payload}.")).await, json!({"active": false}));
+    // The server remembers a token whose signature it verified; nothing else rides on that: the
+    // same token is active again, but its payload under the good signature, another payload
+    // under it, or the good token with the signature cut are not.
+    assert_eq!(app.introspect(&svc, &good).await["active"], true);
+    assert_eq!(app.introspect(&svc, &good).await["active"], true);
+    let [head, _, signature]: [&str; 3] = good.split('.').collect::<Vec<_>>().try_into().unwrap();
+    let mut claims = jwt_claims(&good);
+    claims["scope"] = json!("admin");
+    let forged = format!("{head}.{}.{signature}", portcullis::crypto::b64(claims.to_string().as_bytes()));
+    assert_eq!(app.introspect(&svc, &forged).await, json!({"active": false}));
+    assert_eq!(app.introspect(&svc, &format!("{head}.{payload}.")).await, json!({"active": false}));
+    assert_eq!(app.introspect(&svc, &good[..good.len() - 2]).await, json!({"active": false}));
 }
 
 async fn caller_must_be_an_authenticated_confidential_client(app: TestApp) {
