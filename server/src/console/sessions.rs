@@ -18,7 +18,8 @@ pub const COOKIE_NAME: &str = "portcullis_session";
 /// The session store of whichever database the server runs on.
 #[derive(Debug, Clone)]
 pub enum Store {
-    Sqlite(SqliteStore),
+    /// On SQLite the store writes; sessions are read through [`crate::store::lite`].
+    Sqlite(SqliteStore, crate::store::lite::Lite),
     Postgres(PostgresStore),
 }
 
@@ -26,10 +27,10 @@ impl Store {
     /// The store over `db`, its table created if missing.
     pub async fn open(db: &Db) -> sqlx::Result<Store> {
         Ok(match db {
-            Db::Sqlite(p, ..) => {
+            Db::Sqlite(p, _, lite) => {
                 let s = SqliteStore::new(p.clone());
                 s.migrate().await?;
-                Store::Sqlite(s)
+                Store::Sqlite(s, lite.clone())
             }
             Db::Postgres(p) => {
                 let s = PostgresStore::new(p.clone());
@@ -43,7 +44,7 @@ impl Store {
     pub async fn delete_expired(&self) -> session_store::Result<()> {
         use tower_sessions::ExpiredDeletion;
         match self {
-            Store::Sqlite(s) => s.delete_expired().await,
+            Store::Sqlite(s, _) => s.delete_expired().await,
             Store::Postgres(s) => s.delete_expired().await,
         }
     }
@@ -73,14 +74,23 @@ impl SessionStore for Store {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let record = stored(record);
         match self {
-            Store::Sqlite(s) => s.save(&record).await,
+            Store::Sqlite(s, _) => s.save(&record).await,
             Store::Postgres(s) => s.save(&record).await,
         }
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let found = match self {
-            Store::Sqlite(s) => s.load(&stored_id(id)).await?,
+            Store::Sqlite(_, lite) => {
+                let data = crate::store::browser_sessions::load_sqlite(lite, &stored_id(id).to_string())
+                    .map_err(|e| session_store::Error::Backend(e.to_string()))?;
+                match data {
+                    Some(data) => {
+                        Some(rmp_serde::from_slice(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?)
+                    }
+                    None => None,
+                }
+            }
             Store::Postgres(s) => s.load(&stored_id(id)).await?,
         };
         Ok(found.map(|r| Record { id: *id, ..r }))
@@ -88,7 +98,7 @@ impl SessionStore for Store {
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         match self {
-            Store::Sqlite(s) => s.delete(&stored_id(id)).await,
+            Store::Sqlite(s, _) => s.delete(&stored_id(id)).await,
             Store::Postgres(s) => s.delete(&stored_id(id)).await,
         }
     }
@@ -125,4 +135,36 @@ pub fn layer(store: Store, secure: bool) -> SessionManagerLayer<Store> {
         .with_secure(secure)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(Duration::hours(8)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower_sessions::cookie::time::OffsetDateTime;
+
+    /// On SQLite the store writes and `store::browser_sessions` reads: what one writes, the
+    /// other finds, until it expires.
+    #[tokio::test]
+    async fn a_saved_session_loads_until_it_expires() {
+        let path = std::env::temp_dir().join(format!("portcullis-sessions-{}.db", uuid::Uuid::new_v4()));
+        let db = Db::open(&format!("sqlite:{}", path.display())).await.unwrap();
+        let store = Store::open(&db).await.unwrap();
+        assert!(matches!(store, Store::Sqlite(..)));
+        let mut live = Record {
+            id: Id(7),
+            data: [("k".to_owned(), serde_json::json!("v"))].into_iter().collect(),
+            expiry_date: OffsetDateTime::now_utc() + Duration::minutes(5),
+        };
+        store.create(&mut live).await.unwrap();
+        let mut gone =
+            Record { id: Id(8), expiry_date: OffsetDateTime::now_utc() - Duration::seconds(1), ..live.clone() };
+        store.create(&mut gone).await.unwrap();
+        let loaded = store.load(&Id(7)).await.unwrap().expect("the live session loads");
+        assert_eq!(loaded.data, live.data);
+        assert_eq!(loaded.id, Id(7));
+        assert!(store.load(&Id(8)).await.unwrap().is_none(), "an expired session does not");
+        assert!(store.load(&Id(9)).await.unwrap().is_none());
+        store.delete(&Id(7)).await.unwrap();
+        assert!(store.load(&Id(7)).await.unwrap().is_none());
+    }
 }

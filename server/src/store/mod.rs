@@ -11,6 +11,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth_codes;
 pub mod backup;
+pub mod browser_sessions;
 pub mod changes;
 pub mod clients;
 pub mod consents;
