@@ -92,14 +92,13 @@ impl Lite {
     /// Readers and a writer for the database file at `path` (opened read-only when
     /// `read_only`), committing with SQLite's `synchronous` at `sync` (`NORMAL` or `FULL`).
     /// The writer thread ends when the last handle is dropped.
-    pub fn new(path: &Path, read_only: bool, sync: &'static str, gate: WriteGate) -> Lite {
+    pub fn new(path: &Path, read_only: bool, sync: &'static str, gate: WriteGate) -> std::io::Result<Lite> {
         let (writer, jobs) = mpsc::channel::<Job>();
         let file = path.to_owned();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_loop(&file, read_only, sync, &gate, &jobs))
-            .expect("cannot start the SQLite writer thread");
-        Lite(Arc::new(Inner { path: path.to_owned(), read_only, idle: Mutex::default(), writer }))
+            .spawn(move || write_loop(&file, read_only, sync, &gate, &jobs))?;
+        Ok(Lite(Arc::new(Inner { path: path.to_owned(), read_only, idle: Mutex::default(), writer })))
     }
 
     /// A reader connection, given back to the idle list when dropped.
@@ -135,6 +134,8 @@ pub struct LiteConn {
 
 impl LiteConn {
     pub(super) fn conn(&mut self) -> &mut Connection {
+        // Some from construction until `drop` gives the connection back.
+        #[allow(clippy::expect_used)]
         self.conn.as_mut().expect("present until dropped")
     }
 
@@ -170,7 +171,7 @@ fn open(path: &Path, read_only: bool, sync: &str, reader: bool) -> rusqlite::Res
 /// The writer thread: takes the waiting writes, runs them in one transaction in the write
 /// turn, commits, answers.
 fn write_loop(path: &Path, read_only: bool, sync: &str, gate: &WriteGate, jobs: &mpsc::Receiver<Job>) {
-    let mut conn = None;
+    let mut conn: Option<Connection> = None;
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < BATCH {
@@ -179,17 +180,14 @@ fn write_loop(path: &Path, read_only: bool, sync: &str, gate: &WriteGate, jobs: 
                 Err(_) => break,
             }
         }
-        if conn.is_none() {
-            match open(path, read_only, sync, false) {
-                Ok(c) => conn = Some(c),
-                Err(e) => {
-                    let e = LiteError::from(e);
-                    batch.into_iter().for_each(|job| job.answer(Err(e.clone())));
-                    continue;
-                }
+        let c = match conn.take().map_or_else(|| open(path, read_only, sync, false), Ok) {
+            Ok(c) => c,
+            Err(e) => {
+                let e = LiteError::from(e);
+                batch.into_iter().for_each(|job| job.answer(Err(e.clone())));
+                continue;
             }
-        }
-        let c = conn.as_ref().expect("opened above");
+        };
         let turn = gate.0.blocking_lock();
         let mut fate = c.execute_batch("BEGIN IMMEDIATE").map_err(LiteError::from);
         for job in &mut batch {
@@ -200,7 +198,7 @@ fn write_loop(path: &Path, read_only: bool, sync: &str, gate: &WriteGate, jobs: 
                 fate = Err(e.into());
                 break;
             }
-            let end = if job.run(c) { "RELEASE w" } else { "ROLLBACK TO w; RELEASE w" };
+            let end = if job.run(&c) { "RELEASE w" } else { "ROLLBACK TO w; RELEASE w" };
             if let Err(e) = c.execute_batch(end) {
                 fate = Err(e.into());
             }
@@ -213,6 +211,7 @@ fn write_loop(path: &Path, read_only: bool, sync: &str, gate: &WriteGate, jobs: 
         }
         drop(turn);
         batch.into_iter().for_each(|job| job.answer(fate.clone()));
+        conn = Some(c);
     }
 }
 
@@ -378,7 +377,7 @@ mod tests {
     async fn writes_waiting_together_commit_together_and_a_failed_one_rolls_back_alone() {
         let path = scratch();
         let gate = WriteGate::default();
-        let lite = Lite::new(&path, false, "NORMAL", gate.clone());
+        let lite = Lite::new(&path, false, "NORMAL", gate.clone()).unwrap();
         // While the write turn is held elsewhere, the writes queue up and then run as one batch.
         let held = gate.0.clone().lock_owned().await;
         let writes: Vec<_> = (0..10)
@@ -414,7 +413,7 @@ mod tests {
     #[tokio::test]
     async fn reads_bind_parameters_by_number_whatever_their_order() {
         let path = scratch();
-        let lite = Lite::new(&path, false, "NORMAL", WriteGate::default());
+        let lite = Lite::new(&path, false, "NORMAL", WriteGate::default()).unwrap();
         lite.write(|c| {
             execute(c, "INSERT INTO t (k) VALUES ($2 || $1)", &["b".to_owned().into(), "a".to_owned().into()])
         })

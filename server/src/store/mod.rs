@@ -333,7 +333,8 @@ impl Db {
             .map_err(connect_err)?;
         let gate = WriteGate::default();
         let read_only = path.split_once('?').is_some_and(|(_, q)| q.split('&').any(|p| p == "mode=ro"));
-        let lite = lite::Lite::new(std::path::Path::new(file), read_only, sync_name, gate.clone());
+        let lite = lite::Lite::new(std::path::Path::new(file), read_only, sync_name, gate.clone())
+            .map_err(|e| connect_err(sqlx::Error::Io(e)))?;
         Ok(Db::Sqlite(pool, gate, lite))
     }
 
