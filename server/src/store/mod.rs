@@ -5,6 +5,11 @@
 //! per-dialect migration folders, not in code. A repository function takes `&mut impl Executes`
 //! — a pooled connection or a transaction — and runs its one statement text on whichever
 //! driver is behind it through [`on!`].
+//!
+//! The token requests' hot statements also run on [`lite`]'s SQLite connections (no thread
+//! hand-off per statement, writes committed in groups): those functions take `&mut impl
+//! Reads`, which the sqlx connections and transactions satisfy too, and run the same text
+//! through [`read!`].
 
 pub mod admins;
 pub mod api_keys;
