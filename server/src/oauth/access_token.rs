@@ -259,18 +259,18 @@ pub fn decode(keys: &KeySet, issuer: &str, token: &str) -> Result<AccessClaims, 
 /// before (see [`KeySet::was_verified`]): the bytes are the same, so every check of [`decode`]
 /// passes the same way. `now` only decides what the bounded memory forgets first.
 fn decode_remembered(keys: &KeySet, issuer: &str, token: &str, now: i64) -> Result<AccessClaims, Rejection> {
-    if token.len() <= MAX_TOKEN_LEN {
-        let digest = crate::crypto::sha256(token.as_bytes());
-        if keys.was_verified(&digest) {
-            if let Ok(data) = jsonwebtoken::dangerous::insecure_decode::<AccessClaims>(token) {
-                return Ok(data.claims);
-            }
-        }
-        let claims = decode(keys, issuer, token)?;
-        keys.remember_verified(digest, claims.exp, now);
-        return Ok(claims);
+    if token.len() > MAX_TOKEN_LEN {
+        return decode(keys, issuer, token);
     }
-    decode(keys, issuer, token)
+    let digest = crate::crypto::sha256(token.as_bytes());
+    if keys.was_verified(&digest) {
+        if let Ok(data) = jsonwebtoken::dangerous::insecure_decode::<AccessClaims>(token) {
+            return Ok(data.claims);
+        }
+    }
+    let claims = decode(keys, issuer, token)?;
+    keys.remember_verified(digest, claims.exp, now);
+    Ok(claims)
 }
 
 /// Verifies an access token of `realm`, returning its claims and its (still enabled) client.

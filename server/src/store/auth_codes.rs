@@ -163,31 +163,20 @@ pub async fn redeem_into(
     }
     match c {
         Read::Lite(reader) => {
-            let store = refresh.map(super::refresh_tokens::lite_values);
-            let mut p = store.clone().unwrap_or_else(|| vec![rusqlite::types::Value::Null; 14]);
+            let stored = refresh.map(super::refresh_tokens::lite_values);
+            let then = [
+                stored.as_ref().map(|_| super::refresh_tokens::INSERT.as_str()),
+                touch_session.map(|_| TOUCH.as_str()),
+            ];
+            let mut p = stored.unwrap_or_else(|| vec![rusqlite::types::Value::Null; 14]);
             p.extend([
                 now.into(),
                 family_id.to_owned().into(),
                 code_hash.to_owned().into(),
-                store.is_some().into(),
+                refresh.is_some().into(),
                 touch_session.map(str::to_owned).into(),
             ]);
-            let touch = touch_session.is_some();
-            reader
-                .lite()
-                .write(move |c| {
-                    if lite::execute(c, REDEEM, &p)? != 1 {
-                        return Ok(false);
-                    }
-                    if store.is_some() {
-                        lite::execute(c, &super::refresh_tokens::INSERT, &p)?;
-                    }
-                    if touch {
-                        lite::execute(c, &TOUCH, &p)?;
-                    }
-                    Ok(true)
-                })
-                .await
+            reader.write_if_changed(REDEEM, then.into_iter().flatten().collect(), p).await
         }
         Read::Postgres(pg) => Ok(bound!(POSTGRES.as_str()).fetch_all(&mut **pg).await?.len() == 1),
     }

@@ -143,6 +143,28 @@ impl LiteConn {
     pub(super) fn lite(&self) -> Lite {
         Lite(self.home.clone())
     }
+
+    /// One write of the writer (see [`Lite::write`]): `first`, and only if it changed a row,
+    /// each of `then` in order, all bound to `params`. Whether `first` changed a row (if not,
+    /// nothing was written).
+    pub(super) async fn write_if_changed(
+        &mut self,
+        first: &'static str,
+        then: Vec<&'static str>,
+        params: Vec<Value>,
+    ) -> Result<bool, sqlx::Error> {
+        self.lite()
+            .write(move |c| {
+                if execute(c, first, &params)? != 1 {
+                    return Ok(false);
+                }
+                for sql in then {
+                    execute(c, sql, &params)?;
+                }
+                Ok(true)
+            })
+            .await
+    }
 }
 
 impl Drop for LiteConn {

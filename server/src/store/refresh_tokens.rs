@@ -148,20 +148,8 @@ pub async fn rotate_into(
         Read::Lite(reader) => {
             let mut p = lite_values(next);
             p.extend([token_hash.to_owned().into(), touch_session.map(str::to_owned).into()]);
-            let touch = touch_session.is_some();
-            reader
-                .lite()
-                .write(move |c| {
-                    if lite::execute(c, ROTATE, &p)? != 1 {
-                        return Ok(false);
-                    }
-                    lite::execute(c, &INSERT, &p)?;
-                    if touch {
-                        lite::execute(c, &TOUCH, &p)?;
-                    }
-                    Ok(true)
-                })
-                .await
+            let then = [Some(INSERT.as_str()), touch_session.map(|_| TOUCH.as_str())];
+            reader.write_if_changed(ROTATE, then.into_iter().flatten().collect(), p).await
         }
         Read::Postgres(pg) => Ok(bound!(POSTGRES.as_str()).fetch_all(&mut **pg).await?.len() == 1),
     }
