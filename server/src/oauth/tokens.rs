@@ -248,6 +248,14 @@ pub async fn user_roles(
     client: &Client,
     user_id: &str,
 ) -> Result<(Vec<String>, BTreeMap<String, Vec<String>>), sqlx::Error> {
-    let (realm_roles, client_roles) = store::roles::split(store::roles::of_user(c, user_id).await?);
-    Ok(client.roles_in_scope(realm_roles, client_roles))
+    Ok(roles_in_scope(client, store::roles::of_user(c, user_id).await?))
+}
+
+/// Of a user's roles, those in `client`'s scope: realm roles, and client roles by client id.
+pub fn roles_in_scope(
+    client: &Client,
+    roles: Vec<store::roles::GrantedRole>,
+) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
+    let (realm_roles, client_roles) = store::roles::split(roles);
+    client.roles_in_scope(realm_roles, client_roles)
 }

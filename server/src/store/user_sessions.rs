@@ -1,6 +1,6 @@
 //! `user_sessions`: SSO sessions of realm users.
 
-use super::{lite, Executes, Reads};
+use super::{lite, lite::FromLite, Executes, Reads};
 use crate::{on, read};
 
 /// An SSO session.
@@ -66,6 +66,12 @@ pub struct UserInSession {
     pub session_seen_at: Option<i64>,
 }
 
+/// The `last_seen_at` of session `$2` if it is user `users`' and live at `$3` (idle limit `$4`,
+/// lifespan `$5`; as [`live`] says), as a scalar subquery over a `users` row.
+const SEEN_IF_LIVE: &str = "(SELECT s.last_seen_at FROM user_sessions s WHERE s.id = $2 AND s.user_id = users.id \
+     AND s.realm_id = users.realm_id AND s.ended_at IS NULL AND s.last_seen_at > $3 - $4 \
+     AND s.created_at > $3 - $5) AS session_seen_at";
+
 /// User `user_id` and whether their session `session_id` is live at `now` (as [`live`]
 /// says), in one query. `None` when there is no such user.
 pub async fn user_with_live_session(
@@ -77,19 +83,62 @@ pub async fn user_with_live_session(
     max: i64,
 ) -> sqlx::Result<Option<UserInSession>> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "SELECT {}, (SELECT s.last_seen_at FROM user_sessions s WHERE s.id = $2 AND s.user_id = users.id \
-             AND s.realm_id = users.realm_id AND s.ended_at IS NULL AND s.last_seen_at > $3 - $4 \
-             AND s.created_at > $3 - $5) AS session_seen_at FROM users WHERE id = $1",
-            super::users::COLUMNS
-        )
+        format!("SELECT {}, {SEEN_IF_LIVE} FROM users WHERE id = $1", super::users::COLUMNS)
     });
-    read!(c, l => lite::optional(l, &SQL, &[&user_id, &session_id, &now, &idle, &max], |r| Ok(UserInSession {
-            user: lite::FromLite::from_lite(r)?,
-            session_seen_at: r.get("session_seen_at")?,
-        })),
+    read!(c, l => lite::optional(l, &SQL, &[&user_id, &session_id, &now, &idle, &max], UserInSession::from_lite),
         e => sqlx::query_as(SQL.as_str()).bind(user_id).bind(session_id).bind(now).bind(idle).bind(max)
             .fetch_optional(e).await)
+}
+
+impl FromLite for UserInSession {
+    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(UserInSession { user: FromLite::from_lite(r)?, session_seen_at: r.get("session_seen_at")? })
+    }
+}
+
+/// [`user_with_live_session`] and the user's roles (as [`super::roles::of_user`] expands them),
+/// in one query: what a token request reads before it writes.
+pub async fn user_with_live_session_and_roles(
+    c: &mut impl Reads,
+    user_id: &str,
+    session_id: &str,
+    now: i64,
+    idle: i64,
+    max: i64,
+) -> sqlx::Result<Option<(UserInSession, Vec<super::roles::GrantedRole>)>> {
+    // One row per role (one with no role when the user holds none), the user's on each.
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        found: UserInSession,
+        role_client_id: Option<String>,
+        role_name: Option<String>,
+    }
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT {}, {SEEN_IF_LIVE}, held.client_id AS role_client_id, held.name AS role_name \
+             FROM users LEFT JOIN ({}) held ON TRUE WHERE users.id = $1 ORDER BY held.name",
+            super::users::COLUMNS,
+            super::roles::expanded("SELECT role_id FROM user_roles WHERE user_id = $1")
+        )
+    });
+    let rows: Vec<Row> = read!(c,
+        l => lite::all(l, &SQL, &[&user_id, &session_id, &now, &idle, &max], |r| Ok(Row {
+            found: UserInSession::from_lite(r)?,
+            role_client_id: r.get("role_client_id")?,
+            role_name: r.get("role_name")?,
+        })),
+        e => sqlx::query_as(SQL.as_str()).bind(user_id).bind(session_id).bind(now).bind(idle).bind(max)
+            .fetch_all(e).await)?;
+    let mut roles = Vec::with_capacity(rows.len());
+    let mut found = None;
+    for row in rows {
+        if let Some(name) = row.role_name {
+            roles.push(super::roles::GrantedRole { client_id: row.role_client_id, name });
+        }
+        found.get_or_insert(row.found);
+    }
+    Ok(found.map(|f| (f, roles)))
 }
 
 /// Whether the use at `now` of a session last seen at `last_seen_at` is to be recorded (see

@@ -527,10 +527,13 @@ async fn full_scope_off_limits_the_roles_in_user_tokens(app: TestApp) {
         let viewer =
             portcullis::store::roles::ensure_client_role(&mut tx, &realm.id, &pk, "viewer", now).await.unwrap();
         portcullis::store::roles::assign_to_user(&mut tx, &alice, &viewer).await.unwrap();
+        // "auditor" is a composite holding "reader": holding it is holding both.
+        let reader = portcullis::store::roles::ensure_realm_role(&mut tx, &realm.id, "reader", now).await.unwrap();
+        portcullis::store::roles::add_composite(&mut tx, &auditor, &reader).await.unwrap();
         tx.commit().await.unwrap();
     }
     // Full scope (the default): every role, every role-holding client in `aud`.
-    no_consent_spa(&app, "full").await;
+    let full_client = no_consent_spa(&app, "full").await;
     let narrow = ClientOptions {
         consent_required: Some(false),
         full_scope_allowed: Some(false),
@@ -547,12 +550,20 @@ async fn full_scope_off_limits_the_roles_in_user_tokens(app: TestApp) {
     })
     .await;
     let browser = app.browser();
-    let full = jwt_claims(spa_tokens(&app, &browser, "full", "openid").await["access_token"].as_str().unwrap());
-    let mut realm_roles: Vec<String> = serde_json::from_value(full["realm_access"]["roles"].clone()).unwrap();
-    realm_roles.sort();
-    assert_eq!(realm_roles, ["auditor", "staff"]);
-    assert_eq!(full["resource_access"]["reports"]["roles"], serde_json::json!(["viewer"]));
-    assert_eq!(full["aud"], "reports");
+    let issued = spa_tokens(&app, &browser, "full", "openid").await;
+    // The same roles from the code and from a refresh (each reads the user, the session and
+    // the roles in one query).
+    let res = app.refresh(&full_client, issued["refresh_token"].as_str().unwrap(), None).await;
+    assert_eq!(res.status(), 200);
+    let refreshed: Value = res.json().await.unwrap();
+    for body in [&issued, &refreshed] {
+        let full = jwt_claims(body["access_token"].as_str().unwrap());
+        let mut realm_roles: Vec<String> = serde_json::from_value(full["realm_access"]["roles"].clone()).unwrap();
+        realm_roles.sort();
+        assert_eq!(realm_roles, ["auditor", "reader", "staff"]);
+        assert_eq!(full["resource_access"]["reports"]["roles"], serde_json::json!(["viewer"]));
+        assert_eq!(full["aud"], "reports");
+    }
     // Full scope off: only the scope-mapped role; no other client's roles, so no such audience.
     let narrow = jwt_claims(spa_tokens(&app, &browser, "narrow", "openid").await["access_token"].as_str().unwrap());
     assert_eq!(narrow["realm_access"]["roles"], serde_json::json!(["auditor"]));

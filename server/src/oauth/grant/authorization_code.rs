@@ -120,11 +120,12 @@ async fn redeem_valid(
     let Some(code) = code.filter(|c| c.used_at.is_none() && check(c, &client.row.id, req, now).is_none()) else {
         return Ok(None);
     };
-    let found = crate::flow::sso::user_in_session(&mut conn, realm, &code.user_id, &code.session_id, now).await?;
-    let Some((user, Some(session_seen_at))) = found.map(|f| (f.user, f.session_seen_at)) else {
+    let found =
+        crate::flow::sso::user_in_session_with_roles(&mut conn, realm, &code.user_id, &code.session_id, now).await?;
+    let Some((user, Some(session_seen_at), roles)) = found.map(|(f, roles)| (f.user, f.session_seen_at, roles)) else {
         return Ok(None);
     };
-    let (realm_roles, client_roles) = tokens::user_roles(&mut conn, client, &user.id).await?;
+    let (realm_roles, client_roles) = tokens::roles_in_scope(client, roles);
     let scopes: Vec<String> = code.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     let plan = RefreshPlan::new_family(client, &scopes);
     let grant = UserGrant {

@@ -129,11 +129,15 @@ async fn rotate_live(
         return Ok(None);
     };
     let scopes = check(realm, client, &row, req.scope.as_deref(), now)?;
-    // The user and the session in one query.
-    let found = crate::flow::sso::user_in_session(&mut conn, realm, &row.user_id, &row.session_id, now).await?;
-    let (user, seen) = found.map_or((None, None), |f| (Some(f.user), f.session_seen_at));
+    // The user, the session and the user's roles in one query.
+    let found =
+        crate::flow::sso::user_in_session_with_roles(&mut conn, realm, &row.user_id, &row.session_id, now).await?;
+    let (user, seen, roles) = match found {
+        Some((f, roles)) => (Some(f.user), f.session_seen_at, roles),
+        None => (None, None, Vec::new()),
+    };
     let checked = admit(&row, user, scopes, seen)?;
-    let (realm_roles, client_roles) = tokens::user_roles(&mut conn, client, &row.user_id).await?;
+    let (realm_roles, client_roles) = tokens::roles_in_scope(client, roles);
     let grant = checked.grant(realm, client, &row);
     grant.check_realm()?;
     let successor = tokens::successor_of(state, presented);
