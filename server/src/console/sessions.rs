@@ -32,7 +32,7 @@ impl Store {
                 s.migrate().await?;
                 Store::Sqlite(s, lite.clone())
             }
-            Db::Postgres(p) => {
+            Db::Postgres(p, _) => {
                 let s = PostgresStore::new(p.clone());
                 s.migrate().await?;
                 Store::Postgres(s)

@@ -74,24 +74,28 @@ pub async fn insert(c: &mut Read, r: &AuthCodeRow) -> sqlx::Result<()> {
             ];
             reader.lite().write(move |c| lite::execute(c, &SQL, &p).map(|_| ())).await
         }
-        Read::Postgres(pg) => sqlx::query(SQL.as_str())
-            .bind(&r.code_hash)
-            .bind(&r.realm_id)
-            .bind(&r.client_pk)
-            .bind(&r.user_id)
-            .bind(&r.session_id)
-            .bind(&r.redirect_uri)
-            .bind(&r.scope)
-            .bind(&r.nonce)
-            .bind(&r.code_challenge)
-            .bind(r.auth_time)
-            .bind(r.created_at)
-            .bind(r.expires_at)
-            .bind(r.used_at)
-            .bind(&r.family_id)
-            .execute(&mut **pg)
-            .await
-            .map(|_| ()),
+        Read::Postgres(pg) => {
+            let done = sqlx::query(SQL.as_str())
+                .bind(&r.code_hash)
+                .bind(&r.realm_id)
+                .bind(&r.client_pk)
+                .bind(&r.user_id)
+                .bind(&r.session_id)
+                .bind(&r.redirect_uri)
+                .bind(&r.scope)
+                .bind(&r.nonce)
+                .bind(&r.code_challenge)
+                .bind(r.auth_time)
+                .bind(r.created_at)
+                .bind(r.expires_at)
+                .bind(r.used_at)
+                .bind(&r.family_id)
+                .execute(pg.conn())
+                .await
+                .map(|_| ());
+            pg.settled(done.is_ok());
+            done
+        }
     }
 }
 
@@ -178,7 +182,11 @@ pub async fn redeem_into(
             ]);
             reader.write_if_changed(REDEEM, then.into_iter().flatten().collect(), p).await
         }
-        Read::Postgres(pg) => Ok(bound!(POSTGRES.as_str()).fetch_all(&mut **pg).await?.len() == 1),
+        Read::Postgres(pg) => {
+            let rows = bound!(POSTGRES.as_str()).fetch_all(pg.conn()).await;
+            pg.settled(rows.is_ok());
+            Ok(rows?.len() == 1)
+        }
     }
 }
 

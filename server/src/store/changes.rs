@@ -57,7 +57,7 @@ pub async fn last_id(c: &mut impl Executes) -> sqlx::Result<i64> {
 /// the catch-up after an outage would wait for the next poll; here a lost connection ends the
 /// listener and the next one wakes the reader.
 pub async fn watch(db: super::Db, wake: std::sync::Arc<tokio::sync::Notify>) {
-    let super::Db::Postgres(pool) = db else { return };
+    let super::Db::Postgres(pool, _) = db else { return };
     loop {
         match sqlx::postgres::PgListener::connect_with(&pool).await {
             Ok(mut listener) => match listener.listen(CHANNEL).await {

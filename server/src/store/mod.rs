@@ -25,6 +25,7 @@ pub mod identity_providers;
 pub mod keys;
 pub mod lite;
 pub mod login_failures;
+pub mod pg_hot;
 pub mod projects;
 pub mod purge;
 pub mod realms;
@@ -70,7 +71,9 @@ pub enum Db {
     /// The token endpoints' hot statements run on [`lite::Lite`]'s connections instead of the
     /// pool's, without the driver's thread hand-offs.
     Sqlite(SqlitePool, WriteGate, lite::Lite),
-    Postgres(PgPool),
+    /// The token endpoints' hot statements run on [`pg_hot`]'s connections, which go back
+    /// idle without the pool's ping.
+    Postgres(PgPool, pg_hot::PgHot),
 }
 
 /// The queue of SQLite write transactions (see [`Db::Sqlite`]).
@@ -95,6 +98,10 @@ pub enum Reader<'c> {
 /// connection [`Db::read`] gives.
 pub trait Reads: Send {
     fn reader(&mut self) -> Reader<'_>;
+
+    /// The statement run on [`Reads::reader`] finished; `ok`: without error (see
+    /// [`pg_hot::HotConn::settled`]).
+    fn settled(&mut self, _ok: bool) {}
 }
 
 impl<T: Executes> Reads for T {
@@ -108,14 +115,20 @@ impl<T: Executes> Reads for T {
 /// PostgreSQL a pooled connection, which runs the write itself (in autocommit).
 pub enum Read {
     Lite(lite::LiteConn),
-    Postgres(PoolConnection<Postgres>),
+    Postgres(pg_hot::HotConn),
 }
 
 impl Reads for Read {
     fn reader(&mut self) -> Reader<'_> {
         match self {
             Read::Lite(c) => Reader::Lite(c.conn()),
-            Read::Postgres(c) => Reader::Ex(Ex::Postgres(c)),
+            Read::Postgres(c) => Reader::Ex(Ex::Postgres(c.conn())),
+        }
+    }
+
+    fn settled(&mut self, ok: bool) {
+        if let Read::Postgres(c) = self {
+            c.settled(ok);
         }
     }
 }
@@ -203,13 +216,15 @@ macro_rules! on {
 /// `$e` bound to its connection, as [`on!`] does.
 #[macro_export]
 macro_rules! read {
-    ($c:expr, $l:ident => $lite:expr, $e:ident => $body:expr) => {
-        match $crate::store::Reads::reader($c) {
+    ($c:expr, $l:ident => $lite:expr, $e:ident => $body:expr) => {{
+        let result = match $crate::store::Reads::reader($c) {
             $crate::store::Reader::Lite($l) => ($lite).map_err($crate::store::lite::into_sqlx),
             $crate::store::Reader::Ex($crate::store::Ex::Sqlite($e)) => $body,
             $crate::store::Reader::Ex($crate::store::Ex::Postgres($e)) => $body,
-        }
-    };
+        };
+        $crate::store::Reads::settled($c, result.is_ok());
+        result
+    }};
 }
 
 /// Why the database could not be opened.
@@ -280,6 +295,7 @@ impl Db {
             if durability == Durability::Full {
                 opts = opts.options([("synchronous_commit", "on")]);
             }
+            let hot_opts = opts.clone();
             // A connection idle for a second or more is pinged before use, so connections cut
             // by an outage are dropped and replaced (or the request fails fast) instead of
             // failing mid-request; one in steady use is not (a ping is a round trip, and sqlx
@@ -299,7 +315,7 @@ impl Db {
                 .connect_with(opts)
                 .await
                 .map_err(connect_err)?;
-            return Ok(Db::Postgres(pool));
+            return Ok(Db::Postgres(pool, pg_hot::PgHot::new(hot_opts, 16, PG_PING_IDLE)));
         }
         let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
             return Err(OpenError::Scheme(redact_url(url)));
@@ -347,7 +363,7 @@ impl Db {
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
             Db::Sqlite(p, ..) => sqlx::migrate!("../migrations/sqlite").run(p).await,
-            Db::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await,
+            Db::Postgres(p, _) => sqlx::migrate!("../migrations/postgres").run(p).await,
         }
     }
 
@@ -355,7 +371,7 @@ impl Db {
     pub fn pool_stats(&self) -> (u32, usize) {
         match self {
             Db::Sqlite(p, ..) => (p.size(), p.num_idle()),
-            Db::Postgres(p) => (p.size(), p.num_idle()),
+            Db::Postgres(p, _) => (p.size(), p.num_idle()),
         }
     }
 
@@ -387,7 +403,7 @@ impl Db {
     pub async fn reachable(&self) -> sqlx::Result<()> {
         match self {
             Db::Sqlite(..) => Ok(()),
-            Db::Postgres(_) => self.ping().await,
+            Db::Postgres(..) => self.ping().await,
         }
     }
 
@@ -395,7 +411,7 @@ impl Db {
     pub async fn conn(&self) -> sqlx::Result<Conn> {
         Ok(match self {
             Db::Sqlite(p, ..) => Conn::Sqlite(p.acquire().await?),
-            Db::Postgres(p) => Conn::Postgres(p.acquire().await?),
+            Db::Postgres(p, _) => Conn::Postgres(p.acquire().await?),
         })
     }
 
@@ -404,7 +420,7 @@ impl Db {
     pub async fn read(&self) -> sqlx::Result<Read> {
         Ok(match self {
             Db::Sqlite(_, _, lite) => Read::Lite(lite.read()?),
-            Db::Postgres(p) => Read::Postgres(p.acquire().await?),
+            Db::Postgres(_, hot) => Read::Postgres(hot.acquire(PG_ACQUIRE_TIMEOUT).await?),
         })
     }
 
@@ -416,7 +432,7 @@ impl Db {
                 let turn = gate.turn().await?;
                 Gated { conn: Conn::Sqlite(p.acquire().await?), _turn: Some(turn) }
             }
-            Db::Postgres(p) => Gated { conn: Conn::Postgres(p.acquire().await?), _turn: None },
+            Db::Postgres(p, _) => Gated { conn: Conn::Postgres(p.acquire().await?), _turn: None },
         })
     }
 
@@ -432,7 +448,7 @@ impl Db {
                 let turn = gate.turn().await?;
                 Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
             }
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Postgres(p, _) => Tx::Postgres(p.begin().await?),
         })
     }
 
@@ -440,7 +456,7 @@ impl Db {
     pub fn dialect(&self) -> &'static str {
         match self {
             Db::Sqlite(..) => "sqlite",
-            Db::Postgres(_) => "postgres",
+            Db::Postgres(..) => "postgres",
         }
     }
 
@@ -448,7 +464,10 @@ impl Db {
     pub async fn close(&self) {
         match self {
             Db::Sqlite(p, ..) => p.close().await,
-            Db::Postgres(p) => p.close().await,
+            Db::Postgres(p, hot) => {
+                hot.close().await;
+                p.close().await
+            }
         }
     }
 }

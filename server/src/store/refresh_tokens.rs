@@ -151,7 +151,11 @@ pub async fn rotate_into(
             let then = [Some(INSERT.as_str()), touch_session.map(|_| TOUCH.as_str())];
             reader.write_if_changed(ROTATE, then.into_iter().flatten().collect(), p).await
         }
-        Read::Postgres(pg) => Ok(bound!(POSTGRES.as_str()).fetch_all(&mut **pg).await?.len() == 1),
+        Read::Postgres(pg) => {
+            let rows = bound!(POSTGRES.as_str()).fetch_all(pg.conn()).await;
+            pg.settled(rows.is_ok());
+            Ok(rows?.len() == 1)
+        }
     }
 }
 

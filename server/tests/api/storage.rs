@@ -104,3 +104,50 @@ async fn the_janitor_empties_what_traffic_filled_in_batches_and_keeps_what_matte
     assert_eq!(rows(&app, Expired::Audit).await, 0);
     assert_eq!(rows(&app, Expired::DeviceCodes).await, 0);
 }
+
+/// The connections token requests read on (PostgreSQL: outside sqlx's pool, given back without
+/// its ping) go back idle only when their last statement finished without error: one a dropped
+/// request cut off mid-statement, or one whose statement failed, is closed, never reused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_read_connections_are_reused_unless_a_statement_was_cut_or_failed() {
+    use portcullis::store::{Ex, Read, Reader, Reads};
+    async fn backend(r: &mut Read) -> i32 {
+        let Reader::Ex(Ex::Postgres(c)) = r.reader() else { panic!("a PostgreSQL connection") };
+        let pid = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(c).await.unwrap();
+        r.settled(true);
+        pid
+    }
+    let app = TestApp::spawn(DbKind::Postgres).await;
+    let db = &app.state.db;
+    let mut conn = db.read().await.unwrap();
+    let first = backend(&mut conn).await;
+    drop(conn);
+    let mut conn = db.read().await.unwrap();
+    assert_eq!(backend(&mut conn).await, first, "a connection given back settled is used again");
+
+    // Cut off mid-statement, as when a client hangs up: the next read gets another connection,
+    // and its answers are its own.
+    let cut = tokio::time::timeout(std::time::Duration::from_millis(100), async {
+        let Reader::Ex(Ex::Postgres(c)) = conn.reader() else { panic!("a PostgreSQL connection") };
+        sqlx::query("SELECT pg_sleep(5)").execute(c).await
+    });
+    assert!(cut.await.is_err(), "the statement was cut off");
+    drop(conn);
+    let mut conn = db.read().await.unwrap();
+    let second = backend(&mut conn).await;
+    assert_ne!(second, first, "a connection cut mid-statement is not reused");
+    let Reader::Ex(Ex::Postgres(c)) = conn.reader() else { panic!("a PostgreSQL connection") };
+    let n: i32 = sqlx::query_scalar("SELECT 7").fetch_one(c).await.unwrap();
+    conn.settled(true);
+    assert_eq!(n, 7);
+
+    // A statement that failed: closed too.
+    let Reader::Ex(Ex::Postgres(c)) = conn.reader() else { panic!("a PostgreSQL connection") };
+    let failed = sqlx::query("SELECT * FROM no_such_table").execute(c).await;
+    conn.settled(failed.is_ok());
+    assert!(failed.is_err());
+    drop(conn);
+    let mut conn = db.read().await.unwrap();
+    let third = backend(&mut conn).await;
+    assert!(third != second && third != first, "a connection whose statement failed is not reused");
+}
