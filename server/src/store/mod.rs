@@ -58,9 +58,13 @@ pub const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a PostgreSQL connection may have been idle before it is used without a ping.
 const PG_PING_IDLE: Duration = Duration::from_secs(1);
 
-/// How much of an SQLite database file is read through a memory map (256 MiB; SQLite caps it
-/// at its compile-time maximum, and a larger file reads the rest the ordinary way).
-const MMAP_SIZE: u64 = 256 << 20;
+/// How much of an SQLite database file is read through a memory map: none. In WAL mode a
+/// connection drops its map (and its page cache) whenever another connection committed since
+/// its last read, so under a write load every read transaction unmapped and remapped the file
+/// (`munmap` with a TLB shootdown on every core, then a page fault per page touched); plain
+/// `pread` copies cost less (refresh rotation ~12 % and the code flow ~20 % less server CPU in
+/// `bench/run.sh flows`, bench/README.md "Issue 13, third round").
+const MMAP_SIZE: u64 = 0;
 
 /// The database behind the server: SQLite (the default) or PostgreSQL.
 #[derive(Clone, Debug)]
@@ -339,9 +343,6 @@ impl Db {
             .synchronous(sync)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            // Pages are read through a memory map instead of a read() copy into each
-            // connection's cache: a commit by one connection empties the others' caches, so
-            // under load most reads were page copies (the flows profile, bench/README.md).
             .pragma("mmap_size", MMAP_SIZE.to_string());
         // No ping before each use: an SQLite connection has no network to lose, and each ping
         // is a round trip to the connection's thread.
