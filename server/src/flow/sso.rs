@@ -84,18 +84,12 @@ pub async fn user_in_session(
     Ok(found.filter(|f| f.user.enabled && f.user.realm_id == realm.id))
 }
 
-/// [`user_in_session`] and the user's roles, in one query: what a token request reads.
-pub async fn user_in_session_with_roles(
-    c: &mut impl store::Reads,
+/// Of what a token request read, the user only if enabled and of `realm`.
+pub fn admitted(
+    found: Option<store::user_sessions::UserWithRoles>,
     realm: &Realm,
-    user_id: &str,
-    session_id: &str,
-    now: i64,
-) -> Result<Option<(store::user_sessions::UserInSession, Vec<store::roles::GrantedRole>)>, sqlx::Error> {
-    let s = &realm.settings;
-    let (idle, max) = (s.sso_session_idle_timeout, s.sso_session_max_lifespan);
-    let found = store::user_sessions::user_with_live_session_and_roles(c, user_id, session_id, now, idle, max).await?;
-    Ok(found.filter(|(f, _)| f.user.enabled && f.user.realm_id == realm.id))
+) -> Option<store::user_sessions::UserWithRoles> {
+    found.filter(|(f, _)| f.user.enabled && f.user.realm_id == realm.id)
 }
 
 /// Starts an SSO session for `user` (a new browser session id first: no fixation).

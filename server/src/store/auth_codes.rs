@@ -113,86 +113,179 @@ pub async fn redeem(
     on!(c, e => sqlx::query_as(&sql).bind(code_hash).bind(now).bind(family_id).fetch_optional(e).await)
 }
 
-/// Redeems the code (as [`redeem`] does) and, in the same write, stores `refresh` (the first
-/// token of the family `family_id`, when the client gets one) and records the use of SSO
-/// session `touch_session`: one atomic write in one round trip to the database (SQLite: one
-/// write of [`lite`]'s writer; PostgreSQL: one statement of data-modifying CTEs). Returns whether
-/// the code was redeemed: false when it was used already, and then nothing is written.
-pub async fn redeem_into(
-    c: &mut Read,
+// The statements of a redemption ([`pg_redeem_into`], [`redeem_decided`]): $1..$14 are the
+// refresh token's columns, $15 the time, $16 the family, $17 the code, $18 whether to store a
+// refresh token, $19 the session to mark used.
+const REDEEM: &str = "UPDATE auth_codes SET used_at = $15, family_id = $16 WHERE code_hash = $17 AND used_at IS NULL";
+static TOUCH: LazyLock<String> = LazyLock::new(|| super::user_sessions::touch_when_due("$15", "$19"));
+
+/// The parameters of [`REDEEM`] and the statements after it, for [`lite`]'s writer.
+fn lite_redeem_values(
+    code_hash: &str,
+    family_id: &str,
+    now: i64,
+    refresh: Option<&RefreshRow>,
+    touch_session: Option<&str>,
+) -> Vec<rusqlite::types::Value> {
+    let mut p = refresh.map_or_else(|| vec![rusqlite::types::Value::Null; 14], super::refresh_tokens::lite_values);
+    p.extend([
+        now.into(),
+        family_id.to_owned().into(),
+        code_hash.to_owned().into(),
+        refresh.is_some().into(),
+        touch_session.map(str::to_owned).into(),
+    ]);
+    p
+}
+
+/// A redemption its caller decided on (see [`redeem_decided`]): the family's first refresh
+/// token if the client gets one, whether to record the use of the code's SSO session, and
+/// what to hand back.
+pub struct Redemption<T> {
+    pub refresh: Option<RefreshRow>,
+    pub touch_session: bool,
+    pub out: T,
+}
+
+/// The common code exchange: reads code `code_hash` and, when it is unused, its user with the
+/// SSO session live by `now`, `idle` and `max` and the user's roles (as
+/// [`super::user_sessions::user_with_live_session_and_roles`]); `decide` then says from them
+/// whether to redeem it for family `family_id` and with what, and the redemption is written: the
+/// code marked used, the refresh token stored and the session's use recorded, in one atomic
+/// write. `Ok(None)`: `decide` declined, or the code was used when written.
+/// On SQLite all of it is one write of [`lite`]'s writer, as for
+/// [`super::refresh_tokens::rotate_decided`] (which says why); `decide` runs on the writer
+/// thread and must be quick.
+pub async fn redeem_decided<T, E>(
+    db: &super::Db,
+    code_hash: &str,
+    family_id: &str,
+    now: i64,
+    (idle, max): (i64, i64),
+    decide: impl FnOnce(AuthCodeRow, Option<super::user_sessions::UserWithRoles>) -> Result<Option<Redemption<T>>, E>
+        + Send
+        + 'static,
+) -> sqlx::Result<Result<Option<T>, E>>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    let hot = match db {
+        super::Db::Sqlite(_, _, writer) => {
+            let (code_hash, family_id) = (code_hash.to_owned(), family_id.to_owned());
+            return writer
+                .write(move |c| {
+                    let Some(code) =
+                        lite::optional(c, &GET, &[&code_hash], <AuthCodeRow as lite::FromLite>::from_lite)?
+                    else {
+                        return Ok(Ok(None));
+                    };
+                    let holder = match code.used_at {
+                        None => {
+                            let (user, session) = (&code.user_id, &code.session_id);
+                            super::user_sessions::lite_user_with_live_session_and_roles(
+                                c, user, session, now, idle, max,
+                            )?
+                        }
+                        Some(_) => None,
+                    };
+                    let session_id = code.session_id.clone();
+                    let redemption = match decide(code, holder) {
+                        Ok(Some(redemption)) => redemption,
+                        other => return Ok(other.map(|_| None)),
+                    };
+                    let touch = redemption.touch_session.then_some(session_id.as_str());
+                    let refresh = redemption.refresh.as_ref();
+                    let p = lite_redeem_values(&code_hash, &family_id, now, refresh, touch);
+                    if lite::execute(c, REDEEM, &p)? != 1 {
+                        return Ok(Ok(None));
+                    }
+                    if refresh.is_some() {
+                        lite::execute(c, &super::refresh_tokens::INSERT, &p)?;
+                    }
+                    if touch.is_some() {
+                        lite::execute(c, &TOUCH, &p)?;
+                    }
+                    Ok(Ok(Some(redemption.out)))
+                })
+                .await;
+        }
+        super::Db::Postgres(_, hot) => hot,
+    };
+    let mut conn = hot.acquire(super::PG_ACQUIRE_TIMEOUT).await?;
+    let Some(code) = get(&mut conn, code_hash).await? else {
+        return Ok(Ok(None));
+    };
+    let holder = match code.used_at {
+        None => {
+            let (user, session) = (&code.user_id, &code.session_id);
+            super::user_sessions::user_with_live_session_and_roles(&mut conn, user, session, now, idle, max).await?
+        }
+        Some(_) => None,
+    };
+    let session_id = code.session_id.clone();
+    let redemption = match decide(code, holder) {
+        Ok(Some(redemption)) => redemption,
+        other => return Ok(other.map(|_| None)),
+    };
+    let touch = redemption.touch_session.then_some(session_id.as_str());
+    let redeemed = pg_redeem_into(&mut conn, code_hash, family_id, now, redemption.refresh.as_ref(), touch).await?;
+    Ok(Ok(redeemed.then_some(redemption.out)))
+}
+
+/// Redeems the code (as [`redeem`] does) and, in the same statement of data-modifying CTEs,
+/// stores `refresh` (the first token of the family `family_id`, when the client gets one) and
+/// records the use of SSO session `touch_session`. Returns whether the code was redeemed:
+/// false when it was used already, and then nothing is written. (SQLite: see
+/// [`redeem_decided`].)
+async fn pg_redeem_into(
+    pg: &mut super::pg_hot::HotConn,
     code_hash: &str,
     family_id: &str,
     now: i64,
     refresh: Option<&RefreshRow>,
     touch_session: Option<&str>,
 ) -> sqlx::Result<bool> {
-    // $1..$14 are the refresh token's columns, $15 the time, $16 the family, $17 the code,
-    // $18 whether to store a refresh token, $19 the session to mark used.
-    const REDEEM: &str =
-        "UPDATE auth_codes SET used_at = $15, family_id = $16 WHERE code_hash = $17 AND used_at IS NULL";
     const REFRESH: &str = "SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14";
-    static TOUCH: LazyLock<String> = LazyLock::new(|| super::user_sessions::touch_when_due("$15", "$19"));
-    static POSTGRES: LazyLock<String> = LazyLock::new(|| {
-        let touch = super::user_sessions::touch_when_due("$15", "$19");
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let touch = &*TOUCH;
         format!(
             "WITH r AS ({REDEEM} RETURNING 1), n AS (INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) {REFRESH} FROM r WHERE $18), \
              t AS ({touch} AND EXISTS (SELECT 1 FROM r)) SELECT 1 FROM r"
         )
     });
-    macro_rules! bound {
-        ($sql:expr) => {{
-            let r = refresh.cloned();
-            let r = r.as_ref();
-            sqlx::query($sql)
-                .bind(r.map(|r| r.token_hash.clone()))
-                .bind(r.map(|r| r.family_id.clone()))
-                .bind(r.map(|r| r.realm_id.clone()))
-                .bind(r.map(|r| r.client_pk.clone()))
-                .bind(r.map(|r| r.user_id.clone()))
-                .bind(r.map(|r| r.session_id.clone()))
-                .bind(r.map(|r| r.scope.clone()))
-                .bind(r.map(|r| r.auth_time))
-                .bind(r.map(|r| r.offline))
-                .bind(r.map(|r| r.issued_at))
-                .bind(r.and_then(|r| r.expires_at))
-                .bind(r.and_then(|r| r.rotated_at))
-                .bind(r.and_then(|r| r.successor_hash.clone()))
-                .bind(r.and_then(|r| r.revoked_at))
-                .bind(now)
-                .bind(family_id.to_owned())
-                .bind(code_hash.to_owned())
-                .bind(r.is_some())
-                .bind(touch_session.map(str::to_owned))
-        }};
-    }
-    match c {
-        Read::Lite(reader) => {
-            let stored = refresh.map(super::refresh_tokens::lite_values);
-            let then = [
-                stored.as_ref().map(|_| super::refresh_tokens::INSERT.as_str()),
-                touch_session.map(|_| TOUCH.as_str()),
-            ];
-            let mut p = stored.unwrap_or_else(|| vec![rusqlite::types::Value::Null; 14]);
-            p.extend([
-                now.into(),
-                family_id.to_owned().into(),
-                code_hash.to_owned().into(),
-                refresh.is_some().into(),
-                touch_session.map(str::to_owned).into(),
-            ]);
-            reader.write_if_changed(REDEEM, then.into_iter().flatten().collect(), p).await
-        }
-        Read::Postgres(pg) => {
-            let rows = bound!(POSTGRES.as_str()).fetch_all(pg.conn()).await;
-            pg.settled(rows.is_ok());
-            Ok(rows?.len() == 1)
-        }
-    }
+    let r = refresh.cloned();
+    let r = r.as_ref();
+    let rows = sqlx::query(SQL.as_str())
+        .bind(r.map(|r| r.token_hash.clone()))
+        .bind(r.map(|r| r.family_id.clone()))
+        .bind(r.map(|r| r.realm_id.clone()))
+        .bind(r.map(|r| r.client_pk.clone()))
+        .bind(r.map(|r| r.user_id.clone()))
+        .bind(r.map(|r| r.session_id.clone()))
+        .bind(r.map(|r| r.scope.clone()))
+        .bind(r.map(|r| r.auth_time))
+        .bind(r.map(|r| r.offline))
+        .bind(r.map(|r| r.issued_at))
+        .bind(r.and_then(|r| r.expires_at))
+        .bind(r.and_then(|r| r.rotated_at))
+        .bind(r.and_then(|r| r.successor_hash.clone()))
+        .bind(r.and_then(|r| r.revoked_at))
+        .bind(now)
+        .bind(family_id.to_owned())
+        .bind(code_hash.to_owned())
+        .bind(r.is_some())
+        .bind(touch_session.map(str::to_owned))
+        .fetch_all(pg.conn())
+        .await;
+    pg.settled(rows.is_ok());
+    Ok(rows?.len() == 1)
 }
 
 /// The code, used or not (to recognise a replay).
 pub async fn get(c: &mut impl Reads, code_hash: &str) -> sqlx::Result<Option<AuthCodeRow>> {
-    static SQL: LazyLock<String> = LazyLock::new(|| format!("SELECT {COLUMNS} FROM auth_codes WHERE code_hash = $1"));
-    read!(c, l => lite::optional(l, &SQL, &[&code_hash], <AuthCodeRow as lite::FromLite>::from_lite),
-        e => sqlx::query_as(SQL.as_str()).bind(code_hash).fetch_optional(e).await)
+    read!(c, l => lite::optional(l, &GET, &[&code_hash], <AuthCodeRow as lite::FromLite>::from_lite),
+        e => sqlx::query_as(GET.as_str()).bind(code_hash).fetch_optional(e).await)
 }
+
+static GET: LazyLock<String> = LazyLock::new(|| format!("SELECT {COLUMNS} FROM auth_codes WHERE code_hash = $1"));

@@ -5,13 +5,20 @@
 //! it sends when a connection is taken from and given back to the pool — is a round trip
 //! between threads. Here:
 //! - **Reads** run on the calling task's own thread, on a connection of a small idle list: a
-//!   lookup by key reads the memory-mapped file in microseconds, less than one hand-off costs.
+//!   lookup by key costs microseconds, less than one hand-off.
 //! - **Writes** go to one writer thread that owns a connection and commits them in groups:
 //!   it takes every write waiting, runs each in a savepoint of one transaction (a failed write
 //!   rolls back only its own savepoint and fails only its own request), commits once, and then
 //!   answers each. Under load one commit (and with `--durability full` one fsync) serves many
 //!   requests; alone, a write commits at once. The writer holds the process's write turn
 //!   ([`super::WriteGate`]) for the batch, so it queues with the sqlx transactions in order.
+//!   A write may read first, inside its transaction: the writer's page cache stays valid
+//!   between its commits, where a reader's is dropped whenever another connection committed
+//!   (the token grants read and write that way, see `refresh_tokens::rotate_decided`).
+//! - **Checkpoints** (copying the write-ahead log into the database file, with its fsyncs) run
+//!   on a thread of their own, at most every [`CHECKPOINT_PAUSE`] while writes come, instead
+//!   of inside the commit that crosses SQLite's threshold: there every waiting write stood
+//!   still for the fsyncs.
 //!
 //! Both run the same statement texts as the sqlx path (`$N` parameters, bound by number), so
 //! SQL stays in one place per table.
@@ -25,10 +32,16 @@ use std::{
     panic::AssertUnwindSafe,
     path::{Path, PathBuf},
     sync::{mpsc, Arc, Mutex},
+    time::Duration,
 };
 
 /// The most writes one commit takes; more wait for the next.
 const BATCH: usize = 64;
+
+/// The checkpointer's pause after each checkpoint: the log grows meanwhile by what the writes
+/// of that time add (a few thousand pages under a full token load), and each checkpoint's
+/// fsyncs serve all of it.
+const CHECKPOINT_PAUSE: Duration = Duration::from_millis(100);
 
 /// The reader connections and the writer of one SQLite file.
 #[derive(Clone)]
@@ -94,10 +107,18 @@ impl Lite {
     /// The writer thread ends when the last handle is dropped.
     pub fn new(path: &Path, read_only: bool, sync: &'static str, gate: WriteGate) -> std::io::Result<Lite> {
         let (writer, jobs) = mpsc::channel::<Job>();
+        // One nudge waits at most: the checkpointer takes it when its pause is over.
+        let (nudge, nudges) = mpsc::sync_channel::<()>(1);
+        if !read_only {
+            let file = path.to_owned();
+            std::thread::Builder::new()
+                .name("sqlite-checkpoint".into())
+                .spawn(move || checkpoint_loop(&file, sync, &nudges))?;
+        }
         let file = path.to_owned();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_loop(&file, read_only, sync, &gate, &jobs))?;
+            .spawn(move || write_loop(&file, read_only, sync, &gate, &jobs, &nudge))?;
         Ok(Lite(Arc::new(Inner { path: path.to_owned(), read_only, idle: Mutex::default(), writer })))
     }
 
@@ -143,28 +164,6 @@ impl LiteConn {
     pub(super) fn lite(&self) -> Lite {
         Lite(self.home.clone())
     }
-
-    /// One write of the writer (see [`Lite::write`]): `first`, and only if it changed a row,
-    /// each of `then` in order, all bound to `params`. Whether `first` changed a row (if not,
-    /// nothing was written).
-    pub(super) async fn write_if_changed(
-        &mut self,
-        first: &'static str,
-        then: Vec<&'static str>,
-        params: Vec<Value>,
-    ) -> Result<bool, sqlx::Error> {
-        self.lite()
-            .write(move |c| {
-                if execute(c, first, &params)? != 1 {
-                    return Ok(false);
-                }
-                for sql in then {
-                    execute(c, sql, &params)?;
-                }
-                Ok(true)
-            })
-            .await
-    }
 }
 
 impl Drop for LiteConn {
@@ -180,11 +179,13 @@ fn open(path: &Path, read_only: bool, sync: &str, reader: bool) -> rusqlite::Res
     let mode = if read_only { OpenFlags::SQLITE_OPEN_READ_ONLY } else { OpenFlags::SQLITE_OPEN_READ_WRITE };
     let flags = mode | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
+    // The writer leaves checkpoints to the checkpointer (see `checkpoint_loop`).
     conn.execute_batch(&format!(
         "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = {sync}; \
-         PRAGMA mmap_size = {}; PRAGMA query_only = {}",
+         PRAGMA mmap_size = {}; PRAGMA query_only = {}; PRAGMA wal_autocheckpoint = {}",
         super::MMAP_SIZE,
-        if reader { "ON" } else { "OFF" }
+        if reader { "ON" } else { "OFF" },
+        if reader { 1000 } else { 0 },
     ))?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
@@ -192,7 +193,14 @@ fn open(path: &Path, read_only: bool, sync: &str, reader: bool) -> rusqlite::Res
 
 /// The writer thread: takes the waiting writes, runs them in one transaction in the write
 /// turn, commits, answers.
-fn write_loop(path: &Path, read_only: bool, sync: &str, gate: &WriteGate, jobs: &mpsc::Receiver<Job>) {
+fn write_loop(
+    path: &Path,
+    read_only: bool,
+    sync: &str,
+    gate: &WriteGate,
+    jobs: &mpsc::Receiver<Job>,
+    checkpointer: &mpsc::SyncSender<()>,
+) {
     let mut conn: Option<Connection> = None;
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -232,8 +240,32 @@ fn write_loop(path: &Path, read_only: bool, sync: &str, gate: &WriteGate, jobs: 
             let _ = c.execute_batch("ROLLBACK");
         }
         drop(turn);
+        if fate.is_ok() {
+            // Full: a nudge is already waiting. Disconnected (read-only): nothing to copy.
+            let _ = checkpointer.try_send(());
+        }
         batch.into_iter().for_each(|job| job.answer(fate.clone()));
         conn = Some(c);
+    }
+}
+
+/// The checkpointer thread: after the writer committed, copies the log into the database
+/// file (`PASSIVE`: without waiting for readers or the writer, which go on meanwhile), then
+/// pauses [`CHECKPOINT_PAUSE`]. Ends with the writer.
+fn checkpoint_loop(path: &Path, sync: &str, nudges: &mpsc::Receiver<()>) {
+    let mut conn: Option<Connection> = None;
+    while nudges.recv().is_ok() {
+        let checkpoint = conn.take().map_or_else(|| open(path, false, sync, false), Ok).and_then(|c| {
+            c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+            Ok(c)
+        });
+        match checkpoint {
+            Ok(c) => conn = Some(c),
+            // Left for the next nudge, with a fresh connection; SQLite's own checkpoint at the
+            // last connection's close copies whatever remains.
+            Err(e) => tracing::warn!(error = %e, "SQLite WAL checkpoint failed"),
+        }
+        std::thread::sleep(CHECKPOINT_PAUSE);
     }
 }
 
@@ -430,6 +462,36 @@ mod tests {
         }
         assert_eq!(keys(&path), ["k0", "k2", "k4", "k6", "k8"]);
         assert!(!super::super::is_unavailable(&into_sqlx(rusqlite::Error::InvalidQuery)));
+    }
+
+    /// The writer never checkpoints itself; the checkpointer copies its commits into the
+    /// database file (seen here in a copy of that file alone, without the log).
+    #[tokio::test]
+    async fn the_checkpointer_copies_committed_writes_into_the_database_file() {
+        let path = scratch();
+        let lite = Lite::new(&path, false, "NORMAL", WriteGate::default()).unwrap();
+        let autocheckpoint = lite.write(|c| c.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get::<_, i64>(0)));
+        assert_eq!(autocheckpoint.await.unwrap(), 0);
+        for i in 0..3 {
+            lite.write(move |c| execute(c, "INSERT INTO t (k) VALUES ($1)", &[format!("k{i}").into()])).await.unwrap();
+        }
+        let alone = path.with_extension("copy.db");
+        // The first commit's checkpoint runs at once; the others within a pause or two.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let copied = loop {
+            std::fs::copy(&path, &alone).unwrap();
+            let copied = keys(&alone);
+            if copied.len() == 3 || std::time::Instant::now() > deadline {
+                break copied;
+            }
+            tokio::time::sleep(CHECKPOINT_PAUSE / 4).await;
+        };
+        assert_eq!(copied, ["k0", "k1", "k2"]);
+        for f in [&path, &alone] {
+            for end in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{end}", f.display()));
+            }
+        }
     }
 
     #[tokio::test]

@@ -126,14 +126,24 @@ impl Reads for Read {
     fn reader(&mut self) -> Reader<'_> {
         match self {
             Read::Lite(c) => Reader::Lite(c.conn()),
-            Read::Postgres(c) => Reader::Ex(Ex::Postgres(c.conn())),
+            Read::Postgres(c) => c.reader(),
         }
     }
 
     fn settled(&mut self, ok: bool) {
         if let Read::Postgres(c) = self {
-            c.settled(ok);
+            Reads::settled(c, ok);
         }
+    }
+}
+
+impl Reads for pg_hot::HotConn {
+    fn reader(&mut self) -> Reader<'_> {
+        Reader::Ex(Ex::Postgres(self.conn()))
+    }
+
+    fn settled(&mut self, ok: bool) {
+        pg_hot::HotConn::settled(self, ok);
     }
 }
 

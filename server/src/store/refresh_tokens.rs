@@ -1,6 +1,6 @@
 //! `refresh_tokens`: opaque refresh tokens by hash, in rotation families.
 
-use super::{lite, Executes, Read, Reads};
+use super::{lite, Executes, Reads};
 use crate::{lite_row, on, read};
 use std::sync::LazyLock;
 
@@ -93,6 +93,15 @@ pub(super) static INSERT: LazyLock<String> = LazyLock::new(|| {
     format!("INSERT INTO refresh_tokens ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)")
 });
 
+static GET: LazyLock<String> = LazyLock::new(|| format!("SELECT {COLUMNS} FROM refresh_tokens WHERE token_hash = $1"));
+
+// The statements of a rotation ([`pg_rotate_into`], [`rotate_decided`]): $1..$14 are the
+// successor's columns (so $1 is its hash and $10 the rotation time), $15 the rotated token,
+// $16 the session to mark used.
+const ROTATE: &str = "UPDATE refresh_tokens SET rotated_at = $10, successor_hash = $1 \
+    WHERE token_hash = $15 AND rotated_at IS NULL AND revoked_at IS NULL";
+static TOUCH: LazyLock<String> = LazyLock::new(|| super::user_sessions::touch_when_due("$10", "$16"));
+
 /// Stores a new refresh token.
 pub async fn insert(c: &mut impl Executes, r: &RefreshRow) -> sqlx::Result<()> {
     on!(c, e => bind_row!(sqlx::query(INSERT.as_str()), r.clone()).execute(e).await.map(|_| ()))
@@ -114,57 +123,133 @@ pub async fn rotate(
 
 /// Rotates `token_hash` into `next` (the successor, a row of the same family whose
 /// `token_hash` the rotated row will name, issued at the rotation time) and, when
-/// `touch_session` names one, records that SSO session's use: one atomic write in one round
-/// trip to the database (SQLite: one write of [`lite`]'s writer; PostgreSQL: one statement of
-/// data-modifying CTEs). Returns whether the token was rotated: false when it was no longer
-/// live, and then nothing is written.
-pub async fn rotate_into(
-    c: &mut Read,
+/// `touch_session` names one, records that SSO session's use: one statement of data-modifying
+/// CTEs. Returns whether the token was rotated: false when it was no longer live, and then
+/// nothing is written. (SQLite: see [`rotate_decided`].)
+async fn pg_rotate_into(
+    pg: &mut super::pg_hot::HotConn,
     token_hash: &str,
     next: &RefreshRow,
     touch_session: Option<&str>,
 ) -> sqlx::Result<bool> {
-    // $1..$14 are the successor's columns (so $1 is its hash and $10 the rotation time), $15
-    // the rotated token, $16 the session to mark used.
-    const ROTATE: &str = "UPDATE refresh_tokens SET rotated_at = $10, successor_hash = $1 \
-        WHERE token_hash = $15 AND rotated_at IS NULL AND revoked_at IS NULL";
     const NEXT: &str = "SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14";
-    static TOUCH: LazyLock<String> = LazyLock::new(|| super::user_sessions::touch_when_due("$10", "$16"));
-    static POSTGRES: LazyLock<String> = LazyLock::new(|| {
-        let touch = super::user_sessions::touch_when_due("$10", "$16");
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let touch = &*TOUCH;
         format!(
             "WITH r AS ({ROTATE} RETURNING 1), n AS (INSERT INTO refresh_tokens ({COLUMNS}) {NEXT} FROM r \
              RETURNING token_hash), t AS ({touch} AND EXISTS (SELECT 1 FROM r)) SELECT token_hash FROM n"
         )
     });
-    macro_rules! bound {
-        ($sql:expr) => {
-            bind_row!(sqlx::query($sql), next.clone())
-                .bind(token_hash.to_owned())
-                .bind(touch_session.map(str::to_owned))
-        };
+    let rows = bind_row!(sqlx::query(SQL.as_str()), next.clone())
+        .bind(token_hash.to_owned())
+        .bind(touch_session.map(str::to_owned))
+        .fetch_all(pg.conn())
+        .await;
+    pg.settled(rows.is_ok());
+    Ok(rows?.len() == 1)
+}
+
+/// A rotation its caller decided on (see [`rotate_decided`]): the successor row, whether to
+/// record the use of its SSO session (when due, see
+/// [`super::user_sessions::touch_when_due`]), and what to hand back.
+pub struct Rotation<T> {
+    pub next: RefreshRow,
+    pub touch_session: bool,
+    pub out: T,
+}
+
+/// The common refresh: reads token `token_hash` and, when it is neither rotated nor revoked,
+/// its user with the SSO session live by `now`, `idle` and `max` and the user's roles (as
+/// [`super::user_sessions::user_with_live_session_and_roles`]); `decide` then says from them
+/// whether and into what to rotate it, and the rotation is written: the token marked rotated,
+/// the successor stored and the session's use recorded, in one atomic write. `Ok(None)`: `decide` declined, or the token was no longer live when written.
+///
+/// On SQLite all of it is one write of [`lite`]'s writer, reads included: the writer's page
+/// cache stays valid between its transactions, where a reader's is dropped whenever another
+/// connection committed, so under a write load every read on a reader fetched its pages
+/// again; and the rotation cannot race, as it reads what it writes in one transaction. So
+/// `decide` runs on the writer thread, and must be quick. On PostgreSQL: the reads, then the
+/// one-statement rotation, on one pooled connection.
+pub async fn rotate_decided<T, E>(
+    db: &super::Db,
+    token_hash: &str,
+    now: i64,
+    (idle, max): (i64, i64),
+    decide: impl FnOnce(RefreshRow, Option<super::user_sessions::UserWithRoles>) -> Result<Option<Rotation<T>>, E>
+        + Send
+        + 'static,
+) -> sqlx::Result<Result<Option<T>, E>>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    fn live(r: &RefreshRow) -> bool {
+        r.rotated_at.is_none() && r.revoked_at.is_none()
     }
-    match c {
-        Read::Lite(reader) => {
-            let mut p = lite_values(next);
-            p.extend([token_hash.to_owned().into(), touch_session.map(str::to_owned).into()]);
-            let then = [Some(INSERT.as_str()), touch_session.map(|_| TOUCH.as_str())];
-            reader.write_if_changed(ROTATE, then.into_iter().flatten().collect(), p).await
+    let hot = match db {
+        super::Db::Sqlite(_, _, writer) => {
+            let token_hash = token_hash.to_owned();
+            return writer
+                .write(move |c| {
+                    let Some(row) = lite::optional(c, &GET, &[&token_hash], <RefreshRow as lite::FromLite>::from_lite)?
+                    else {
+                        return Ok(Ok(None));
+                    };
+                    let holder = match live(&row) {
+                        true => super::user_sessions::lite_user_with_live_session_and_roles(
+                            c,
+                            &row.user_id,
+                            &row.session_id,
+                            now,
+                            idle,
+                            max,
+                        )?,
+                        false => None,
+                    };
+                    let rotation = match decide(row, holder) {
+                        Ok(Some(rotation)) => rotation,
+                        other => return Ok(other.map(|_| None)),
+                    };
+                    let touch = rotation.touch_session.then(|| rotation.next.session_id.clone());
+                    let mut p = lite_values(&rotation.next);
+                    p.extend([token_hash.into(), touch.clone().into()]);
+                    if lite::execute(c, ROTATE, &p)? != 1 {
+                        return Ok(Ok(None));
+                    }
+                    lite::execute(c, &INSERT, &p)?;
+                    if touch.is_some() {
+                        lite::execute(c, &TOUCH, &p)?;
+                    }
+                    Ok(Ok(Some(rotation.out)))
+                })
+                .await;
         }
-        Read::Postgres(pg) => {
-            let rows = bound!(POSTGRES.as_str()).fetch_all(pg.conn()).await;
-            pg.settled(rows.is_ok());
-            Ok(rows?.len() == 1)
+        super::Db::Postgres(_, hot) => hot,
+    };
+    let mut conn = hot.acquire(super::PG_ACQUIRE_TIMEOUT).await?;
+    let Some(row) = get(&mut conn, token_hash).await? else {
+        return Ok(Ok(None));
+    };
+    let holder = match live(&row) {
+        true => {
+            let (user, session) = (&row.user_id, &row.session_id);
+            super::user_sessions::user_with_live_session_and_roles(&mut conn, user, session, now, idle, max).await?
         }
-    }
+        false => None,
+    };
+    let rotation = match decide(row, holder) {
+        Ok(Some(rotation)) => rotation,
+        other => return Ok(other.map(|_| None)),
+    };
+    let touch = rotation.touch_session.then_some(rotation.next.session_id.as_str());
+    let rotated = pg_rotate_into(&mut conn, token_hash, &rotation.next, touch).await?;
+    Ok(Ok(rotated.then_some(rotation.out)))
 }
 
 /// The token, whatever its state.
 pub async fn get(c: &mut impl Reads, token_hash: &str) -> sqlx::Result<Option<RefreshRow>> {
-    static SQL: LazyLock<String> =
-        LazyLock::new(|| format!("SELECT {COLUMNS} FROM refresh_tokens WHERE token_hash = $1"));
-    read!(c, l => lite::optional(l, &SQL, &[&token_hash], <RefreshRow as lite::FromLite>::from_lite),
-        e => sqlx::query_as(SQL.as_str()).bind(token_hash).fetch_optional(e).await)
+    read!(c, l => lite::optional(l, &GET, &[&token_hash], <RefreshRow as lite::FromLite>::from_lite),
+        e => sqlx::query_as(GET.as_str()).bind(token_hash).fetch_optional(e).await)
 }
 
 /// Revokes every token of a family.

@@ -2,6 +2,7 @@
 
 use super::{lite, lite::FromLite, Executes, Reads};
 use crate::{on, read};
+use std::sync::LazyLock;
 
 /// An SSO session.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -96,8 +97,30 @@ impl FromLite for UserInSession {
     }
 }
 
-/// [`user_with_live_session`] and the user's roles (as [`super::roles::of_user`] expands them),
-/// in one query: what a token request reads before it writes.
+/// A user with their session (see [`UserInSession`]) and their roles (as
+/// [`super::roles::of_user`] expands them).
+pub type UserWithRoles = (UserInSession, Vec<super::roles::GrantedRole>);
+
+/// One row per role (one with no role when the user holds none), the user's on each.
+#[derive(sqlx::FromRow)]
+struct RoleRow {
+    #[sqlx(flatten)]
+    found: UserInSession,
+    role_client_id: Option<String>,
+    role_name: Option<String>,
+}
+
+static WITH_ROLES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {}, {SEEN_IF_LIVE}, held.client_id AS role_client_id, held.name AS role_name \
+         FROM users LEFT JOIN ({}) held ON TRUE WHERE users.id = $1 ORDER BY held.name",
+        super::users::COLUMNS,
+        super::roles::expanded("SELECT role_id FROM user_roles WHERE user_id = $1")
+    )
+});
+
+/// [`user_with_live_session`] and the user's roles, in one query: what a token request reads
+/// before it writes.
 pub async fn user_with_live_session_and_roles(
     c: &mut impl Reads,
     user_id: &str,
@@ -105,31 +128,45 @@ pub async fn user_with_live_session_and_roles(
     now: i64,
     idle: i64,
     max: i64,
-) -> sqlx::Result<Option<(UserInSession, Vec<super::roles::GrantedRole>)>> {
-    // One row per role (one with no role when the user holds none), the user's on each.
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        found: UserInSession,
-        role_client_id: Option<String>,
-        role_name: Option<String>,
-    }
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "SELECT {}, {SEEN_IF_LIVE}, held.client_id AS role_client_id, held.name AS role_name \
-             FROM users LEFT JOIN ({}) held ON TRUE WHERE users.id = $1 ORDER BY held.name",
-            super::users::COLUMNS,
-            super::roles::expanded("SELECT role_id FROM user_roles WHERE user_id = $1")
-        )
-    });
-    let rows: Vec<Row> = read!(c,
-        l => lite::all(l, &SQL, &[&user_id, &session_id, &now, &idle, &max], |r| Ok(Row {
+) -> sqlx::Result<Option<UserWithRoles>> {
+    let rows: Vec<RoleRow> = read!(c,
+        l => lite_role_rows(l, user_id, session_id, now, idle, max),
+        e => sqlx::query_as(WITH_ROLES.as_str()).bind(user_id).bind(session_id).bind(now).bind(idle).bind(max)
+            .fetch_all(e).await)?;
+    Ok(with_roles(rows))
+}
+
+/// [`user_with_live_session_and_roles`] on a SQLite connection of [`lite`] (a reader, or the
+/// writer inside its transaction).
+pub(super) fn lite_user_with_live_session_and_roles(
+    c: &rusqlite::Connection,
+    user_id: &str,
+    session_id: &str,
+    now: i64,
+    idle: i64,
+    max: i64,
+) -> rusqlite::Result<Option<UserWithRoles>> {
+    lite_role_rows(c, user_id, session_id, now, idle, max).map(with_roles)
+}
+
+fn lite_role_rows(
+    c: &rusqlite::Connection,
+    user_id: &str,
+    session_id: &str,
+    now: i64,
+    idle: i64,
+    max: i64,
+) -> rusqlite::Result<Vec<RoleRow>> {
+    lite::all(c, &WITH_ROLES, &[&user_id, &session_id, &now, &idle, &max], |r| {
+        Ok(RoleRow {
             found: UserInSession::from_lite(r)?,
             role_client_id: r.get("role_client_id")?,
             role_name: r.get("role_name")?,
-        })),
-        e => sqlx::query_as(SQL.as_str()).bind(user_id).bind(session_id).bind(now).bind(idle).bind(max)
-            .fetch_all(e).await)?;
+        })
+    })
+}
+
+fn with_roles(rows: Vec<RoleRow>) -> Option<UserWithRoles> {
     let mut roles = Vec::with_capacity(rows.len());
     let mut found = None;
     for row in rows {
@@ -138,7 +175,7 @@ pub async fn user_with_live_session_and_roles(
         }
         found.get_or_insert(row.found);
     }
-    Ok(found.map(|f| (f, roles)))
+    found.map(|f| (f, roles))
 }
 
 /// Whether the use at `now` of a session last seen at `last_seen_at` is to be recorded (see

@@ -14,14 +14,15 @@ use crate::{
         error::OAuthError,
         tokens::{self, Handed, RefreshPlan, UserGrant},
     },
-    registry::Realm,
+    registry::{Client, Realm},
     state::AppState,
-    store::{self, audit::NewAudit},
+    store::{self, audit::NewAudit, auth_codes::Redemption},
 };
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// The grant's parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Request {
     pub code: String,
     pub redirect_uri: Option<String>,
@@ -33,7 +34,7 @@ const INVALID: &str = "the authorization code is invalid, expired or already use
 /// Exchanges the code.
 pub async fn handle(
     state: &AppState,
-    realm: &Realm,
+    realm: &Arc<Realm>,
     client: AuthenticatedClient,
     req: Request,
     now: i64,
@@ -85,76 +86,86 @@ pub async fn handle(
     };
     let scopes: Vec<String> = code.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     let refresh = RefreshPlan::new_family(&client, &scopes);
-    let grant = UserGrant {
-        realm,
-        client: &client,
-        user: &user,
-        session_id: &code.session_id,
-        auth_time: code.auth_time,
-        scopes: &scopes,
-        nonce: code.nonce.as_deref(),
-        family_id: &family_id,
-        offline: refresh.is_offline(),
-        grant: GrantType::AuthorizationCode,
-    };
+    let grant = redeemed_grant(realm, &client, &code, &user, &scopes, &family_id, refresh.is_offline());
     tokens::issue(state, tx, grant, refresh, now).await
 }
 
-/// The common case, an unused code that passes every check: everything is read first without
-/// the write turn, then the redemption, the family's first refresh token and the session's use
-/// are one write (on SQLite the write turn is held for that one round trip only). `None` for
-/// anything else — a used or unknown code, a failed check, a racing redemption that came first:
-/// the transactional path then decides (and spends the code), as for any code.
-#[allow(clippy::too_many_arguments)]
+/// The common case, an unused code that passes every check: the code and its user read,
+/// checked and redeemed with the family's first refresh token and the session's use in one
+/// write (see [`store::auth_codes::redeem_decided`]; on SQLite the checks below run on the
+/// writer thread), the tokens signed after it. `None` for anything else — a used or unknown
+/// code, a failed check, a racing redemption that came first: the transactional path then
+/// decides (and spends the code), as for any code.
 async fn redeem_valid(
     state: &AppState,
-    realm: &Realm,
-    client: &crate::registry::Client,
+    realm: &Arc<Realm>,
+    client: &Arc<Client>,
     req: &Request,
     code_hash: &str,
     family_id: &str,
     now: i64,
 ) -> Result<Option<TokenResponse>, OAuthError> {
-    let mut conn = state.db.read().await?;
-    let code = store::auth_codes::get(&mut conn, code_hash).await?;
-    let Some(code) = code.filter(|c| c.used_at.is_none() && check(c, &client.row.id, req, now).is_none()) else {
-        return Ok(None);
+    let (realm_ref, client_ref, req, family) = (realm.clone(), client.clone(), req.clone(), family_id.to_owned());
+    let decide = move |code: store::auth_codes::AuthCodeRow, found| -> Result<Option<Redemption<_>>, OAuthError> {
+        let (realm, client) = (&*realm_ref, &*client_ref);
+        if code.used_at.is_some() || check(&code, &client.row.id, &req, now).is_some() {
+            return Ok(None);
+        }
+        let Some((f, roles)) = crate::flow::sso::admitted(found, realm) else {
+            return Ok(None);
+        };
+        let Some(session_seen_at) = f.session_seen_at else {
+            return Ok(None);
+        };
+        let scopes: Vec<String> = code.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+        let plan = RefreshPlan::new_family(client, &scopes);
+        let offline = plan.is_offline();
+        let grant = redeemed_grant(realm, client, &code, &f.user, &scopes, &family, offline);
+        grant.check_realm()?;
+        let (refresh, handed) = match plan {
+            RefreshPlan::Store { token, family_scope, offline } => {
+                let row = tokens::refresh_row(&grant, &token, family_scope, offline, now);
+                let handed = Handed { token, offline, issued_at: now, expires_at: row.expires_at };
+                (Some(row), Some(handed))
+            }
+            RefreshPlan::None | RefreshPlan::Existing { .. } => (None, None),
+        };
+        let touch_session = store::user_sessions::seen_due(session_seen_at, now);
+        Ok(Some(Redemption { refresh, touch_session, out: (code, f.user, roles, scopes, offline, handed) }))
     };
-    let found =
-        crate::flow::sso::user_in_session_with_roles(&mut conn, realm, &code.user_id, &code.session_id, now).await?;
-    let Some((user, Some(session_seen_at), roles)) = found.map(|(f, roles)| (f.user, f.session_seen_at, roles)) else {
+    let s = &realm.settings;
+    let limits = (s.sso_session_idle_timeout, s.sso_session_max_lifespan);
+    let redeemed = store::auth_codes::redeem_decided(&state.db, code_hash, family_id, now, limits, decide).await?;
+    let Some((code, user, roles, scopes, offline, handed)) = redeemed? else {
         return Ok(None);
     };
     let (realm_roles, client_roles) = tokens::roles_in_scope(client, roles);
-    let scopes: Vec<String> = code.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
-    let plan = RefreshPlan::new_family(client, &scopes);
-    let grant = UserGrant {
+    let grant = redeemed_grant(realm, client, &code, &user, &scopes, family_id, offline);
+    tokens::respond(state, &grant, &realm_roles, &client_roles, handed, now).map(Some)
+}
+
+/// The grant of a redeemed `code`.
+fn redeemed_grant<'a>(
+    realm: &'a Realm,
+    client: &'a Client,
+    code: &'a store::auth_codes::AuthCodeRow,
+    user: &'a store::users::UserRow,
+    scopes: &'a [String],
+    family_id: &'a str,
+    offline: bool,
+) -> UserGrant<'a> {
+    UserGrant {
         realm,
         client,
-        user: &user,
+        user,
         session_id: &code.session_id,
         auth_time: code.auth_time,
-        scopes: &scopes,
+        scopes,
         nonce: code.nonce.as_deref(),
         family_id,
-        offline: plan.is_offline(),
+        offline,
         grant: GrantType::AuthorizationCode,
-    };
-    grant.check_realm()?;
-    let (refresh, handed) = match plan {
-        RefreshPlan::Store { token, family_scope, offline } => {
-            let row = tokens::refresh_row(&grant, &token, family_scope, offline, now);
-            let handed = Handed { token, offline, issued_at: now, expires_at: row.expires_at };
-            (Some(row), Some(handed))
-        }
-        RefreshPlan::None | RefreshPlan::Existing { .. } => (None, None),
-    };
-    let touch = store::user_sessions::seen_due(session_seen_at, now).then_some(code.session_id.as_str());
-    if !store::auth_codes::redeem_into(&mut conn, code_hash, family_id, now, refresh.as_ref(), touch).await? {
-        return Ok(None);
     }
-    drop(conn);
-    tokens::respond(state, &grant, &realm_roles, &client_roles, handed, now).map(Some)
 }
 
 /// The checks of RFC 6749 §4.1.3 and RFC 7636 §4.6, in the order an attacker learns least.

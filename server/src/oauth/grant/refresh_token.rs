@@ -17,9 +17,15 @@ use crate::{
     },
     registry::{Client, Realm},
     state::AppState,
-    store::{self, audit::NewAudit, refresh_tokens::RefreshRow, users::UserRow},
+    store::{
+        self,
+        audit::NewAudit,
+        refresh_tokens::{RefreshRow, Rotation},
+        users::UserRow,
+    },
 };
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// The grant's parameters.
 #[derive(Debug, Deserialize)]
@@ -35,7 +41,7 @@ const INVALID: &str = "Token is not active: the refresh token is invalid, expire
 /// Refreshes.
 pub async fn handle(
     state: &AppState,
-    realm: &Realm,
+    realm: &Arc<Realm>,
     client: AuthenticatedClient,
     req: Request,
     now: i64,
@@ -107,47 +113,49 @@ pub async fn handle(
     ))
 }
 
-/// The common case, a live token rotated: everything is read first without the write turn,
-/// then the rotation, its successor and the session's use are one write (on SQLite the write
-/// turn is held for that one round trip only). `None` when the token is not live (unknown to
-/// this read, rotated, revoked) or a racing request rotated it first: the transactional path
-/// then decides, as for any token.
-#[allow(clippy::too_many_arguments)]
+/// The common case, a live token rotated: the token and its user read, checked and rotated
+/// in one write (see [`store::refresh_tokens::rotate_decided`]; on SQLite the checks below run
+/// on the writer thread), the tokens signed after it. `None` when the token is not live
+/// (unknown to this read, rotated, revoked) or a racing request rotated it first: the
+/// transactional path then decides, as for any token.
 async fn rotate_live(
     state: &AppState,
-    realm: &Realm,
-    client: &Client,
+    realm: &Arc<Realm>,
+    client: &Arc<Client>,
     presented: &str,
     hash: &str,
     req: &Request,
     now: i64,
 ) -> Result<Option<TokenResponse>, OAuthError> {
-    let mut conn = state.db.read().await?;
-    let row = store::refresh_tokens::get(&mut conn, hash).await?;
-    let Some(row) = row.filter(|r| r.client_pk == client.row.id && r.rotated_at.is_none() && r.revoked_at.is_none())
-    else {
+    let successor = tokens::successor_of(state, presented);
+    let (realm_ref, client_ref, scope) = (realm.clone(), client.clone(), req.scope.clone());
+    let decide = move |row: RefreshRow, found| -> Result<Option<Rotation<_>>, OAuthError> {
+        let (realm, client) = (&*realm_ref, &*client_ref);
+        if row.client_pk != client.row.id || row.rotated_at.is_some() || row.revoked_at.is_some() {
+            return Ok(None);
+        }
+        let scopes = check(realm, client, &row, scope.as_deref(), now)?;
+        let (user, seen, roles) = match crate::flow::sso::admitted(found, realm) {
+            Some((f, roles)) => (Some(f.user), f.session_seen_at, roles),
+            None => (None, None, Vec::new()),
+        };
+        let checked = admit(&row, user, scopes, seen)?;
+        let grant = checked.grant(realm, client, &row);
+        grant.check_realm()?;
+        let next = tokens::refresh_row(&grant, &successor, row.scope.clone(), row.offline, now);
+        let touch_session = checked.session_seen_at.is_some_and(|t| store::user_sessions::seen_due(t, now));
+        let expires_at = next.expires_at;
+        Ok(Some(Rotation { next, touch_session, out: (row, checked, roles, successor, expires_at) }))
+    };
+    let s = &realm.settings;
+    let limits = (s.sso_session_idle_timeout, s.sso_session_max_lifespan);
+    let rotated = store::refresh_tokens::rotate_decided(&state.db, hash, now, limits, decide).await?;
+    let Some((row, checked, roles, successor, expires_at)) = rotated? else {
         return Ok(None);
     };
-    let scopes = check(realm, client, &row, req.scope.as_deref(), now)?;
-    // The user, the session and the user's roles in one query.
-    let found =
-        crate::flow::sso::user_in_session_with_roles(&mut conn, realm, &row.user_id, &row.session_id, now).await?;
-    let (user, seen, roles) = match found {
-        Some((f, roles)) => (Some(f.user), f.session_seen_at, roles),
-        None => (None, None, Vec::new()),
-    };
-    let checked = admit(&row, user, scopes, seen)?;
     let (realm_roles, client_roles) = tokens::roles_in_scope(client, roles);
     let grant = checked.grant(realm, client, &row);
-    grant.check_realm()?;
-    let successor = tokens::successor_of(state, presented);
-    let next = tokens::refresh_row(&grant, &successor, row.scope.clone(), row.offline, now);
-    let touch = checked.session_seen_at.filter(|&t| store::user_sessions::seen_due(t, now)).map(|_| &*row.session_id);
-    if !store::refresh_tokens::rotate_into(&mut conn, hash, &next, touch).await? {
-        return Ok(None);
-    }
-    drop(conn);
-    let handed = Handed { token: successor, offline: row.offline, issued_at: now, expires_at: next.expires_at };
+    let handed = Handed { token: successor, offline: row.offline, issued_at: now, expires_at };
     tokens::respond(state, &grant, &realm_roles, &client_roles, Some(handed), now).map(Some)
 }
 
