@@ -162,7 +162,8 @@ pub struct Rotation<T> {
 /// its user with the SSO session live by `now`, `idle` and `max` and the user's roles (as
 /// [`super::user_sessions::user_with_live_session_and_roles`]); `decide` then says from them
 /// whether and into what to rotate it, and the rotation is written: the token marked rotated,
-/// the successor stored and the session's use recorded, in one atomic write. `Ok(None)`: `decide` declined, or the token was no longer live when written.
+/// the successor stored and the session's use recorded, in one atomic write. `Ok(None)`:
+/// `decide` declined, or the token was no longer live when written.
 ///
 /// On SQLite all of it is one write of [`lite`]'s writer, reads included: the writer's page
 /// cache stays valid between its transactions, where a reader's is dropped whenever another

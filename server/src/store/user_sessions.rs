@@ -129,11 +129,10 @@ pub async fn user_with_live_session_and_roles(
     idle: i64,
     max: i64,
 ) -> sqlx::Result<Option<UserWithRoles>> {
-    let rows: Vec<RoleRow> = read!(c,
-        l => lite_role_rows(l, user_id, session_id, now, idle, max),
+    read!(c,
+        l => lite_user_with_live_session_and_roles(l, user_id, session_id, now, idle, max),
         e => sqlx::query_as(WITH_ROLES.as_str()).bind(user_id).bind(session_id).bind(now).bind(idle).bind(max)
-            .fetch_all(e).await)?;
-    Ok(with_roles(rows))
+            .fetch_all(e).await.map(with_roles))
 }
 
 /// [`user_with_live_session_and_roles`] on a SQLite connection of [`lite`] (a reader, or the
@@ -146,24 +145,14 @@ pub(super) fn lite_user_with_live_session_and_roles(
     idle: i64,
     max: i64,
 ) -> rusqlite::Result<Option<UserWithRoles>> {
-    lite_role_rows(c, user_id, session_id, now, idle, max).map(with_roles)
-}
-
-fn lite_role_rows(
-    c: &rusqlite::Connection,
-    user_id: &str,
-    session_id: &str,
-    now: i64,
-    idle: i64,
-    max: i64,
-) -> rusqlite::Result<Vec<RoleRow>> {
-    lite::all(c, &WITH_ROLES, &[&user_id, &session_id, &now, &idle, &max], |r| {
+    let rows = lite::all(c, &WITH_ROLES, &[&user_id, &session_id, &now, &idle, &max], |r| {
         Ok(RoleRow {
             found: UserInSession::from_lite(r)?,
             role_client_id: r.get("role_client_id")?,
             role_name: r.get("role_name")?,
         })
-    })
+    })?;
+    Ok(with_roles(rows))
 }
 
 fn with_roles(rows: Vec<RoleRow>) -> Option<UserWithRoles> {
