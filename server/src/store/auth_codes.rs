@@ -42,7 +42,7 @@ lite_row!(AuthCodeRow {
     expires_at,
     used_at,
     family_id
-});
+} and prefixed);
 
 const COLUMNS: &str = "code_hash, realm_id, client_pk, user_id, session_id, redirect_uri, scope, \
     nonce, code_challenge, auth_time, created_at, expires_at, used_at, family_id";
@@ -149,7 +149,7 @@ pub struct Redemption<T> {
 
 /// The common code exchange: reads code `code_hash` and, when it is unused, its user with the
 /// SSO session live by `now`, `idle` and `max` and the user's roles (as
-/// [`super::user_sessions::user_with_live_session_and_roles`]); `decide` then says from them
+/// [`super::user_sessions::lite_user_with_live_session_and_roles`]); `decide` then says from them
 /// whether to redeem it for family `family_id` and with what, and the redemption is written: the
 /// code marked used, the refresh token stored and the session's use recorded, in one atomic
 /// write. `Ok(None)`: `decide` declined, or the code was used when written.
@@ -212,16 +212,14 @@ where
         }
         super::Db::Postgres(_, hot) => hot,
     };
+    static WITH_HOLDER: LazyLock<String> =
+        LazyLock::new(|| super::user_sessions::pg_row_with_holder_sql(&GET, COLUMNS, "t.used_at IS NULL"));
     let mut conn = hot.acquire(super::PG_ACQUIRE_TIMEOUT).await?;
-    let Some(code) = get(&mut conn, code_hash).await? else {
+    let found =
+        super::user_sessions::pg_row_with_holder::<AuthCodeRow>(&mut conn, &WITH_HOLDER, code_hash, now, idle, max)
+            .await?;
+    let Some((code, holder)) = found else {
         return Ok(Ok(None));
-    };
-    let holder = match code.used_at {
-        None => {
-            let (user, session) = (&code.user_id, &code.session_id);
-            super::user_sessions::user_with_live_session_and_roles(&mut conn, user, session, now, idle, max).await?
-        }
-        Some(_) => None,
     };
     let session_id = code.session_id.clone();
     let redemption = match decide(code, holder) {

@@ -274,13 +274,23 @@ pub trait FromLite: Sized {
     fn from_lite(row: &Row<'_>) -> rusqlite::Result<Self>;
 }
 
-/// Implements [`FromLite`] for a struct whose fields are the selected columns' names.
+/// Implements [`FromLite`] for a struct whose fields are the selected columns' names; with
+/// `and prefixed`, also [`super::pg_hot::PrefixedRow`] (the same columns named `row_<field>`).
 #[macro_export]
 macro_rules! lite_row {
     ($ty:ident { $($field:ident),* $(,)? }) => {
         impl $crate::store::lite::FromLite for $ty {
             fn from_lite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
                 Ok($ty { $($field: row.get(stringify!($field))?),* })
+            }
+        }
+    };
+    ($ty:ident { $($field:ident),* $(,)? } and prefixed) => {
+        $crate::lite_row!($ty { $($field),* });
+        impl $crate::store::pg_hot::PrefixedRow for $ty {
+            fn from_prefixed(row: &sqlx::postgres::PgRow) -> sqlx::Result<Self> {
+                use sqlx::Row as _;
+                Ok($ty { $($field: row.try_get(concat!("row_", stringify!($field)))?),* })
             }
         }
     };

@@ -39,7 +39,7 @@ lite_row!(RefreshRow {
     rotated_at,
     successor_hash,
     revoked_at
-});
+} and prefixed);
 
 pub(super) const COLUMNS: &str = "token_hash, family_id, realm_id, client_pk, user_id, session_id, scope, \
     auth_time, offline, issued_at, expires_at, rotated_at, successor_hash, revoked_at";
@@ -160,7 +160,7 @@ pub struct Rotation<T> {
 
 /// The common refresh: reads token `token_hash` and, when it is neither rotated nor revoked,
 /// its user with the SSO session live by `now`, `idle` and `max` and the user's roles (as
-/// [`super::user_sessions::user_with_live_session_and_roles`]); `decide` then says from them
+/// [`super::user_sessions::lite_user_with_live_session_and_roles`]); `decide` then says from them
 /// whether and into what to rotate it, and the rotation is written: the token marked rotated,
 /// the successor stored and the session's use recorded, in one atomic write. `Ok(None)`:
 /// `decide` declined, or the token was no longer live when written.
@@ -169,8 +169,9 @@ pub struct Rotation<T> {
 /// cache stays valid between its transactions, where a reader's is dropped whenever another
 /// connection committed, so under a write load every read on a reader fetched its pages
 /// again; and the rotation cannot race, as it reads what it writes in one transaction. So
-/// `decide` runs on the writer thread, and must be quick. On PostgreSQL: the reads, then the
-/// one-statement rotation, on one pooled connection.
+/// `decide` runs on the writer thread, and must be quick. On PostgreSQL: one statement reads
+/// the token with its user, session and roles, one more writes the rotation, on one pooled
+/// connection.
 pub async fn rotate_decided<T, E>(
     db: &super::Db,
     token_hash: &str,
@@ -227,16 +228,15 @@ where
         }
         super::Db::Postgres(_, hot) => hot,
     };
+    static WITH_HOLDER: LazyLock<String> = LazyLock::new(|| {
+        super::user_sessions::pg_row_with_holder_sql(&GET, COLUMNS, "t.rotated_at IS NULL AND t.revoked_at IS NULL")
+    });
     let mut conn = hot.acquire(super::PG_ACQUIRE_TIMEOUT).await?;
-    let Some(row) = get(&mut conn, token_hash).await? else {
+    let found =
+        super::user_sessions::pg_row_with_holder::<RefreshRow>(&mut conn, &WITH_HOLDER, token_hash, now, idle, max)
+            .await?;
+    let Some((row, holder)) = found else {
         return Ok(Ok(None));
-    };
-    let holder = match live(&row) {
-        true => {
-            let (user, session) = (&row.user_id, &row.session_id);
-            super::user_sessions::user_with_live_session_and_roles(&mut conn, user, session, now, idle, max).await?
-        }
-        false => None,
     };
     let rotation = match decide(row, holder) {
         Ok(Some(rotation)) => rotation,

@@ -67,11 +67,16 @@ pub struct UserInSession {
     pub session_seen_at: Option<i64>,
 }
 
-/// The `last_seen_at` of session `$2` if it is user `users`' and live at `$3` (idle limit `$4`,
-/// lifespan `$5`; as [`live`] says), as a scalar subquery over a `users` row.
-const SEEN_IF_LIVE: &str = "(SELECT s.last_seen_at FROM user_sessions s WHERE s.id = $2 AND s.user_id = users.id \
-     AND s.realm_id = users.realm_id AND s.ended_at IS NULL AND s.last_seen_at > $3 - $4 \
-     AND s.created_at > $3 - $5) AS session_seen_at";
+/// The `last_seen_at` of session `session` if it is user `users`' and live at `now` (idle limit
+/// `idle`, lifespan `max`; as [`live`] says), as a scalar subquery over a `users` row. The
+/// arguments are SQL expressions: placeholders, or columns of an enclosing query.
+fn seen_if_live(session: &str, now: &str, idle: &str, max: &str) -> String {
+    format!(
+        "(SELECT s.last_seen_at FROM user_sessions s WHERE s.id = {session} AND s.user_id = users.id \
+         AND s.realm_id = users.realm_id AND s.ended_at IS NULL AND s.last_seen_at > {now} - {idle} \
+         AND s.created_at > {now} - {max}) AS session_seen_at"
+    )
+}
 
 /// User `user_id` and whether their session `session_id` is live at `now` (as [`live`]
 /// says), in one query. `None` when there is no such user.
@@ -84,7 +89,7 @@ pub async fn user_with_live_session(
     max: i64,
 ) -> sqlx::Result<Option<UserInSession>> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!("SELECT {}, {SEEN_IF_LIVE} FROM users WHERE id = $1", super::users::COLUMNS)
+        format!("SELECT {}, {} FROM users WHERE id = $1", super::users::COLUMNS, seen_if_live("$2", "$3", "$4", "$5"))
     });
     read!(c, l => lite::optional(l, &SQL, &[&user_id, &session_id, &now, &idle, &max], UserInSession::from_lite),
         e => sqlx::query_as(SQL.as_str()).bind(user_id).bind(session_id).bind(now).bind(idle).bind(max)
@@ -110,33 +115,67 @@ struct RoleRow {
     role_name: Option<String>,
 }
 
-static WITH_ROLES: LazyLock<String> = LazyLock::new(|| {
+/// User `user`, their session `session` if live (see [`seen_if_live`]) and their roles: one row
+/// per role, or one without a role when the user holds none. The arguments are SQL expressions.
+fn with_roles_sql(user: &str, session: &str, now: &str, idle: &str, max: &str) -> String {
     format!(
-        "SELECT {}, {SEEN_IF_LIVE}, held.client_id AS role_client_id, held.name AS role_name \
-         FROM users LEFT JOIN ({}) held ON TRUE WHERE users.id = $1 ORDER BY held.name",
+        "SELECT {}, {}, held.client_id AS role_client_id, held.name AS role_name \
+         FROM users LEFT JOIN ({}) held ON TRUE WHERE users.id = {user} ORDER BY held.name",
         super::users::COLUMNS,
-        super::roles::expanded("SELECT role_id FROM user_roles WHERE user_id = $1")
+        seen_if_live(session, now, idle, max),
+        super::roles::expanded(&format!("SELECT role_id FROM user_roles WHERE user_id = {user}"))
     )
-});
+}
 
-/// [`user_with_live_session`] and the user's roles, in one query: what a token request reads
-/// before it writes.
-pub async fn user_with_live_session_and_roles(
-    c: &mut impl Reads,
-    user_id: &str,
-    session_id: &str,
+static WITH_ROLES: LazyLock<String> = LazyLock::new(|| with_roles_sql("$1", "$2", "$3", "$4", "$5"));
+
+/// PostgreSQL: a row and its holder, read in one statement. `row_sql` selects at most one row
+/// of a table with `user_id` and `session_id` columns, by `$1`; `columns` are the columns it
+/// selects, returned as `row_<column>` (see [`super::pg_hot::PrefixedRow`]). When `live`, a
+/// condition on that row (named `t`), holds, the statement also reads its user with the session
+/// live at `$2` (now), `$3` (idle) and `$4` (max) and the user's roles, as
+/// [`lite_user_with_live_session_and_roles`] does. Run it with [`pg_row_with_holder`].
+pub(super) fn pg_row_with_holder_sql(row_sql: &str, columns: &str, live: &str) -> String {
+    let row_columns: Vec<String> = columns.split(',').map(str::trim).map(|c| format!("t.{c} AS row_{c}")).collect();
+    format!(
+        "WITH t AS ({row_sql}) SELECT {}, h.* FROM t LEFT JOIN ({}) h ON {live} ORDER BY h.role_name",
+        row_columns.join(", "),
+        with_roles_sql("(SELECT user_id FROM t)", "(SELECT session_id FROM t)", "$2", "$3", "$4")
+    )
+}
+
+/// Runs a statement of [`pg_row_with_holder_sql`] for the row `key`: `None` when there is no
+/// such row; else the row and, when it was live, its user (if there is one) with session and
+/// roles.
+pub(super) async fn pg_row_with_holder<R: super::pg_hot::PrefixedRow>(
+    pg: &mut super::pg_hot::HotConn,
+    sql: &str,
+    key: &str,
     now: i64,
     idle: i64,
     max: i64,
-) -> sqlx::Result<Option<UserWithRoles>> {
-    read!(c,
-        l => lite_user_with_live_session_and_roles(l, user_id, session_id, now, idle, max),
-        e => sqlx::query_as(WITH_ROLES.as_str()).bind(user_id).bind(session_id).bind(now).bind(idle).bind(max)
-            .fetch_all(e).await.map(with_roles))
+) -> sqlx::Result<Option<(R, Option<UserWithRoles>)>> {
+    use sqlx::{FromRow as _, Row as _};
+    let rows = sqlx::query(sql).bind(key).bind(now).bind(idle).bind(max).fetch_all(pg.conn()).await;
+    pg.settled(rows.is_ok());
+    let rows = rows?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let row = R::from_prefixed(first)?;
+    let mut held = Vec::with_capacity(rows.len());
+    for r in &rows {
+        // The holder's columns are all NULL when the row was not live or its user is gone.
+        if r.try_get::<Option<String>, _>("id")?.is_some() {
+            held.push(RoleRow::from_row(r)?);
+        }
+    }
+    Ok(Some((row, with_roles(held))))
 }
 
-/// [`user_with_live_session_and_roles`] on a SQLite connection of [`lite`] (a reader, or the
-/// writer inside its transaction).
+/// [`user_with_live_session`] and the user's roles, in one query: what a token request reads
+/// before it writes. On a SQLite connection of [`lite`] (a reader, or the writer inside its
+/// transaction); PostgreSQL reads them with the token or code, see [`pg_row_with_holder_sql`].
 pub(super) fn lite_user_with_live_session_and_roles(
     c: &rusqlite::Connection,
     user_id: &str,
