@@ -148,8 +148,8 @@ pub struct Redemption<T> {
 }
 
 /// The common code exchange: reads code `code_hash` and, when it is unused, its user with the
-/// SSO session live by `now`, `idle` and `max` and the user's roles (as
-/// [`super::user_sessions::lite_user_with_live_session_and_roles`]); `decide` then says from them
+/// SSO session live by `now`, `idle` and `max` and the user's roles, in one statement (see
+/// [`super::user_sessions::row_with_holder_sql`]); `decide` then says from them
 /// whether to redeem it for family `family_id` and with what, and the redemption is written: the
 /// code marked used, the refresh token stored and the session's use recorded, in one atomic
 /// write. `Ok(None)`: `decide` declined, or the code was used when written.
@@ -170,24 +170,23 @@ where
     T: Send + 'static,
     E: Send + 'static,
 {
+    static WITH_HOLDER: LazyLock<String> =
+        LazyLock::new(|| super::user_sessions::row_with_holder_sql(&GET, COLUMNS, "t.used_at IS NULL"));
     let hot = match db {
         super::Db::Sqlite(_, _, writer) => {
             let (code_hash, family_id) = (code_hash.to_owned(), family_id.to_owned());
             return writer
                 .write(move |c| {
-                    let Some(code) =
-                        lite::optional(c, &GET, &[&code_hash], <AuthCodeRow as lite::FromLite>::from_lite)?
-                    else {
+                    let found = super::user_sessions::lite_row_with_holder::<AuthCodeRow>(
+                        c,
+                        &WITH_HOLDER,
+                        &code_hash,
+                        now,
+                        idle,
+                        max,
+                    )?;
+                    let Some((code, holder)) = found else {
                         return Ok(Ok(None));
-                    };
-                    let holder = match code.used_at {
-                        None => {
-                            let (user, session) = (&code.user_id, &code.session_id);
-                            super::user_sessions::lite_user_with_live_session_and_roles(
-                                c, user, session, now, idle, max,
-                            )?
-                        }
-                        Some(_) => None,
                     };
                     let session_id = code.session_id.clone();
                     let redemption = match decide(code, holder) {
@@ -212,8 +211,6 @@ where
         }
         super::Db::Postgres(_, hot) => hot,
     };
-    static WITH_HOLDER: LazyLock<String> =
-        LazyLock::new(|| super::user_sessions::pg_row_with_holder_sql(&GET, COLUMNS, "t.used_at IS NULL"));
     let mut conn = hot.acquire(super::PG_ACQUIRE_TIMEOUT).await?;
     let found =
         super::user_sessions::pg_row_with_holder::<AuthCodeRow>(&mut conn, &WITH_HOLDER, code_hash, now, idle, max)

@@ -274,8 +274,17 @@ pub trait FromLite: Sized {
     fn from_lite(row: &Row<'_>) -> rusqlite::Result<Self>;
 }
 
+/// A row read from columns named `row_<field>`, on either store: how a query returns it beside
+/// another row whose column names clash with its own (see
+/// [`super::user_sessions::row_with_holder_sql`]). Implemented by [`crate::lite_row!`]'s
+/// `and prefixed` form.
+pub trait PrefixedRow: Sized {
+    fn from_lite_prefixed(row: &Row<'_>) -> rusqlite::Result<Self>;
+    fn from_pg_prefixed(row: &sqlx::postgres::PgRow) -> sqlx::Result<Self>;
+}
+
 /// Implements [`FromLite`] for a struct whose fields are the selected columns' names; with
-/// `and prefixed`, also [`super::pg_hot::PrefixedRow`] (the same columns named `row_<field>`).
+/// `and prefixed`, also [`PrefixedRow`] (the same columns named `row_<field>`).
 #[macro_export]
 macro_rules! lite_row {
     ($ty:ident { $($field:ident),* $(,)? }) => {
@@ -287,8 +296,11 @@ macro_rules! lite_row {
     };
     ($ty:ident { $($field:ident),* $(,)? } and prefixed) => {
         $crate::lite_row!($ty { $($field),* });
-        impl $crate::store::pg_hot::PrefixedRow for $ty {
-            fn from_prefixed(row: &sqlx::postgres::PgRow) -> sqlx::Result<Self> {
+        impl $crate::store::lite::PrefixedRow for $ty {
+            fn from_lite_prefixed(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok($ty { $($field: row.get(concat!("row_", stringify!($field)))?),* })
+            }
+            fn from_pg_prefixed(row: &sqlx::postgres::PgRow) -> sqlx::Result<Self> {
                 use sqlx::Row as _;
                 Ok($ty { $($field: row.try_get(concat!("row_", stringify!($field)))?),* })
             }

@@ -105,10 +105,3 @@ impl Drop for HotConn {
         }
     }
 }
-
-/// A row read from columns named `row_<field>`: how a query returns it beside another row whose
-/// column names clash with its own (see [`super::user_sessions::pg_row_with_holder_sql`]).
-/// Implemented by [`crate::lite_row!`]'s `and prefixed` form.
-pub trait PrefixedRow: Sized {
-    fn from_prefixed(row: &sqlx::postgres::PgRow) -> sqlx::Result<Self>;
-}

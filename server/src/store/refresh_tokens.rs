@@ -159,8 +159,8 @@ pub struct Rotation<T> {
 }
 
 /// The common refresh: reads token `token_hash` and, when it is neither rotated nor revoked,
-/// its user with the SSO session live by `now`, `idle` and `max` and the user's roles (as
-/// [`super::user_sessions::lite_user_with_live_session_and_roles`]); `decide` then says from them
+/// its user with the SSO session live by `now`, `idle` and `max` and the user's roles, in one
+/// statement (see [`super::user_sessions::row_with_holder_sql`]); `decide` then says from them
 /// whether and into what to rotate it, and the rotation is written: the token marked rotated,
 /// the successor stored and the session's use recorded, in one atomic write. `Ok(None)`:
 /// `decide` declined, or the token was no longer live when written.
@@ -169,9 +169,8 @@ pub struct Rotation<T> {
 /// cache stays valid between its transactions, where a reader's is dropped whenever another
 /// connection committed, so under a write load every read on a reader fetched its pages
 /// again; and the rotation cannot race, as it reads what it writes in one transaction. So
-/// `decide` runs on the writer thread, and must be quick. On PostgreSQL: one statement reads
-/// the token with its user, session and roles, one more writes the rotation, on one pooled
-/// connection.
+/// `decide` runs on the writer thread, and must be quick. On PostgreSQL: the read, then one
+/// statement that writes the rotation, on one pooled connection.
 pub async fn rotate_decided<T, E>(
     db: &super::Db,
     token_hash: &str,
@@ -185,28 +184,24 @@ where
     T: Send + 'static,
     E: Send + 'static,
 {
-    fn live(r: &RefreshRow) -> bool {
-        r.rotated_at.is_none() && r.revoked_at.is_none()
-    }
+    static WITH_HOLDER: LazyLock<String> = LazyLock::new(|| {
+        super::user_sessions::row_with_holder_sql(&GET, COLUMNS, "t.rotated_at IS NULL AND t.revoked_at IS NULL")
+    });
     let hot = match db {
         super::Db::Sqlite(_, _, writer) => {
             let token_hash = token_hash.to_owned();
             return writer
                 .write(move |c| {
-                    let Some(row) = lite::optional(c, &GET, &[&token_hash], <RefreshRow as lite::FromLite>::from_lite)?
-                    else {
+                    let found = super::user_sessions::lite_row_with_holder::<RefreshRow>(
+                        c,
+                        &WITH_HOLDER,
+                        &token_hash,
+                        now,
+                        idle,
+                        max,
+                    )?;
+                    let Some((row, holder)) = found else {
                         return Ok(Ok(None));
-                    };
-                    let holder = match live(&row) {
-                        true => super::user_sessions::lite_user_with_live_session_and_roles(
-                            c,
-                            &row.user_id,
-                            &row.session_id,
-                            now,
-                            idle,
-                            max,
-                        )?,
-                        false => None,
                     };
                     let rotation = match decide(row, holder) {
                         Ok(Some(rotation)) => rotation,
@@ -228,9 +223,6 @@ where
         }
         super::Db::Postgres(_, hot) => hot,
     };
-    static WITH_HOLDER: LazyLock<String> = LazyLock::new(|| {
-        super::user_sessions::pg_row_with_holder_sql(&GET, COLUMNS, "t.rotated_at IS NULL AND t.revoked_at IS NULL")
-    });
     let mut conn = hot.acquire(super::PG_ACQUIRE_TIMEOUT).await?;
     let found =
         super::user_sessions::pg_row_with_holder::<RefreshRow>(&mut conn, &WITH_HOLDER, token_hash, now, idle, max)

@@ -2,7 +2,6 @@
 
 use super::{lite, lite::FromLite, Executes, Reads};
 use crate::{on, read};
-use std::sync::LazyLock;
 
 /// An SSO session.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -115,46 +114,66 @@ struct RoleRow {
     role_name: Option<String>,
 }
 
-/// User `user`, their session `session` if live (see [`seen_if_live`]) and their roles: one row
-/// per role, or one without a role when the user holds none. The arguments are SQL expressions.
-fn with_roles_sql(user: &str, session: &str, now: &str, idle: &str, max: &str) -> String {
-    format!(
-        "SELECT {}, {}, held.client_id AS role_client_id, held.name AS role_name \
-         FROM users LEFT JOIN ({}) held ON TRUE WHERE users.id = {user} ORDER BY held.name",
-        super::users::COLUMNS,
-        seen_if_live(session, now, idle, max),
-        super::roles::expanded(&format!("SELECT role_id FROM user_roles WHERE user_id = {user}"))
-    )
-}
-
-static WITH_ROLES: LazyLock<String> = LazyLock::new(|| with_roles_sql("$1", "$2", "$3", "$4", "$5"));
-
-/// PostgreSQL: a row and its holder, read in one statement. `row_sql` selects at most one row
-/// of a table with `user_id` and `session_id` columns, by `$1`; `columns` are the columns it
-/// selects, returned as `row_<column>` (see [`super::pg_hot::PrefixedRow`]). When `live`, a
-/// condition on that row (named `t`), holds, the statement also reads its user with the session
-/// live at `$2` (now), `$3` (idle) and `$4` (max) and the user's roles, as
-/// [`lite_user_with_live_session_and_roles`] does. Run it with [`pg_row_with_holder`].
-pub(super) fn pg_row_with_holder_sql(row_sql: &str, columns: &str, live: &str) -> String {
+/// A row and its holder, read in one statement. `row_sql` selects at most one row of a table
+/// with `user_id` and `session_id` columns, by `$1`; `columns` are the columns it selects,
+/// returned as `row_<column>` (see [`lite::PrefixedRow`]). When `live`, a condition on that row
+/// (named `t`), holds, the statement also reads its user with the session live at `$2` (now),
+/// `$3` (idle) and `$4` (max) (see [`seen_if_live`]) and the user's roles: one row per role, or
+/// one without a role when the user holds none. Run it with [`lite_row_with_holder`] or
+/// [`pg_row_with_holder`].
+pub(super) fn row_with_holder_sql(row_sql: &str, columns: &str, live: &str) -> String {
     let row_columns: Vec<String> = columns.split(',').map(str::trim).map(|c| format!("t.{c} AS row_{c}")).collect();
+    let user = "(SELECT user_id FROM t)";
+    let holder = format!(
+        "SELECT {}, {}, held.client_id AS role_client_id, held.name AS role_name \
+         FROM users LEFT JOIN ({}) held ON TRUE WHERE users.id = {user}",
+        super::users::COLUMNS,
+        seen_if_live("(SELECT session_id FROM t)", "$2", "$3", "$4"),
+        super::roles::expanded(&format!("SELECT role_id FROM user_roles WHERE user_id = {user}"))
+    );
     format!(
-        "WITH t AS ({row_sql}) SELECT {}, h.* FROM t LEFT JOIN ({}) h ON {live} ORDER BY h.role_name",
-        row_columns.join(", "),
-        with_roles_sql("(SELECT user_id FROM t)", "(SELECT session_id FROM t)", "$2", "$3", "$4")
+        "WITH t AS ({row_sql}) SELECT {}, h.* FROM t LEFT JOIN ({holder}) h ON {live} ORDER BY h.role_name",
+        row_columns.join(", ")
     )
 }
 
-/// Runs a statement of [`pg_row_with_holder_sql`] for the row `key`: `None` when there is no
-/// such row; else the row and, when it was live, its user (if there is one) with session and
-/// roles.
-pub(super) async fn pg_row_with_holder<R: super::pg_hot::PrefixedRow>(
+/// What a statement of [`row_with_holder_sql`] found for key `key`: `None` when there is no such
+/// row; else the row and, when it was live, its user (if there is one) with session and roles.
+pub(super) type RowWithHolder<R> = Option<(R, Option<UserWithRoles>)>;
+
+/// Runs a statement of [`row_with_holder_sql`] on a SQLite connection of [`lite`] (the writer,
+/// inside its transaction).
+pub(super) fn lite_row_with_holder<R: lite::PrefixedRow>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    key: &str,
+    now: i64,
+    idle: i64,
+    max: i64,
+) -> rusqlite::Result<RowWithHolder<R>> {
+    let mut row = None;
+    let held = lite::all(c, sql, &[&key, &now, &idle, &max], |r| {
+        if row.is_none() {
+            row = Some(R::from_lite_prefixed(r)?);
+        }
+        // The holder's columns are all NULL when the row was not live or its user is gone.
+        match r.get::<_, Option<String>>("id")? {
+            Some(_) => RoleRow::from_lite(r).map(Some),
+            None => Ok(None),
+        }
+    })?;
+    Ok(row.map(|row| (row, with_roles(held.into_iter().flatten().collect()))))
+}
+
+/// Runs a statement of [`row_with_holder_sql`] on PostgreSQL.
+pub(super) async fn pg_row_with_holder<R: lite::PrefixedRow>(
     pg: &mut super::pg_hot::HotConn,
     sql: &str,
     key: &str,
     now: i64,
     idle: i64,
     max: i64,
-) -> sqlx::Result<Option<(R, Option<UserWithRoles>)>> {
+) -> sqlx::Result<RowWithHolder<R>> {
     use sqlx::{FromRow as _, Row as _};
     let rows = sqlx::query(sql).bind(key).bind(now).bind(idle).bind(max).fetch_all(pg.conn()).await;
     pg.settled(rows.is_ok());
@@ -162,10 +181,10 @@ pub(super) async fn pg_row_with_holder<R: super::pg_hot::PrefixedRow>(
     let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let row = R::from_prefixed(first)?;
+    let row = R::from_pg_prefixed(first)?;
     let mut held = Vec::with_capacity(rows.len());
     for r in &rows {
-        // The holder's columns are all NULL when the row was not live or its user is gone.
+        // As in `lite_row_with_holder`.
         if r.try_get::<Option<String>, _>("id")?.is_some() {
             held.push(RoleRow::from_row(r)?);
         }
@@ -173,25 +192,14 @@ pub(super) async fn pg_row_with_holder<R: super::pg_hot::PrefixedRow>(
     Ok(Some((row, with_roles(held))))
 }
 
-/// [`user_with_live_session`] and the user's roles, in one query: what a token request reads
-/// before it writes. On a SQLite connection of [`lite`] (a reader, or the writer inside its
-/// transaction); PostgreSQL reads them with the token or code, see [`pg_row_with_holder_sql`].
-pub(super) fn lite_user_with_live_session_and_roles(
-    c: &rusqlite::Connection,
-    user_id: &str,
-    session_id: &str,
-    now: i64,
-    idle: i64,
-    max: i64,
-) -> rusqlite::Result<Option<UserWithRoles>> {
-    let rows = lite::all(c, &WITH_ROLES, &[&user_id, &session_id, &now, &idle, &max], |r| {
+impl FromLite for RoleRow {
+    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok(RoleRow {
             found: UserInSession::from_lite(r)?,
             role_client_id: r.get("role_client_id")?,
             role_name: r.get("role_name")?,
         })
-    })?;
-    Ok(with_roles(rows))
+    }
 }
 
 fn with_roles(rows: Vec<RoleRow>) -> Option<UserWithRoles> {
