@@ -277,7 +277,8 @@ def flows_table(results_path, out_path):
         f"{s['connections']} concurrent chains (one keep-alive connection each) on {s.get('sessions', 1)} "
         f"signed-in session{'s' if s.get('sessions', 1) != 1 else ''} of one user, {s['duration_s']} s "
         f"measured after {s['warmup_s']} s of warm-up, one target and operation at a time (the other "
-        "servers stay up, idle); load generator `bench/node/flows.mjs`. Latencies in ms, per request, "
+        "servers stay up, idle); load generator `bench/node/flows.mjs`, for introspection and userinfo "
+        "`wrk -t1` with `bench/resource.lua` and the tokens flows.mjs got. Latencies in ms, per request, "
         "as seen by the generator. CPU in cores (CPU seconds / wall seconds): the server process, "
         "PostgreSQL (every `postgres` process), the generator, everything else on the machine. "
         "Per core = operations/s ÷ (server + PostgreSQL CPU).",
@@ -374,11 +375,6 @@ def flows_table(results_path, out_path):
                     f"({(x.get('response') or {}).get('access_token')}); its answer to the first request: "
                     f"`{fa.get('status')} {fa.get('body')}`"
                     + (f" (WWW-Authenticate: `{fa['www_authenticate']}`)" if fa.get("www_authenticate") else ""), ""]
-        renewals = [f"{T[k]['name']} {run[(k, op)]['renewals']}" for k in keys
-                    if not unsupported(run[(k, op)]) and run[(k, op)].get("renewals")]
-        if renewals:
-            out += ["Access tokens renewed during the run (less than 30 s left; not timed): "
-                    + ", ".join(renewals) + ".", ""]
         ours = [k for k in keys if not k.startswith("node")]
         peers = [k for k in keys if k.startswith("node") and not unsupported(run[(k, op)])]
         for a in ours:
@@ -411,19 +407,19 @@ def flows_table(results_path, out_path):
     if "introspect" in ops:
         lines += op_section(
             "introspect", "Token introspection",
-            "Each chain holds its own access token (from one code flow with its session, scope `openid`) "
-            "and sends `POST` introspection endpoint (RFC 7662, from discovery) `token=<access token>` "
+            "One access token per chain (from one code flow with its session, scope `openid`); wrk "
+            "(`bench/resource.lua`, one thread, one connection per chain) sends them in turn as `POST` "
+            "introspection endpoint (RFC 7662, from discovery) `token=<access token>` "
             "`token_type_hint=access_token`, authenticated as the confidential client `rs` with HTTP Basic "
             "(client_secret_basic), as a resource server does on every request; every answer must be 200 "
-            "JSON with `active: true`, the user's `sub` (the ID token's) and `client_id` `spa`. A token with "
-            "less than 30 s left is replaced (a code flow, not timed) before its next use.", "introspections")
+            "JSON with `active: true`, the user's `sub` (the ID token's) and `client_id` `spa`.", "introspections")
     if "userinfo" in ops:
         lines += op_section(
             "userinfo", "UserInfo",
-            "Each chain holds its own access token (from one code flow with its session, scope `openid "
-            "profile email`) and sends `GET` userinfo endpoint with `Authorization: Bearer <access token>`; "
-            "every answer must be 200 JSON with the user's `sub`. A token with less than 30 s left is "
-            "replaced (a code flow, not timed) before its next use.", "userinfo requests")
+            "One access token per chain (from one code flow with its session, scope `openid profile "
+            "email`); wrk (`bench/resource.lua`, as for introspection) sends them in turn as `GET` userinfo "
+            "endpoint with `Authorization: Bearer <access token>`; every answer must be 200 JSON with the "
+            "user's `sub`.", "userinfo requests")
     if verdicts:
         missed = sum(1 for _, ok in verdicts if not ok)
         lines[summary_at:summary_at] = [

@@ -72,7 +72,7 @@ export PORTCULLIS_LOG=warn
 # --- prerequisites -------------------------------------------------------------------------
 command -v "$PY" >/dev/null || die "python3 is required"
 command -v node >/dev/null || die "node (20+) is required"
-if [[ $MODE != flows ]] && ! command -v wrk >/dev/null; then
+if ! command -v wrk >/dev/null; then
   log "installing wrk"
   SUDO=""; [[ $EUID -ne 0 ]] && SUDO=sudo
   $SUDO apt-get install -y wrk >&2 || { $SUDO apt-get update >&2 && $SUDO apt-get install -y wrk >&2; }

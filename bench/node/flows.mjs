@@ -25,9 +25,6 @@
 //   --scope S              default "openid" (sign-in and every authorization request)
 //   --introspect-client-id ID  confidential client that calls introspection (default rs), with
 //                          client_secret_basic; its secret from env BENCH_INTROSPECT_SECRET
-//   --renew-before S       introspect/userinfo: a chain gets a new access token (its session, a
-//                          code flow, not timed) once its token has less than S seconds left
-//                          (default 30)
 //   --may-refuse 0|1       introspect/userinfo: when 1 and the target refuses the first request
 //                          with a chain's token (a 4xx), record that answer as `unsupported`
 //                          and measure nothing (exit 0); when 0 (default) the load runs anyway
@@ -72,13 +69,18 @@
 // userinfo:  the same access tokens (ask for --scope "openid profile email"), then loops GET
 //            userinfo endpoint with Authorization: Bearer; every answer must be 200 JSON with the
 //            expected sub.
-//            For both: a chain whose access token has less than --renew-before seconds left
-//            (expires_in of its token response) first gets a new one with its session, outside the
-//            timed request (counted in `renewals`), so any duration works.
+//            For both the load comes from wrk (bench/resource.lua, one thread, --connections
+//            connections), with the chains' tokens in turn: a node loop could not keep up with
+//            these requests (it took a whole core). The tokens are the ones got before the load,
+//            so --warmup plus --duration must end 30 s before they expire. One instance only.
 // Any other answer is a failure: it is counted, the first one is kept verbatim, that chain
 // stops, and the process exits with status 4 after writing its result (1: any other error).
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createHistogram } from 'node:perf_hooks';
 import { Pool, request as undiciRequest } from 'undici';
 
@@ -95,7 +97,6 @@ const opts = {
   scope: 'openid',
   'introspect-client-id': 'rs',
   'may-refuse': '0',
-  'renew-before': '30',
   connections: '32',
   sessions: '',
   duration: '15',
@@ -129,7 +130,6 @@ const strictClientId = opts['strict-client-id'] || clientId;
 const redirectUri = opts['redirect-uri'];
 const password = process.env.BENCH_PASSWORD ?? '';
 const RESOURCE = opts.op === 'introspect' || opts.op === 'userinfo';
-const RENEW_MS = Number(opts['renew-before']) * 1000;
 const log = (msg) => process.stderr.write(`[flows ${opts.name} ${opts.op}] ${msg}\n`);
 
 // --- helpers ---------------------------------------------------------------------------------
@@ -433,7 +433,7 @@ async function accessToken(p, i) {
   }
   const ttl = Number(t.json.expires_in);
   // Without expires_in: assume 300 s (both servers' default).
-  return { at: t.json.access_token, sub, renewAt: Date.now() + (Number.isFinite(ttl) && ttl > 0 ? ttl : 300) * 1000 - RENEW_MS };
+  return { at: t.json.access_token, sub, expiresAt: Date.now() + (Number.isFinite(ttl) && ttl > 0 ? ttl : 300) * 1000 };
 }
 const basic = `Basic ${Buffer.from(`${encodeURIComponent(opts['introspect-client-id'])}:${encodeURIComponent(process.env.BENCH_INTROSPECT_SECRET ?? '')}`).toString('base64')}`;
 async function resourceRequest(p, at) {
@@ -472,6 +472,7 @@ const resourceShape = (r, at) => ({
 
 let chainAccess = [];
 if (RESOURCE) {
+  if (N > 1) throw new Error(`${opts.op} measures one instance (wrk sends to one origin)`);
   chainAccess = await Promise.all(Array.from({ length: C }, async (_, i) => {
     const a = await accessToken(setupPool, i);
     if (a.error) throw new Error(`chain ${i}: ${a.error}`);
@@ -499,6 +500,13 @@ if (RESOURCE) {
   } else {
     log(`first answer: ${r.text.slice(0, 300)}`);
   }
+  result.response = resourceShape(r, chainAccess[0].at);
+  const subs = new Set(chainAccess.map((a) => a.sub));
+  if (subs.size !== 1) throw new Error(`the chains' tokens name ${subs.size} subjects, expected one (${opts.username})`);
+  const left = (Math.min(...chainAccess.map((a) => a.expiresAt)) - Date.now()) / 1000;
+  if (left < WARMUP + DURATION + 30) {
+    throw new Error(`the access tokens expire in ${left.toFixed(0)} s: warm-up plus duration must end 30 s before`);
+  }
 }
 await Promise.all(setupPools.map((p) => p.close()));
 
@@ -511,7 +519,6 @@ for (const l of lanes) hist[l] = newHist();
 let measureStart = 0n;
 const perSecond = [];
 let completed = 0;
-result.renewals = 0;
 
 function fail(chain, what) {
   result.failures += 1;
@@ -575,43 +582,92 @@ async function codeFlowChain(i) {
   }
 }
 
-async function resourceChain(i) {
-  let a = chainAccess[i];
-  const pool = pools[i % N];
-  while (phase !== 'stop') {
-    if (Date.now() >= a.renewAt) {
-      // Not timed: a resource server's client would refresh its token the same way.
-      const next = await accessToken(pool, i);
-      if (phase === 'stop') return;
-      if (next.error) { fail(i, `renewing the access token: ${next.error}`); return; }
-      a = next;
-      result.renewals += 1;
-    }
-    const t0 = process.hrtime.bigint();
-    const r = await resourceRequest(pool, a.at);
-    const t1 = process.hrtime.bigint();
-    if (phase === 'stop') return;
-    const problem = resourceProblem(r, a.sub);
-    if (problem) { fail(i, problem); return; }
-    if (!loadShape) loadShape = resourceShape(r, a.at);
-    if (phase === 'measure') { hist[opts.op].record(Number(t1 - t0)); done(t1); }
+const sleep = (s) => new Promise((res) => setTimeout(res, s * 1000));
+// A transport error (connection reset, server gone) is a failure of that chain too.
+
+// introspect, userinfo: wrk (see the header). Resolves to resource.lua's result and wrk's CPU
+// seconds (user + system, from bash's `times` after it exited).
+const LUA = join(dirname(fileURLToPath(import.meta.url)), '..', 'resource.lua');
+let tokensDir = null;
+let wrkChild = null;
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { wrkChild?.kill(sig); process.exit(130); });
+function runWrk(seconds) {
+  if (!tokensDir) {
+    tokensDir = mkdtempSync(join(tmpdir(), 'flows-wrk-'));
+    writeFileSync(join(tokensDir, 'tokens'), `${chainAccess.map((x) => x.at).join('\n')}\n`);
+  }
+  const env = {
+    ...process.env,
+    BENCH_OP: opts.op,
+    BENCH_TOKENS: join(tokensDir, 'tokens'),
+    BENCH_PATH: resourceUrl.pathname + resourceUrl.search,
+    BENCH_SUB: chainAccess[0].sub,
+    BENCH_CLIENT_ID: clientId,
+    BENCH_AUTHORIZATION: basic,
+    BENCH_TARGET: opts.name,
+  };
+  const args = ['-c', 'wrk "$@"; rc=$?; times >&2; exit $rc', 'wrk', '-t1', `-c${C}`, `-d${seconds}s`, '-s', LUA, origin];
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    wrkChild = child;
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      wrkChild = null;
+      const line = out.split('\n').find((l) => l.startsWith('{"resource"'));
+      const times = [...err.matchAll(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/g)].at(-1);
+      if (code !== 0 || !line || !times) {
+        reject(new Error(`wrk failed (status ${code}): ${(out + err).slice(0, 600)}`));
+        return;
+      }
+      const cpu = Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]);
+      resolve({ run: JSON.parse(line), cpu });
+    });
+  });
+}
+function wrkFailures(run) {
+  const e = run.socket_errors;
+  const socket = e.connect + e.read + e.write + e.timeout;
+  result.failures += run.failures + socket;
+  if (!result.first_failure && (run.failures || socket)) {
+    result.first_failure = `${phase}: ${run.failures ? run.first_failure : `socket errors ${JSON.stringify(e)}`}`;
+    log(`FAILURE ${result.first_failure}`);
   }
 }
 
-const sleep = (s) => new Promise((res) => setTimeout(res, s * 1000));
-// A transport error (connection reset, server gone) is a failure of that chain too.
-const chainFn = { refresh: refreshChain, 'code-flow': codeFlowChain, introspect: resourceChain, userinfo: resourceChain }[opts.op];
-const chains = Array.from({ length: C }, (_, i) => chainFn(i)
-  .catch((e) => fail(i, `request error: ${e.code ?? ''} ${e.message}`)));
-if (WARMUP > 0) await sleep(WARMUP);
-let a = snapshot();
-measureStart = a.t;
-phase = 'measure';
-await sleep(DURATION);
-phase = 'stop';
-const b = snapshot();
-await Promise.all(chains);
-await Promise.all(pools.map((p) => p.close()));
+let a;
+let b;
+let wrkRun = null;
+let wrkCpu = 0;
+if (RESOURCE) {
+  await Promise.all(pools.map((p) => p.close()));
+  // wrk takes whole seconds.
+  const warmup = Math.round(WARMUP);
+  if (warmup > 0) wrkFailures((await runWrk(warmup)).run);
+  a = snapshot();
+  phase = 'measure';
+  ({ run: wrkRun, cpu: wrkCpu } = await runWrk(Math.max(1, Math.round(DURATION))));
+  b = snapshot();
+  phase = 'stop';
+  wrkFailures(wrkRun);
+  rmSync(tokensDir, { recursive: true, force: true });
+} else {
+  const chainFn = { refresh: refreshChain, 'code-flow': codeFlowChain }[opts.op];
+  const chains = Array.from({ length: C }, (_, i) => chainFn(i)
+    .catch((e) => fail(i, `request error: ${e.code ?? ''} ${e.message}`)));
+  if (WARMUP > 0) await sleep(WARMUP);
+  a = snapshot();
+  measureStart = a.t;
+  phase = 'measure';
+  await sleep(DURATION);
+  phase = 'stop';
+  b = snapshot();
+  await Promise.all(chains);
+  await Promise.all(pools.map((p) => p.close()));
+}
 
 // --- result ----------------------------------------------------------------------------------
 const wall = Number(b.t - a.t) / 1e9;
@@ -626,11 +682,23 @@ const ms = (h) => ({
   max: h.count ? h.max / 1e6 : null,
 });
 result.wall_s = wall;
-result.requests = Object.fromEntries(lanes.map((l) => [l, ms(hist[l])]));
-result.iterations = completed;
-result.iterations_per_sec = completed / wall;
-result.response = loadShape;
-const full = perSecond.slice(0, Math.floor(wall + 0.05));
+if (wrkRun) {
+  // Rates over wrk's own measured time; CPU (below) over the snapshots' wall time.
+  const l = wrkRun.latency_ms;
+  result.requests = {
+    [opts.op]: { count: wrkRun.requests, per_sec: wrkRun.requests / wrkRun.duration_s, ...l },
+  };
+  result.iterations = wrkRun.requests;
+  result.iterations_per_sec = wrkRun.requests / wrkRun.duration_s;
+  result.load_generator = 'wrk -t1 (bench/resource.lua)';
+} else {
+  result.requests = Object.fromEntries(lanes.map((l) => [l, ms(hist[l])]));
+  result.iterations = completed;
+  result.iterations_per_sec = completed / wall;
+  result.response = loadShape;
+  result.load_generator = 'bench/node/flows.mjs';
+}
+const full = wrkRun ? wrkRun.per_second : perSecond.slice(0, Math.floor(wall + 0.05));
 result.per_second = full.map((x) => x ?? 0);
 if (full.length >= 3) {
   const third = Math.floor(full.length / 3);
@@ -638,7 +706,7 @@ if (full.length >= 3) {
   result.first_third_per_sec = avg(full.slice(0, third));
   result.last_third_per_sec = avg(full.slice(full.length - third));
 }
-const selfCpu = (b.self.user + b.self.system - a.self.user - a.self.system) / 1e6;
+const selfCpu = (b.self.user + b.self.system - a.self.user - a.self.system) / 1e6 + wrkCpu;
 // 0 when a server is gone (its /proc entry reads as 0 ticks).
 const serversCpu = b.servers.map((t, k) => Math.max(0, t - a.servers[k]) / CLK_TCK);
 const serverCpu = serversCpu.reduce((x, y) => x + y, 0);
@@ -662,7 +730,7 @@ if (opts.out) writeFileSync(opts.out, `${JSON.stringify(result, null, 1)}\n`);
 process.stdout.write(`${line}\n`);
 const c = result.cpu_cores;
 const unit = { refresh: 'refreshes', 'code-flow': 'code flows', introspect: 'introspections', userinfo: 'userinfo requests' }[opts.op];
-log(`${result.iterations_per_sec.toFixed(0)} ${unit}/s${result.renewals ? ` (${result.renewals} token renewals)` : ''}, `
+log(`${result.iterations_per_sec.toFixed(0)} ${unit}/s, `
   + `failures ${result.failures}, CPU server ${c.server.toFixed(2)} generator ${c.generator.toFixed(2)}`
   + `${c.db === null ? '' : ` db ${c.db.toFixed(2)}`} other ${c.other.toFixed(2)}`);
 process.exit(result.failures ? 4 : 0);
