@@ -15,17 +15,15 @@
 -- percentiles, the failures and the answers per whole second (by the clock's seconds; the
 -- partial first and last ones are left out).
 
-local function getenv(name)
-  local v = os.getenv(name)
-  if v == nil or v == "" then error("environment variable " .. name .. " is required") end
-  return v
-end
+-- The shared helpers, beside this script.
+local common = dofile((debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./") .. "wrk_common.lua")
+local getenv, formencode, jsonstr = common.getenv, common.formencode, common.jsonstr
 
 local op = getenv("BENCH_OP")
 if op ~= "introspect" and op ~= "userinfo" then error("BENCH_OP must be introspect or userinfo") end
 local path = getenv("BENCH_PATH")
 local tokens_file = getenv("BENCH_TOKENS")
-local target = os.getenv("BENCH_TARGET") or "unnamed"
+local target = getenv("BENCH_TARGET", "unnamed")
 
 -- A Lua pattern matching `"key": "value"` (any spaces) for a literal value.
 local function field(key, value)
@@ -36,10 +34,6 @@ local expected = { field("sub", '"' .. getenv("BENCH_SUB") .. '"') }
 if op == "introspect" then
   table.insert(expected, field("active", "true"))
   table.insert(expected, field("client_id", '"' .. getenv("BENCH_CLIENT_ID") .. '"'))
-end
-
-local function formencode(s)
-  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", c:byte()) end))
 end
 
 local threads = {}
@@ -95,14 +89,6 @@ function response(status, headers, body)
     if failures == 0 then first_failure = op .. " " .. status .. " " .. string.sub(body or "", 1, 300) end
     failures = failures + 1
   end
-end
-
-local function jsonstr(s)
-  local escaped = tostring(s):gsub('[%c"\\]', function(c)
-    if c == '"' or c == "\\" then return "\\" .. c end
-    return string.format("\\u%04x", c:byte())
-  end)
-  return '"' .. escaped .. '"'
 end
 
 function done(summary, latency, requests)

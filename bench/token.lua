@@ -6,14 +6,9 @@
 -- Every response whose status is not 200 is counted (per thread, summed in done()). done()
 -- prints exactly one line of JSON starting with {"bench": ...} for bench/run.sh to parse.
 
-local function getenv(name, default)
-  local v = os.getenv(name)
-  if v == nil or v == "" then
-    if default == nil then error("environment variable " .. name .. " is required") end
-    return default
-  end
-  return v
-end
+-- The shared helpers, beside this script.
+local common = dofile((debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./") .. "wrk_common.lua")
+local getenv, formencode, jsonstr = common.getenv, common.formencode, common.jsonstr
 
 local b64chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 local function base64(data)
@@ -29,11 +24,6 @@ local function base64(data)
   end) .. ({ "", "==", "=" })[#data % 3 + 1])
 end
 
--- RFC 6749 §2.3.1: id and secret are application/x-www-form-urlencoded before Basic encoding.
-local function formencode(s)
-  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", c:byte()) end))
-end
-
 local client_id = getenv("BENCH_CLIENT_ID")
 local client_secret = getenv("BENCH_CLIENT_SECRET")
 local scope = os.getenv("BENCH_SCOPE")
@@ -44,6 +34,7 @@ wrk.body = "grant_type=client_credentials"
 if scope ~= nil and scope ~= "" then wrk.body = wrk.body .. "&scope=" .. formencode(scope) end
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Accept"] = "application/json"
+-- RFC 6749 §2.3.1: id and secret are application/x-www-form-urlencoded before Basic encoding.
 wrk.headers["Authorization"] = "Basic " .. base64(formencode(client_id) .. ":" .. formencode(client_secret))
 
 -- Per-thread state: each wrk thread has its own Lua state; setup() runs in the main state
@@ -68,14 +59,6 @@ function response(status, headers, body)
     end
     non200 = non200 + 1
   end
-end
-
-local function jsonstr(s)
-  local escaped = tostring(s):gsub('[%c"\\]', function(c)
-    if c == '"' or c == "\\" then return "\\" .. c end
-    return string.format("\\u%04x", c:byte())
-  end)
-  return '"' .. escaped .. '"'
 end
 
 function done(summary, latency, requests)
