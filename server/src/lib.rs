@@ -34,6 +34,8 @@ pub mod net;
 pub mod oauth;
 pub mod ratelimit;
 pub mod registry;
+#[cfg(test)]
+mod scratch;
 pub mod startup;
 pub mod state;
 pub mod stats;

@@ -146,7 +146,8 @@ mod tests {
     /// other finds, until it expires.
     #[tokio::test]
     async fn a_saved_session_loads_until_it_expires() {
-        let path = std::env::temp_dir().join(format!("portcullis-sessions-{}.db", uuid::Uuid::new_v4()));
+        let dir = crate::scratch::Scratch::new();
+        let path = dir.path("sessions.db");
         let db = Db::open(&format!("sqlite:{}", path.display())).await.unwrap();
         let store = Store::open(&db).await.unwrap();
         assert!(matches!(store, Store::Sqlite(..)));

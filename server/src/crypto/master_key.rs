@@ -139,11 +139,10 @@ mod tests {
 
     #[test]
     fn key_file_is_created_then_reused() {
-        let dir = std::env::temp_dir().join(format!("pc-mk-{}", super::super::random_token::<8>()));
-        let path = dir.join("master.key");
+        let dir = crate::scratch::Scratch::new();
+        let path = dir.path("master.key");
         let a = MasterKey::load_or_create(&path).unwrap();
         let b = MasterKey::load_or_create(&path).unwrap();
         assert_eq!(a.fingerprint(), b.fingerprint());
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -436,12 +436,14 @@ impl sqlx::error::DatabaseError for LiteError {
 mod tests {
     use super::*;
 
-    /// A fresh database file with one table `t (k TEXT PRIMARY KEY)`.
-    fn scratch() -> PathBuf {
-        let path = std::env::temp_dir().join(format!("portcullis-lite-{}.db", uuid::Uuid::new_v4()));
+    /// A fresh database file with one table `t (k TEXT PRIMARY KEY)`, in a directory removed
+    /// when the first is dropped.
+    fn scratch() -> (crate::scratch::Scratch, PathBuf) {
+        let dir = crate::scratch::Scratch::new();
+        let path = dir.path("lite.db");
         let c = Connection::open(&path).unwrap();
         c.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT PRIMARY KEY)").unwrap();
-        path
+        (dir, path)
     }
 
     fn keys(path: &Path) -> Vec<String> {
@@ -451,7 +453,7 @@ mod tests {
 
     #[tokio::test]
     async fn writes_waiting_together_commit_together_and_a_failed_one_rolls_back_alone() {
-        let path = scratch();
+        let (_dir, path) = scratch();
         let gate = WriteGate::default();
         let lite = Lite::new(&path, false, "NORMAL", gate.clone()).unwrap();
         // While the write turn is held elsewhere, the writes queue up and then run as one batch.
@@ -490,7 +492,7 @@ mod tests {
     /// database file (seen here in a copy of that file alone, without the log).
     #[tokio::test]
     async fn the_checkpointer_copies_committed_writes_into_the_database_file() {
-        let path = scratch();
+        let (_dir, path) = scratch();
         let lite = Lite::new(&path, false, "NORMAL", WriteGate::default()).unwrap();
         let autocheckpoint = lite.write(|c| c.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get::<_, i64>(0)));
         assert_eq!(autocheckpoint.await.unwrap(), 0);
@@ -509,16 +511,11 @@ mod tests {
             tokio::time::sleep(CHECKPOINT_PAUSE / 4).await;
         };
         assert_eq!(copied, ["k0", "k1", "k2"]);
-        for f in [&path, &alone] {
-            for end in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{end}", f.display()));
-            }
-        }
     }
 
     #[tokio::test]
     async fn reads_bind_parameters_by_number_whatever_their_order() {
-        let path = scratch();
+        let (_dir, path) = scratch();
         let lite = Lite::new(&path, false, "NORMAL", WriteGate::default()).unwrap();
         lite.write(|c| {
             execute(c, "INSERT INTO t (k) VALUES ($2 || $1)", &["b".to_owned().into(), "a".to_owned().into()])
