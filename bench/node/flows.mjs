@@ -590,7 +590,13 @@ const sleep = (s) => new Promise((res) => setTimeout(res, s * 1000));
 const LUA = join(dirname(fileURLToPath(import.meta.url)), '..', 'resource.lua');
 let tokensDir = null;
 let wrkChild = null;
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { wrkChild?.kill(sig); process.exit(130); });
+// wrk runs under bash in a process group of its own: a signal to this process stops both.
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  process.on(sig, () => {
+    try { if (wrkChild) process.kill(-wrkChild.pid, sig); } catch { /* already gone */ }
+    process.exit(code);
+  });
+}
 function runWrk(seconds) {
   if (!tokensDir) {
     tokensDir = mkdtempSync(join(tmpdir(), 'flows-wrk-'));
@@ -608,7 +614,7 @@ function runWrk(seconds) {
   };
   const args = ['-c', 'wrk "$@"; rc=$?; times >&2; exit $rc', 'wrk', '-t1', `-c${C}`, `-d${seconds}s`, '-s', LUA, origin];
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     wrkChild = child;
     let out = '';
     let err = '';
