@@ -3,6 +3,7 @@
 //!
 //! Everything here sits on `aws-lc-rs` (also the backend of `jsonwebtoken`), plus `argon2`.
 
+pub mod fifo;
 pub mod jws;
 pub mod master_key;
 pub mod password;

@@ -95,7 +95,8 @@ pub async fn handle(
 /// write (see [`store::auth_codes::redeem_decided`]; on SQLite the checks below run on the
 /// writer thread), the tokens signed after it. `None` for anything else — a used or unknown
 /// code, a failed check, a racing redemption that came first: the transactional path then
-/// decides (and spends the code), as for any code.
+/// decides (and spends the code), as for any code. The tokens are signed on
+/// [`crate::crypto::fifo`]'s threads, in the order the requests got there.
 async fn redeem_valid(
     state: &AppState,
     realm: &Arc<Realm>,
@@ -139,9 +140,13 @@ async fn redeem_valid(
     let Some((code, user, roles, scopes, offline, handed)) = redeemed? else {
         return Ok(None);
     };
-    let (realm_roles, client_roles) = tokens::roles_in_scope(client, roles);
-    let grant = redeemed_grant(realm, client, &code, &user, &scopes, family_id, offline);
-    tokens::respond(state, &grant, &realm_roles, &client_roles, handed, now).map(Some)
+    let (state, realm, client, family) = (state.clone(), realm.clone(), client.clone(), family_id.to_owned());
+    let signed = crate::crypto::fifo::run(move || {
+        let (realm_roles, client_roles) = tokens::roles_in_scope(&client, roles);
+        let grant = redeemed_grant(&realm, &client, &code, &user, &scopes, &family, offline);
+        tokens::respond(&state, &grant, &realm_roles, &client_roles, handed, now)
+    });
+    signed.await.unwrap_or_else(|| Err(OAuthError::internal("signing failed"))).map(Some)
 }
 
 /// The grant of a redeemed `code`.

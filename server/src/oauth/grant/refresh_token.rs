@@ -117,7 +117,8 @@ pub async fn handle(
 /// in one write (see [`store::refresh_tokens::rotate_decided`]; on SQLite the checks below run
 /// on the writer thread), the tokens signed after it. `None` when the token is not live
 /// (unknown to this read, rotated, revoked) or a racing request rotated it first: the
-/// transactional path then decides, as for any token.
+/// transactional path then decides, as for any token. The tokens are signed on
+/// [`crate::crypto::fifo`]'s threads, in the order the requests got there.
 async fn rotate_live(
     state: &AppState,
     realm: &Arc<Realm>,
@@ -153,10 +154,14 @@ async fn rotate_live(
     let Some((row, checked, roles, successor, expires_at)) = rotated? else {
         return Ok(None);
     };
-    let (realm_roles, client_roles) = tokens::roles_in_scope(client, roles);
-    let grant = checked.grant(realm, client, &row);
-    let handed = Handed { token: successor, offline: row.offline, issued_at: now, expires_at };
-    tokens::respond(state, &grant, &realm_roles, &client_roles, Some(handed), now).map(Some)
+    let (state, realm, client) = (state.clone(), realm.clone(), client.clone());
+    let signed = crate::crypto::fifo::run(move || {
+        let (realm_roles, client_roles) = tokens::roles_in_scope(&client, roles);
+        let grant = checked.grant(&realm, &client, &row);
+        let handed = Handed { token: successor, offline: row.offline, issued_at: now, expires_at };
+        tokens::respond(&state, &grant, &realm_roles, &client_roles, Some(handed), now)
+    });
+    signed.await.unwrap_or_else(|| Err(OAuthError::internal("signing failed"))).map(Some)
 }
 
 /// What [`admit`] found: the user, the scopes of the new tokens, and when the live SSO
