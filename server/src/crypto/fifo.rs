@@ -18,7 +18,8 @@ static QUEUE: LazyLock<mpsc::Sender<Job>> = LazyLock::new(|| {
         let spawned = std::thread::Builder::new().name(format!("signer-{i}")).spawn(move || loop {
             let job = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
             match job {
-                Ok(job) => job(),
+                // A job that panics fails alone (its caller gets `None`); the thread goes on.
+                Ok(job) => drop(std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))),
                 Err(_) => return,
             }
         });
@@ -39,4 +40,27 @@ pub async fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> O
         }))
         .ok()?;
     rx.await.ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn jobs_answer_in_turn_and_a_panic_fails_only_its_own() {
+        let answers: Vec<_> = (0..8).map(|i| tokio::spawn(run(move || i * 2))).collect();
+        for (i, answer) in answers.into_iter().enumerate() {
+            assert_eq!(answer.await.unwrap(), Some(i * 2));
+        }
+        // As many panics as threads: were a panic to end its thread, none would be left.
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        for _ in 0..threads {
+            #[allow(clippy::panic)]
+            let failed = run(|| -> u8 { panic!("a failing signature") }).await;
+            assert_eq!(failed, None);
+        }
+        for i in 0..threads * 2 {
+            assert_eq!(run(move || i).await, Some(i));
+        }
+    }
 }

@@ -179,6 +179,14 @@ pub fn respond(
     })
 }
 
+/// Runs `sign` (a token response's signing, [`respond`]) on [`crate::crypto::fifo`]'s threads,
+/// after the signing asked for before it.
+pub async fn signed_in_order(
+    sign: impl FnOnce() -> Result<TokenResponse, OAuthError> + Send + 'static,
+) -> Result<TokenResponse, OAuthError> {
+    crate::crypto::fifo::run(sign).await.unwrap_or_else(|| Err(OAuthError::internal("signing thread failed")))
+}
+
 /// The refresh token handed to the client for `secret` (see [`refresh_envelope`]).
 fn present(g: &UserGrant<'_>, offline: bool, issued_at: i64, expires_at: Option<i64>, secret: &str) -> String {
     let claims = refresh_envelope::Claims {

@@ -141,12 +141,13 @@ async fn redeem_valid(
         return Ok(None);
     };
     let (state, realm, client, family) = (state.clone(), realm.clone(), client.clone(), family_id.to_owned());
-    let signed = crate::crypto::fifo::run(move || {
+    tokens::signed_in_order(move || {
         let (realm_roles, client_roles) = tokens::roles_in_scope(&client, roles);
         let grant = redeemed_grant(&realm, &client, &code, &user, &scopes, &family, offline);
         tokens::respond(&state, &grant, &realm_roles, &client_roles, handed, now)
-    });
-    signed.await.unwrap_or_else(|| Err(OAuthError::internal("signing failed"))).map(Some)
+    })
+    .await
+    .map(Some)
 }
 
 /// The grant of a redeemed `code`.

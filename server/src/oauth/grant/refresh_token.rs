@@ -155,13 +155,14 @@ async fn rotate_live(
         return Ok(None);
     };
     let (state, realm, client) = (state.clone(), realm.clone(), client.clone());
-    let signed = crate::crypto::fifo::run(move || {
+    tokens::signed_in_order(move || {
         let (realm_roles, client_roles) = tokens::roles_in_scope(&client, roles);
         let grant = checked.grant(&realm, &client, &row);
         let handed = Handed { token: successor, offline: row.offline, issued_at: now, expires_at };
         tokens::respond(&state, &grant, &realm_roles, &client_roles, Some(handed), now)
-    });
-    signed.await.unwrap_or_else(|| Err(OAuthError::internal("signing failed"))).map(Some)
+    })
+    .await
+    .map(Some)
 }
 
 /// What [`admit`] found: the user, the scopes of the new tokens, and when the live SSO
