@@ -103,15 +103,9 @@ function done(summary, latency, requests)
   for s in pairs(seconds) do last = math.max(last, s) end
   local whole = {}
   for s = 2, last - 1 do table.insert(whole, tostring(seconds[s] or 0)) end
-  local e = summary.errors
-  local function ms(p) return latency:percentile(p) / 1000.0 end
   io.write(string.format(
     '{"resource":%s,"requests":%d,"duration_s":%.6f,"failures":%d,"first_failure":%s,' ..
-    '"socket_errors":{"connect":%d,"read":%d,"write":%d,"timeout":%d},' ..
-    '"latency_ms":{"mean":%.3f,"p50":%.3f,"p90":%.3f,"p99":%.3f,"p99_9":%.3f,"max":%.3f},' ..
-    '"per_second":[%s]}\n',
+    '"socket_errors":%s,"latency_ms":%s,"per_second":[%s]}\n',
     jsonstr(target), summary.requests, summary.duration / 1e6, failed, jsonstr(first),
-    e.connect, e.read, e.write, e.timeout,
-    latency.mean / 1000.0, ms(50), ms(90), ms(99), ms(99.9), latency.max / 1000.0,
-    table.concat(whole, ",")))
+    common.socket_errors_json(summary.errors), common.latency_json(latency), table.concat(whole, ",")))
 end

@@ -71,16 +71,11 @@ function done(summary, latency, requests)
     end
     non200_total = non200_total + n
   end
-  local e = summary.errors
   local secs = summary.duration / 1e6
-  local function ms(p) return latency:percentile(p) / 1000.0 end
   io.write(string.format(
     '{"bench":%s,"requests_per_sec":%.1f,"requests":%d,"duration_s":%.3f,"non_200":%d,' ..
-    '"non_2xx_3xx":%d,"socket_errors":{"connect":%d,"read":%d,"write":%d,"timeout":%d},' ..
-    '"latency_ms":{"p50":%.3f,"p90":%.3f,"p99":%.3f,"p99_9":%.3f,"max":%.3f,"mean":%.3f},' ..
-    '"first_bad_status":%d,"first_bad_body":%s}\n',
+    '"non_2xx_3xx":%d,"socket_errors":%s,"latency_ms":%s,"first_bad_status":%d,"first_bad_body":%s}\n',
     jsonstr(target), summary.requests / secs, summary.requests, secs, non200_total,
-    e.status, e.connect, e.read, e.write, e.timeout,
-    ms(50), ms(90), ms(99), ms(99.9), latency.max / 1000.0, latency.mean / 1000.0,
+    summary.errors.status, common.socket_errors_json(summary.errors), common.latency_json(latency),
     bad_status, jsonstr(bad_body)))
 end

@@ -27,4 +27,16 @@ function M.jsonstr(s)
   return '"' .. escaped .. '"'
 end
 
+-- wrk's latency summary as a JSON object, in ms.
+function M.latency_json(latency)
+  local function ms(p) return latency:percentile(p) / 1000.0 end
+  return string.format('{"mean":%.3f,"p50":%.3f,"p90":%.3f,"p99":%.3f,"p99_9":%.3f,"max":%.3f}',
+    latency.mean / 1000.0, ms(50), ms(90), ms(99), ms(99.9), latency.max / 1000.0)
+end
+
+-- wrk's socket errors (summary.errors) as a JSON object.
+function M.socket_errors_json(e)
+  return string.format('{"connect":%d,"read":%d,"write":%d,"timeout":%d}', e.connect, e.read, e.write, e.timeout)
+end
+
 return M
